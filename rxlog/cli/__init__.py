@@ -1,0 +1,79 @@
+"""The ``rxlog`` command line: a thin shell over ``rxlog.service``.
+
+Exit codes (a contract scripts rely on): 0 done; 2 bad input or usage (stderr names
+the field and why); 1 any other failure.
+
+Commands live in the modules of this package: each defines ``register(subparsers)``
+and is found automatically, so a new capability adds a module and touches no other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import traceback
+from collections.abc import Sequence
+
+from rxlog import __version__
+from rxlog.cli.context import CliContext
+from rxlog.errors import RxlogError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"rxlog: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rxlog",
+        description="Log a pharmacy technician's activities and produce signed monthly returns.",
+    )
+    parser.add_argument("--version", action="version", version=f"rxlog {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder (default: $RXLOG_DATA_DIR, else the user data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    package = importlib.import_module(__name__)
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.endswith("_cmds"):
+            importlib.import_module(f"{__name__}.{info.name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = CliContext(args.data_dir)
+    try:
+        code = args.handler(args, ctx)
+        return int(code or 0)
+    except RxlogError as exc:
+        print(f"rxlog: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("rxlog: interrupted; nothing half-written was kept", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception:  # a bug: say so plainly, keep the details for support
+        print(
+            "rxlog: internal error (a bug, not your input); details follow for support:",
+            file=sys.stderr,
+        )
+        traceback.print_exc()
+        return EXIT_FAILURE
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,351 @@
+"""Core commands: setup, placements, phases, log/list/edit/delete, audit, taxonomy, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import Any
+
+from rxlog.cli.context import CliContext
+from rxlog.cli.output import print_csv, print_json, print_table, warn
+from rxlog.dates import parse_date, parse_month
+from rxlog.domain import EntryInput
+from rxlog.errors import ValidationError
+
+LIST_COLUMNS = (
+    "id", "date", "code", "title", "category", "taxonomy_version", "site", "sector", "phase",
+    "minutes", "count", "significance", "significance_scale", "harm", "harm_scale",
+    "released_minutes", "outcome", "discharge_received", "note", "created_at", "updated_at",
+)  # fmt: skip
+
+# Fields of an entry and their command-line options (shared by log and edit).
+_ENTRY_OPTIONS = (
+    ("--date", "date", "YYYY-MM-DD", "day of the activity (default: today)"),
+    ("--minutes", "minutes", "N", "minutes spent (default: the code's default)"),
+    ("--count", "count", "N", "patients or items (default: 1 where the code counts)"),
+    ("--site", "site", "ODS", "site (default: the placement covering the date)"),
+    ("--significance", "significance", "1-6", "Eadon significance (interventions)"),
+    ("--harm", "harm", "A-I", "NCC MERP harm category (interventions)"),
+    ("--released-minutes", "released_minutes", "N", "clinician minutes released"),
+    ("--outcome", "outcome", "OUTCOME", "accepted, declined or pending"),
+    ("--discharge-received", "discharge_received", "DATE", "discharge information received"),
+    ("--note", "note", "TEXT", "free-text note (never leaves this PC)"),
+)
+_DATE_FIELDS = {"date", "discharge_received"}
+
+
+def _opt_date(value: str | None, field: str) -> date | None:
+    return parse_date(value, field) if value else None
+
+
+def _entry_values(args: argparse.Namespace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for _flag, dest, _mv, _help in _ENTRY_OPTIONS:
+        v = getattr(args, dest)
+        if v is not None:
+            values[dest] = parse_date(v, dest) if dest in _DATE_FIELDS else v
+    return values
+
+
+def _add_entry_options(p: argparse.ArgumentParser) -> None:
+    for flag, dest, metavar, help_text in _ENTRY_OPTIONS:
+        p.add_argument(flag, dest=dest, metavar=metavar, help=help_text)
+
+
+# -- handlers ----------------------------------------------------------------------------
+def cmd_setup(args: argparse.Namespace, ctx: CliContext) -> int:
+    tech = ctx.app().setup(args.name, args.gphc)
+    print(f"RxLog is set up for {tech.name} (GPhC {tech.gphc}) in {ctx.data_dir}")
+    return 0
+
+
+def cmd_placement_add(args: argparse.Namespace, ctx: CliContext) -> int:
+    p = ctx.app().add_placement(
+        args.ods,
+        args.name,
+        args.sector,
+        _opt_date(args.date_from, "from"),
+        _opt_date(args.date_to, "to"),
+    )
+    until = p.date_to or "open-ended"
+    print(f"Placement {p.id}: {p.ods} {p.name} ({p.sector} care) from {p.date_from} to {until}")
+    return 0
+
+
+def cmd_placement_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    rows = ctx.app().placements()
+    if args.format == "json":
+        print_json([p.to_dict() for p in rows])
+    else:
+        print_table(
+            [
+                (p.id, p.ods, p.site_kind, p.name, p.sector, p.date_from, p.date_to or "")
+                for p in rows
+            ],
+            ("id", "ods", "kind", "name", "sector", "from", "to"),
+        )
+    return 0
+
+
+def cmd_phase_add(args: argparse.Namespace, ctx: CliContext) -> int:
+    ph = ctx.app().add_phase(
+        args.name, parse_date(args.date_from, "from"), _opt_date(args.date_to, "to")
+    )
+    print(f"Phase {ph.name} from {ph.date_from} to {ph.date_to or 'open-ended'}")
+    return 0
+
+
+def cmd_phase_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    print_table(
+        [(p.name, p.date_from, p.date_to or "") for p in ctx.app().phases()],
+        ("phase", "from", "to"),
+    )
+    return 0
+
+
+def cmd_log(args: argparse.Namespace, ctx: CliContext) -> int:
+    values = _entry_values(args)
+    result = ctx.app().log(EntryInput(code=args.code, **values))
+    for w in result.warnings:
+        warn(w)
+    print(result.entry.id)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    app = ctx.app()
+    start = end = None
+    if args.month:
+        start, end = parse_month(args.month)
+    elif args.date:
+        start = end = parse_date(args.date)
+    rows = app.list(start, end, code=args.code)
+    if args.format == "json":
+        print_json([e.to_dict() for e in rows])
+    elif args.format == "csv":
+        print_csv([e.to_dict() for e in rows], LIST_COLUMNS)
+    else:
+        print_table(
+            [
+                (
+                    e.id[:8],
+                    e.date,
+                    e.code,
+                    e.title,
+                    e.site,
+                    e.minutes,
+                    e.count,
+                    e.significance,
+                    e.harm,
+                    e.outcome,
+                )
+                for e in rows
+            ],
+            ("id", "date", "code", "title", "site", "min", "count", "sig", "harm", "outcome"),
+        )
+        total = sum(e.minutes for e in rows)
+        print(f"{len(rows)} entries, {total} minutes ({total / 60:.1f} h)")
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace, ctx: CliContext) -> int:
+    changes = _entry_values(args)
+    if args.code:
+        changes["code"] = args.code
+    for field in args.clear or []:
+        if field in changes:
+            raise ValidationError(f"{field} is both set and cleared", field=field)
+        changes[field] = None
+    result = ctx.app().edit(args.id, changes, args.reason)
+    for w in result.warnings:
+        warn(w)
+    print(f"Edited {result.entry.id}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace, ctx: CliContext) -> int:
+    entry = ctx.app().delete(args.id, args.reason)
+    print(f"Deleted {entry.id} ({entry.date} {entry.code}); the audit trail keeps it")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, ctx: CliContext) -> int:
+    app = ctx.app()
+    if args.verify:
+        report = app.verify_audit()
+        if args.format == "json":
+            print_json(
+                {
+                    "ok": report.ok,
+                    "records": report.records,
+                    "entries": report.entries,
+                    "problems": report.problems,
+                }
+            )
+        elif report.ok:
+            print(
+                f"Audit trail verified: {report.records} records explain all "
+                f"{report.entries} entries"
+            )
+        else:
+            print(f"Audit trail check FAILED ({len(report.problems)} problem(s)):", file=sys.stderr)
+            for p in report.problems:
+                print(f"  - {p}", file=sys.stderr)
+        return 0 if report.ok else 1
+    records = app.audit_records(limit=args.limit)
+    if args.format == "json":
+        print_json(
+            [
+                {
+                    "seq": r.seq,
+                    "at": r.at,
+                    "os_user": r.os_user,
+                    "technician": r.technician,
+                    "action": r.action,
+                    "entry_id": r.entry_id,
+                    "before": r.before,
+                    "after": r.after,
+                    "reason": r.reason,
+                    "hash": r.hash,
+                }
+                for r in records
+            ]
+        )
+    else:
+        print_table(
+            [
+                (r.seq, r.at[:19], r.os_user, r.action, r.entry_id[:8], r.reason or "")
+                for r in records
+            ],
+            ("seq", "at (UTC)", "user", "action", "entry", "reason"),
+        )
+    return 0
+
+
+def cmd_taxonomy(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.taxonomy import current_taxonomy
+
+    tax = current_taxonomy()
+    if args.format == "json":
+        print_json(tax.to_dict())
+    else:
+        print(f"Taxonomy {tax.version}: {len(tax)} codes in {len(tax.categories)} categories")
+        print_table(
+            [
+                (
+                    c.code,
+                    c.title,
+                    tax.categories[c.category],
+                    "+".join(c.sectors),
+                    c.counts,
+                    c.default_minutes,
+                    "yes" if c.intervention else "",
+                    f"retired ({c.replaced_by})" if c.retired else "",
+                )
+                for c in tax
+            ],
+            ("code", "title", "category", "sectors", "counts", "min", "interv.", "status"),
+        )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.demo import fill_demo
+
+    try:
+        months = int(args.months)
+    except ValueError:
+        raise ValidationError(f"{args.months!r} is not a whole number", "months") from None
+    summary = fill_demo(ctx.app(), months=months, end_month=args.end, seed=args.seed)
+    print(summary)
+    return 0
+
+
+# -- registration ------------------------------------------------------------------------
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("setup", help="set up this installation for a technician")
+    p.add_argument("--name", required=True)
+    p.add_argument("--gphc", required=True, metavar="NUMBER", help="GPhC registration number")
+    p.set_defaults(handler=cmd_setup)
+
+    pl = sub.add_parser("placement", help="the rotation calendar").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = pl.add_parser("add", help="add a placement")
+    p.add_argument("ods", metavar="ODS", help="ODS code of the site")
+    p.add_argument("--name", required=True, help="site name")
+    p.add_argument("--sector", required=True, choices=("primary", "secondary"))
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first day (default today)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day (default open-ended)")
+    p.set_defaults(handler=cmd_placement_add)
+    p = pl.add_parser("list", help="list placements")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=cmd_placement_list)
+
+    ph = sub.add_parser("phase", help="project phases").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = ph.add_parser("add", help="add a phase (baseline, pilot, ...)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--from", dest="date_from", metavar="DATE", required=True)
+    p.add_argument("--to", dest="date_to", metavar="DATE")
+    p.set_defaults(handler=cmd_phase_add)
+    p = ph.add_parser("list", help="list phases")
+    p.set_defaults(handler=cmd_phase_list)
+
+    p = sub.add_parser("log", help="log an activity (prints the new entry's id)")
+    p.add_argument("code", metavar="CODE", help="activity code (rxlog taxonomy)")
+    _add_entry_options(p)
+    p.set_defaults(handler=cmd_log)
+
+    p = sub.add_parser("list", help="list entries")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--month", metavar="YYYY-MM")
+    g.add_argument("--date", metavar="YYYY-MM-DD")
+    p.add_argument("--code", metavar="CODE", help="only this code")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("edit", help="change an entry (the reason is audited)")
+    p.add_argument("id", metavar="ID", help="entry id (or its first characters)")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.add_argument("--code", metavar="CODE")
+    _add_entry_options(p)
+    p.add_argument(
+        "--clear",
+        action="append",
+        metavar="FIELD",
+        choices=(
+            "count",
+            "significance",
+            "harm",
+            "released_minutes",
+            "outcome",
+            "discharge_received",
+            "note",
+        ),
+        help="unset an optional field (repeatable)",
+    )
+    p.set_defaults(handler=cmd_edit)
+
+    p = sub.add_parser("delete", help="delete an entry (the reason is audited)")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.set_defaults(handler=cmd_delete)
+
+    p = sub.add_parser("audit", help="show or verify the audit trail")
+    p.add_argument("--verify", action="store_true", help="check the hash chain and entries")
+    p.add_argument("--limit", type=int, default=None, help="only the last N records")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=cmd_audit)
+
+    p = sub.add_parser("taxonomy", help="list the activity codes")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=cmd_taxonomy)
+
+    p = sub.add_parser("demo", help="fill an empty data folder with a sample technician")
+    p.add_argument("--months", default="3", metavar="N", help="months of entries (default 3)")
+    p.add_argument("--end", metavar="YYYY-MM", help="last month (default: this month)")
+    p.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
+    p.set_defaults(handler=cmd_demo)

@@ -1,0 +1,49 @@
+"""Printing tables, CSV and JSON for the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+
+def print_json(value: Any, out: TextIO | None = None) -> None:
+    json.dump(value, out or sys.stdout, indent=2, ensure_ascii=False, default=str)
+    (out or sys.stdout).write("\n")
+
+
+def print_csv(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], out: TextIO | None = None
+) -> None:
+    writer = csv.DictWriter(
+        out or sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
+    )
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+
+
+def print_table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO | None = None
+) -> None:
+    out = out or sys.stdout
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, v in enumerate(row):
+            widths[i] = min(max(widths[i], len(v)), 60)
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out.write(line.rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        parts = [
+            (v if len(v) <= w else v[: w - 1] + "…").ljust(w)
+            for v, w in zip(row, widths, strict=True)
+        ]
+        out.write("  ".join(parts).rstrip() + "\n")
+
+
+def warn(message: str) -> None:
+    print(f"rxlog: warning: {message}", file=sys.stderr)

@@ -1,0 +1,134 @@
+"""Plain data passed between the core and its shells (CLI, GUI, exports)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+# The fields of an entry a user sets (``rxlog log`` options / the detail panel).
+ENTRY_FIELDS = (
+    "code",
+    "date",
+    "site",
+    "minutes",
+    "count",
+    "significance",
+    "harm",
+    "released_minutes",
+    "outcome",
+    "discharge_received",
+    "note",
+)
+INTERVENTION_FIELDS = ("significance", "harm", "released_minutes", "outcome")
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    """What the user asked to log; unset fields take the code's and placement's defaults."""
+
+    code: str
+    date: date | None = None
+    site: str | None = None
+    minutes: int | None = None
+    count: int | None = None
+    significance: int | None = None
+    harm: str | None = None
+    released_minutes: int | None = None
+    outcome: str | None = None
+    discharge_received: date | None = None
+    note: str | None = None
+    id: str | None = None  # only to restore a deleted entry under its own id
+
+
+@dataclass(frozen=True)
+class TechnicianView:
+    name: str
+    gphc: str
+
+
+@dataclass(frozen=True)
+class PlacementView:
+    id: int
+    ods: str
+    site_kind: str
+    name: str
+    sector: str
+    date_from: date
+    date_to: date | None
+
+    def covers(self, d: date) -> bool:
+        return self.date_from <= d and (self.date_to is None or d <= self.date_to)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["date_from"] = self.date_from.isoformat()
+        d["date_to"] = self.date_to.isoformat() if self.date_to else None
+        return d
+
+
+@dataclass(frozen=True)
+class PhaseView:
+    id: int
+    name: str
+    date_from: date
+    date_to: date | None
+
+    def covers(self, d: date) -> bool:
+        return self.date_from <= d and (self.date_to is None or d <= self.date_to)
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """A stored entry as shells show it, with what follows from it (phase, title)."""
+
+    id: str
+    date: date
+    code: str
+    title: str
+    category: str
+    taxonomy_version: str
+    site: str
+    sector: str
+    phase: str | None
+    minutes: int
+    count: int | None
+    significance: int | None
+    significance_scale: str | None
+    harm: str | None
+    harm_scale: str | None
+    released_minutes: int | None
+    outcome: str | None
+    discharge_received: date | None
+    note: str | None
+    created_at: str
+    updated_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["date"] = self.date.isoformat()
+        d["discharge_received"] = (
+            self.discharge_received.isoformat() if self.discharge_received else None
+        )
+        return d
+
+
+@dataclass(frozen=True)
+class LogResult:
+    """An entry just written, and any warnings the user should see (e.g. PID in a note)."""
+
+    entry: EntryView
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Totals:
+    """Totals over a set of entries (a day, a week, a month)."""
+
+    entries: int = 0
+    minutes: int = 0
+    patients: int = 0
+    items: int = 0
+    interventions: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_sector: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,149 @@
+"""The technician's profile, rotation calendar (placements) and project phases.
+
+Functions here take an open session; ``rxlog.service.RxLog`` owns the transactions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rxlog.clock import utc_now_iso
+from rxlog.domain import PhaseView, PlacementView, TechnicianView
+from rxlog.errors import ValidationError
+from rxlog.identifiers import normalise_ods, ods_kind, validate_gphc
+from rxlog.storage.models import Phase, Placement, Technician
+from rxlog.taxonomy import SECTORS
+
+PHASE_NAMES = ("baseline", "pilot", "analysis")
+_FAR_FUTURE = date.max
+
+
+def get_technician(session: Session) -> TechnicianView | None:
+    row = session.execute(select(Technician).limit(1)).scalar_one_or_none()
+    return TechnicianView(row.name, row.gphc) if row else None
+
+
+def setup(session: Session, name: str, gphc: str) -> TechnicianView:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("a name is required", field="name")
+    if len(name) > 200:
+        raise ValidationError("the name is longer than 200 characters", field="name")
+    gphc = validate_gphc(gphc)
+    row = session.execute(select(Technician).limit(1)).scalar_one_or_none()
+    if row is not None and row.gphc != gphc:
+        raise ValidationError(
+            f"this installation belongs to {row.name} (GPhC {row.gphc}); "
+            "each technician needs their own data folder (--data-dir)",
+            field="gphc",
+        )
+    if row is None:
+        session.add(Technician(id=1, name=name, gphc=gphc, created_at=utc_now_iso()))
+    else:
+        row.name = name
+    return TechnicianView(name, gphc)
+
+
+def _placement_view(p: Placement) -> PlacementView:
+    return PlacementView(
+        id=p.id,
+        ods=p.ods,
+        site_kind=p.site_kind,
+        name=p.name,
+        sector=p.sector,
+        date_from=date.fromisoformat(p.date_from),
+        date_to=date.fromisoformat(p.date_to) if p.date_to else None,
+    )
+
+
+def list_placements(session: Session) -> list[PlacementView]:
+    rows = session.execute(select(Placement).order_by(Placement.date_from)).scalars()
+    return [_placement_view(p) for p in rows]
+
+
+def _overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    return a_from <= (b_to or _FAR_FUTURE) and b_from <= (a_to or _FAR_FUTURE)
+
+
+def add_placement(
+    session: Session,
+    ods: str,
+    name: str,
+    sector: str,
+    date_from: date,
+    date_to: date | None,
+) -> PlacementView:
+    kind = ods_kind(ods)
+    ods = normalise_ods(ods)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("the site needs a name", field="name")
+    if sector not in SECTORS:
+        raise ValidationError("sector must be 'primary' or 'secondary'", field="sector")
+    if date_to is not None and date_to < date_from:
+        raise ValidationError(
+            f"the placement ends ({date_to}) before it starts ({date_from})", field="to"
+        )
+    for other in list_placements(session):
+        if _overlaps(date_from, date_to, other.date_from, other.date_to):
+            until = other.date_to.isoformat() if other.date_to else "open-ended"
+            raise ValidationError(
+                f"overlaps the placement at {other.ods} ({other.name}), "
+                f"{other.date_from} to {until}; placements may not overlap",
+                field="from",
+            )
+    row = Placement(
+        ods=ods,
+        site_kind=kind.value,
+        name=name,
+        sector=sector,
+        date_from=date_from.isoformat(),
+        date_to=date_to.isoformat() if date_to else None,
+    )
+    session.add(row)
+    session.flush()
+    return _placement_view(row)
+
+
+def list_phases(session: Session) -> list[PhaseView]:
+    rows = session.execute(select(Phase).order_by(Phase.date_from)).scalars()
+    return [
+        PhaseView(
+            p.id,
+            p.name,
+            date.fromisoformat(p.date_from),
+            date.fromisoformat(p.date_to) if p.date_to else None,
+        )
+        for p in rows
+    ]
+
+
+def add_phase(session: Session, name: str, date_from: date, date_to: date | None) -> PhaseView:
+    name = (name or "").strip().lower()
+    if not name or len(name) > 40 or not name.replace("-", "").replace("_", "").isalnum():
+        raise ValidationError(
+            f"{name!r} is not a phase name: one word such as {', '.join(PHASE_NAMES)}",
+            field="name",
+        )
+    if date_to is not None and date_to < date_from:
+        raise ValidationError(
+            f"the phase ends ({date_to}) before it starts ({date_from})", field="to"
+        )
+    for other in list_phases(session):
+        if _overlaps(date_from, date_to, other.date_from, other.date_to):
+            raise ValidationError(
+                f"overlaps the {other.name} phase ({other.date_from} to "
+                f"{other.date_to or 'open-ended'}); an entry's phase must follow from its date",
+                field="from",
+            )
+    row = Phase(
+        name=name,
+        date_from=date_from.isoformat(),
+        date_to=date_to.isoformat() if date_to else None,
+    )
+    session.add(row)
+    session.flush()
+    return PhaseView(row.id, name, date_from, date_to)

@@ -1,0 +1,331 @@
+"""``RxLog``: the one façade the CLI and the desktop app both drive.
+
+Each method is one transaction: validated completely before anything is written,
+committed (and so durable) before it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from rxlog import audit, entries, profile
+from rxlog.clock import Today, local_today
+from rxlog.dates import parse_month
+from rxlog.domain import (
+    EntryInput,
+    EntryView,
+    LogResult,
+    PhaseView,
+    PlacementView,
+    TechnicianView,
+    Totals,
+)
+from rxlog.errors import ValidationError
+from rxlog.storage.database import Database
+from rxlog.storage.models import AuditRecord, Entry, MonthLock, Setting
+from rxlog.taxonomy import Taxonomy, current_taxonomy
+
+
+def _input_values(item: EntryInput) -> dict[str, Any]:
+    return {
+        "code": item.code,
+        "date": item.date,
+        "site": item.site,
+        "minutes": item.minutes,
+        "count": item.count,
+        "significance": item.significance,
+        "harm": item.harm,
+        "released_minutes": item.released_minutes,
+        "outcome": item.outcome,
+        "discharge_received": item.discharge_received,
+        "note": item.note,
+    }
+
+
+class RxLog:
+    """A technician's installation: profile, calendar, entries and audit trail."""
+
+    def __init__(
+        self, db: Database, taxonomy: Taxonomy | None = None, today: Today = local_today
+    ) -> None:
+        self.db = db
+        self.taxonomy = taxonomy or current_taxonomy()
+        self._today = today
+
+    @classmethod
+    def open(cls, data_dir: Path, **kwargs: Any) -> RxLog:
+        return cls(Database.open(data_dir), **kwargs)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def today(self) -> date:
+        return self._today()
+
+    # -- profile and calendar --------------------------------------------------------
+    def technician(self) -> TechnicianView | None:
+        with self.db.transaction() as s:
+            return profile.get_technician(s)
+
+    def setup(self, name: str, gphc: str) -> TechnicianView:
+        with self.db.transaction() as s:
+            return profile.setup(s, name, gphc)
+
+    def add_placement(
+        self,
+        ods: str,
+        name: str,
+        sector: str,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> PlacementView:
+        with self.db.transaction() as s:
+            if profile.get_technician(s) is None:
+                raise ValidationError("set up the technician first (rxlog setup)", "setup")
+            return profile.add_placement(s, ods, name, sector, date_from or self.today(), date_to)
+
+    def placements(self) -> list[PlacementView]:
+        with self.db.transaction() as s:
+            return profile.list_placements(s)
+
+    def placement_on(self, d: date) -> PlacementView | None:
+        return entries.placement_on(self.placements(), d)
+
+    def add_phase(self, name: str, date_from: date, date_to: date | None = None) -> PhaseView:
+        with self.db.transaction() as s:
+            return profile.add_phase(s, name, date_from, date_to)
+
+    def phases(self) -> list[PhaseView]:
+        with self.db.transaction() as s:
+            return profile.list_phases(s)
+
+    # -- entries ---------------------------------------------------------------------
+    def _ctx(self, s: Any) -> entries.Context:
+        if profile.get_technician(s) is None:
+            raise ValidationError("set up the technician first (rxlog setup)", "setup")
+        return entries.load_context(s, self.taxonomy, self.today())
+
+    def log(self, item: EntryInput) -> LogResult:
+        return self.log_many([item])[0]
+
+    def log_many(self, items: Iterable[EntryInput]) -> list[LogResult]:
+        """Log several entries in one transaction: all are stored, or none."""
+        results = []
+        with self.db.transaction() as s:
+            ctx = self._ctx(s)
+            tech = profile.get_technician(s)
+            gphc = tech.gphc if tech else None
+            for item in items:
+                row, warnings = entries.create(
+                    s, ctx, _input_values(item), entry_id=item.id, technician=gphc
+                )
+                results.append(
+                    LogResult(entries.to_view(row, self.taxonomy, ctx.phases), tuple(warnings))
+                )
+        return results
+
+    def edit(self, entry_id: str, changes: dict[str, Any], reason: str | None) -> LogResult:
+        with self.db.transaction() as s:
+            ctx = self._ctx(s)
+            row, warnings = entries.edit(s, ctx, entries.resolve_id(s, entry_id), changes, reason)
+            return LogResult(entries.to_view(row, self.taxonomy, ctx.phases), tuple(warnings))
+
+    def delete(self, entry_id: str, reason: str | None) -> EntryView:
+        with self.db.transaction() as s:
+            phases = profile.list_phases(s)
+            row = entries.delete(s, entries.resolve_id(s, entry_id), reason)
+            return entries.to_view(row, self.taxonomy, phases)
+
+    def restore(self, entry_id: str, reason: str = "undo delete") -> EntryView:
+        with self.db.transaction() as s:
+            ctx = self._ctx(s)
+            row = entries.restore(s, ctx, entry_id, reason)
+            return entries.to_view(row, self.taxonomy, ctx.phases)
+
+    def resolve_id(self, prefix: str) -> str:
+        with self.db.transaction() as s:
+            return entries.resolve_id(s, prefix)
+
+    def get(self, entry_id: str) -> EntryView:
+        with self.db.transaction() as s:
+            row = entries.get_row(s, entries.resolve_id(s, entry_id))
+            return entries.to_view(row, self.taxonomy, profile.list_phases(s))
+
+    def get_many(self, ids: list[str]) -> dict[str, EntryView]:
+        """Entries by id (for lazy table models); ids that no longer exist are left out."""
+        with self.db.transaction() as s:
+            phases = profile.list_phases(s)
+            rows = s.execute(select(Entry).where(Entry.id.in_(ids))).scalars()
+            return {r.id: entries.to_view(r, self.taxonomy, phases) for r in rows}
+
+    def list(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        code: str | None = None,
+        site: str | None = None,
+        sector: str | None = None,
+    ) -> list[EntryView]:
+        """Entries in date order (then creation order), optionally filtered."""
+        with self.db.transaction() as s:
+            phases = profile.list_phases(s)
+            q = select(Entry).where(*self._filters(start, end, code, site, sector))
+            q = q.order_by(Entry.date, Entry.created_at)
+            return [entries.to_view(r, self.taxonomy, phases) for r in s.execute(q).scalars()]
+
+    def list_ids(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        codes: Iterable[str] | None = None,
+        site: str | None = None,
+        sector: str | None = None,
+        newest_first: bool = True,
+    ) -> list[str]:
+        """Only the ids, in order: what a lazy table model holds."""
+        with self.db.transaction() as s:
+            q = select(Entry.id).where(*self._filters(start, end, None, site, sector))
+            if codes is not None:
+                q = q.where(Entry.code.in_(list(codes)))
+            order = (
+                (Entry.date.desc(), Entry.created_at.desc())
+                if newest_first
+                else (Entry.date, Entry.created_at)
+            )
+            return list(s.execute(q.order_by(*order)).scalars())
+
+    @staticmethod
+    def _filters(
+        start: date | None,
+        end: date | None,
+        code: str | None,
+        site: str | None,
+        sector: str | None,
+    ) -> list[Any]:
+        f: list[Any] = []
+        if start:
+            f.append(Entry.date >= start.isoformat())
+        if end:
+            f.append(Entry.date <= end.isoformat())
+        if code:
+            f.append(Entry.code == code.strip().upper())
+        if site:
+            f.append(Entry.site == site.strip().upper())
+        if sector:
+            f.append(Entry.sector == sector)
+        return f
+
+    def month(self, month: str) -> list[EntryView]:
+        first, last = parse_month(month)
+        return self.list(first, last)
+
+    def totals(self, start: date, end: date) -> Totals:
+        """Totals by category and sector over a date range (a day, a week, a month)."""
+        with self.db.transaction() as s:
+            rows = s.execute(
+                select(
+                    Entry.code,
+                    Entry.sector,
+                    func.count(),
+                    func.sum(Entry.minutes),
+                    func.coalesce(func.sum(Entry.count), 0),
+                )
+                .where(and_(Entry.date >= start.isoformat(), Entry.date <= end.isoformat()))
+                .group_by(Entry.code, Entry.sector)
+            ).all()
+        t = Totals()
+        for code_name, sector, n, minutes, count in rows:
+            code = self.taxonomy.get(code_name)
+            t.entries += n
+            t.minutes += minutes
+            if code is not None:
+                if code.counts == "patients":
+                    t.patients += count
+                elif code.counts == "items":
+                    t.items += count
+                if code.intervention:
+                    t.interventions += n
+                cat = code.category
+            else:
+                cat = "unknown"
+            t.by_category[cat] = t.by_category.get(cat, 0) + minutes
+            t.by_sector[sector] = t.by_sector.get(sector, 0) + minutes
+        return t
+
+    def month_totals_by_code(self, month: str) -> list[tuple[str, int, int, int]]:
+        """(code, entries, minutes, count) for each code logged in a month."""
+        first, last = parse_month(month)
+        with self.db.transaction() as s:
+            rows = s.execute(
+                select(
+                    Entry.code,
+                    func.count(),
+                    func.sum(Entry.minutes),
+                    func.coalesce(func.sum(Entry.count), 0),
+                )
+                .where(Entry.date >= first.isoformat(), Entry.date <= last.isoformat())
+                .group_by(Entry.code)
+                .order_by(Entry.code)
+            ).all()
+        return [(c, int(n), int(m), int(k)) for c, n, m, k in rows]
+
+    def recent_codes(self, limit: int = 10) -> list[str]:
+        """Codes most recently logged, newest first, each once."""
+        with self.db.transaction() as s:
+            rows = s.execute(
+                select(Entry.code, func.max(Entry.created_at).label("last"))
+                .group_by(Entry.code)
+                .order_by(func.max(Entry.created_at).desc())
+                .limit(limit)
+            ).all()
+        return [r[0] for r in rows]
+
+    # -- months --------------------------------------------------------------------
+    def month_lock(self, month: str) -> MonthLock | None:
+        parse_month(month)
+        with self.db.transaction() as s:
+            return s.get(MonthLock, month)
+
+    def is_locked(self, d: date) -> bool:
+        with self.db.transaction() as s:
+            return entries.month_lock_problem(s, d) is not None
+
+    # -- settings ------------------------------------------------------------------
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        with self.db.transaction() as s:
+            row = s.get(Setting, key)
+            return row.value if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.db.transaction() as s:
+            row = s.get(Setting, key)
+            if row is None:
+                s.add(Setting(key=key, value=value))
+            else:
+                row.value = value
+
+    # -- audit ---------------------------------------------------------------------
+    def audit_records(self, limit: int | None = None) -> list[AuditRecord]:
+        with self.db.transaction() as s:
+            q = select(AuditRecord).order_by(AuditRecord.seq.desc())
+            if limit:
+                q = q.limit(limit)
+            return list(reversed(s.execute(q).scalars().all()))
+
+    def verify_audit(self) -> audit.AuditReport:
+        with self.db.transaction() as s:
+            return audit.verify(s)
+
+    def with_today(self, today: Today) -> RxLog:
+        """The same installation seen on another day (tests, demo data)."""
+        clone = RxLog(self.db, self.taxonomy, today)
+        return clone
+
+
+__all__ = ["RxLog", "EntryInput", "replace"]

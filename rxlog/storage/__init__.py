@@ -1,0 +1,1 @@
+"""The technician's local store: SQLite (WAL) through SQLAlchemy, schema via Alembic."""

@@ -1,0 +1,63 @@
+"""Shared fixtures. Qt runs offscreen; every test gets its own real SQLite data folder."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("RXLOG_DATA_DIR", None)
+os.environ.pop("RXLOG_TODAY", None)
+
+from rxlog.cli import main as cli_main  # noqa: E402
+from rxlog.service import RxLog  # noqa: E402
+
+TODAY = date(2026, 11, 20)  # a Friday; tests that need "today" pin it here
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def rx(data_dir: Path):
+    """An installation set up with a primary then a secondary placement, today = TODAY."""
+    app = RxLog.open(data_dir, today=lambda: TODAY)
+    app.setup("Alex Morgan", "5012345")
+    app.add_placement("G82001", "Test Surgery", "primary", date(2026, 9, 1), date(2026, 10, 31))
+    app.add_placement("RPA", "Medway NHS Foundation Trust", "secondary", date(2026, 11, 1), None)
+    app.add_phase("baseline", date(2026, 9, 1), date(2026, 9, 30))
+    app.add_phase("pilot", date(2026, 10, 1), None)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run ``rxlog --data-dir <data_dir> ...`` in-process, with today pinned to TODAY."""
+    monkeypatch.setenv("RXLOG_TODAY", TODAY.isoformat())
+
+    def run(*args: str) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli_main(["--data-dir", str(data_dir), *args])
+            except SystemExit as exc:  # argparse usage errors
+                code = int(exc.code or 0)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
