@@ -6,7 +6,7 @@ sort correctly, compare cheaply in an index, and read the same in any SQLite too
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -120,7 +120,7 @@ class ReturnRecord(Base):
     __tablename__ = "return_record"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    return_id: Mapped[str] = mapped_column(String(80), unique=True)
+    return_id: Mapped[str] = mapped_column(String(80))
     month: Mapped[str] = mapped_column(String(7), ForeignKey("month_lock.month"))
     version: Mapped[int] = mapped_column(Integer)
     supersedes: Mapped[str | None] = mapped_column(String(80), nullable=True)
@@ -128,6 +128,8 @@ class ReturnRecord(Base):
     exported_at: Mapped[str] = mapped_column(String(32))
     out_dir: Mapped[str] = mapped_column(Text)
     manifest: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("return_id", "version", name="uq_return_version"),)
 
 
 class Setting(Base):

@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "return_record",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("return_id", sa.String(80), nullable=False, unique=True),
+        sa.Column("return_id", sa.String(80), nullable=False),
         sa.Column("month", sa.String(7), sa.ForeignKey("month_lock.month"), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("supersedes", sa.String(80), nullable=True),
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("exported_at", sa.String(32), nullable=False),
         sa.Column("out_dir", sa.Text, nullable=False),
         sa.Column("manifest", sa.Text, nullable=False),
+        sa.UniqueConstraint("return_id", "version", name="uq_return_version"),
     )
     op.create_table(
         "setting",
