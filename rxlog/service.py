@@ -118,12 +118,13 @@ class RxLog:
         """Log several entries in one transaction: all are stored, or none."""
         results = []
         with self.db.transaction() as s:
-            ctx = self._ctx(s)
             tech = profile.get_technician(s)
-            gphc = tech.gphc if tech else None
+            if tech is None:
+                raise ValidationError("set up the technician first (rxlog setup)", "setup")
+            ctx = entries.load_context(s, self.taxonomy, self.today())
             for item in items:
                 row, warnings = entries.create(
-                    s, ctx, _input_values(item), entry_id=item.id, technician=gphc
+                    s, ctx, _input_values(item), entry_id=item.id, technician=tech.gphc
                 )
                 results.append(
                     LogResult(entries.to_view(row, self.taxonomy, ctx.phases), tuple(warnings))
@@ -199,6 +200,41 @@ class RxLog:
                 else (Entry.date, Entry.created_at)
             )
             return list(s.execute(q.order_by(*order)).scalars())
+
+    def page_ids(
+        self,
+        offset: int,
+        limit: int,
+        start: date | None = None,
+        end: date | None = None,
+        codes: Iterable[str] | None = None,
+        site: str | None = None,
+        sector: str | None = None,
+    ) -> list[str]:
+        """One page of ids, newest first: a lazy table model fetches these as it scrolls,
+        so a million entries never have to be read at once."""
+        with self.db.transaction() as s:
+            q = select(Entry.id).where(*self._filters(start, end, None, site, sector))
+            if codes is not None:
+                q = q.where(Entry.code.in_(list(codes)))
+            q = q.order_by(Entry.date.desc(), Entry.created_at.desc())
+            return list(s.execute(q.offset(offset).limit(limit)).scalars())
+
+    def count_entries(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        codes: Iterable[str] | None = None,
+        site: str | None = None,
+        sector: str | None = None,
+    ) -> int:
+        """How many entries match the same filters as ``page_ids``."""
+        with self.db.transaction() as s:
+            q = select(func.count()).select_from(Entry)
+            q = q.where(*self._filters(start, end, None, site, sector))
+            if codes is not None:
+                q = q.where(Entry.code.in_(list(codes)))
+            return int(s.execute(q).scalar_one())
 
     @staticmethod
     def _filters(

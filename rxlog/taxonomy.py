@@ -141,13 +141,16 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>", path: Path | None = No
     except tomllib.TOMLDecodeError as exc:
         raise TaxonomyError(f"{source}: not valid TOML: {exc}") from None
 
-    def fail(msg: str, code: str | None = None, index: int = -1) -> TaxonomyError:
+    def fail(
+        msg: str, code: str | None = None, index: int = -1, shown: str | None = None
+    ) -> TaxonomyError:
+        """An error naming the file, the line of the code (or of its [[code]]) and the code."""
         where = source
         if code is not None or index >= 0:
             line = _line_of(text, code, index)
             where = f"{source}, line {line}" if line else source
-            if code is not None:
-                where += f", code {code}"
+        if (shown or code) is not None:
+            where += f", code {shown or code}"
         return TaxonomyError(f"{where}: {msg}")
 
     unknown = set(doc) - _TOP_KEYS
@@ -189,11 +192,8 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>", path: Path | None = No
                 index,
             )
         if name in codes:
-            raise fail(
-                f"duplicate code (first defined at line {_line_of(text, name, -1)})",
-                None,
-                index,
-            )
+            first = _line_of(text, name, -1)
+            raise fail(f"duplicate code (first defined at line {first})", None, index, name)
         for key in ("title", "description"):
             if not isinstance(raw[key], str) or not raw[key].strip():
                 raise fail(f"'{key}' must be non-empty text", name)

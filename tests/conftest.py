@@ -46,18 +46,23 @@ def rx(data_dir: Path):
     app.close()
 
 
+def run_cli(data_dir: Path, *args: str) -> CliResult:
+    """Run ``rxlog --data-dir DATA_DIR ARGS...`` in this process, capturing its output."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli_main(["--data-dir", str(data_dir), *args])
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch):
     """Run ``rxlog --data-dir <data_dir> ...`` in-process, with today pinned to TODAY."""
     monkeypatch.setenv("RXLOG_TODAY", TODAY.isoformat())
 
     def run(*args: str) -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli_main(["--data-dir", str(data_dir), *args])
-            except SystemExit as exc:  # argparse usage errors
-                code = int(exc.code or 0)
-        return CliResult(code, out.getvalue(), err.getvalue())
+        return run_cli(data_dir, *args)
 
     return run
