@@ -149,7 +149,7 @@ def verify(session: Session) -> AuditReport:
         elif expected[entry.id] != digest:
             problem(f"entry {entry.id} differs from its last audited state (changed outside RxLog)")
         session.expunge(entry)
-    for entry_id, digest in expected.items():
-        if digest is not None and entry_id not in seen:
+    for entry_id, expected_digest in expected.items():
+        if expected_digest is not None and entry_id not in seen:
             problem(f"entry {entry_id} is missing (removed outside RxLog)")
     return report

@@ -53,7 +53,7 @@ def _pick(rng: random.Random, mix: dict[str, int]) -> str:
 def fill_demo(app: RxLog, months: int = 3, end_month: str | None = None, seed: int = 2026) -> str:
     if not 1 <= months <= 24:
         raise ValidationError(f"{months} is out of range: 1 to 24 months", field="months")
-    if app.technician() is not None or app.list():
+    if app.technician() is not None or app.list_entries():
         raise ValidationError(
             f"{app.db.data_dir} already holds data; demo fills only an empty data folder "
             "(use --data-dir with a new folder)",

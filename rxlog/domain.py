@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+import datetime as dt
 from typing import Any
 
 # The fields of an entry a user sets (``rxlog log`` options / the detail panel).
@@ -28,7 +28,7 @@ class EntryInput:
     """What the user asked to log; unset fields take the code's and placement's defaults."""
 
     code: str
-    date: date | None = None
+    date: dt.date | None = None
     site: str | None = None
     minutes: int | None = None
     count: int | None = None
@@ -36,7 +36,7 @@ class EntryInput:
     harm: str | None = None
     released_minutes: int | None = None
     outcome: str | None = None
-    discharge_received: date | None = None
+    discharge_received: dt.date | None = None
     note: str | None = None
     id: str | None = None  # only to restore a deleted entry under its own id
 
@@ -54,10 +54,10 @@ class PlacementView:
     site_kind: str
     name: str
     sector: str
-    date_from: date
-    date_to: date | None
+    date_from: dt.date
+    date_to: dt.date | None
 
-    def covers(self, d: date) -> bool:
+    def covers(self, d: dt.date) -> bool:
         return self.date_from <= d and (self.date_to is None or d <= self.date_to)
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,10 +71,10 @@ class PlacementView:
 class PhaseView:
     id: int
     name: str
-    date_from: date
-    date_to: date | None
+    date_from: dt.date
+    date_to: dt.date | None
 
-    def covers(self, d: date) -> bool:
+    def covers(self, d: dt.date) -> bool:
         return self.date_from <= d and (self.date_to is None or d <= self.date_to)
 
 
@@ -83,7 +83,7 @@ class EntryView:
     """A stored entry as shells show it, with what follows from it (phase, title)."""
 
     id: str
-    date: date
+    date: dt.date
     code: str
     title: str
     category: str
@@ -99,7 +99,7 @@ class EntryView:
     harm_scale: str | None
     released_minutes: int | None
     outcome: str | None
-    discharge_received: date | None
+    discharge_received: dt.date | None
     note: str | None
     created_at: str
     updated_at: str

@@ -165,7 +165,7 @@ class RxLog:
             rows = s.execute(select(Entry).where(Entry.id.in_(ids))).scalars()
             return {r.id: entries.to_view(r, self.taxonomy, phases) for r in rows}
 
-    def list(
+    def list_entries(
         self,
         start: date | None = None,
         end: date | None = None,
@@ -259,7 +259,7 @@ class RxLog:
 
     def month(self, month: str) -> list[EntryView]:
         first, last = parse_month(month)
-        return self.list(first, last)
+        return self.list_entries(first, last)
 
     def totals(self, start: date, end: date) -> Totals:
         """Totals by category and sector over a date range (a day, a week, a month)."""
@@ -278,6 +278,7 @@ class RxLog:
         t = Totals()
         for code_name, sector, n, minutes, count in rows:
             code = self.taxonomy.get(code_name)
+            n, minutes, count = int(n), int(minutes or 0), int(count or 0)
             t.entries += n
             t.minutes += minutes
             if code is not None:
@@ -309,7 +310,7 @@ class RxLog:
                 .group_by(Entry.code)
                 .order_by(Entry.code)
             ).all()
-        return [(c, int(n), int(m), int(k)) for c, n, m, k in rows]
+        return [(c, int(n), int(m or 0), int(k or 0)) for c, n, m, k in rows]
 
     def recent_codes(self, limit: int = 10) -> list[str]:
         """Codes most recently logged, newest first, each once."""

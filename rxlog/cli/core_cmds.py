@@ -120,7 +120,7 @@ def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
         start, end = parse_month(args.month)
     elif args.date:
         start = end = parse_date(args.date)
-    rows = app.list(start, end, code=args.code)
+    rows = app.list_entries(start, end, code=args.code)
     if args.format == "json":
         print_json([e.to_dict() for e in rows])
     elif args.format == "csv":
@@ -263,7 +263,7 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 # -- registration ------------------------------------------------------------------------
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("setup", help="set up this installation for a technician")
     p.add_argument("--name", required=True)
     p.add_argument("--gphc", required=True, metavar="NUMBER", help="GPhC registration number")
