@@ -7,17 +7,22 @@ themselves.
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from rxlog.errors import StorageError
+from rxlog.storage import health
 from rxlog.storage.paths import DB_FILENAME
 
 # The newest schema revision this RxLog knows (tests check it is Alembic's head).
@@ -59,7 +64,7 @@ def read_revision(path: Path) -> str | None:
     if not header:
         return None
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(health.sqlite_uri(path), uri=True)
         try:
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
@@ -72,7 +77,8 @@ def read_revision(path: Path) -> str | None:
 
 
 def _make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", future=True)
+    # URL.create: a path with spaces, '#', '?' or non-ASCII letters is taken as it is.
+    engine = create_engine(URL.create("sqlite", database=str(path)), future=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_con: Any, _record: Any) -> None:
@@ -93,20 +99,127 @@ def _make_engine(path: Path) -> Engine:
 
 
 def backup_file(source: Path, target: Path) -> Path:
-    """Copy a live SQLite database with the online backup API (consistent under WAL)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    """Copy a live SQLite database with the online backup API (consistent under WAL).
+
+    Written to a temp file in the target's folder, fsynced, then renamed: ``target``
+    is either the whole copy or absent. A full disk or unwritable folder raises
+    ``StorageError`` and leaves no partial file.
+    """
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
-        dst = sqlite3.connect(tmp)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        src = sqlite3.connect(health.sqlite_uri(source), uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+                # A backup is one self-contained file: no -wal or -shm beside it, even
+                # when it is read later.
+                dst.execute("PRAGMA journal_mode=DELETE").fetchone()
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    tmp.replace(target)
+            src.close()
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        tmp.replace(target)
+    except (OSError, sqlite3.Error) as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(
+            f"could not write the backup {target.name}: {_plain_reason(exc)}"
+        ) from None
     return target
+
+
+def _plain_reason(exc: BaseException) -> str:
+    """A technician's words for an OS or SQLite failure."""
+    text = str(getattr(exc, "orig", None) or exc)
+    low = text.lower()
+    errno_ = getattr(exc, "errno", None)
+    if errno_ == errno.ENOSPC or "disk is full" in low or errno_ == errno.EFBIG:
+        return "the disk is full; free some space and try again"
+    if errno_ in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in low:
+        return "the folder is read-only or RxLog may not write there"
+    if "database is locked" in low or "database is busy" in low:
+        return "another RxLog is busy writing; try again in a moment"
+    if "malformed" in low or "not a database" in low:
+        return "the database file is damaged"
+    if "disk i/o error" in low:
+        return "the disk reported an error (full, removed, or failing)"
+    return getattr(exc, "strerror", None) or text
+
+
+def _today() -> date:
+    from rxlog.clock import local_today
+
+    return local_today()
+
+
+def _revision_for_open(path: Path) -> str | None:
+    """The revision of the database at ``path``, None for a new one, or a clear refusal.
+
+    Refusals never touch the file and name the newest good backup.
+    """
+    from rxlog.storage import backups
+
+    wal = path.with_name(path.name + "-wal")
+    if not path.exists():
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StorageError(
+                f"{wal} is there but its database {path.name} is missing, so entries may "
+                "be in that file alone; RxLog will not start a new database over it. "
+                + backups.offer_text(path.parent)
+            )
+        return None
+    header = health.read_header(path)
+    if not header and not (wal.exists() and wal.stat().st_size > 0):
+        return None  # an empty file (a first start cut short): nothing to lose
+    if header[:16] != SQLITE_HEADER:
+        raise StorageError(
+            f"{path} is not an SQLite database (it may be damaged); RxLog has left it as it "
+            "is for inspection. " + backups.offer_text(path.parent)
+        )
+    try:
+        revision, tables = health.read_revision_ro(path)
+    except sqlite3.Error as exc:
+        raise StorageError(
+            f"the database {path} cannot be read ({_plain_reason(exc)}); RxLog has left it "
+            "as it is for inspection. " + backups.offer_text(path.parent)
+        ) from None
+    if revision is None and tables:
+        raise StorageError(
+            f"{path} is an SQLite file but not an RxLog database; RxLog has left it as it is. "
+            + backups.offer_text(path.parent)
+        )
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise StorageError(
+            f"{path} was made by a newer RxLog (schema {revision}); "
+            "install that version to open it. RxLog has not changed the file."
+        )
+    return revision
+
+
+def _migrate(engine: Engine, path: Path, revision: str | None) -> None:
+    """Back up, then upgrade in one transaction: on failure the file is as it was."""
+    from rxlog.storage import backups
+
+    if revision is not None:
+        try:
+            backups.backup_before(path, f"migration-{revision}")
+        except StorageError as exc:
+            engine.dispose()
+            raise StorageError(
+                f"RxLog needs to update the database but could not back it up first "
+                f"({exc.message}); nothing has been changed"
+            ) from None
+    try:
+        _upgrade(engine)
+    except Exception as exc:
+        engine.dispose()
+        raise StorageError(
+            f"could not bring the database up to date ({_plain_reason(exc)}); it is "
+            "unchanged and a copy was kept in the backups folder"
+        ) from exc
 
 
 def _upgrade(engine: Engine) -> None:
@@ -121,61 +234,102 @@ def _upgrade(engine: Engine) -> None:
 
 
 class Database:
-    """An open RxLog database in a data folder."""
+    """An open RxLog database in a data folder.
 
-    def __init__(self, data_dir: Path, engine: Engine) -> None:
+    Holds ``rxlog.lock`` shared while open (see ``rxlog.storage.health``).
+    ``backup_problem`` says why today's automatic backup could not be made, if so.
+    """
+
+    def __init__(
+        self, data_dir: Path, engine: Engine, lock: health.FolderLock | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.path = data_dir / DB_FILENAME
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._lock = lock
+        self.backup_problem: str | None = None
 
     @classmethod
-    def open(cls, data_dir: Path) -> Database:
-        """Open (creating or migrating as needed) the database in ``data_dir``."""
+    def open(cls, data_dir: Path, today: date | None = None) -> Database:
+        """Open (creating or migrating as needed) the database in ``data_dir``.
+
+        Cheap when nothing needs doing: a lock, the file header and the schema revision.
+        The first open of a day also makes the daily backup (``rxlog.storage.backups``).
+        """
         data_dir = Path(data_dir)
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise StorageError(
+                    health.read_only_message(data_dir, exc.strerror or "no access")
+                ) from None
             raise StorageError(
                 f"cannot create the data folder {data_dir}: {exc.strerror}"
             ) from None
         path = data_dir / DB_FILENAME
-        existed = path.exists()
-        revision = read_revision(path) if existed else None
-        if revision is not None and revision not in KNOWN_REVISIONS:
-            raise StorageError(
-                f"{path} was made by a newer RxLog (schema {revision}); "
-                "install that version to open it. RxLog has not changed the file."
+        lock = health.FolderLock(data_dir)
+        if not lock.acquire(exclusive=False, wait=10.0):
+            raise health.AlreadyRunningError(
+                f"another RxLog is updating or restoring the database in {data_dir}; "
+                "try again when it has finished"
             )
-        if existed and revision is None and path.stat().st_size > 0:
-            raise StorageError(
-                f"{path} is an SQLite file but not an RxLog database; RxLog has left it as it is"
-            )
-        engine = _make_engine(path)
-        if revision != SCHEMA_HEAD:
-            if revision is not None:
-                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-                backup_file(
-                    path, data_dir / "backups" / f"pre-migration-{revision}-{stamp}.sqlite3"
-                )
-            try:
-                _upgrade(engine)
-            except Exception as exc:
-                engine.dispose()
-                raise StorageError(
-                    f"could not bring the database up to date ({exc}); "
-                    "it is unchanged and a copy was kept in the backups folder"
-                ) from exc
-        return cls(data_dir, engine)
+        try:
+            revision = _revision_for_open(path)
+            if revision != SCHEMA_HEAD:
+                lock.require_exclusive("start RxLog again so it can update the database")
+                revision = _revision_for_open(path)  # another RxLog may have done it
+            engine = _make_engine(path)
+            if revision != SCHEMA_HEAD:
+                _migrate(engine, path, revision)
+                lock.acquire(exclusive=False)
+            db = cls(data_dir, engine, lock)
+        except BaseException:
+            lock.release()
+            raise
+        if revision is not None:  # a database made just now needs no backup yet
+            db._daily_backup(today or _today())
+        return db
+
+    def _daily_backup(self, today: date) -> None:
+        from rxlog.storage import backups
+
+        if not backups.daily_backup_due(self.data_dir, today):
+            return
+        try:
+            backups.daily_backup(self.path, today)
+        except StorageError as exc:  # never block opening; `rxlog check` reports it
+            self.backup_problem = exc.message
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions.begin() as session:
-            yield session
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except (sa_exc.OperationalError, sa_exc.DatabaseError) as exc:
+            if isinstance(exc, (sa_exc.IntegrityError, sa_exc.ProgrammingError)):
+                raise  # a bug in RxLog, not the environment
+            raise self._storage_error(exc) from exc
+
+    def _storage_error(self, exc: BaseException) -> StorageError:
+        reason = _plain_reason(exc)
+        if reason == "the database file is damaged":
+            from rxlog.storage import backups
+
+            return StorageError(
+                f"the database {self.path} is damaged, so the change was NOT saved. Close "
+                "RxLog; the damaged file is kept for inspection. "
+                + backups.offer_text(self.data_dir)
+            )
+        return StorageError(f"the change was NOT saved: {reason}")
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Database:
         return self

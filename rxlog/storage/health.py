@@ -1,0 +1,300 @@
+"""Is the database safe to open, and who else is using the data folder?
+
+Two advisory locks live in the data folder:
+
+* ``rxlog.lock``: every open ``Database`` holds it *shared*; migrating or restoring
+  needs it *exclusive*, so neither happens under another running RxLog's feet.
+  The CLI may run while the app is open (SQLite in WAL mode serves both).
+* ``instance.lock``: held *exclusive* by the desktop app, so a second window on the
+  same data folder is refused (the app brings the first one forward instead).
+
+The checks made on every open are cheap (the file header, the schema revision, a
+``-wal`` file with no database beside it); the full ``PRAGMA integrity_check`` and the
+audit chain are left to ``rxlog check`` (``full_check``).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from rxlog.errors import StorageError
+
+LOCK_NAME = "rxlog.lock"
+INSTANCE_LOCK_NAME = "instance.lock"
+SQLITE_HEADER = b"SQLite format 3\x00"
+_READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def sqlite_uri(path: Path, mode: str = "ro") -> str:
+    """A ``file:`` URI for sqlite3 that survives spaces, ``#``, ``?``, ``%`` and non-ASCII."""
+    return f"{Path(path).resolve().as_uri()}?mode={mode}"
+
+
+def read_only_message(data_dir: Path, detail: str) -> str:
+    return (
+        f"RxLog cannot write to the data folder {data_dir} ({detail}). It needs to write "
+        "there to save entries: check the folder is not read-only, on a disconnected "
+        "drive, or owned by another user. Nothing has been changed."
+    )
+
+
+class AlreadyRunningError(StorageError):
+    """Another running RxLog holds the data folder (``pid`` when it is known)."""
+
+    def __init__(self, message: str, pid: int | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
+
+
+# -- advisory file locks --------------------------------------------------------------
+def _lock(fh: IO[Any], exclusive: bool) -> bool:
+    """Try once to lock ``fh``; True on success, False if someone else holds it."""
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        if not exclusive:
+            return True  # msvcrt has exclusive locks only; shared readers need none
+        try:
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fh.fileno(), (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+    return True
+
+
+def _open_lock_file(path: Path) -> IO[Any]:
+    try:
+        return open(path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+    except OSError as exc:
+        if exc.errno in _READ_ONLY_ERRNOS:
+            msg = read_only_message(path.parent, exc.strerror or "no access")
+            raise StorageError(msg) from None
+        raise StorageError(f"cannot use the data folder {path.parent}: {exc.strerror}") from None
+
+
+class FolderLock:
+    """``<data_dir>/rxlog.lock``: shared while a database is open, exclusive to replace it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / LOCK_NAME
+        self._fh: IO[Any] | None = None
+        self.exclusive = False
+
+    def acquire(self, exclusive: bool = False, wait: float = 0.0) -> bool:
+        """Take (or convert to) the lock; wait up to ``wait`` seconds. False if refused."""
+        if self._fh is None:
+            self._fh = _open_lock_file(self.path)
+        deadline = time.monotonic() + wait
+        while True:
+            if _lock(self._fh, exclusive):
+                self.exclusive = exclusive
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+    def require_exclusive(self, doing: str, wait: float = 5.0) -> None:
+        """Take the lock exclusively or raise ``AlreadyRunningError`` naming the holder."""
+        if not self.acquire(exclusive=True, wait=wait):
+            pid = running_instance_pid(self.path.parent)
+            who = f" (the RxLog window, process {pid})" if pid else ""
+            raise AlreadyRunningError(
+                f"another RxLog is using the data folder {self.path.parent}{who}; "
+                f"close it first, then {doing}. Nothing has been changed.",
+                pid,
+            )
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()  # closing the file drops the lock
+            self._fh = None
+            self.exclusive = False
+
+
+class InstanceLock:
+    """One RxLog window per data folder: ``acquire`` raises if another one is running."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / INSTANCE_LOCK_NAME
+        self._fh: IO[Any] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = _open_lock_file(self.path)
+        if not _lock(fh, exclusive=True):
+            fh.close()
+            pid = running_instance_pid(self.path.parent)
+            raise AlreadyRunningError(
+                f"RxLog is already open for the data folder {self.path.parent}"
+                + (f" (process {pid})" if pid else "")
+                + "; switch to that window, or close it before starting another.",
+                pid,
+            )
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n".encode())
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def running_instance_pid(data_dir: Path) -> int | None:
+    """The process id the running RxLog window wrote, if one holds ``instance.lock``."""
+    path = Path(data_dir) / INSTANCE_LOCK_NAME
+    try:
+        with open(path, "rb") as fh:
+            if _lock(fh, exclusive=False):
+                return None  # nobody holds it: a stale file
+            text = fh.read(32).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+# -- the checks made on open ----------------------------------------------------------
+def read_header(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(100)
+    except OSError as exc:
+        raise StorageError(f"cannot read the database {path}: {exc.strerror}") from None
+
+
+def read_revision_ro(path: Path) -> tuple[str | None, int]:
+    """(alembic revision or None, number of tables) read through a read-only connection."""
+    con = sqlite3.connect(sqlite_uri(path), uri=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        row = None
+        if "alembic_version" in tables:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    finally:
+        con.close()
+    return (row[0] if row else None), len(tables)
+
+
+@dataclass
+class CheckItem:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class CheckReport:
+    """What ``rxlog check`` found: one line per check, and whether all passed."""
+
+    items: list[CheckItem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(i.ok for i in self.items)
+
+    def add(self, name: str, ok: bool, detail: str) -> None:
+        self.items.append(CheckItem(name, ok, detail))
+
+
+def integrity_problems(path: Path, quick: bool = False) -> list[str]:
+    """``PRAGMA integrity_check`` (or ``quick_check``) findings; empty when the file is sound."""
+    try:
+        con = sqlite3.connect(sqlite_uri(path), uri=True)
+        try:
+            pragma = "quick_check" if quick else "integrity_check"
+            rows = [r[0] for r in con.execute(f"PRAGMA {pragma}(20)")]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def full_check(data_dir: Path) -> CheckReport:
+    """Integrity, schema revision, audit chain and last backup, without changing anything."""
+    from rxlog.storage import backups
+    from rxlog.storage.database import KNOWN_REVISIONS, SCHEMA_HEAD
+    from rxlog.storage.paths import DB_FILENAME
+
+    report = CheckReport()
+    path = Path(data_dir) / DB_FILENAME
+    if not path.exists():
+        report.add("database", False, f"no database at {path}")
+    else:
+        header = read_header(path)
+        if header[:16] != SQLITE_HEADER:
+            report.add("database", False, f"{path} is not an SQLite database (damaged?)")
+        else:
+            problems = integrity_problems(path)
+            report.add(
+                "integrity",
+                not problems,
+                "PRAGMA integrity_check: ok" if not problems else "; ".join(problems[:5]),
+            )
+            revision: str | None = None
+            try:
+                revision, _ = read_revision_ro(path)
+            except sqlite3.Error as exc:
+                report.add("schema", False, f"cannot read the schema revision: {exc}")
+            else:
+                if revision == SCHEMA_HEAD:
+                    report.add("schema", True, f"revision {revision} (latest)")
+                elif revision in KNOWN_REVISIONS:
+                    report.add(
+                        "schema", True, f"revision {revision} (updated to {SCHEMA_HEAD} on open)"
+                    )
+                else:
+                    report.add("schema", False, f"revision {revision!r} is not one RxLog knows")
+            if revision in KNOWN_REVISIONS and not problems:
+                report.add(*_audit_item(path))
+    newest = backups.list_backups(data_dir)
+    if not newest:
+        report.add("backup", False, "no backup yet (run: rxlog backup)")
+    else:
+        b = newest[0]
+        bad = backups.backup_problem(b.path)
+        report.add(
+            "backup",
+            bad is None,
+            f"last backup {b.made_at_text()} ({b.path.name})" + (f": {bad}" if bad else ""),
+        )
+    return report
+
+
+def _audit_item(path: Path) -> tuple[str, bool, str]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from rxlog import audit
+
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(sqlite_uri(path), uri=True))
+    try:
+        with Session(engine) as s:
+            rep = audit.verify(s)
+    except Exception as exc:  # an unreadable table is a finding, not a crash
+        return ("audit", False, f"cannot read the audit trail: {exc}")
+    finally:
+        engine.dispose()
+    if rep.ok:
+        return ("audit", True, f"{rep.records} records chain correctly over {rep.entries} entries")
+    return ("audit", False, "; ".join(rep.problems[:5]))
