@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from rxlog.entries import MAX_MINUTES
 from rxlog.errors import ValidationError
 
+MAX_MINUTES = 720  # rxlog.entries.MAX_MINUTES; not imported: keeps SQLAlchemy out of start-up
 SETTING_KEY = "timer"
 HEARTBEAT = timedelta(minutes=1)
 GAP = timedelta(minutes=10)  # no heartbeat for this long: the PC slept or the app was shut

@@ -80,3 +80,9 @@ def test_clear_and_corrupt_setting(rx, store):
     assert store.current() is None
     rx.set_setting("timer", "{not json")
     assert store.current() is None
+
+
+def test_the_cap_matches_the_core():
+    from rxlog import entries, timers
+
+    assert timers.MAX_MINUTES == entries.MAX_MINUTES

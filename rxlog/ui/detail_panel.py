@@ -1,0 +1,265 @@
+"""The detail panel: every field of an entry, with errors shown beside the field."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rxlog.domain import PlacementView
+from rxlog.scales import HARM, OUTCOMES, SIGNIFICANCE
+from rxlog.taxonomy import Code, Taxonomy
+
+UNSET = -1
+ERROR_STYLE = "color: #b00020;"
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> date:
+    return date(q.year(), q.month(), q.day())
+
+
+class DetailPanel(QWidget):
+    """All fields of one entry. Grading shows only for intervention codes and the
+    discharge-received date only for codes that need it.
+
+    Signals:
+        code_changed(str): the code box now holds this code.
+    """
+
+    code_changed = Signal(str)
+
+    FIELDS = (
+        "code", "date", "site", "minutes", "count", "significance", "harm",
+        "released_minutes", "outcome", "discharge_received", "note",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        placements: Sequence[PlacementView],
+        today: date,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.taxonomy = taxonomy
+        self.today = today
+        self._errors: dict[str, QLabel] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        outer.addLayout(form)
+
+        self.code = QComboBox()
+        self.code.setEditable(False)
+        for c in taxonomy.active():
+            self.code.addItem(f"{c.code} – {c.title}", c.code)
+        self.code.currentIndexChanged.connect(self._on_code)
+        self.date = QDateEdit(_qdate(today))
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("ddd d MMM yyyy")
+        self.date.setMaximumDate(_qdate(today))
+        self.site = QComboBox()
+        self.set_placements(placements)
+        self.minutes = QSpinBox()
+        self.minutes.setRange(1, 720)
+        self.minutes.setSuffix(" min")
+        self.count = QSpinBox()
+        self.count.setRange(0, 10000)
+
+        self._add(form, "code", "&Activity", self.code)
+        self._add(form, "date", "&Date", self.date)
+        self._add(form, "site", "S&ite", self.site)
+        self._add(form, "minutes", "&Minutes", self.minutes)
+        self.count_label = self._add(form, "count", "&Count", self.count)
+
+        self.grading = QGroupBox("Intervention grading")
+        gform = QFormLayout(self.grading)
+        self.significance = QComboBox()
+        self.significance.addItem("— not graded", None)
+        for k, v in SIGNIFICANCE.items():
+            self.significance.addItem(f"{k} – {v}", k)
+        self.harm = QComboBox()
+        self.harm.addItem("— not graded", None)
+        for k, v in HARM.items():
+            self.harm.addItem(f"{k} – {v}", k)
+        self.released_minutes = QSpinBox()
+        self.released_minutes.setRange(UNSET, 720)
+        self.released_minutes.setSpecialValueText("— none")
+        self.released_minutes.setSuffix(" min")
+        self.outcome = QComboBox()
+        self.outcome.addItem("— not recorded", None)
+        for o in OUTCOMES:
+            self.outcome.addItem(o, o)
+        self._add(gform, "significance", "Significance (&Eadon)", self.significance)
+        self._add(gform, "harm", "&Harm (NCC MERP)", self.harm)
+        self._add(gform, "released_minutes", "&Released time", self.released_minutes)
+        self._add(gform, "outcome", "&Outcome", self.outcome)
+        outer.addWidget(self.grading)
+
+        form2 = QFormLayout()
+        outer.addLayout(form2)
+        self.discharge_received = QDateEdit(_qdate(today))
+        self.discharge_received.setCalendarPopup(True)
+        self.discharge_received.setDisplayFormat("ddd d MMM yyyy")
+        self.discharge_label = self._add(
+            form2, "discharge_received", "Discharge info &received", self.discharge_received
+        )
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("optional; no patient identifiers")
+        self._add(form2, "note", "&Note", self.note)
+        self._general = QLabel()
+        self._general.setStyleSheet(ERROR_STYLE)
+        self._general.setWordWrap(True)
+        self._general.hide()
+        outer.addWidget(self._general)
+        self._on_code()
+
+    def _add(self, form: QFormLayout, name: str, label: str, widget: QWidget) -> QLabel:
+        lab = QLabel(label)
+        lab.setBuddy(widget)
+        widget.setAccessibleName(label.replace("&", ""))
+        err = QLabel()
+        err.setStyleSheet(ERROR_STYLE)
+        err.setWordWrap(True)
+        err.setAccessibleName(f"{label.replace('&', '')} error")
+        err.hide()
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(widget)
+        lay.addWidget(err)
+        form.addRow(lab, box)
+        self._errors[name] = err
+        return lab
+
+    def set_placements(self, placements: Sequence[PlacementView]) -> None:
+        self.site.clear()
+        self.site.addItem("placement covering the date", None)
+        seen = set()
+        for p in placements:
+            if p.ods not in seen:
+                seen.add(p.ods)
+                self.site.addItem(f"{p.ods} – {p.name} ({p.sector})", p.ods)
+
+    # -- state ----------------------------------------------------------------------
+    def current_code(self) -> Code | None:
+        value = self.code.currentData()
+        return self.taxonomy.get(value) if value else None
+
+    def _on_code(self) -> None:
+        code = self.current_code()
+        if code is None:
+            return
+        self.grading.setVisible(code.intervention)
+        self.discharge_received.setVisible(code.needs_discharge_date)
+        self.discharge_label.setVisible(code.needs_discharge_date)
+        counts = code.counts != "none"
+        self.count.setVisible(counts)
+        self.count_label.setVisible(counts)
+        self.count_label.setText(f"&Count ({code.counts})" if counts else "&Count")
+        self.code_changed.emit(code.code)
+
+    def load(self, code: str, values: dict[str, Any]) -> None:
+        """Fill the panel: ``code``'s defaults, overridden by ``values`` (entry fields)."""
+        self.clear_errors()
+        i = self.code.findData(code)
+        if i < 0:  # a retired code on an old entry: show it anyway
+            c = self.taxonomy.get(code)
+            self.code.addItem(f"{code} – {c.title if c else code}", code)
+            i = self.code.count() - 1
+        self.code.setCurrentIndex(i)
+        c = self.taxonomy.get(code)
+        self.date.setDate(_qdate(values.get("date") or self.today))
+        si = self.site.findData(values.get("site")) if values.get("site") else 0
+        self.site.setCurrentIndex(max(si, 0))
+        self.minutes.setValue(values.get("minutes") or (c.default_minutes if c else 10))
+        count = values.get("count")
+        self.count.setValue(1 if count is None else count)
+        self.significance.setCurrentIndex(
+            max(self.significance.findData(values.get("significance")), 0)
+            if values.get("significance")
+            else 0
+        )
+        self.harm.setCurrentIndex(
+            max(self.harm.findData(values.get("harm")), 0) if values.get("harm") else 0
+        )
+        rel = values.get("released_minutes")
+        self.released_minutes.setValue(UNSET if rel is None else rel)
+        self.outcome.setCurrentIndex(
+            max(self.outcome.findData(values.get("outcome")), 0) if values.get("outcome") else 0
+        )
+        self.discharge_received.setDate(
+            _qdate(values.get("discharge_received") or values.get("date") or self.today)
+        )
+        self.note.setText(values.get("note") or "")
+        self._on_code()
+
+    def values(self) -> dict[str, Any]:
+        """The entry's fields as the core takes them (hidden fields are left unset)."""
+        code = self.current_code()
+        v: dict[str, Any] = {
+            "code": code.code if code else None,
+            "date": _pydate(self.date.date()),
+            "site": self.site.currentData(),
+            "minutes": self.minutes.value(),
+            "count": self.count.value() if code and code.counts != "none" else None,
+            "significance": None,
+            "harm": None,
+            "released_minutes": None,
+            "outcome": None,
+            "discharge_received": None,
+            "note": self.note.text().strip() or None,
+        }
+        if code and code.intervention:
+            v["significance"] = self.significance.currentData()
+            v["harm"] = self.harm.currentData()
+            rel = self.released_minutes.value()
+            v["released_minutes"] = None if rel == UNSET else rel
+            v["outcome"] = self.outcome.currentData()
+        if code and code.needs_discharge_date:
+            v["discharge_received"] = _pydate(self.discharge_received.date())
+        return v
+
+    # -- errors ---------------------------------------------------------------------
+    def clear_errors(self) -> None:
+        for lab in self._errors.values():
+            lab.hide()
+            lab.clear()
+        self._general.hide()
+
+    def show_error(self, field: str | None, message: str) -> QLabel:
+        """Show ``message`` beside ``field`` (or under the form) and focus that field."""
+        self.clear_errors()
+        lab = self._errors.get(field or "")
+        if lab is None:
+            lab = self._general
+        else:
+            widget = getattr(self, field or "", None)
+            if isinstance(widget, QWidget) and widget.isVisible():
+                widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        lab.setText(message[:1].upper() + message[1:])
+        lab.show()
+        return lab
+
+    def error_text(self, field: str | None = None) -> str:
+        lab = self._errors.get(field or "", self._general)
+        return lab.text() if not lab.isHidden() else ""

@@ -1,0 +1,683 @@
+"""The main window: quick entry and today's list, history, summaries, menus."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rxlog import quick_entry as qe
+from rxlog.domain import EntryInput
+from rxlog.errors import RxlogError, ValidationError
+from rxlog.timers import HEARTBEAT, TimerStore, review
+from rxlog.ui.detail_panel import DetailPanel
+from rxlog.ui.models import DayModel
+from rxlog.ui.operations import Change, Operations
+from rxlog.ui.quick_bar import QuickBar
+
+if TYPE_CHECKING:
+    from rxlog.service import RxLog
+
+ERROR_STYLE = "color: #b00020;"
+REMINDER_AT = time(16, 30)
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes // 60} h {minutes % 60:02d}"
+
+
+class MainWindow(QMainWindow):
+    """Quick entry and today's entries; History and Summary tabs; every action in a menu
+    with its shortcut. Built over one ``RxLog``; writes go through ``Operations`` and the
+    views refresh on its ``changed`` signal.
+
+    The window holds no Qt signals of its own; ``self.ops.changed`` is the one to watch.
+    """
+
+    def __init__(self, app: RxLog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.taxonomy = app.taxonomy
+        self.ops = Operations(app, self)
+        self.timers = TimerStore(app.setting, app.set_setting)
+        self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
+        self.last_notice = ""
+        self._favourites = qe.parse_favourites(app.setting("favourites"), self.taxonomy)
+        self._placements = app.placements()
+        self._history = None
+        self._summary = None
+        self._dirty = {"history": True, "summary": True}
+        self._reminded_on: date | None = None
+        self.setWindowTitle("RxLog – activity log")
+        self.setAccessibleName("RxLog main window")
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.tabs.addTab(self._build_today(), "&Today")
+        self._history_tab = QWidget()
+        QVBoxLayout(self._history_tab).setContentsMargins(0, 0, 0, 0)
+        self._summary_tab = QWidget()
+        QVBoxLayout(self._summary_tab).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self._history_tab, "&History")
+        self.tabs.addTab(self._summary_tab, "S&ummary")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self._build_menus()
+        self.ops.changed.connect(self._on_changed)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(int(HEARTBEAT.total_seconds() * 1000))
+        self._tick.timeout.connect(self.tick)
+        self._tick.start()
+        self.refresh_today()
+        self._show_timer()
+        self._restore_geometry()
+        self.quick.line.setFocus()
+
+    # -- building ---------------------------------------------------------------------
+    def _build_today(self) -> QWidget:
+        page = QWidget()
+        outer = QHBoxLayout(page)
+        left = QVBoxLayout()
+        outer.addLayout(left, 3)
+        self.day_heading = QLabel()
+        f = self.day_heading.font()
+        f.setPointSizeF(f.pointSizeF() * 1.25)
+        f.setBold(True)
+        self.day_heading.setFont(f)
+        self.day_heading.setAccessibleName("Today")
+        left.addWidget(self.day_heading)
+        self.locked_banner = QLabel()
+        self.locked_banner.setStyleSheet(
+            "background: #fff4ce; border: 1px solid #e0c060; padding: 4px;"
+        )
+        self.locked_banner.setWordWrap(True)
+        self.locked_banner.hide()
+        left.addWidget(self.locked_banner)
+        self.quick = QuickBar(
+            self.taxonomy, self.app.today, self.favourites, self.ops.recents, self._site_today
+        )
+        self.quick.submitted.connect(self.log_from_line)
+        self.quick.detail_requested.connect(self.open_details)
+        self.quick.failed.connect(self._line_error)
+        left.addWidget(self.quick)
+        self.quick_error = QLabel()
+        self.quick_error.setStyleSheet(ERROR_STYLE)
+        self.quick_error.setWordWrap(True)
+        self.quick_error.setAccessibleName("Quick entry error")
+        self.quick_error.hide()
+        left.insertWidget(left.indexOf(self.quick) + 1, self.quick_error)
+
+        timer_row = QHBoxLayout()
+        self.timer_label = QLabel()
+        self.timer_label.setAccessibleName("Running timer")
+        self.timer_stop = QPushButton("Stop timer")
+        self.timer_stop.setToolTip("Stop the timer and log its minutes (Ctrl+Shift+T)")
+        self.timer_stop.clicked.connect(self.stop_timer)
+        timer_row.addWidget(self.timer_label, 1)
+        timer_row.addWidget(self.timer_stop)
+        self.timer_box = QWidget()
+        self.timer_box.setLayout(timer_row)
+        self.timer_box.setStyleSheet("background: #e8f1fb;")
+        left.addWidget(self.timer_box)
+
+        self.day_model = DayModel(self)
+        self.day_table = QTableView()
+        self.day_table.setModel(self.day_model)
+        self.day_table.setAccessibleName("Today's entries")
+        self.day_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.day_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.day_table.setAlternatingRowColors(True)
+        self.day_table.verticalHeader().hide()
+        self.day_table.doubleClicked.connect(lambda _ix: self.edit_selected())
+        self.day_table.setWordWrap(False)
+        self.day_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        head = self.day_table.horizontalHeader()
+        head.setStretchLastSection(False)
+        for i, (key, _) in enumerate(self.day_model.columns):
+            if key == "title":
+                head.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+            elif key == "note":
+                head.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
+                self.day_table.setColumnWidth(i, 140)
+            else:
+                head.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+        left.addWidget(self.day_table, 1)
+        self.totals = QLabel()
+        self.totals.setAccessibleName("Today's totals")
+        tf = self.totals.font()
+        tf.setBold(True)
+        self.totals.setFont(tf)
+        left.addWidget(self.totals)
+
+        self.detail_box = QGroupBox("Details (Tab from quick entry)")
+        dlay = QVBoxLayout(self.detail_box)
+        self.details = DetailPanel(self.taxonomy, self._placements, self.app.today())
+        dlay.addWidget(self.details)
+        first = self.quick.current_code() or self.taxonomy.active()[0]
+        self.details.load(first.code, {})
+        self.detail_log = QPushButton("Log with these details")
+        self.detail_log.setToolTip("Log the entry as set here (Ctrl+Enter)")
+        self.detail_log.clicked.connect(self.log_from_details)
+        dlay.addWidget(self.detail_log)
+        dlay.addStretch(1)
+        outer.addWidget(self.detail_box, 2)
+        self.setTabOrder(self.quick.line, self.details.code)
+        self.setTabOrder(self.detail_log, self.day_table)
+        return page
+
+    def _action(self, menu, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:  # noqa: ANN001
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        plain = text.replace("&", "").rstrip("…")
+        keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        act.setToolTip(f"{tip or plain} ({keys})" if keys else (tip or plain))
+        act.setStatusTip(tip or plain)
+        act.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(act)
+        self.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        self.act_backups = self._action(
+            m, "&Backups…", self.open_backups, "Ctrl+Shift+B", "Back up or restore the database"
+        )
+        m.addSeparator()
+        self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        m = mb.addMenu("&Entry")
+        self._action(m, "&Quick entry", self.focus_quick, "Ctrl+L", "Go to the quick-entry line")
+        self._action(m, "&Log with details", self.log_from_details, "Ctrl+Return")
+        self._action(m, "&Edit selected entry…", self.edit_selected, "Ctrl+E")
+        self._action(m, "&Delete selected entry…", self.delete_selected, "Ctrl+Del")
+        self.act_undo = self._action(
+            m, "&Undo delete", self.undo_delete, QKeySequence.StandardKey.Undo
+        )
+        self._action(
+            m, "&Repeat last entry", self.repeat_last, "Ctrl+R", "Log the last entry again, today"
+        )
+        self._action(m, "&Copy a day to today…", self.copy_day, "Ctrl+Shift+C")
+        m.addSeparator()
+        self._action(
+            m,
+            "&Star / unstar favourite",
+            self.toggle_favourite,
+            "Ctrl+D",
+            "Make the top match a favourite (f1…f9 in quick entry)",
+        )
+        m = mb.addMenu("T&imer")
+        self._action(m, "&Start timer on top match", self.start_timer, "Ctrl+T")
+        self._action(m, "S&top timer and log", self.stop_timer, "Ctrl+Shift+T")
+        m = mb.addMenu("&View")
+        self._action(m, "&Today", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
+        self._action(m, "&History", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2")
+        self._action(m, "&Summary", lambda: self.tabs.setCurrentIndex(2), "Ctrl+3")
+        m = mb.addMenu("&Month")
+        self.act_month = self._action(
+            m,
+            "Month &sign-off…",
+            self.open_month,
+            "Ctrl+M",
+            "Sign off a month and export its return",
+        )
+        m = mb.addMenu("&Setup")
+        self._action(
+            m, "&Placements…", self.open_placements, "Ctrl+Shift+P", "The rotation calendar"
+        )
+        m = mb.addMenu("&Help")
+        self._action(
+            m, "Quick-entry &grammar", self.show_grammar, QKeySequence.StandardKey.HelpContents
+        )
+
+    # -- reading state --------------------------------------------------------------
+    def favourites(self) -> list[str]:
+        return self._favourites
+
+    def _site_today(self) -> tuple[str | None, str | None]:
+        p = self._placement_on(self.app.today())
+        return (p.ods, p.sector) if p else (None, None)
+
+    def _placement_on(self, d: date):  # noqa: ANN202
+        return next((p for p in self._placements if p.covers(d)), None)
+
+    def selected_entry_id(self) -> str | None:
+        if self.tabs.currentIndex() == 1 and self._history is not None:
+            return self._history.selected_id()
+        row = self.day_table.currentIndex().row()
+        e = self.day_model.entry_at(row)
+        return e.id if e else None
+
+    # -- refreshing ---------------------------------------------------------------------
+    def refresh_today(self) -> None:
+        today = self.app.today()
+        p = self._placement_on(today)
+        where = f"{p.ods} {p.name} ({p.sector})" if p else "no placement covers today"
+        self.day_heading.setText(f"Today – {today:%a %d %b %Y} · {where}")
+        self.day_model.set_entries(self.app.list_entries(today, today))
+        t = self.app.totals(today, today)
+        self.totals.setText(
+            f"Today: {t.entries} entries · {_hours(t.minutes)} · {t.patients} patients · "
+            f"{t.items} items · {t.interventions} interventions"
+        )
+        if self.app.is_locked(today):
+            self.locked_banner.setText(
+                f"{today:%B %Y} is signed off: its entries are locked. Reopen it from "
+                "Month ▸ Month sign-off… to change it."
+            )
+            self.locked_banner.show()
+        else:
+            self.locked_banner.hide()
+
+    def _on_changed(self, change: Change) -> None:
+        today = self.app.today()
+        if change.kind != "settings" and (not change.days or today in change.days):
+            self.refresh_today()
+        if change.kind == "settings":
+            self.quick.refresh()
+        for key in self._dirty:
+            self._dirty[key] = True
+        if self._history is not None and change.entry_ids:
+            self._history.model.forget(change.entry_ids)
+        self._tab_changed(self.tabs.currentIndex())
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1:
+            if self._history is None:
+                from rxlog.ui.history_view import HistoryView
+
+                self._history = HistoryView(
+                    self.app, self.taxonomy, self._placements, self.app.today()
+                )
+                self._history.edit_requested.connect(self.edit_entry)
+                self._history_tab.layout().addWidget(self._history)
+            if self._dirty["history"]:
+                self._history.apply_filters()
+                self._dirty["history"] = False
+        elif index == 2:
+            if self._summary is None:
+                from rxlog.ui.summary_view import SummaryView
+
+                self._summary = SummaryView(
+                    self.app.totals, self.taxonomy.categories, self.app.today
+                )
+                self._summary_tab.layout().addWidget(self._summary)
+            if self._dirty["summary"]:
+                self._summary.refresh()
+                self._dirty["summary"] = False
+        elif index == 0:
+            self.quick.line.setFocus()
+
+    def _status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _notice(self, title: str, text: str) -> QMessageBox:
+        """A non-blocking message box (tests read ``last_notice``)."""
+        self.last_notice = text
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
+        box.open()
+        self.dialog = box
+        return box
+
+    # -- logging --------------------------------------------------------------------
+    def focus_quick(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.quick.line.setFocus()
+        self.quick.line.selectAll()
+
+    def _line_error(self, field: str, message: str) -> None:
+        self.quick_error.setText(message[:1].upper() + message[1:])
+        self.quick_error.show()
+        code = self.quick.current_code()
+        if field not in ("code", "quick") and code is not None:
+            self.details.load(code.code, self.quick.parsed.values)
+            self.details.show_error(field, message)
+            self.quick.line.setFocus()
+
+    def _after_log(self, result) -> None:  # noqa: ANN001
+        e = result.entry
+        self.quick_error.hide()
+        self.details.clear_errors()
+        row = self.day_model.row_of(e.id)
+        if row >= 0:
+            self.day_table.selectRow(row)
+            self.day_table.scrollTo(self.day_model.index(row, 0))
+        msg = f"Logged {e.code} – {e.minutes} min on {e.date:%a %d %b}"
+        if result.warnings:
+            msg += " · ⚠ " + "; ".join(result.warnings)
+            self.quick_error.setText("Logged, but: " + "; ".join(result.warnings))
+            self.quick_error.show()
+        self._status(msg)
+
+    def log_from_line(self, code: str, parsed: qe.Parsed) -> bool:
+        try:
+            result = self.ops.log(parsed.entry(code))
+        except RxlogError as exc:
+            self._line_error(exc.field or "code", exc.message)
+            return False
+        self.quick.clear()
+        self._after_log(result)
+        return True
+
+    def open_details(self, code: str, parsed: qe.Parsed) -> None:
+        if code:
+            self.details.load(code, parsed.values)
+        self.details.code.setFocus()
+
+    def log_from_details(self) -> bool:
+        values = self.details.values()
+        try:
+            result = self.ops.log(EntryInput(**values))
+        except RxlogError as exc:
+            self.details.show_error(exc.field, exc.message)
+            return False
+        self.quick.clear()
+        self._after_log(result)
+        self.details.load(values["code"], {})
+        self.quick.line.setFocus()
+        return True
+
+    # -- mistakes ---------------------------------------------------------------------
+    def edit_selected(self) -> None:
+        eid = self.selected_entry_id()
+        if eid is None:
+            self._status("Select an entry first (Today's list or History)")
+            return
+        self.edit_entry(eid)
+
+    def edit_entry(self, entry_id: str) -> None:
+        from rxlog.ui.edit_dialog import EditDialog
+
+        try:
+            entry = self.app.get(entry_id)
+        except RxlogError as exc:
+            self._notice("Edit", exc.message)
+            return
+        if self.app.is_locked(entry.date):
+            self._notice(
+                "Month signed off",
+                f"{entry.date:%B %Y} is signed off: its entries "
+                "are locked. Reopen the month to change it.",
+            )
+            return
+        dlg = EditDialog(
+            entry, self.taxonomy, self._placements, self.app.today(), self.ops.edit, self
+        )
+        dlg.accepted.connect(lambda: self._status(f"Saved changes to {entry.code}"))
+        self.dialog = dlg
+        dlg.open()
+
+    def delete_selected(self) -> None:
+        from rxlog.ui.reason_dialog import ReasonDialog
+
+        eid = self.selected_entry_id()
+        if eid is None:
+            self._status("Select an entry first (Today's list or History)")
+            return
+        e = self.app.get(eid)
+        dlg = ReasonDialog(
+            "Delete entry",
+            f"Delete {e.code} – {e.title} ({e.minutes} min) on {e.date:%a %d %b}?\n"
+            "You can undo it straight after with Ctrl+Z.",
+            lambda reason: self.ops.delete(eid, reason),
+            self,
+        )
+        dlg.accepted.connect(lambda: self._status(f"Deleted {e.code} – Ctrl+Z undoes it"))
+        self.dialog = dlg
+        dlg.open()
+
+    def undo_delete(self) -> None:
+        try:
+            back = self.ops.undo_delete()
+        except RxlogError as exc:
+            self._status(exc.message[:1].upper() + exc.message[1:])
+            return
+        self._status(f"Restored {back.code} on {back.date:%a %d %b}")
+
+    def repeat_last(self) -> None:
+        try:
+            result = self.ops.repeat_last(self.app.today())
+        except RxlogError as exc:
+            self._line_error(exc.field or "code", exc.message)
+            return
+        self._after_log(result)
+
+    def copy_day(self, source: date | None = None) -> None:
+        today = self.app.today()
+        if source is None:
+            text, ok = QInputDialog.getText(
+                self,
+                "Copy a day to today",
+                "Copy every entry of which day to today? (YYYY-MM-DD, y, -2d)",
+                text="y",
+            )
+            if not ok:
+                return
+            try:
+                source = qe._date_value(text.strip(), today, "date")
+            except ValidationError as exc:
+                self._line_error("date", exc.message)
+                return
+        try:
+            results = self.ops.copy_day(source, today)
+        except RxlogError as exc:
+            self._line_error(exc.field or "date", exc.message)
+            return
+        self._status(f"Copied {len(results)} entries from {source:%a %d %b} to today")
+
+    def toggle_favourite(self) -> None:
+        code = self.quick.current_code()
+        if code is None:
+            self._status("Type part of a code first, then Ctrl+D stars the top match")
+            return
+        favs = list(self._favourites)
+        if code.code in favs:
+            favs.remove(code.code)
+            msg = f"{code.code} is no longer a favourite"
+        else:
+            favs.append(code.code)
+            msg = f"★ {code.code} is favourite f{len(favs)}"
+        self._favourites = favs
+        self.ops.set_favourites(favs)
+        self._status(msg)
+
+    # -- timers ---------------------------------------------------------------------
+    def _show_timer(self, now: datetime | None = None) -> None:
+        t = self.timers.current()
+        if t is None:
+            self.timer_box.hide()
+            return
+        now = now or datetime.now().astimezone()
+        self.timer_label.setText(
+            f"⏱ Timer on {t.code}: {t.elapsed_minutes(now)} min since "
+            f"{t.started_at.astimezone():%H:%M}"
+        )
+        self.timer_box.show()
+
+    def start_timer(self, now: datetime | None = None) -> None:
+        code = self.quick.current_code()
+        if code is None:
+            self._line_error("code", "type part of a code first; Ctrl+T times the top match")
+            return
+        try:
+            self.timers.start(
+                code.code, now or datetime.now().astimezone(), self.quick.parsed.values.get("note")
+            )
+        except RxlogError as exc:
+            self._line_error("code", exc.message)
+            return
+        self.quick.clear()
+        self._show_timer(now)
+        self._status(f"Timer started on {code.code}; Ctrl+Shift+T stops it and logs the time")
+
+    def stop_timer(self, now: datetime | None = None) -> None:
+        t = self.timers.current()
+        if t is None:
+            self._status("No timer is running")
+            return
+        now = now or datetime.now().astimezone()
+        r = review(t, now)
+        if not r.needs_asking:
+            self._log_timer(r.day, r.choices[0].minutes)
+            return
+        from rxlog.ui.timer_dialog import TimerReviewDialog
+
+        code = self.taxonomy.get(t.code)
+        dlg = TimerReviewDialog(r, code.title if code else t.code, self)
+        dlg.accepted.connect(lambda: self._log_timer(r.day, dlg.minutes))
+        self.dialog = dlg
+        dlg.open()
+
+    def _log_timer(self, day: date, minutes: int) -> None:
+        t = self.timers.current()
+        if t is None:
+            return
+        if minutes <= 0:
+            self.timers.clear()
+            self._show_timer()
+            self._status(f"Timer on {t.code} discarded; nothing logged")
+            return
+        try:
+            result = self.ops.log(EntryInput(t.code, day, minutes=minutes, note=t.note))
+        except RxlogError as exc:
+            self._line_error(exc.field or "code", f"the timer was not logged: {exc.message}")
+            return
+        self.timers.clear()
+        self._show_timer()
+        self._after_log(result)
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Every minute: heartbeat a running timer, follow midnight, remind at day end."""
+        now = now or datetime.now().astimezone()
+        if self.timers.current() is not None:
+            self.timers.heartbeat(now)
+            self._show_timer(now)
+        if (
+            self.day_heading.text()
+            and f"{self.app.today():%d %b %Y}" not in self.day_heading.text()
+        ):
+            self.refresh_today()
+        self.check_reminder(now)
+
+    def check_reminder(self, now: datetime) -> bool:
+        today = self.app.today()
+        if (
+            now.time() < REMINDER_AT
+            or self._reminded_on == today
+            or self.day_model.entries
+            or today.weekday() >= 5
+            or self._placement_on(today) is None
+        ):
+            return False
+        self._reminded_on = today
+        self.quick_error.setText(
+            "Nothing is logged today yet. Type what you did and press Enter "
+            "(or Ctrl+Shift+C copies yesterday)."
+        )
+        self.quick_error.show()
+        QApplication.alert(self)
+        return True
+
+    # -- other dialogs -----------------------------------------------------------
+    def open_placements(self) -> None:
+        from rxlog.ui.placements_dialog import PlacementsDialog
+
+        dlg = PlacementsDialog(self.app.placements, self.app.add_placement, self.app.today(), self)
+        dlg.finished.connect(self._placements_changed)
+        self.dialog = dlg
+        dlg.open()
+
+    def _placements_changed(self) -> None:
+        self._placements = self.app.placements()
+        self.details.set_placements(self._placements)
+        self.refresh_today()
+        self.quick.refresh()
+
+    def _open_optional(self, module: str, cls: str, what: str, **kwargs: Any) -> QWidget | None:
+        try:
+            mod = importlib.import_module(f"rxlog.ui.{module}")
+            factory = getattr(mod, cls)
+        except (ModuleNotFoundError, AttributeError):
+            self._notice(what, f"{what} is not available in this build.")
+            return None
+        try:
+            dlg = factory(self.app, parent=self, **kwargs)
+        except RxlogError as exc:
+            self._notice(what, exc.message)
+            return None
+        dlg.finished.connect(lambda _r: self._after_optional())
+        self.dialog = dlg
+        dlg.open()
+        return dlg
+
+    def _after_optional(self) -> None:
+        self.ops.changed.emit(Change("external"))
+
+    def open_month(self) -> QWidget | None:
+        today = self.app.today()
+        return self._open_optional(
+            "month_dialog",
+            "MonthDialog",
+            "Month sign-off",
+            month=f"{today.year:04d}-{today.month:02d}",
+        )
+
+    def open_backups(self) -> QWidget | None:
+        return self._open_optional("backup_dialog", "BackupDialog", "Backups")
+
+    def show_grammar(self) -> None:
+        self._notice(
+            "Quick-entry grammar",
+            "Type part of a code or title, then details, then Enter:\n\n"
+            "  rec 2 25m        top match for “rec”, count 2, 25 minutes\n"
+            "  f1               favourite 1 (Ctrl+D stars the top match)\n"
+            "  int s4 h:B r10 o:a   Eadon 4, NCC MERP B, 10 min released, accepted\n"
+            "  y   -2d   d:2026-11-03   yesterday, two days ago, a date\n"
+            "  dr:-1d           discharge information received yesterday\n"
+            "  @G82001          at that site\n"
+            '  "a note"         a note (no patient identifiers)\n\n'
+            "Up/Down picks another match, Tab opens the details, Esc clears.",
+        )
+
+    # -- window state -------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        raw = self.app.setting("window_geometry")
+        if raw:
+            self.restoreGeometry(QByteArray.fromBase64(raw.encode()))
+        else:
+            self.resize(1180, 760)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._tick.stop()
+        with contextlib.suppress(RxlogError):
+            self.app.set_setting("window_geometry", bytes(self.saveGeometry().toBase64()).decode())
+        super().closeEvent(event)
+
+
+def start_of_day(d: date) -> datetime:
+    return datetime.combine(d, time(0)).astimezone()
+
+
+__all__ = ["MainWindow", "start_of_day", "timedelta"]

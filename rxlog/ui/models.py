@@ -1,0 +1,231 @@
+"""Table and list models: what the views show, read through the core on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtGui import QColor
+
+from rxlog.domain import EntryView
+from rxlog.quick_entry import Match
+
+COLUMNS = (
+    ("date", "Date"),
+    ("code", "Code"),
+    ("title", "Activity"),
+    ("minutes", "Min"),
+    ("count", "Count"),
+    ("grading", "Grading"),
+    ("site", "Site"),
+    ("sector", "Sector"),
+    ("note", "Note"),
+)
+_RIGHT = {"minutes", "count"}
+
+
+def cell(e: EntryView, key: str) -> str:
+    if key == "date":
+        return e.date.isoformat()
+    if key == "count":
+        return "" if e.count is None else str(e.count)
+    if key == "grading":
+        bits = []
+        if e.significance is not None:
+            bits.append(f"Eadon {e.significance}")
+        if e.harm:
+            bits.append(f"harm {e.harm}")
+        if e.released_minutes is not None:
+            bits.append(f"{e.released_minutes}′ released")
+        if e.outcome:
+            bits.append(e.outcome)
+        if e.discharge_received:
+            bits.append(f"info {e.discharge_received:%d %b}")
+        return ", ".join(bits)
+    value = getattr(e, key)
+    return "" if value is None else str(value)
+
+
+class _EntryColumns(QAbstractTableModel):
+    """Shared display of entries in ``COLUMNS``; subclasses say where rows come from."""
+
+    def __init__(self, columns: Sequence[tuple[str, str]], parent: QObject | None) -> None:
+        super().__init__(parent)
+        self.columns = tuple(columns)
+
+    def entry_at(self, row: int) -> EntryView | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self.columns):
+                return self.columns[section][1]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.column() < len(self.columns):
+            return None
+        key = self.columns[index.column()][0]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if key in _RIGHT:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.UserRole,
+        ):
+            return None
+        e = self.entry_at(index.row())
+        if e is None:
+            return "…" if role == Qt.ItemDataRole.DisplayRole else None
+        if role == Qt.ItemDataRole.UserRole:
+            return e.id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{e.code} – {e.title}\n{e.date} at {e.site} ({e.sector}), id {e.id[:8]}"
+        return cell(e, key)
+
+
+class DayModel(_EntryColumns):
+    """The entries of one day (a few dozen at most), held in full."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        cols = [c for c in COLUMNS if c[0] not in ("date", "sector")]
+        super().__init__(cols, parent)
+        self.entries: list[EntryView] = []
+
+    def set_entries(self, entries: Sequence[EntryView]) -> None:
+        self.beginResetModel()
+        self.entries = list(entries)
+        self.endResetModel()
+
+    def entry_at(self, row: int) -> EntryView | None:
+        return self.entries[row] if 0 <= row < len(self.entries) else None
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.entries)
+
+    def row_of(self, entry_id: str) -> int:
+        for i, e in enumerate(self.entries):
+            if e.id == entry_id:
+                return i
+        return -1
+
+
+class HistoryModel(_EntryColumns):
+    """All entries matching a filter, newest first, read lazily.
+
+    Holds only ids, a page at a time (``fetchMore``); rows are read in blocks through
+    ``get_many`` when first shown and kept in a small cache.
+    """
+
+    PAGE = 500
+    BLOCK = 100
+
+    def __init__(
+        self,
+        page_ids: Callable[[int, int], list[str]],
+        get_many: Callable[[list[str]], dict[str, EntryView]],
+        total: Callable[[], int],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(COLUMNS, parent)
+        self._page_ids = page_ids
+        self._get_many = get_many
+        self._total_fn = total
+        self.ids: list[str] = []
+        self.total = 0
+        self._cache: dict[str, EntryView] = {}
+        self._done = False
+
+    def set_source(
+        self,
+        page_ids: Callable[[int, int], list[str]],
+        total: Callable[[], int],
+    ) -> None:
+        self._page_ids = page_ids
+        self._total_fn = total
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.ids = self._page_ids(0, self.PAGE)
+        self._done = len(self.ids) < self.PAGE
+        self.total = len(self.ids) if self._done else self._total_fn()
+        self._cache.clear()
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.ids)
+
+    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802
+        return not parent.isValid() and not self._done
+
+    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: B008, N802
+        if parent.isValid() or self._done:
+            return
+        more = self._page_ids(len(self.ids), self.PAGE)
+        self._done = len(more) < self.PAGE
+        if more:
+            self.beginInsertRows(QModelIndex(), len(self.ids), len(self.ids) + len(more) - 1)
+            self.ids.extend(more)
+            self.endInsertRows()
+
+    def entry_at(self, row: int) -> EntryView | None:
+        if not 0 <= row < len(self.ids):
+            return None
+        eid = self.ids[row]
+        e = self._cache.get(eid)
+        if e is None:
+            start = row - row % self.BLOCK
+            block = [i for i in self.ids[start : start + self.BLOCK] if i not in self._cache]
+            if len(self._cache) > 5000:
+                self._cache.clear()
+            self._cache.update(self._get_many(block))
+            e = self._cache.get(eid)
+        return e
+
+    def forget(self, entry_ids: Sequence[str]) -> None:
+        """Drop cached rows that changed, so they are read again."""
+        for i in entry_ids:
+            self._cache.pop(i, None)
+        if self.ids:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self.ids) - 1, len(self.columns) - 1)
+            )
+
+
+class MatchModel(QAbstractListModel):
+    """Codes matching the quick-entry line, best first (the top one is what Enter logs)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.matches: list[Match] = []
+
+    def set_matches(self, matches: Sequence[Match]) -> None:
+        self.beginResetModel()
+        self.matches = list(matches)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.matches)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.matches):
+            return None
+        m = self.matches[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            mark = "★ " if m.favourite else ("↺ " if m.recent else "   ")
+            other = "" if m.fits_sector else "  (other sector)"
+            return f"{mark}{m.code.code}  {m.code.title}{other}"
+        if role == Qt.ItemDataRole.UserRole:
+            return m.code.code
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return m.code.description
+        if role == Qt.ItemDataRole.ForegroundRole and not m.fits_sector:
+            return QColor("gray")
+        return None

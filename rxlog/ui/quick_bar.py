@@ -1,0 +1,197 @@
+"""The quick-entry line: type part of a code or title and details, press Enter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+
+from rxlog import quick_entry as qe
+from rxlog.taxonomy import Code, Taxonomy
+from rxlog.ui.models import MatchModel
+
+
+class QuickLine(QLineEdit):
+    """A line edit that hands Up/Down to the match list and Tab to the detail panel.
+
+    Signals:
+        moved(int): Up (-1) or Down (+1) pressed.
+        tab_pressed(): Tab pressed (open the detail panel with what is typed).
+    """
+
+    moved = Signal(int)
+    tab_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Up:
+            self.moved.emit(-1)
+        elif event.key() == Qt.Key.Key_Down:
+            self.moved.emit(1)
+        elif event.key() == Qt.Key.Key_Escape:
+            self.clear()
+        else:
+            super().keyPressEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Tab
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            self.tab_pressed.emit()
+            return True
+        return super().event(event)
+
+
+class QuickBar(QWidget):
+    """The quick-entry line, a live reading of it and the ranked matches.
+
+    Signals:
+        submitted(str, object): Enter on a line: the chosen code and the ``Parsed`` line.
+        detail_requested(str, object): Tab: the top code (or "") and the ``Parsed`` line.
+        failed(str, str): Enter on a line that cannot be logged: field, message.
+    """
+
+    submitted = Signal(str, object)
+    detail_requested = Signal(str, object)
+    failed = Signal(str, str)
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        today: Callable[[], date],
+        favourites: Callable[[], list[str]],
+        recents: Callable[[], list[str]],
+        site: Callable[[], tuple[str | None, str | None]],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.taxonomy = taxonomy
+        self._today = today
+        self._favourites = favourites
+        self._recents = recents
+        self._site = site
+        self.selected = 0
+        self.parsed = qe.Parsed()
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        self.line = QuickLine()
+        self.line.setAccessibleName("Quick entry")
+        self.line.setPlaceholderText(
+            "Type part of a code or title, e.g.  rec 2 25m  – then Enter to log it for today"
+        )
+        self.line.setToolTip(
+            "Quick entry (Ctrl+L)\n"
+            "Enter: log the top match · Up/Down: choose another · Tab: details · Esc: clear\n"
+            + qe.GRAMMAR_HINT
+        )
+        f = self.line.font()
+        f.setPointSizeF(f.pointSizeF() * 1.3)
+        self.line.setFont(f)
+        self.line.setMinimumHeight(34)
+        self.hint = QLabel()
+        self.hint.setAccessibleName("What Enter will log")
+        self.hint.setWordWrap(True)
+        self.hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.matches = MatchModel(self)
+        self.list = QListView()
+        self.list.setModel(self.matches)
+        self.list.setAccessibleName("Matching activities")
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.list.setMaximumHeight(self.list.fontMetrics().height() * 8 + 12)
+        self.list.clicked.connect(self._clicked)
+        lay.addWidget(self.line)
+        lay.addWidget(self.hint)
+        lay.addWidget(self.list)
+
+        self.line.textChanged.connect(self.refresh)
+        self.line.returnPressed.connect(self.submit)
+        self.line.moved.connect(self._move)
+        self.line.tab_pressed.connect(self._tab)
+        self.refresh()
+
+    # -- reading the line ------------------------------------------------------------
+    def current_code(self) -> Code | None:
+        if self.parsed.favourite is not None:
+            favs = self._favourites()
+            if self.parsed.favourite <= len(favs):
+                return self.taxonomy.get(favs[self.parsed.favourite - 1])
+            return None
+        if 0 <= self.selected < len(self.matches.matches):
+            return self.matches.matches[self.selected].code
+        return None
+
+    def refresh(self) -> None:
+        today = self._today()
+        self.parsed = qe.parse(self.line.text(), today)
+        ods, sector = self._site()
+        ranked = qe.rank(
+            self.taxonomy, self.parsed.query, self._favourites(), self._recents(), sector
+        )
+        self.matches.set_matches(ranked)
+        self.selected = 0
+        self._show_selection()
+        code = self.current_code()
+        if not self.line.text().strip():
+            favs = self._favourites()
+            shortcut = "  ·  ".join(f"f{i} {c}" for i, c in enumerate(favs[:9], 1))
+            self.hint.setText(
+                (
+                    "Favourites: " + shortcut
+                    if shortcut
+                    else "Star a code with Ctrl+D to make it a favourite (then f1 + Enter logs it)."
+                )
+                + "\nGrammar: "
+                + qe.GRAMMAR_HINT
+            )
+        else:
+            self.hint.setText("Enter logs: " + qe.describe(self.parsed, code, today, ods))
+
+    def _show_selection(self) -> None:
+        if self.matches.matches:
+            self.list.setCurrentIndex(self.matches.index(self.selected, 0))
+
+    def _move(self, step: int) -> None:
+        if self.matches.matches:
+            self.selected = (self.selected + step) % len(self.matches.matches)
+            self._show_selection()
+            ods, _ = self._site()
+            code = self.current_code()
+            self.hint.setText("Enter logs: " + qe.describe(self.parsed, code, self._today(), ods))
+
+    def _clicked(self, index) -> None:  # noqa: ANN001
+        self.selected = index.row()
+        self.line.setFocus()
+
+    # -- acting -----------------------------------------------------------------------
+    def submit(self) -> None:
+        if not self.line.text().strip():
+            return
+        if self.parsed.problems:
+            fld, msg = self.parsed.problems[0]
+            self.failed.emit(fld, msg)
+            return
+        code = self.current_code()
+        if code is None:
+            what = (
+                f"there is no favourite {self.parsed.favourite}"
+                if self.parsed.favourite
+                else f"no activity matches {self.parsed.query!r}"
+            )
+            self.failed.emit("code", what)
+            return
+        self.submitted.emit(code.code, self.parsed)
+
+    def _tab(self) -> None:
+        code = self.current_code()
+        self.detail_requested.emit(code.code if code else "", self.parsed)
+
+    def clear(self) -> None:
+        self.line.clear()

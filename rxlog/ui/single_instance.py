@@ -1,0 +1,73 @@
+"""One window per data folder: a second launch asks the first to come forward."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from PySide6.QtCore import QLockFile, QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+
+def server_name(data_dir: Path) -> str:
+    digest = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+    return f"rxlog-{digest}"
+
+
+class SingleInstance(QObject):
+    """Holds a lock file in the data folder and a local server named after it.
+
+    Signals:
+        raise_requested(): another launch on the same data folder wants this window shown.
+    """
+
+    raise_requested = Signal()
+
+    def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = server_name(data_dir)
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        self.lock = QLockFile(str(Path(data_dir) / "rxlog-gui.lock"))
+        self.lock.setStaleLockTime(0)
+        self.server: QLocalServer | None = None
+
+    def acquire(self) -> bool:
+        """True if this is the first window on the folder (then it starts listening);
+        False after asking the window that holds the folder to come forward."""
+        if not self.lock.tryLock(100):
+            self.lock.removeStaleLockFile()
+            if not self.lock.tryLock(100):
+                self._ping()
+                return False
+        QLocalServer.removeServer(self.name)
+        self.server = QLocalServer(self)
+        self.server.newConnection.connect(self._on_connection)
+        self.server.listen(self.name)
+        return True
+
+    def _ping(self) -> bool:
+        sock = QLocalSocket()
+        sock.connectToServer(self.name)
+        if not sock.waitForConnected(500):
+            return False
+        sock.write(b"raise\n")
+        sock.waitForBytesWritten(500)
+        sock.disconnectFromServer()
+        return True
+
+    def _on_connection(self) -> None:
+        assert self.server is not None
+        while self.server.hasPendingConnections():
+            conn = self.server.nextPendingConnection()
+            conn.readyRead.connect(lambda c=conn: self._read(c))
+
+    def _read(self, conn: QLocalSocket) -> None:
+        if b"raise" in bytes(conn.readAll()):
+            self.raise_requested.emit()
+        conn.disconnectFromServer()
+
+    def release(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        self.lock.unlock()
