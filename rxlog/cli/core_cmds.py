@@ -55,8 +55,22 @@ def _add_entry_options(p: argparse.ArgumentParser) -> None:
 
 # -- handlers ----------------------------------------------------------------------------
 def cmd_setup(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.cli import export_cmds
+    from rxlog.export.keys import has_keys
+
+    # Check every input before anything is written.
+    lead = export_cmds._check_email(args.lead_email) if args.lead_email else None
+    need_key = not has_keys(ctx.data_dir)
+    passphrase = export_cmds.read_passphrase(args, confirm=True) if need_key else None
     tech = ctx.app().setup(args.name, args.gphc)
     print(f"RxLog is set up for {tech.name} (GPhC {tech.gphc}) in {ctx.data_dir}")
+    if lead:
+        ctx.app().set_setting("lead_email", lead)
+        print(f"Returns will be addressed to {lead}")
+    if need_key:
+        fingerprint = export_cmds.create_key(ctx, passphrase)
+        protected = "protected by a passphrase" if passphrase else "no passphrase"
+        print(f"Signing key created ({protected}); fingerprint {fingerprint}")
     return 0
 
 
@@ -267,6 +281,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("setup", help="set up this installation for a technician")
     p.add_argument("--name", required=True)
     p.add_argument("--gphc", required=True, metavar="NUMBER", help="GPhC registration number")
+    p.add_argument("--lead-email", metavar="ADDRESS", help="the project lead's e-mail address")
+    p.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="protect the new signing key with the passphrase in FILE (or RXLOG_KEY_PASSPHRASE)",
+    )
+    p.add_argument(
+        "--ask-passphrase", action="store_true", help="type a passphrase for the signing key"
+    )
     p.set_defaults(handler=cmd_setup)
 
     pl = sub.add_parser("placement", help="the rotation calendar").add_subparsers(

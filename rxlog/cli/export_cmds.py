@@ -1,0 +1,308 @@
+"""Monthly return commands: month check/reopen, export, verify, key, config.
+
+Handlers import the export modules when they run, so ``rxlog --help`` and the other
+commands do not pay for reportlab, pyHanko or cryptography.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import re
+import sys
+from pathlib import Path
+
+from rxlog.cli.context import CliContext
+from rxlog.cli.output import print_json, warn
+from rxlog.errors import ValidationError
+
+_EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
+
+
+def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str | None:
+    """From ``--passphrase-file``, else ``RXLOG_KEY_PASSPHRASE``, else a prompt on a tty."""
+    from rxlog.export.keys import passphrase_from
+
+    value = passphrase_from(getattr(args, "passphrase_file", None))
+    if value is not None:
+        return value
+    if getattr(args, "ask_passphrase", False) or (not confirm and sys.stdin.isatty()):
+        first = getpass.getpass("Signing key passphrase: ")
+        if confirm:
+            again = getpass.getpass("Same passphrase again: ")
+            if first != again:
+                raise ValidationError(
+                    "the two passphrases differ; nothing was created", "passphrase"
+                )
+        return first or None
+    return None
+
+
+def _key_needs_passphrase(ctx: CliContext) -> bool:
+    from rxlog.export import keys
+
+    return keys.has_keys(ctx.data_dir) and keys.is_encrypted(ctx.data_dir)
+
+
+def _unlock_passphrase(args: argparse.Namespace, ctx: CliContext) -> str | None:
+    from rxlog.export.keys import passphrase_from
+
+    value = passphrase_from(args.passphrase_file)
+    if value is None and _key_needs_passphrase(ctx) and sys.stdin.isatty():
+        value = getpass.getpass("Signing key passphrase: ") or None
+    return value
+
+
+# -- month -------------------------------------------------------------------------------
+def cmd_month_check(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.export.month_check import check_month
+
+    result = check_month(ctx.app(), args.month)
+    if args.format == "json":
+        print_json(result.to_dict())
+        return 0 if result.can_export else 1
+    print(
+        f"{result.month}: {result.entries} entries, {result.minutes} minutes"
+        + (f", main site {result.main_site}" if result.main_site else "")
+    )
+    if result.locked_version:
+        print(f"signed off: version {result.locked_version}")
+    else:
+        print(f"next export: version {result.next_version}")
+    if not result.findings:
+        print("nothing to fix: ready to sign off (rxlog export)")
+    for f in result.findings:
+        print(f"  {f.severity.upper():8} {f.message}")
+    return 0 if result.can_export else 1
+
+
+def cmd_month_reopen(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.export.signoff import reopen_month
+
+    lock = reopen_month(ctx.app(), args.month, args.reason)
+    print(
+        f"{lock.month} is open again (it was signed off as version {lock.version}); "
+        f"its next export will be version {lock.version + 1}, replacing version {lock.version}"
+    )
+    return 0
+
+
+# -- export / verify ---------------------------------------------------------------------
+def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.export.signoff import ExportOptions, export_month
+
+    passphrase = _unlock_passphrase(args, ctx)
+    result = export_month(ctx.app(), args.month, ExportOptions(Path(args.out), passphrase))
+    for w in result.warnings:
+        warn(w)
+    if args.format == "json":
+        print_json(
+            {
+                "month": result.month,
+                "version": result.version,
+                "return_id": result.return_id,
+                "rows": result.rows,
+                "fingerprint": result.fingerprint,
+                "files": [str(p) for p in result.files],
+            }
+        )
+        return 0
+    print(f"{result.month} signed off: return {result.return_id} version {result.version}")
+    for p in result.files:
+        print(f"  {p}")
+    print(f"The month is now locked. E-mail draft: {result.eml}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.export.manifest import ReturnVerificationError, find_returns, verify_return
+
+    returns = find_returns([Path(p) for p in args.paths])
+    bad = 0
+    results = []
+    for rf in returns:
+        try:
+            v = verify_return(rf, check_pdf_signature=not args.skip_pdf_signature)
+        except ReturnVerificationError as exc:
+            bad += 1
+            results.append({"return": rf.base, "ok": False, "problem": exc.message})
+            if args.format != "json":
+                print(f"NOT GENUINE {rf.base}: {exc.message}", file=sys.stderr)
+            continue
+        results.append(
+            {
+                "return": rf.base,
+                "ok": True,
+                "return_id": v.return_id,
+                "version": v.version,
+                "month": v.month,
+                "technician": v.technician_name,
+                "gphc": v.gphc,
+                "fingerprint": v.fingerprint,
+            }
+        )
+        if args.format != "json":
+            print(f"{rf.base}: {v.summary()}")
+    if args.format == "json":
+        print_json(results)
+    return 1 if bad else 0
+
+
+# -- keys --------------------------------------------------------------------------------
+def cmd_key_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.export.keys import key_info
+
+    info = key_info(ctx.data_dir)
+    if args.format == "json":
+        print_json(info.__dict__)
+        return 0
+    print(info.fingerprint)
+    if args.verbose:
+        print(f"certificate: {info.subject} (valid until {info.not_after})")
+        print(f"certificate SHA-256: {info.certificate_sha256}")
+        print(f"passphrase: {'yes' if info.encrypted else 'no'}")
+    return 0
+
+
+def cmd_key_export(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.export.keys import export_public
+
+    info = export_public(ctx.data_dir, Path(args.file))
+    print(f"Wrote the public key and certificate to {args.file}")
+    print(f"fingerprint: {info.fingerprint}")
+    return 0
+
+
+def create_key(ctx: CliContext, passphrase: str | None) -> str:
+    """Create the installation's keys for its technician; returns the fingerprint."""
+    from rxlog.export.keys import create_keys
+
+    tech = ctx.app().technician()
+    if tech is None:
+        raise ValidationError("set up the technician first (rxlog setup)", "setup")
+    return create_keys(ctx.data_dir, tech.name, tech.gphc, passphrase).fingerprint
+
+
+def cmd_key_create(args: argparse.Namespace, ctx: CliContext) -> int:
+    fingerprint = create_key(ctx, read_passphrase(args, confirm=True))
+    print(f"Signing key created; fingerprint {fingerprint}")
+    print("Send the lead the file written by: rxlog key export FILE")
+    return 0
+
+
+# -- config ------------------------------------------------------------------------------
+def _check_email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.fullmatch(value):
+        raise ValidationError(f"{value!r} is not an e-mail address", "lead-email")
+    return value
+
+
+def _check_unit_cost_version(value: str) -> str:
+    from rxlog.export.unit_costs import load_unit_costs
+
+    return load_unit_costs(value.strip()).version
+
+
+CONFIG_KEYS = {
+    "lead-email": ("lead_email", _check_email, "the project lead's e-mail address"),
+    "unit-cost-version": (
+        "unit_cost_version",
+        _check_unit_cost_version,
+        "the unit-cost table used to cost released time",
+    ),
+}
+
+
+def cmd_config_set(args: argparse.Namespace, ctx: CliContext) -> int:
+    setting, check, _help = CONFIG_KEYS[args.key]
+    value = check(args.value)
+    ctx.app().set_setting(setting, value)
+    print(f"{args.key} = {value}")
+    return 0
+
+
+def cmd_config_get(args: argparse.Namespace, ctx: CliContext) -> int:
+    app = ctx.app()
+    keys = [args.key] if args.key else sorted(CONFIG_KEYS)
+    values = {k: app.setting(CONFIG_KEYS[k][0]) for k in keys}
+    if args.format == "json":
+        print(json.dumps(values))
+    else:
+        for k, v in values.items():
+            print(f"{k} = {v if v is not None else '(not set)'}")
+    return 0
+
+
+# -- parsers -----------------------------------------------------------------------------
+def _passphrase_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="read the signing key's passphrase from FILE's first line "
+        "(or set RXLOG_KEY_PASSPHRASE; otherwise asked for on a terminal)",
+    )
+
+
+def _format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    month = sub.add_parser("month", help="check, sign off and reopen months").add_subparsers(
+        dest="month_command", metavar="ACTION", required=True
+    )
+    p = month.add_parser("check", help="what would make a month's return wrong or weak")
+    p.add_argument("month", metavar="YYYY-MM")
+    _format(p)
+    p.set_defaults(handler=cmd_month_check)
+    p = month.add_parser("reopen", help="unlock a signed-off month (its next return is v+1)")
+    p.add_argument("month", metavar="YYYY-MM")
+    p.add_argument("--reason", required=True, help="why it is reopened (sent with the new version)")
+    p.set_defaults(handler=cmd_month_reopen)
+
+    p = sub.add_parser("export", help="sign a month off and write its signed return")
+    p.add_argument("month", metavar="YYYY-MM")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the return into")
+    _passphrase_options(p)
+    _format(p)
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("verify", help="check that returns are genuine and whole")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a return's folder or its files")
+    p.add_argument(
+        "--skip-pdf-signature",
+        action="store_true",
+        help="do not validate the PDF's own signature (its hash is still checked)",
+    )
+    _format(p)
+    p.set_defaults(handler=cmd_verify)
+
+    key = sub.add_parser("key", help="this installation's signing key").add_subparsers(
+        dest="key_command", metavar="ACTION", required=True
+    )
+    p = key.add_parser("show", help="print the key's fingerprint")
+    p.add_argument("-v", "--verbose", action="store_true", help="also the certificate")
+    _format(p)
+    p.set_defaults(handler=cmd_key_show)
+    p = key.add_parser("export", help="write the public key and certificate for the lead")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(handler=cmd_key_export)
+    p = key.add_parser("create", help="create the signing key (if setup did not)")
+    _passphrase_options(p)
+    p.add_argument("--ask-passphrase", action="store_true", help="type a passphrase (twice)")
+    p.set_defaults(handler=cmd_key_create)
+
+    config = sub.add_parser("config", help="installation settings").add_subparsers(
+        dest="config_command", metavar="ACTION", required=True
+    )
+    keys_help = "; ".join(f"{k}: {v[2]}" for k, v in CONFIG_KEYS.items())
+    p = config.add_parser("set", help=f"set a setting ({keys_help})")
+    p.add_argument("key", choices=sorted(CONFIG_KEYS))
+    p.add_argument("value")
+    p.set_defaults(handler=cmd_config_set)
+    p = config.add_parser("get", help="show settings")
+    p.add_argument("key", nargs="?", choices=sorted(CONFIG_KEYS))
+    _format(p)
+    p.set_defaults(handler=cmd_config_get)

@@ -1,0 +1,312 @@
+"""The installation's signing keys, kept in ``<data_dir>/keys/``.
+
+Two keys, made together by ``rxlog setup`` (or ``rxlog key create``):
+
+- an **Ed25519** key that signs each return's manifest; its fingerprint (hex SHA-256
+  of the 32 raw public bytes) identifies the installation to the project lead;
+- an **RSA-2048** key with a self-signed X.509 certificate that PAdES-signs the PDF.
+  PDF readers (Acrobat, Foxit, poppler) validate RSA signatures everywhere, while
+  Ed25519 in PDF signatures is not widely supported. The certificate names the
+  technician and carries the Ed25519 fingerprint, so both keys point at one another.
+
+Private key files are created with mode 0600 and, when a passphrase is given,
+encrypted with it (PKCS#8, best available encryption).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rxlog.errors import RxlogError, ValidationError
+from rxlog.export.atomic import write_atomic
+from rxlog.export.manifest import fingerprint_of
+
+
+class SigningKeyError(RxlogError):
+    """The signing key is missing, damaged or locked by a passphrase we were not given."""
+
+
+@dataclass(frozen=True)
+class KeyPaths:
+    folder: Path
+
+    @property
+    def signing_key(self) -> Path:
+        return self.folder / "signing_key.pem"
+
+    @property
+    def public_key(self) -> Path:
+        return self.folder / "public_key.pem"
+
+    @property
+    def pdf_key(self) -> Path:
+        return self.folder / "pdf_key.pem"
+
+    @property
+    def certificate(self) -> Path:
+        return self.folder / "certificate.pem"
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What can be said about the keys without the passphrase."""
+
+    fingerprint: str
+    encrypted: bool
+    subject: str
+    certificate_sha256: str
+    not_after: str
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    """Unlocked keys, ready to sign one export."""
+
+    ed25519: Any  # Ed25519PrivateKey
+    pdf_key: Any  # RSAPrivateKey
+    certificate: Any  # x509.Certificate
+    fingerprint: str
+    certificate_sha256: str
+
+
+def key_paths(data_dir: Path) -> KeyPaths:
+    return KeyPaths(Path(data_dir) / "keys")
+
+
+def has_keys(data_dir: Path) -> bool:
+    p = key_paths(data_dir)
+    return p.signing_key.is_file()
+
+
+def _missing(data_dir: Path) -> SigningKeyError:
+    return SigningKeyError(
+        f"this installation has no signing key (looked in {key_paths(data_dir).folder}); "
+        "create one with: rxlog key create"
+    )
+
+
+def _encryption(passphrase: str | None) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    if passphrase:
+        return serialization.BestAvailableEncryption(passphrase.encode("utf-8"))
+    return serialization.NoEncryption()
+
+
+def _certificate(name: str, gphc: str, fingerprint: str, pdf_key: Any) -> Any:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or "RxLog technician"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"GPhC {gphc}"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "RxLog technician installation"),
+            x509.NameAttribute(NameOID.DN_QUALIFIER, fingerprint),
+        ]
+    )
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(pdf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(pdf_key, hashes.SHA256())
+    )
+
+
+def create_keys(
+    data_dir: Path, name: str, gphc: str, passphrase: str | None = None, replace: bool = False
+) -> KeyInfo:
+    """Make this installation's keys. Refuses to overwrite existing keys unless ``replace``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    paths = key_paths(data_dir)
+    if paths.signing_key.exists() and not replace:
+        raise ValidationError(
+            f"this installation already has a signing key ({key_info(data_dir).fingerprint}); "
+            "returns already sent were signed with it, so it is kept"
+        )
+    try:
+        paths.folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(paths.folder, 0o700)
+    except OSError as exc:
+        raise SigningKeyError(f"cannot create {paths.folder}: {exc.strerror or exc}") from None
+    ed = ed25519.Ed25519PrivateKey.generate()
+    raw = ed.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    fingerprint = fingerprint_of(raw)
+    pdf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = _certificate(name, gphc, fingerprint, pdf_key)
+    enc = _encryption(passphrase)
+    pem = serialization.Encoding.PEM
+    pkcs8 = serialization.PrivateFormat.PKCS8
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    # Public parts first, private key last: its presence is what "has keys" means.
+    write_atomic(paths.certificate, cert.public_bytes(pem))
+    write_atomic(paths.public_key, ed.public_key().public_bytes(pem, spki))
+    write_atomic(paths.pdf_key, pdf_key.private_bytes(pem, pkcs8, enc), mode=0o600)
+    write_atomic(paths.signing_key, ed.private_bytes(pem, pkcs8, enc), mode=0o600)
+    return key_info(data_dir)
+
+
+def _read(path: Path, data_dir: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise _missing(data_dir) from None
+    except OSError as exc:
+        raise SigningKeyError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _load_certificate(data_dir: Path) -> Any:
+    from cryptography import x509
+
+    path = key_paths(data_dir).certificate
+    try:
+        return x509.load_pem_x509_certificate(_read(path, data_dir))
+    except ValueError:
+        raise SigningKeyError(f"the signing certificate {path} is damaged") from None
+
+
+def _load_public(data_dir: Path) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    path = key_paths(data_dir).public_key
+    try:
+        key = serialization.load_pem_public_key(_read(path, data_dir))
+    except ValueError:
+        raise SigningKeyError(f"the public key {path} is damaged") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise SigningKeyError(f"the public key {path} is not an Ed25519 key")
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def is_encrypted(data_dir: Path) -> bool:
+    """Whether the private key needs a passphrase."""
+    return b"ENCRYPTED" in _read(key_paths(data_dir).signing_key, data_dir)[:64]
+
+
+def key_info(data_dir: Path) -> KeyInfo:
+    import hashlib
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    if not has_keys(data_dir):
+        raise _missing(data_dir)
+    cert = _load_certificate(data_dir)
+    return KeyInfo(
+        fingerprint=fingerprint_of(_load_public(data_dir)),
+        encrypted=is_encrypted(data_dir),
+        subject=cert.subject.rfc4514_string(),
+        certificate_sha256=hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest(),
+        not_after=cert.not_valid_after_utc.date().isoformat(),
+    )
+
+
+def _load_private(path: Path, data_dir: Path, passphrase: str | None) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    data = _read(path, data_dir)
+    encrypted = b"ENCRYPTED" in data[:64]
+    if encrypted and not passphrase:
+        raise SigningKeyError(
+            "the signing key is protected by a passphrase: give it with --passphrase-file FILE "
+            "or the RXLOG_KEY_PASSPHRASE environment variable"
+        )
+    password = passphrase.encode("utf-8") if (encrypted and passphrase) else None
+    try:
+        return serialization.load_pem_private_key(data, password=password)
+    except (ValueError, TypeError):
+        if encrypted:
+            raise SigningKeyError("wrong passphrase for the signing key") from None
+        raise SigningKeyError(f"the signing key {path} is damaged; it cannot sign") from None
+
+
+def load_signing_keys(data_dir: Path, passphrase: str | None = None) -> SigningKeys:
+    """Unlock both private keys and check they belong together."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+    paths = key_paths(data_dir)
+    if not has_keys(data_dir):
+        raise _missing(data_dir)
+    ed = _load_private(paths.signing_key, data_dir, passphrase)
+    pdf_key = _load_private(paths.pdf_key, data_dir, passphrase)
+    cert = _load_certificate(data_dir)
+    if not isinstance(ed, Ed25519PrivateKey) or not isinstance(pdf_key, RSAPrivateKey):
+        raise SigningKeyError(f"the keys in {paths.folder} are not the kinds RxLog made")
+    raw = ed.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    if raw != _load_public(data_dir):
+        raise SigningKeyError(f"the signing key and public key in {paths.folder} do not match")
+    pem = serialization.Encoding.PEM
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    if pdf_key.public_key().public_bytes(pem, spki) != cert.public_key().public_bytes(pem, spki):
+        raise SigningKeyError(f"the PDF key and certificate in {paths.folder} do not match")
+    return SigningKeys(
+        ed25519=ed,
+        pdf_key=pdf_key,
+        certificate=cert,
+        fingerprint=fingerprint_of(raw),
+        certificate_sha256=hashlib.sha256(
+            cert.public_bytes(serialization.Encoding.DER)
+        ).hexdigest(),
+    )
+
+
+def export_public(data_dir: Path, dest: Path) -> KeyInfo:
+    """Write the public key and certificate (what the lead registers) to ``dest``."""
+    info = key_info(data_dir)
+    paths = key_paths(data_dir)
+    text = (
+        f"# RxLog installation key: {info.subject}\n"
+        f"# fingerprint (SHA-256 of the Ed25519 public key): {info.fingerprint}\n"
+    ).encode()
+    body = _read(paths.public_key, data_dir) + _read(paths.certificate, data_dir)
+    write_atomic(Path(dest), text + body)
+    return info
+
+
+def passphrase_from(file: str | None, env: dict[str, str] | None = None) -> str | None:
+    """A passphrase from a file (first line) or ``RXLOG_KEY_PASSPHRASE``; ``None`` if neither."""
+    if file:
+        try:
+            text = Path(file).read_text("utf-8")
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot read the passphrase file {file}: {exc.strerror or exc}",
+                "passphrase-file",
+            ) from None
+        line = text.splitlines()[0] if text else ""
+        if not line:
+            raise ValidationError(f"the passphrase file {file} is empty", "passphrase-file")
+        return line
+    value = (env if env is not None else os.environ).get("RXLOG_KEY_PASSPHRASE")
+    return value or None

@@ -1,0 +1,147 @@
+"""Everything a month's return is made of, gathered once and handed to the writers.
+
+The writers (CSV, PDF, manifest, e-mail) are pure functions of :class:`MonthData`;
+only :func:`collect` reads the installation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from rxlog.dates import parse_month
+from rxlog.domain import EntryView, PlacementView, TechnicianView
+from rxlog.errors import ValidationError
+from rxlog.export.unit_costs import UnitCosts
+
+if TYPE_CHECKING:
+    from rxlog.service import RxLog
+
+QS120_PRIMARY_DAYS = 7  # NICE QS120: primary-care reconciliation within 1 week of receipt
+
+
+@dataclass(frozen=True)
+class MonthData:
+    month: str
+    first: date
+    last: date
+    today: date
+    technician: TechnicianView
+    entries: tuple[EntryView, ...]
+    placements: tuple[PlacementView, ...]  # placements that cover part of the month
+    site_names: dict[str, str]  # ODS -> name, for every site with entries or a placement
+    site_kinds: dict[str, str]
+    main_site: str
+    unit_costs: UnitCosts
+    version: int = 1
+    supersedes: int | None = None
+    supersedes_reason: str | None = None
+
+    @property
+    def return_id(self) -> str:
+        return f"{self.technician.gphc}-{self.month}"
+
+    @property
+    def base_name(self) -> str:
+        return f"rxlog_{self.main_site}_{self.month}_v{self.version}"
+
+    def cost_avoided(self, e: EntryView) -> Decimal | None:
+        return self.unit_costs.cost_of_minutes(e.released_minutes)
+
+    @property
+    def total_cost_avoided(self) -> Decimal:
+        return sum(
+            (c for e in self.entries if (c := self.cost_avoided(e)) is not None), Decimal("0.00")
+        )
+
+    @property
+    def sites_used(self) -> list[str]:
+        """Sites with entries, most entries first (the main site leads)."""
+        counts = Counter(e.site for e in self.entries)
+        return sorted(counts, key=lambda s: (-counts[s], s))
+
+    def working_days_without_entries(self) -> list[date]:
+        return working_days_without_entries(
+            self.entries, self.placements, self.first, self.last, self.today
+        )
+
+
+def working_days_without_entries(
+    entries: Iterable[EntryView],
+    placements: Iterable[PlacementView],
+    first: date,
+    last: date,
+    today: date,
+) -> list[date]:
+    """Mon-Fri days inside a placement, up to today, with nothing logged."""
+    logged = {e.date for e in entries}
+    placements = list(placements)
+    days = []
+    d = first
+    while d <= min(last, today):
+        if d.weekday() < 5 and d not in logged and any(p.covers(d) for p in placements):
+            days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+def qs120_days(e: EntryView) -> int | None:
+    """Days from discharge information received to reconciliation (NICE QS120)."""
+    if e.discharge_received is None:
+        return None
+    return (e.date - e.discharge_received).days
+
+
+def main_site(entries: list[EntryView] | tuple[EntryView, ...]) -> str:
+    """The site with the most entries (ties: alphabetical)."""
+    counts = Counter(e.site for e in entries)
+    return min(counts, key=lambda s: (-counts[s], s))
+
+
+def collect(
+    app: RxLog,
+    month: str,
+    unit_costs: UnitCosts,
+    version: int = 1,
+    supersedes: int | None = None,
+    supersedes_reason: str | None = None,
+) -> MonthData:
+    """Read a month from the installation; refuses a month with nothing to return."""
+    first, last = parse_month(month)
+    month = f"{first.year:04d}-{first.month:02d}"
+    tech = app.technician()
+    if tech is None:
+        raise ValidationError("set up the technician first (rxlog setup)", "setup")
+    entries = tuple(app.month(month))
+    if not entries:
+        raise ValidationError(f"{month} has no entries: there is nothing to return", "month")
+    placements = tuple(
+        p
+        for p in app.placements()
+        if p.date_from <= last and (p.date_to is None or p.date_to >= first)
+    )
+    every = app.placements()
+    names = {p.ods: p.name for p in every}
+    kinds = {p.ods: p.site_kind for p in every}
+    # Prefer the names of the placements that cover this month.
+    names.update({p.ods: p.name for p in placements})
+    return MonthData(
+        month=month,
+        first=first,
+        last=last,
+        today=app.today(),
+        technician=tech,
+        entries=entries,
+        placements=placements,
+        site_names=names,
+        site_kinds=kinds,
+        main_site=main_site(entries),
+        unit_costs=unit_costs,
+        version=version,
+        supersedes=supersedes,
+        supersedes_reason=supersedes_reason,
+    )

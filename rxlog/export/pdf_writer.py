@@ -1,0 +1,501 @@
+"""The return's PDF: a report for people (the project lead, an NHS manager).
+
+A pure function of :class:`~rxlog.export.month_data.MonthData`; signing is separate
+(:mod:`rxlog.export.pdf_sign`). Counts of 1-4 in the summary tables are shown as
+``<5`` (small-number suppression); the CSV keeps exact counts. No note text and no
+patient data is ever written here.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rxlog.export.month_data import QS120_PRIMARY_DAYS, MonthData, qs120_days
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_PALE_GREY = "#E8EDEE"
+NHS_MID_GREY = "#768692"
+NHS_WARM_YELLOW = "#FFB81C"
+SMALL = 5  # counts below this (and above 0) are suppressed
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    signed_on: date
+    fingerprint: str
+    base_name: str
+    suppress_small_counts: bool = True
+
+
+def small(n: int, suppress: bool = True) -> str:
+    """A count as shown in a summary table: 1-4 become ``<5``."""
+    return "<5" if suppress and 0 < n < SMALL else f"{n:,}"
+
+
+def hours(minutes: int) -> str:
+    return f"{minutes / 60:,.1f}"
+
+
+def _month_title(d: date) -> str:
+    return d.strftime("%B %Y")
+
+
+def _fingerprint_groups(fp: str) -> str:
+    return " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
+
+
+class _Doc:
+    """Styles and table helpers shared by the sections."""
+
+    def __init__(self) -> None:
+        from reportlab.lib import colors
+        from reportlab.lib.enums import TA_LEFT
+        from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+
+        base = getSampleStyleSheet()
+        self.colors = colors
+        self.blue = colors.HexColor(NHS_BLUE)
+        self.dark = colors.HexColor(NHS_DARK_BLUE)
+        self.pale = colors.HexColor(NHS_PALE_GREY)
+        self.grey = colors.HexColor(NHS_MID_GREY)
+        self.title = ParagraphStyle(
+            "t", parent=base["Title"], fontName="Helvetica-Bold", fontSize=20, leading=24,
+            textColor=colors.white, alignment=TA_LEFT, spaceAfter=0,
+        )  # fmt: skip
+        self.subtitle = ParagraphStyle(
+            "st", parent=base["Normal"], fontSize=11, leading=14, textColor=colors.white
+        )
+        self.h2 = ParagraphStyle(
+            "h2", parent=base["Heading2"], fontName="Helvetica-Bold", fontSize=13, leading=16,
+            textColor=self.blue, spaceBefore=10, spaceAfter=4,
+        )  # fmt: skip
+        self.body = ParagraphStyle("b", parent=base["Normal"], fontSize=9.5, leading=12.5)
+        self.note = ParagraphStyle(
+            "n", parent=self.body, fontSize=8, leading=10, textColor=self.grey
+        )
+        self.cell = ParagraphStyle("c", parent=self.body, fontSize=9, leading=11)
+        self.big = ParagraphStyle(
+            "big", parent=self.body, fontName="Helvetica-Bold", fontSize=16, leading=19,
+            textColor=self.dark,
+        )  # fmt: skip
+
+    def p(self, text: str, style: Any = None) -> Any:
+        from xml.sax.saxutils import escape
+
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(escape(text), style or self.body)
+
+    def table(
+        self, header: list[str], rows: list[list[Any]], widths: list[float], total: bool = False
+    ) -> Any:
+        from reportlab.platypus import Table, TableStyle
+
+        t = Table([header, *rows], colWidths=widths, repeatRows=1, hAlign="LEFT")
+        style = [
+            ("BACKGROUND", (0, 0), (-1, 0), self.blue),
+            ("TEXTCOLOR", (0, 0), (-1, 0), self.colors.white),
+            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+            ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.pale),
+        ]
+        for i in range(1, len(rows) + 1):
+            if i % 2 == 0:
+                style.append(("BACKGROUND", (0, i), (-1, i), self.colors.HexColor("#F4F7F8")))
+        if total and rows:
+            style += [
+                ("FONTNAME", (0, len(rows)), (-1, len(rows)), "Helvetica-Bold"),
+                ("LINEABOVE", (0, len(rows)), (-1, len(rows)), 0.8, self.dark),
+            ]
+        t.setStyle(TableStyle(style))
+        return t
+
+
+def _header(doc: _Doc, data: MonthData, width: float) -> Any:
+    from reportlab.platypus import Table, TableStyle
+
+    version = f"Version {data.version}"
+    if data.supersedes:
+        version += f" (replaces version {data.supersedes})"
+    inner = [
+        [doc.p("RxLog monthly activity return", doc.title)],
+        [doc.p(f"{_month_title(data.first)}  ·  {version}", doc.subtitle)],
+    ]
+    t = Table(inner, colWidths=[width])
+    t.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), doc.blue),
+                ("LEFTPADDING", (0, 0), (-1, -1), 12),
+                ("TOPPADDING", (0, 0), (-1, 0), 12),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 12),
+            ]
+        )
+    )
+    return t
+
+
+def _details(doc: _Doc, data: MonthData, width: float) -> Any:
+    from reportlab.platypus import Table, TableStyle
+
+    sites = [
+        f"{ods} {data.site_names.get(ods, '')} ({_kind(data.site_kinds.get(ods, ''))})"
+        for ods in data.sites_used
+    ]
+    rows = [
+        ("Technician", data.technician.name),
+        ("GPhC registration", data.technician.gphc),
+        ("Sites", "\n".join(sites)),
+        ("Month", f"{_month_title(data.first)} ({data.first:%d %b} to {data.last:%d %b %Y})"),
+        ("Return", f"{data.return_id}, version {data.version}"),
+        ("Taxonomy", ", ".join(sorted({e.taxonomy_version for e in data.entries}))),
+        ("Unit-cost table", data.unit_costs.version),
+    ]
+    if data.supersedes:
+        rows.insert(5, ("Replaces", f"version {data.supersedes}: {data.supersedes_reason or ''}"))
+    cells = [[doc.p(k, doc.cell), doc.p(v, doc.cell)] for k, v in rows]
+    t = Table(cells, colWidths=[38 * 2.835, width - 38 * 2.835], hAlign="LEFT")
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
+                ("TEXTCOLOR", (0, 0), (0, -1), doc.dark),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, doc.pale),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return t
+
+
+def _kind(kind: str) -> str:
+    from rxlog.identifiers import SITE_KIND_LABELS, SiteKind
+
+    try:
+        return SITE_KIND_LABELS[SiteKind(kind)]
+    except ValueError:
+        return kind or "site"
+
+
+def _key_figures(doc: _Doc, data: MonthData, width: float) -> Any:
+    from reportlab.platypus import Table, TableStyle
+
+    minutes = sum(e.minutes for e in data.entries)
+    interventions = sum(1 for e in data.entries if e.significance is not None)
+    released = sum(e.released_minutes or 0 for e in data.entries)
+    figures = [
+        (f"{len(data.entries):,}", "entries logged"),
+        (hours(minutes), "hours of activity"),
+        (small(interventions), "graded interventions"),
+        (hours(released), "clinician hours released"),
+        (f"£{data.total_cost_avoided:,.2f}", "cost avoided"),
+    ]
+    row1 = [doc.p(v, doc.big) for v, _ in figures]
+    row2 = [doc.p(label, doc.note) for _, label in figures]
+    t = Table([row1, row2], colWidths=[width / len(figures)] * len(figures))
+    t.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), doc.pale),
+                ("LINEABOVE", (0, 0), (-1, 0), 2, doc.blue),
+                ("TOPPADDING", (0, 0), (-1, 0), 8),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+            ]
+        )
+    )
+    return t
+
+
+def _by_category(doc: _Doc, data: MonthData, width: float, suppress: bool) -> Any:
+    from rxlog.taxonomy import current_taxonomy
+
+    titles = current_taxonomy().categories
+    n: Counter[str] = Counter()
+    m: Counter[str] = Counter()
+    for e in data.entries:
+        n[e.category] += 1
+        m[e.category] += e.minutes
+    total = sum(m.values()) or 1
+    rows = [
+        [doc.p(titles.get(c, c), doc.cell), small(n[c], suppress), f"{m[c]:,}", hours(m[c]),
+         f"{100 * m[c] / total:.0f}%"]
+        for c in sorted(m, key=lambda c: (-m[c], c))
+    ]  # fmt: skip
+    rows.append(["Total", f"{sum(n.values()):,}", f"{sum(m.values()):,}", hours(total), "100%"])
+    w = width - 4 * 60
+    return doc.table(
+        ["Category", "Entries", "Minutes", "Hours", "Time"], rows, [w] + [60] * 4, True
+    )
+
+
+def _by_sector(doc: _Doc, data: MonthData, width: float, suppress: bool) -> Any:
+    n: Counter[str] = Counter()
+    m: Counter[str] = Counter()
+    for e in data.entries:
+        n[e.sector] += 1
+        m[e.sector] += e.minutes
+    label = {
+        "primary": "Primary care (GP practice / PCN)",
+        "secondary": "Secondary care (hospital)",
+    }
+    rows = [[label.get(s, s), small(n[s], suppress), f"{m[s]:,}", hours(m[s])] for s in sorted(m)]
+    w = width - 3 * 60
+    return doc.table(["Sector", "Entries", "Minutes", "Hours"], rows, [w] + [60] * 3)
+
+
+def _daily_chart(doc: _Doc, data: MonthData, width: float) -> Any:
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+
+    per_day: Counter[int] = Counter()
+    for e in data.entries:
+        per_day[e.date.day] += e.minutes
+    days = list(range(1, data.last.day + 1))
+    values = [per_day.get(d, 0) for d in days]
+    height = 150
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 36, 24
+    chart.width, chart.height = width - 48, height - 40
+    chart.data = [values]
+    chart.categoryAxis.categoryNames = [str(d) for d in days]
+    chart.categoryAxis.labels.fontSize = 6.5
+    chart.categoryAxis.labels.fillColor = doc.grey
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fillColor = doc.grey
+    chart.valueAxis.gridStrokeColor = doc.pale
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.strokeColor = doc.grey
+    chart.categoryAxis.strokeColor = doc.grey
+    chart.bars[0].fillColor = doc.blue
+    chart.bars[0].strokeColor = None
+    chart.barSpacing = 1
+    for i, d in enumerate(days):
+        if date(data.first.year, data.first.month, d).weekday() >= 5 and values[i]:
+            chart.bars[(0, i)].fillColor = doc.colors.HexColor(NHS_WARM_YELLOW)
+    drawing.add(chart)
+    drawing.add(String(0, height - 10, "minutes", fontSize=7, fillColor=doc.grey))
+    drawing.add(
+        String(width - 2, 2, "day of the month", fontSize=7, fillColor=doc.grey, textAnchor="end")
+    )
+    return drawing
+
+
+def _interventions(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any]:
+    from rxlog.scales import HARM, SIGNIFICANCE
+
+    graded = [e for e in data.entries if e.significance is not None or e.harm is not None]
+    if not graded:
+        return [doc.p("No graded interventions were recorded this month.")]
+    sig = Counter(e.significance for e in graded if e.significance is not None)
+    harm = Counter(e.harm for e in graded if e.harm is not None)
+    outcome = Counter(e.outcome or "not recorded" for e in graded)
+    w = width - 60
+    out: list[Any] = []
+    scale = next((e.significance_scale for e in graded if e.significance_scale), "Eadon")
+    rows = [
+        [doc.p(f"{k}: {SIGNIFICANCE.get(k, '')}", doc.cell), small(sig[k], suppress)]
+        for k in sorted(sig)
+    ]
+    out.append(doc.table([f"Significance ({scale})", "Entries"], rows, [w, 60]))
+    out.append(_gap(6))
+    hscale = next((e.harm_scale for e in graded if e.harm_scale), "NCC MERP")
+    rows = [
+        [doc.p(f"{k}: {HARM.get(k, '')}", doc.cell), small(harm[k], suppress)] for k in sorted(harm)
+    ]
+    if rows:
+        out.append(doc.table([f"Potential harm ({hscale})", "Entries"], rows, [w, 60]))
+        out.append(_gap(6))
+    rows = [[k.capitalize(), small(outcome[k], suppress)] for k in sorted(outcome)]
+    out.append(doc.table(["Outcome", "Entries"], rows, [w, 60]))
+    return out
+
+
+def _released(doc: _Doc, data: MonthData) -> list[Any]:
+    uc = data.unit_costs
+    basis = uc.basis
+    released = sum(e.released_minutes or 0 for e in data.entries)
+    return [
+        doc.p(
+            f"Clinician time released: {released:,} minutes ({hours(released)} hours). "
+            f"Cost avoided: £{data.total_cost_avoided:,.2f}, at £{basis.per_minute:.2f} a minute."
+        ),
+        doc.p(
+            f"Unit-cost table {uc.version}: {basis.title}, £{basis.cost_gbp} for "
+            f"{basis.minutes} minutes. Source: {basis.source}."
+            + (f" {basis.note}" if basis.note else ""),
+            doc.note,
+        ),
+    ]
+
+
+def _qs120(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any]:
+    timed = [(e, d) for e in data.entries if (d := qs120_days(e)) is not None]
+    if not timed:
+        return [doc.p("No reconciliations with a discharge-received date this month.")]
+    within = [d for _e, d in timed if d <= QS120_PRIMARY_DAYS]
+    later = [d for _e, d in timed if d > QS120_PRIMARY_DAYS]
+    days = [d for _e, d in timed]
+    rows = [
+        [f"Within {QS120_PRIMARY_DAYS} days of discharge info", small(len(within), suppress)],
+        [f"Later than {QS120_PRIMARY_DAYS} days", small(len(later), suppress)],
+        ["All reconciliations with a discharge date", f"{len(timed):,}"],
+    ]  # fmt: skip
+    pct = 100 * len(within) / len(timed)
+    return [
+        doc.table(["NICE QS120 timeliness", "Entries"], rows, [width - 60, 60], True),
+        _gap(4),
+        doc.p(
+            f"{pct:.0f}% within the QS120 week; median {statistics.median(days):g} days "
+            f"from discharge information received to reconciliation.",
+        ),
+    ]
+
+
+def _gaps(doc: _Doc, data: MonthData) -> list[Any]:
+    missing = data.working_days_without_entries()
+    if not missing:
+        return [doc.p("Every working day (Monday to Friday) in a placement has entries.")]
+    by_week: dict[int, list[date]] = defaultdict(list)
+    for d in missing:
+        by_week[d.isocalendar()[1]].append(d)
+    text = "; ".join(", ".join(f"{d:%a %d}" for d in days) for days in by_week.values())
+    return [
+        doc.p(
+            f"{len(missing)} working day{'s' if len(missing) != 1 else ''} (Monday to Friday, "
+            f"inside a placement) with no entries: {text}. Leave, training away or bank "
+            "holidays are not known to RxLog."
+        )
+    ]
+
+
+def _signoff(doc: _Doc, data: MonthData, options: PdfOptions, width: float) -> Any:
+    from reportlab.platypus import Table, TableStyle
+
+    lines = [
+        doc.p("Sign-off", doc.h2),
+        doc.p(
+            f"I confirm that this return is a true and complete record of my activity in "
+            f"{_month_title(data.first)}, and that it contains no patient-identifiable data."
+        ),
+        _gap(6),
+        doc.p(f"Name: {data.technician.name}    GPhC: {data.technician.gphc}"),
+        doc.p(f"Signed on: {options.signed_on:%d %B %Y}"),
+        doc.p(f"Key fingerprint (SHA-256): {_fingerprint_groups(options.fingerprint)}", doc.note),
+        _gap(4),
+        doc.p(
+            "This PDF carries a digital signature (PAdES) made with the technician's RxLog "
+            "installation certificate; any change to the file breaks it. The CSV and this PDF "
+            "are listed with their SHA-256 in the signed manifest; check them with "
+            "'rxlog verify'.",
+            doc.note,
+        ),
+    ]  # fmt: skip
+    t = Table([[lines]], colWidths=[width])
+    t.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1, doc.blue),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    return t
+
+
+def _section(doc: _Doc, title: str, *flowables: Any) -> Any:
+    from reportlab.platypus import KeepTogether
+
+    return KeepTogether([doc.p(title, doc.h2), *flowables])
+
+
+def _gap(h: float) -> Any:
+    from reportlab.platypus import Spacer
+
+    return Spacer(1, h)
+
+
+def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
+    """The (unsigned) PDF's bytes."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, KeepTogether, SimpleDocTemplate
+
+    doc = _Doc()
+    suppress = options.suppress_small_counts
+    buf = io.BytesIO()
+    margin = 16 * mm
+    template = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=18 * mm,
+        title=f"RxLog return {data.main_site} {data.month} v{data.version}",
+        author=data.technician.name,
+        subject=f"Monthly activity return {data.return_id} version {data.version}",
+        creator="RxLog",
+        invariant=1,
+    )
+    width = A4[0] - 2 * margin
+    story: list[Any] = [
+        _header(doc, data, width),
+        _gap(10),
+        _details(doc, data, width),
+        _gap(10),
+        _key_figures(doc, data, width),
+        _gap(4),
+        doc.p(
+            "Counts of 1 to 4 are shown as <5 to protect patients at small sites; the CSV "
+            "return holds exact counts." if suppress else "Counts are exact.",
+            doc.note,
+        ),
+        _section(doc, "Activity by category", _by_category(doc, data, width, suppress)),
+        _section(doc, "Activity by sector", _by_sector(doc, data, width, suppress)),
+        KeepTogether(
+            [
+                doc.p("Daily activity", doc.h2),
+                _daily_chart(doc, data, width),
+                doc.p("Minutes logged each day; weekend days in yellow.", doc.note),
+            ]
+        ),
+        CondPageBreak(60 * mm),
+        doc.p("Interventions", doc.h2),
+        *_interventions(doc, data, width, suppress),
+        _section(doc, "Clinician time released and cost avoided", *_released(doc, data)),
+        _section(doc, "Reconciliation timeliness (QS120)", *_qs120(doc, data, width, suppress)),
+        _section(doc, "Days without entries", *_gaps(doc, data)),
+        _gap(8),
+        KeepTogether([_signoff(doc, data, options, width)]),
+    ]  # fmt: skip
+
+    footer = f"RxLog return {data.return_id} v{data.version}  ·  {options.base_name}.pdf"
+
+    def on_page(canvas: Any, tmpl: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7.5)
+        canvas.setFillColor(doc.grey)
+        canvas.setStrokeColor(doc.pale)
+        canvas.line(margin, 13 * mm, A4[0] - margin, 13 * mm)
+        canvas.drawString(margin, 9 * mm, footer)
+        canvas.drawRightString(A4[0] - margin, 9 * mm, f"Page {tmpl.page}")
+        canvas.restoreState()
+
+    template.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buf.getvalue()

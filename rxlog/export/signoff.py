@@ -1,0 +1,330 @@
+"""Signing a month off: write its return atomically, then lock it; and reopening it.
+
+:func:`export_month` is the one operation the CLI (``rxlog export``) and the app's
+Month dialog call. Order matters for "nothing half-done":
+
+1. check everything that can be wrong (month, entries, keys, passphrase, folder);
+2. build every file in memory, sign the PDF and the manifest;
+3. write all files under temporary names in the output folder and sync them;
+4. in one database transaction, record the lock and the return, rename the files
+   into place, and commit; if the rename or the commit fails, the files go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from rxlog.dates import parse_month
+from rxlog.errors import StorageError, ValidationError
+from rxlog.export import keys as keymod
+from rxlog.export.atomic import FileBatch
+from rxlog.export.csv_writer import write_csv
+from rxlog.export.eml import EmlOptions, subject_for, write_eml
+from rxlog.export.manifest import FORMAT, manifest_file_bytes, sign_manifest
+from rxlog.export.month_data import MonthData, collect
+from rxlog.export.unit_costs import SETTING_KEY as UNIT_COST_SETTING
+from rxlog.export.unit_costs import load_unit_costs
+from rxlog.storage.models import Entry, MonthLock, ReturnRecord
+
+if TYPE_CHECKING:
+    from rxlog.service import RxLog
+
+LEAD_EMAIL_SETTING = "lead_email"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    out_dir: Path
+    passphrase: str | None = None
+    now: datetime | None = None  # the export's time (default: now, UTC)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    month: str
+    version: int
+    return_id: str
+    folder: Path
+    csv: Path
+    pdf: Path
+    manifest: Path
+    eml: Path
+    fingerprint: str
+    rows: int
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.csv, self.pdf, self.manifest, self.eml]
+
+
+def _now(options: ExportOptions) -> datetime:
+    return (options.now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+
+
+def next_version(app: RxLog, month: str) -> tuple[int, int | None, str | None]:
+    """(version, supersedes, reason) the next export of ``month`` gets; refuses a locked month."""
+    with app.db.transaction() as s:
+        lock = s.get(MonthLock, month)
+        if lock is None:
+            return 1, None, None
+        if lock.locked:
+            raise ValidationError(
+                f"{month} is already signed off (return v{lock.version}); its files are where "
+                f"you exported them. To change and send it again: "
+                f'rxlog month reopen {month} --reason "..."',
+                "month",
+            )
+        return lock.version + 1, lock.version, lock.reopen_reason
+
+
+def _check_month(app: RxLog, month: str) -> str:
+    first, _last = parse_month(month)
+    norm = f"{first.year:04d}-{first.month:02d}"
+    if first > app.today():
+        raise ValidationError(f"{norm} is in the future: there is nothing to sign off yet", "month")
+    return norm
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    if not out_dir.is_dir():
+        raise StorageError(f"the output folder {out_dir} does not exist; create it first")
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise StorageError(f"cannot write to the output folder {out_dir} (no permission)")
+
+
+def build_manifest(
+    data: MonthData, keys: Any, files: dict[str, bytes], exported_at: datetime
+) -> dict[str, Any]:
+    entries = data.entries
+    return {
+        "format": FORMAT,
+        "return_id": data.return_id,
+        "version": data.version,
+        "supersedes": data.supersedes,
+        "supersedes_reason": data.supersedes_reason,
+        "technician": {"name": data.technician.name, "gphc": data.technician.gphc},
+        "month": data.month,
+        "sites": [
+            {
+                "ods": ods,
+                "name": data.site_names.get(ods, ""),
+                "site_kind": data.site_kinds.get(ods, ""),
+                "sector": next(e.sector for e in entries if e.site == ods),
+            }
+            for ods in data.sites_used
+        ],
+        "main_site": data.main_site,
+        "taxonomy_versions": sorted({e.taxonomy_version for e in entries}),
+        "unit_cost_version": data.unit_costs.version,
+        "exported_at": exported_at.isoformat(),
+        "pdf_certificate_sha256": keys.certificate_sha256,
+        "files": {
+            name: {"sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)}
+            for name, b in files.items()
+        },
+        "rows": len(entries),
+        "totals": {
+            "entries": len(entries),
+            "minutes": sum(e.minutes for e in entries),
+            "count": sum(e.count or 0 for e in entries),
+            "interventions": sum(1 for e in entries if e.significance is not None),
+            "released_minutes": sum(e.released_minutes or 0 for e in entries),
+            "cost_avoided": f"{data.total_cost_avoided:.2f}",
+        },
+    }
+
+
+def _email_body(data: MonthData, names: list[str]) -> str:
+    v = f"version {data.version}"
+    if data.supersedes:
+        v += f", which replaces version {data.supersedes}"
+    return (
+        f"Please find attached my RxLog monthly return for {data.month} ({v}).\n\n"
+        f"Main site: {data.main_site}\n"
+        f"Entries: {len(data.entries)}\n\n"
+        "Attached:\n" + "".join(f"  - {n}\n" for n in names) + "\n"
+        "The manifest is signed; check the return with: rxlog verify <folder>\n\n"
+        f"{data.technician.name}\n"
+    )
+
+
+def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult:
+    """Sign ``month`` off: write its return into ``options.out_dir`` and lock the month."""
+    month = _check_month(app, month)
+    version, supersedes, reason = next_version(app, month)
+    out_dir = Path(options.out_dir)
+    _check_out_dir(out_dir)
+    unit_costs = load_unit_costs(app.setting(UNIT_COST_SETTING))
+    data = collect(app, month, unit_costs, version, supersedes, reason)
+    keys = keymod.load_signing_keys(app.db.data_dir, options.passphrase)
+    base = data.base_name
+    names = {ext: f"{base}.{ext}" for ext in ("csv", "pdf", "manifest.json", "eml")}
+    for name in names.values():
+        if (out_dir / name).exists():
+            raise StorageError(
+                f"{out_dir / name} already exists; choose another folder or move it away"
+            )
+    exported_at = _now(options)
+
+    from rxlog.export.pdf_sign import sign_pdf
+    from rxlog.export.pdf_writer import PdfOptions, write_pdf
+
+    csv_bytes = write_csv(data)
+    pdf_plain = write_pdf(
+        data,
+        PdfOptions(
+            signed_on=app.today(),
+            fingerprint=keys.fingerprint,
+            base_name=base,
+        ),
+    )
+    pdf_bytes = sign_pdf(
+        pdf_plain,
+        keys,
+        signer_name=data.technician.name,
+        reason=f"Sign-off of the RxLog return {data.return_id} v{data.version}",
+        location=data.main_site,
+    )
+    signed_files = {names["csv"]: csv_bytes, names["pdf"]: pdf_bytes}
+    document = sign_manifest(build_manifest(data, keys, signed_files, exported_at), keys.ed25519)
+    manifest_bytes = manifest_file_bytes(document)
+    lead = app.setting(LEAD_EMAIL_SETTING)
+    attachments = [*signed_files.items(), (names["manifest.json"], manifest_bytes)]
+    eml_bytes = write_eml(
+        EmlOptions(
+            to=lead,
+            subject=subject_for(data.main_site, month, version),
+            body=_email_body(data, [n for n, _ in attachments]),
+            when=exported_at,
+        ),
+        attachments,
+    )
+    warnings = []
+    if not lead:
+        warnings.append(
+            "no lead e-mail address is set, so the draft has no recipient "
+            "(rxlog config set lead-email ADDRESS)"
+        )
+
+    batch = FileBatch(out_dir)
+    for name, payload in (*attachments, (names["eml"], eml_bytes)):
+        batch.add(name, payload)
+    try:
+        _record(app, data, exported_at, out_dir, manifest_bytes, batch)
+    except BaseException:
+        batch.discard()
+        raise
+    return ExportResult(
+        month=month,
+        version=version,
+        return_id=data.return_id,
+        folder=out_dir,
+        csv=out_dir / names["csv"],
+        pdf=out_dir / names["pdf"],
+        manifest=out_dir / names["manifest.json"],
+        eml=out_dir / names["eml"],
+        fingerprint=keys.fingerprint,
+        rows=len(data.entries),
+        warnings=tuple(warnings),
+    )
+
+
+def _record(
+    app: RxLog,
+    data: MonthData,
+    exported_at: datetime,
+    out_dir: Path,
+    manifest_bytes: bytes,
+    batch: FileBatch,
+) -> None:
+    """Lock the month and record the return, with the files renamed into place inside."""
+    first, last = data.first, data.last
+    with app.db.transaction() as s:
+        n, minutes = s.execute(
+            select(func.count(), func.coalesce(func.sum(Entry.minutes), 0)).where(
+                Entry.date >= first.isoformat(), Entry.date <= last.isoformat()
+            )
+        ).one()
+        if n != len(data.entries) or minutes != sum(e.minutes for e in data.entries):
+            raise ValidationError(
+                f"{data.month} changed while the return was being written; export it again",
+                "month",
+            )
+        lock = s.get(MonthLock, data.month)
+        if lock is None:
+            lock = MonthLock(month=data.month, version=data.version, locked=1)
+            s.add(lock)
+        elif lock.locked or lock.version != data.version - 1:
+            raise ValidationError(f"{data.month} was signed off meanwhile; nothing written")
+        lock.version = data.version
+        lock.locked = 1
+        lock.locked_at = exported_at.isoformat()
+        s.flush()
+        s.add(
+            ReturnRecord(
+                return_id=data.return_id,
+                month=data.month,
+                version=data.version,
+                supersedes=str(data.supersedes) if data.supersedes else None,
+                reason=data.supersedes_reason,
+                exported_at=exported_at.isoformat(),
+                out_dir=str(out_dir.resolve()),
+                manifest=manifest_bytes.decode("utf-8"),
+            )
+        )
+        s.flush()
+        batch.commit()  # files in place; the transaction commits when this block ends
+
+
+def reopen_month(app: RxLog, month: str, reason: str) -> MonthLock:
+    """Unlock a signed-off month; its next export is the next version, superseding this."""
+    first, _ = parse_month(month)
+    month = f"{first.year:04d}-{first.month:02d}"
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("say why the month is reopened (--reason TEXT)", "reason")
+    with app.db.transaction() as s:
+        lock = s.get(MonthLock, month)
+        if lock is None:
+            raise ValidationError(f"{month} has not been signed off: it is open already", "month")
+        if not lock.locked:
+            raise ValidationError(
+                f"{month} is already reopened (since {lock.reopened_at}: {lock.reopen_reason})",
+                "month",
+            )
+        lock.locked = 0
+        lock.reopened_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+        lock.reopen_reason = reason
+        s.flush()
+        s.expunge(lock)
+        return lock
+
+
+def returns_of(app: RxLog, month: str | None = None) -> list[dict[str, Any]]:
+    """The returns written (newest last), as plain dicts."""
+    with app.db.transaction() as s:
+        q = select(ReturnRecord).order_by(ReturnRecord.month, ReturnRecord.version)
+        if month:
+            q = q.where(ReturnRecord.month == month)
+        return [
+            {
+                "return_id": r.return_id,
+                "month": r.month,
+                "version": r.version,
+                "supersedes": r.supersedes,
+                "reason": r.reason,
+                "exported_at": r.exported_at,
+                "out_dir": r.out_dir,
+                "files": sorted(json.loads(r.manifest)["manifest"]["files"]),
+            }
+            for r in s.execute(q).scalars()
+        ]
