@@ -207,15 +207,13 @@ class MainWindow(QMainWindow):
             m, "&Backups…", self.open_backups, "Ctrl+Shift+B", "Back up or restore the database"
         )
         m.addSeparator()
-        self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(m, "&Quit", self.close, "Ctrl+Q")
         m = mb.addMenu("&Entry")
         self._action(m, "&Quick entry", self.focus_quick, "Ctrl+L", "Go to the quick-entry line")
         self._action(m, "&Log with details", self.log_from_details, "Ctrl+Return")
         self._action(m, "&Edit selected entry…", self.edit_selected, "Ctrl+E")
         self._action(m, "&Delete selected entry…", self.delete_selected, "Ctrl+Del")
-        self.act_undo = self._action(
-            m, "&Undo delete", self.undo_delete, QKeySequence.StandardKey.Undo
-        )
+        self.act_undo = self._action(m, "&Undo delete", self.undo_delete, "Ctrl+Z")
         self._action(
             m, "&Repeat last entry", self.repeat_last, "Ctrl+R", "Log the last entry again, today"
         )
@@ -248,9 +246,7 @@ class MainWindow(QMainWindow):
             m, "&Placements…", self.open_placements, "Ctrl+Shift+P", "The rotation calendar"
         )
         m = mb.addMenu("&Help")
-        self._action(
-            m, "Quick-entry &grammar", self.show_grammar, QKeySequence.StandardKey.HelpContents
-        )
+        self._action(m, "Quick-entry &grammar", self.show_grammar, "F1")
 
     # -- reading state --------------------------------------------------------------
     def favourites(self) -> list[str]:

@@ -1,0 +1,242 @@
+"""The real main window, driven with pytest-qt: quick entry, errors, edit, delete, timers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from rxlog.storage.models import MonthLock
+from rxlog.ui.edit_dialog import EditDialog
+from rxlog.ui.main_window import MainWindow
+from rxlog.ui.reason_dialog import ReasonDialog
+from rxlog.ui.timer_dialog import TimerReviewDialog
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def win(qtbot, rx):
+    w = MainWindow(rx)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w._tick.stop()
+    if w.dialog is not None:
+        w.dialog.close()
+
+
+def _type(qtbot, win, text):
+    win.quick.line.setFocus()
+    qtbot.keyClicks(win.quick.line, text)
+    qtbot.keyClick(win.quick.line, Qt.Key.Key_Return)
+
+
+def test_opens_with_focus_in_quick_entry(win):
+    assert "RxLog" in win.windowTitle()
+    QApplication.processEvents()
+    assert QApplication.focusWidget() is win.quick.line
+
+
+def test_type_and_enter_logs_today_and_shows_the_row(qtbot, win, rx):
+    _type(qtbot, win, "rec 2 25m")
+    stored = rx.list_entries(rx.today(), rx.today())
+    assert [(e.code, e.count, e.minutes, e.site) for e in stored] == [("REC-ADM", 2, 25, "RPA")]
+    assert win.day_model.rowCount() == 1
+    assert win.day_model.entries[0].id == stored[0].id
+    assert "1 entries · 0 h 25 · 2 patients" in win.totals.text()
+    assert win.quick.line.text() == ""
+
+
+def test_live_hint_reads_the_line(qtbot, win):
+    qtbot.keyClicks(win.quick.line, "int s4 h:b 12m")
+    hint = win.quick.hint.text()
+    assert "INT-" in hint and "Eadon 4" in hint and "harm B" in hint and "12 min" in hint
+
+
+def test_a_favourite_in_five_keystrokes(qtbot, win, rx):
+    qtbot.keyClicks(win.quick.line, "tto")
+    win.toggle_favourite()  # Ctrl+D stars the top match
+    win.quick.clear()
+    assert win.favourites() == ["ACU-TTO"]
+    keys = "f1"
+    _type(qtbot, win, keys)  # 2 characters + Enter = 3 keystrokes
+    assert len(keys) + 1 <= 5
+    assert [e.code for e in rx.list_entries()] == ["ACU-TTO"]
+
+
+def test_an_error_is_shown_beside_its_field_and_nothing_is_stored(qtbot, win, rx):
+    _type(qtbot, win, "tto 900m")
+    assert rx.list_entries() == []
+    assert "720" in win.quick_error.text() and win.quick_error.isVisible()
+    assert "720" in win.details.error_text("minutes")
+    assert win.quick.line.text() == "tto 900m"  # kept, to be corrected
+
+
+def test_wrong_sector_and_unknown_text(qtbot, win, rx):
+    _type(qtbot, win, "rec-dis")  # a primary-care code at a hospital placement
+    assert "secondary-care site" in win.quick_error.text()
+    win.quick.clear()
+    _type(qtbot, win, "zzzz")
+    assert "no activity matches" in win.quick_error.text().lower()
+    assert rx.list_entries() == []
+
+
+def test_detail_panel_shows_grading_only_for_interventions(qtbot, win):
+    qtbot.keyClicks(win.quick.line, "int-omit")
+    qtbot.keyClick(win.quick.line, Qt.Key.Key_Tab)
+    assert win.details.current_code().code == "INT-OMIT"
+    assert not win.details.grading.isHidden()
+    assert win.details.discharge_received.isHidden()
+    win.quick.clear()
+    qtbot.keyClicks(win.quick.line, "adm-meet")
+    qtbot.keyClick(win.quick.line, Qt.Key.Key_Tab)
+    assert win.details.grading.isHidden()
+
+
+def test_log_from_details_with_grading(qtbot, win, rx):
+    qtbot.keyClicks(win.quick.line, "int-omit s5 h:c")
+    qtbot.keyClick(win.quick.line, Qt.Key.Key_Tab)
+    win.details.minutes.setValue(14)
+    assert win.log_from_details()
+    e = rx.list_entries()[0]
+    assert (e.code, e.minutes, e.significance, e.harm) == ("INT-OMIT", 14, 5, "C")
+
+
+def test_edit_needs_a_reason_and_is_audited(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m")
+    win.day_table.selectRow(0)
+    win.edit_selected()
+    dlg = win.dialog
+    assert isinstance(dlg, EditDialog)
+    dlg.panel.minutes.setValue(35)
+    dlg.save()  # no reason yet
+    assert "reason is required" in dlg.reason_fields.text("reason")
+    assert rx.list_entries()[0].minutes == 15
+    dlg.reason.setText("timed it wrong")
+    dlg.save()
+    assert rx.list_entries()[0].minutes == 35
+    assert rx.audit_records()[-1].reason == "timed it wrong"
+    assert win.day_model.entries[0].minutes == 35
+
+
+def test_delete_with_reason_then_undo(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m")
+    eid = rx.list_entries()[0].id
+    win.day_table.selectRow(0)
+    win.delete_selected()
+    dlg = win.dialog
+    assert isinstance(dlg, ReasonDialog)
+    dlg.reason.setText("logged twice")
+    dlg.ok()
+    assert rx.list_entries() == [] and win.day_model.rowCount() == 0
+    qtbot.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [e.id for e in rx.list_entries()] == [eid]
+    assert win.day_model.rowCount() == 1
+
+
+def test_repeat_last_and_copy_yesterday(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m y")
+    _type(qtbot, win, "pod 3 y")
+    win.repeat_last()
+    assert [e.code for e in rx.list_entries(rx.today(), rx.today())] == ["ACU-POD"]
+    win.copy_day(rx.today() - timedelta(days=1))
+    assert sorted(e.code for e in rx.list_entries(rx.today(), rx.today())) == [
+        "ACU-POD", "ACU-POD", "ACU-TTO"
+    ]  # fmt: skip
+    assert win.day_model.rowCount() == 3
+
+
+def test_timer_start_stop_logs_elapsed_minutes(qtbot, win, rx):
+    t0 = datetime(2026, 11, 20, 10, 0).astimezone()
+    qtbot.keyClicks(win.quick.line, "tto")
+    win.start_timer(t0)
+    assert win.timer_box.isVisible() and "ACU-TTO" in win.timer_label.text()
+    for m in range(1, 23):
+        win.tick(t0 + timedelta(minutes=m))
+    win.stop_timer(t0 + timedelta(minutes=22))
+    e = rx.list_entries()[0]
+    assert (e.code, e.minutes, e.date) == ("ACU-TTO", 22, date(2026, 11, 20))
+    assert win.timers.current() is None and not win.timer_box.isVisible()
+
+
+def test_timer_left_over_sleep_asks_what_to_keep(qtbot, win, rx):
+    t0 = datetime(2026, 11, 20, 9, 0).astimezone()
+    qtbot.keyClicks(win.quick.line, "adm-admin")
+    win.start_timer(t0)
+    for m in range(1, 41):
+        win.tick(t0 + timedelta(minutes=m))
+    win.stop_timer(t0 + timedelta(hours=3))  # the PC slept after 40 minutes
+    dlg = win.dialog
+    assert isinstance(dlg, TimerReviewDialog)
+    assert "slept" in " ".join(dlg.review.reasons())
+    dlg.buttons[1].setChecked(True)  # "Up to when RxLog last saw it: 40 minutes"
+    dlg._ok()
+    assert [(e.code, e.minutes) for e in rx.list_entries()] == [("ADM-ADMIN", 40)]
+
+
+def test_a_locked_month_says_so_and_refuses(qtbot, rx, win):
+    with rx.db.transaction() as s:
+        s.add(MonthLock(month="2026-11", version=1, locked=True, locked_at="2026-11-30T00:00"))
+    win.refresh_today()
+    assert "signed off" in win.locked_banner.text() and not win.locked_banner.isHidden()
+    _type(qtbot, win, "tto")
+    assert "signed off" in win.quick_error.text()
+    assert rx.list_entries() == []
+
+
+def test_every_menu_action_has_a_shortcut_in_its_tooltip(win):
+    acts = [a for m in win.menuBar().actions() for a in m.menu().actions() if a.text()]
+    assert len(acts) >= 15
+    for a in acts:
+        assert not a.shortcut().isEmpty(), a.text()
+        assert a.shortcut().toString() in a.toolTip() or "(" in a.toolTip(), a.text()
+
+
+def test_history_and_summary_follow_changes(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m")
+    win.tabs.setCurrentIndex(1)
+    assert win._history.model.rowCount() == 1
+    win.tabs.setCurrentIndex(0)
+    _type(qtbot, win, "pod 2 10m")
+    win.tabs.setCurrentIndex(1)
+    assert win._history.model.rowCount() == 2
+    win.tabs.setCurrentIndex(2)
+    assert "2 entries · 0 h 25" in win._summary.figures.text()
+
+
+def test_optional_dialogs_open_or_say_not_available(win):
+    import importlib.util
+
+    for name, opener, cls in (
+        ("month_dialog", win.open_month, "MonthDialog"),
+        ("backup_dialog", win.open_backups, "BackupDialog"),
+    ):
+        dlg = opener()
+        if importlib.util.find_spec(f"rxlog.ui.{name}") is None:
+            assert dlg is None and "not available in this build" in win.last_notice
+        else:
+            assert dlg is not None and type(dlg).__name__ == cls
+            dlg.close()
+
+
+def test_window_geometry_is_remembered(qtbot, rx):
+    w = MainWindow(rx)
+    qtbot.addWidget(w)
+    w.resize(700, 500)
+    w.show()
+    w.close()
+    w2 = MainWindow(rx)
+    qtbot.addWidget(w2)
+    assert (w2.width(), w2.height()) == (700, 500)
+    w2._tick.stop()
+
+
+def test_day_end_reminder_when_nothing_logged(win):
+    late = datetime(2026, 11, 20, 17, 0).astimezone()
+    assert win.check_reminder(late)
+    assert "Nothing is logged today" in win.quick_error.text()
+    assert not win.check_reminder(late)  # once a day
