@@ -1,0 +1,145 @@
+"""Models pass QAbstractItemModelTester; wizard, placements, single instance, start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from rxlog.domain import EntryInput
+from rxlog.quick_entry import rank
+from rxlog.service import RxLog
+from rxlog.ui.models import DayModel, HistoryModel, MatchModel
+from rxlog.ui.placements_dialog import PlacementsDialog
+from rxlog.ui.setup_wizard import SetupWizard
+from rxlog.ui.single_instance import SingleInstance
+
+pytestmark = pytest.mark.gui
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def filled(rx):
+    items = [
+        EntryInput(code, date(2026, 11, d), minutes=5 + d)
+        for d in range(2, 20)
+        for code in ("ACU-TTO", "REC-ADM", "ADM-MEET")
+    ]
+    rx.log_many(items)
+    return rx
+
+
+def test_day_model_passes_the_tester(qtmodeltester, filled):
+    m = DayModel()
+    m.set_entries(filled.list_entries(date(2026, 11, 5), date(2026, 11, 5)))
+    assert m.rowCount() == 3
+    qtmodeltester.check(m, force_py=True)
+
+
+def test_history_model_pages_lazily_and_passes_the_tester(qtmodeltester, filled):
+    reads: list[int] = []
+
+    def get_many(ids):
+        reads.append(len(ids))
+        return filled.get_many(ids)
+
+    m = HistoryModel(lambda o, n: filled.page_ids(o, n), get_many, filled.count_entries)
+    m.PAGE = 20
+    m.BLOCK = 10
+    m.reload()
+    assert m.rowCount() == 20 and m.total == 54 and m.canFetchMore()
+    assert reads == []  # no row read until one is shown
+    first = m.data(m.index(0, 0))
+    assert first == "2026-11-19" and reads == [10]
+    m.fetchMore()
+    m.fetchMore()
+    assert m.rowCount() == 54 and not m.canFetchMore()
+    qtmodeltester.check(m, force_py=True)
+
+
+def test_history_filters_match_the_core(qtbot, filled):
+    from rxlog.ui.history_view import HistoryView
+
+    v = HistoryView(filled, filled.taxonomy, filled.placements(), filled.today())
+    qtbot.addWidget(v)
+    v.category.setCurrentIndex(v.category.findData("admin"))
+    assert v.model.total == 18 == len(filled.list_entries(code="ADM-MEET"))
+    v.month.setCurrentIndex(v.month.findData("2026-10"))
+    assert v.model.total == 0
+    assert "0 entries" in v.status.text()
+
+
+def test_match_model_passes_the_tester(qtmodeltester, rx):
+    m = MatchModel()
+    m.set_matches(rank(rx.taxonomy, "dis", sector="secondary"))
+    assert m.rowCount() > 2
+    qtmodeltester.check(m, force_py=True)
+
+
+def test_wizard_uses_core_validation(qtbot, data_dir):
+    app = RxLog.open(data_dir, today=lambda: date(2026, 11, 20))
+    try:
+        wiz = SetupWizard(app.today(), app.setup, app.add_placement)
+        qtbot.addWidget(wiz)
+        wiz.show()
+        wiz.you.name.setText("Alex Morgan")
+        wiz.you.gphc.setText("1234567")
+        wiz.next()
+        assert wiz.currentPage() is wiz.you
+        assert "starts with 5" in wiz.you.fields.text("gphc")
+        wiz.you.gphc.setText("5012345")
+        wiz.next()
+        assert wiz.currentPage() is wiz.placement
+        form = wiz.placement.form
+        form.ods.setText("XYZ")
+        form.name.setText("Somewhere")
+        assert not wiz.placement.validatePage()
+        assert "not an ODS site code" in form.fields.text("ods")
+        form.ods.setText("g82001")
+        assert wiz.placement.validatePage()
+        assert app.technician().gphc == "5012345"
+        assert [p.ods for p in app.placements()] == ["G82001"]
+    finally:
+        app.close()
+
+
+def test_placements_dialog_refuses_overlaps(qtbot, rx):
+    dlg = PlacementsDialog(rx.placements, rx.add_placement, rx.today())
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 2
+    dlg.form.ods.setText("RPA01")
+    dlg.form.name.setText("Medway Maritime Hospital")
+    dlg.add()  # from 2026-11-20, open-ended: overlaps the open RPA placement
+    assert "overlap" in dlg.form.fields.text("from")
+    assert len(rx.placements()) == 2
+
+
+def test_single_instance_brings_the_first_forward(qtbot, tmp_path):
+    first = SingleInstance(tmp_path)
+    second = SingleInstance(tmp_path)
+    try:
+        assert first.acquire()
+        with qtbot.waitSignal(first.raise_requested, timeout=3000):
+            assert not second.acquire()
+    finally:
+        second.release()
+        first.release()
+
+
+def test_offscreen_demo_from_the_command_line(tmp_path):
+    shot = tmp_path / "shot.png"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "RXLOG_TODAY": "2026-11-20"}
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--screenshot", str(shot)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert str(shot) in r.stdout
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20000
