@@ -95,6 +95,8 @@ def _check_month(app: RxLog, month: str) -> str:
 
 
 def _check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise StorageError(f"{out_dir} is a file, not a folder")
     if not out_dir.is_dir():
         raise StorageError(f"the output folder {out_dir} does not exist; create it first")
     if not os.access(out_dir, os.W_OK | os.X_OK):
