@@ -6,10 +6,11 @@ Two ways to run it (``tests/reliability/test_rel_crash.py`` uses both):
     Open RxLog in DATA_DIR and work until killed: a cold process start, as a user's.
 
 ``crash_driver.py zygote``
-    Import RxLog once, then for each line ``RUN DATA_DIR RUN_NO TODAY DELAY LOGFILE``
-    read on stdin fork a child that does what ``once`` does, SIGKILL it after DELAY
-    seconds (if it is still running) and print ``done RUN_NO <how it ended>``. Forking
-    skips the ~0.3 s of imports, so hundreds of kills fit in a CI minute.
+    Import RxLog once, then for each tab-separated line
+    ``RUN DATA_DIR RUN_NO TODAY DELAY LOGFILE [idle]`` read on stdin fork a child that
+    does what ``once`` does (``idle``: only opens), SIGKILL it after DELAY seconds (if
+    it is still running) and print ``done RUN_NO <how it ended>``. Forking skips the
+    ~0.3 s of imports, so hundreds of kills fit in a CI minute.
 
 The child writes one line to LOGFILE *after* each operation returns (``L i id``,
 ``E i id``, ``D i id``), with ``os.write`` so nothing sits in a buffer: a line in
@@ -48,7 +49,7 @@ def planned(run: int, i: int) -> tuple[str, dict[str, object]]:
     }
 
 
-def work(data_dir: Path, run: int, logfile: Path) -> None:
+def work(data_dir: Path, run: int, logfile: Path, idle: bool = False) -> None:
     from rxlog.domain import EntryInput
     from rxlog.service import RxLog
 
@@ -59,11 +60,15 @@ def work(data_dir: Path, run: int, logfile: Path) -> None:
 
     try:
         app = RxLog.open(data_dir)
-        if app.technician() is None:
+        if idle:
+            pass
+        elif app.technician() is None:
             app.setup("Crash Test", "5012345")
-        if not app.placements():
+        if not idle and not app.placements():
             app.add_placement("G82001", "Crash Surgery", "primary", FIRST_DAY, None)
         say("open")
+        while idle:  # only opening was to be tested (e.g. a migration)
+            time.sleep(1)
         last_id = None
         i = 0
         while True:
@@ -84,7 +89,10 @@ def work(data_dir: Path, run: int, logfile: Path) -> None:
 
 
 def zygote() -> None:
-    import rxlog.audit  # noqa: F401 - import everything before forking
+    import alembic.command  # noqa: F401 - import everything before forking
+    import alembic.config  # noqa: F401
+
+    import rxlog.audit  # noqa: F401
     import rxlog.service  # noqa: F401
     import rxlog.storage.backups  # noqa: F401
 
@@ -93,11 +101,11 @@ def zygote() -> None:
         parts = line.rstrip("\n").split("\t")
         if parts[0] != "RUN":
             continue
-        _, data_dir, run, today, delay, logfile = parts
+        _, data_dir, run, today, delay, logfile, *mode = parts
         pid = os.fork()
         if pid == 0:
             os.environ["RXLOG_TODAY"] = today
-            work(Path(data_dir), int(run), Path(logfile))
+            work(Path(data_dir), int(run), Path(logfile), idle=mode == ["idle"])
             os._exit(0)
         time.sleep(float(delay))
         with contextlib.suppress(ProcessLookupError):
