@@ -65,7 +65,10 @@ class Operations(QObject):
         """Recently logged codes, newest first (read once, then kept up to date here:
         grouping a million entries on every keystroke would be too slow)."""
         if self._recents is None:
-            self._recents = self.app.recent_codes(10)
+            from datetime import timedelta
+
+            since = self.app.today() - timedelta(days=60)
+            self._recents = self.app.recent_codes(10, since=since)
         return self._recents
 
     def _note_recent(self, code: str) -> None:
