@@ -176,7 +176,7 @@ def import_candidate(store: CentralStore, cand: Candidate) -> ImportResult:
     except RxlogError as exc:
         return ImportResult(cand.label, REFUSED, f"{_who(m)}: {exc.message}", **base)
     if replaced is None:
-        msg = f"imported {_who(m)}: {len(parsed.rows)} entries, signed by {key.name}"
+        msg = f"{_who(m)}: {len(parsed.rows)} entries, signed by {key.name}"
         return ImportResult(cand.label, IMPORTED, msg, rows=len(parsed.rows), **base)
     reason = m.get("supersedes_reason")
     msg = (

@@ -27,11 +27,21 @@ class Candidate:
     problem: str | None = None
     refuse: bool = True  # a problem that counts as a refused input (exit 1)
     manifest_name: str = "manifest.json"
+    order: tuple[str, int] | None = None  # (return id, version), to import v1 before v2
 
 
 @dataclass
 class Discovery:
     candidates: list[Candidate] = field(default_factory=list)
+
+
+def _identity(manifest_bytes: bytes) -> tuple[str, int] | None:
+    """(return id, version) read without verifying (only to order the imports)."""
+    try:
+        m = json.loads(manifest_bytes.decode("utf-8"))["manifest"]
+        return str(m["return_id"]), int(m["version"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _listed_files(manifest_bytes: bytes) -> list[str]:
@@ -88,7 +98,7 @@ def _eml_candidates(path: Path, explicit: bool) -> list[Candidate]:
             return manifest, {n: b for n, b in files.items() if n in listed}
 
         label = f"{path} [{name}]" if len(names) > 1 else str(path)
-        out.append(Candidate(label, load, manifest_name=name))
+        out.append(Candidate(label, load, manifest_name=name, order=_identity(found[name])))
     return out
 
 
@@ -111,7 +121,13 @@ def discover(paths: list[Path]) -> Discovery:
         rp = p.resolve()
         if rp not in seen:
             seen.add(rp)
-            result.candidates.append(Candidate(str(p), _folder_loader(p), manifest_name=p.name))
+            try:
+                order = _identity(p.read_bytes())
+            except OSError:
+                order = None
+            result.candidates.append(
+                Candidate(str(p), _folder_loader(p), manifest_name=p.name, order=order)
+            )
 
     for raw in paths:
         p = Path(raw)
@@ -141,4 +157,8 @@ def discover(paths: list[Path]) -> Discovery:
                 ".csv or .pdf, a saved e-mail (.eml) or a folder of them",
                 field="path",
             )
+    # Versions of one return in ascending order, so v1 then v2 given together both count.
+    indexed = list(enumerate(result.candidates))
+    indexed.sort(key=lambda ic: (ic[1].order or ("", 0), ic[0]))
+    result.candidates = [c for _, c in indexed]
     return result

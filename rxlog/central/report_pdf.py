@@ -1,0 +1,784 @@
+"""The evidence report as a PDF for NHS managers (reportlab, imported lazily).
+
+Tables suppress small numbers: a count of 1 to 4 is shown as ``<5`` (a count that
+small about one practice can identify patients; domain.md, governance). Run charts are
+NHS "Making Data Count" XmR charts: grey points are common-cause variation, blue
+special cause of improvement, orange special cause of concern.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData, Series, Totals
+from rxlog.central.spc import COMMON, HIGH
+from rxlog.errors import StorageError
+from rxlog.scales import HARM, SIGNIFICANCE
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_DARK_GREY = "#425563"
+NHS_MID_GREY = "#768692"
+NHS_PALE_GREY = "#E8EDEE"
+MDC_IMPROVE = "#41B6E6"  # Making Data Count: special cause, improvement
+MDC_CONCERN = "#ED8B00"  # special cause, concern
+MDC_COMMON = "#A6A6A6"
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    out: Path
+    title: str = "Rotational pharmacy technician pilot: evidence report"
+    organisation: str = "Medway and Swale rotational pharmacy technician pilot"
+
+
+def sup(n: int | None) -> str:
+    """A count for a table: ``<5`` for 1 to 4 (small-number suppression)."""
+    if n is None:
+        return ""
+    if 1 <= n <= 4:
+        return "<5"
+    return f"{n:,}"
+
+
+def hours(minutes: int) -> str:
+    if not minutes:
+        return "0"
+    return f"{minutes / 60:,.0f}" if minutes >= 600 else f"{minutes / 60:,.1f}"
+
+
+def money(pence: int) -> str:
+    return f"£{pence / 100:,.2f}"
+
+
+def pct(part: int | float, whole: int | float) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "–"
+
+
+def month_label(m: str) -> str:
+    import calendar
+
+    return f"{calendar.month_abbr[int(m[5:])]} {m[:4]}"
+
+
+def write_report(data: ReportData, opts: ReportOptions) -> Path:
+    """Build the PDF and put it at ``opts.out`` atomically."""
+    out = Path(opts.out)
+    if out.suffix.lower() != ".pdf":
+        from rxlog.errors import ValidationError
+
+        raise ValidationError(f"{out.name}: the report file name must end in .pdf", "out")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _build(data, opts, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+# -- building ------------------------------------------------------------------------
+def _styles() -> dict[str, Any]:
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+
+    base = getSampleStyleSheet()
+    blue = colors.HexColor(NHS_DARK_BLUE)
+    return {
+        "title": ParagraphStyle(
+            "t",
+            parent=base["Title"],
+            fontSize=18,
+            leading=22,
+            textColor=blue,
+            alignment=0,
+            spaceAfter=4,
+        ),
+        "subtitle": ParagraphStyle(
+            "st",
+            parent=base["Normal"],
+            fontSize=11,
+            leading=14,
+            textColor=colors.HexColor(NHS_DARK_GREY),
+            spaceAfter=10,
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base["Heading1"],
+            fontSize=14,
+            leading=17,
+            textColor=blue,
+            spaceBefore=10,
+            spaceAfter=6,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base["Heading2"],
+            fontSize=11,
+            leading=14,
+            textColor=blue,
+            spaceBefore=6,
+            spaceAfter=4,
+        ),
+        "body": ParagraphStyle("b", parent=base["Normal"], fontSize=9, leading=12, spaceAfter=5),
+        "small": ParagraphStyle(
+            "s",
+            parent=base["Normal"],
+            fontSize=7.5,
+            leading=9.5,
+            textColor=colors.HexColor(NHS_DARK_GREY),
+        ),
+        "kpi_value": ParagraphStyle(
+            "kv",
+            parent=base["Normal"],
+            fontSize=16,
+            leading=19,
+            textColor=colors.HexColor(NHS_BLUE),
+            fontName="Helvetica-Bold",
+        ),
+        "kpi_label": ParagraphStyle(
+            "kl",
+            parent=base["Normal"],
+            fontSize=8,
+            leading=10,
+            textColor=colors.HexColor(NHS_DARK_GREY),
+        ),
+        "cell": ParagraphStyle("c", parent=base["Normal"], fontSize=8, leading=10),
+    }
+
+
+def _table(
+    rows: list[list[Any]], widths: list[float], numeric_from: int = 1, total_row: bool = False
+) -> Any:
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    head = ParagraphStyle("th", fontName="Helvetica-Bold", fontSize=8, leading=9.5,
+                          textColor=colors.white)  # fmt: skip
+    rows = [
+        [
+            Paragraph(h, ParagraphStyle("thx", parent=head,
+                                        alignment=TA_RIGHT if i >= numeric_from else TA_LEFT))
+            if isinstance(h, str) else h
+            for i, h in enumerate(rows[0])
+        ],
+        *rows[1:],
+    ]  # fmt: skip
+    t = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    style = [
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+        ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(NHS_BLUE)),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor(NHS_PALE_GREY)]),
+        ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.5, colors.HexColor(NHS_MID_GREY)),
+    ]
+    if total_row:
+        style += [
+            ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8),
+            ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.HexColor(NHS_DARK_BLUE)),
+            ("BACKGROUND", (0, -1), (-1, -1), colors.white),
+        ]
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def _kpis(data: ReportData, st: dict[str, Any], width: float) -> Any:
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    t = data.total
+    rec = sum(
+        s.chart.values and sum(s.chart.values) or 0
+        for s in data.series
+        if s.key == "reconciliations"
+    )
+    qn = sum(n for n, _ in data.qs120.values())
+    qok = sum(ok for _, ok in data.qs120.values())
+    items = [
+        (hours(t.minutes), "technician hours logged"),
+        (sup(t.entries), "activities recorded"),
+        (sup(int(rec)), "patients with medicines reconciled"),
+        (sup(t.interventions), "clinical interventions"),
+        (hours(t.released_minutes), "clinician hours released"),
+        (
+            money(t.cost_pence),
+            "cost avoided (unit-cost table " + ", ".join(v for v in data.cost_by_version) + ")",
+        ),
+        (pct(qok, qn), "reconciliations within the NICE QS120 time"),
+        (
+            f"{data.returns:,}",
+            f"returns from {data.technicians} technician(s), {data.sites} site(s)",
+        ),
+    ]
+    cells = [
+        [Paragraph(v, st["kpi_value"]), Paragraph(label, st["kpi_label"])] for v, label in items
+    ]
+    grid = [[cells[i], cells[i + 1], cells[i + 2], cells[i + 3]] for i in (0, 4)]
+    col = width / 4
+    inner = [[Table([[c[0]], [c[1]]], colWidths=[col - 8]) for c in row] for row in grid]
+    t2 = Table(inner, colWidths=[col] * 4)
+    t2.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(NHS_PALE_GREY)),
+                ("BOX", (0, 0), (-1, -1), 0, colors.white),
+                ("INNERGRID", (0, 0), (-1, -1), 3, colors.white),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    return t2
+
+
+def _spc_drawing(s: Series, width: float, height: float = 150) -> Any:
+    from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
+    from reportlab.lib import colors
+
+    ch = s.chart
+    d = Drawing(width, height)
+    left, right, bottom, top = 46, 12, 34, 22
+    pw, ph = width - left - right, height - bottom - top
+    d.add(
+        String(
+            0,
+            height - 12,
+            s.title,
+            fontName="Helvetica-Bold",
+            fontSize=9,
+            fillColor=colors.HexColor(NHS_DARK_BLUE),
+        )
+    )
+    if not ch.values:
+        d.add(String(left, bottom + ph / 2, "no data", fontSize=8))
+        return d
+    lo = min(min(ch.values), ch.lower)
+    hi = max(max(ch.values), ch.upper)
+    if hi == lo:
+        hi, lo = hi + 1, max(0.0, lo - 1)
+    pad = (hi - lo) * 0.08
+    lo, hi = max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad
+    n = len(ch.values)
+
+    def x(i: int) -> float:
+        return left + (pw * (i + 0.5) / n)
+
+    def y(v: float) -> float:
+        return bottom + ph * (v - lo) / (hi - lo)
+
+    grey = colors.HexColor(NHS_MID_GREY)
+    d.add(Line(left, bottom, left + pw, bottom, strokeColor=grey, strokeWidth=0.5))
+    d.add(Line(left, bottom, left, bottom + ph, strokeColor=grey, strokeWidth=0.5))
+    for frac in (0, 0.5, 1):
+        v = lo + (hi - lo) * frac
+        d.add(String(left - 4, y(v) - 3, _fmt(v), fontSize=6.5, textAnchor="end", fillColor=grey))
+    for value, colour, dash, label in (
+        (ch.upper, NHS_MID_GREY, [3, 2], "upper limit"),
+        (ch.mean, "#231F20", None, "mean"),
+        (ch.lower, NHS_MID_GREY, [3, 2], "lower limit"),
+    ):
+        d.add(
+            Line(
+                left,
+                y(value),
+                left + pw,
+                y(value),
+                strokeColor=colors.HexColor(colour),
+                strokeWidth=0.8,
+                strokeDashArray=dash,
+            )
+        )
+        d.add(String(left + pw + 2, y(value) - 2.5, "", fontSize=6))
+        del label
+    d.add(
+        PolyLine(
+            [c for i, v in enumerate(ch.values) for c in (x(i), y(v))],
+            strokeColor=grey,
+            strokeWidth=0.8,
+        )
+    )
+    for i, (v, f) in enumerate(zip(ch.values, ch.flags, strict=True)):
+        if f == COMMON:
+            fill = MDC_COMMON
+        else:
+            fill = MDC_IMPROVE if (f == HIGH) == s.higher_is_better else MDC_CONCERN
+        d.add(Circle(x(i), y(v), 2.6, fillColor=colors.HexColor(fill), strokeColor=None))
+    step = max(1, n // 12)
+    for i in range(0, n, step):
+        m = ch.labels[i]
+        d.add(
+            String(
+                x(i),
+                bottom - 10,
+                month_label(m)[:3],
+                fontSize=6,
+                textAnchor="middle",
+                fillColor=grey,
+            )
+        )
+        if i == 0 or m.endswith("-01"):
+            d.add(String(x(i), bottom - 18, m[:4], fontSize=6, textAnchor="middle", fillColor=grey))
+    d.add(
+        String(
+            left,
+            4,
+            f"mean {_fmt(ch.mean)}  ·  process limits {_fmt(ch.lower)} to {_fmt(ch.upper)}"
+            f"  ·  {ch.summary()}",
+            fontSize=6.5,
+            fillColor=colors.HexColor(NHS_DARK_GREY),
+        )
+    )
+    return d
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+
+
+def _legend(width: float) -> Any:
+    from reportlab.graphics.shapes import Circle, Drawing, Line, String
+    from reportlab.lib import colors
+
+    d = Drawing(width, 14)
+    xpos = 0.0
+    for colour, label in (
+        (MDC_COMMON, "common cause"),
+        (MDC_IMPROVE, "special cause: improvement"),
+        (MDC_CONCERN, "special cause: concern"),
+    ):
+        d.add(Circle(xpos + 3, 6, 3, fillColor=colors.HexColor(colour), strokeColor=None))
+        d.add(String(xpos + 9, 3.5, label, fontSize=7))
+        xpos += 12 + len(label) * 3.6
+    d.add(Line(xpos, 6, xpos + 14, 6, strokeColor=colors.black, strokeWidth=0.8))
+    d.add(String(xpos + 17, 3.5, "mean", fontSize=7))
+    xpos += 44
+    d.add(
+        Line(
+            xpos, 6, xpos + 14, 6, strokeColor=colors.HexColor(NHS_MID_GREY), strokeDashArray=[3, 2]
+        )
+    )
+    d.add(String(xpos + 17, 3.5, "process limits (mean ± 2.66 × mean moving range)", fontSize=7))
+    return d
+
+
+def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        KeepTogether,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+    )
+
+    st = _styles()
+    margin = 16 * mm
+    width = A4[0] - 2 * margin
+    period = (
+        f"{month_label(data.months[0])} to {month_label(data.months[-1])}"
+        if data.months
+        else "no returns imported"
+    )
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColorRGB(0.26, 0.33, 0.39)
+        canvas.drawString(margin, 9 * mm, f"{opts.organisation} · {period}")
+        canvas.drawRightString(
+            A4[0] - margin, 9 * mm, f"Generated {data.generated_at} by RxLog · page {doc.page}"
+        )
+        canvas.setStrokeColorRGB(0, 0.37, 0.72)
+        canvas.setLineWidth(2)
+        canvas.line(margin, A4[1] - 10 * mm, A4[0] - margin, A4[1] - 10 * mm)
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=15 * mm,
+        bottomMargin=16 * mm,
+        title=opts.title,
+        author="RxLog",
+        subject=period,
+        invariant=1,
+    )
+    P = Paragraph
+    story: list[Any] = [
+        P(opts.title, st["title"]),
+        P(f"{opts.organisation} · {period}", st["subtitle"]),
+    ]
+    if not data.returns:
+        story.append(P("No returns have been imported for this period.", st["body"]))
+        doc.build(story, onFirstPage=footer, onLaterPages=footer)
+        return
+    t = data.total
+    story += [
+        P(
+            f"This report combines <b>{data.returns:,}</b> signed monthly returns from "
+            f"<b>{data.technicians}</b> rotational pharmacy technician(s) working across "
+            f"<b>{data.sites}</b> site(s). Every return was checked against its technician's "
+            "registered signing key before import; where a month was reopened, only the latest "
+            "version is counted.",
+            st["body"],
+        ),
+        _kpis(data, st, width),
+        Spacer(1, 4),
+        P(
+            "Counts of 1 to 4 are shown as &lt;5 to protect patient confidentiality. Costs are "
+            "derived from clinician minutes released using the versioned unit-cost table named "
+            "on each return.",
+            st["small"],
+        ),
+    ]
+
+    # 1. Activity mix
+    story.append(P("1. Activity mix by sector and site", st["h1"]))
+    sectors = sorted(data.by_sector)
+    head = ["Category"] + [f"{s.title()} care: hours" for s in sectors] + ["All: hours", "Share"]
+    rows = [head]
+    cats = sorted(
+        {c for c, _ in data.by_category},
+        key=lambda c: -sum(data.by_category.get((c, s), Totals()).minutes for s in sectors),
+    )
+    for c in cats:
+        per = [data.by_category.get((c, s), Totals()).minutes for s in sectors]
+        rows.append(
+            [
+                data.category_titles.get(c, c),
+                *[hours(m) for m in per],
+                hours(sum(per)),
+                pct(sum(per), t.minutes),
+            ]
+        )
+    rows.append(
+        [
+            "All activity",
+            *[hours(data.by_sector[s].minutes) for s in sectors],
+            hours(t.minutes),
+            "100%",
+        ]
+    )
+    story.append(
+        _table(
+            rows,
+            [width * 0.40] + [width * 0.6 / (len(sectors) + 2)] * (len(sectors) + 2),
+            total_row=True,
+        )
+    )
+    story.append(P("By site", st["h2"]))
+    rows = [
+        [
+            "Site (ODS)",
+            "Kind",
+            "Sector",
+            "Activities",
+            "Hours",
+            "Interventions",
+            "Clinician hours released",
+        ]
+    ]
+    for (site, kind, sector), s in sorted(data.by_site.items(), key=lambda kv: -kv[1].minutes):
+        rows.append(
+            [
+                site,
+                kind.replace("_", " "),
+                sector,
+                sup(s.entries),
+                hours(s.minutes),
+                sup(s.interventions),
+                hours(s.released_minutes),
+            ]
+        )
+    story.append(
+        _table(
+            rows, [width * w for w in (0.14, 0.14, 0.13, 0.13, 0.13, 0.15, 0.18)], numeric_from=3
+        )
+    )
+
+    story.append(P("Most frequent activities", st["h2"]))
+    rows = [["Code", "Activity", "Activities", "Patients/items", "Hours"]]
+    for code, s in sorted(data.by_code.items(), key=lambda kv: -kv[1].minutes)[:15]:
+        rows.append(
+            [
+                code,
+                P(data.code_titles.get(code, code), st["cell"]),
+                sup(s.entries),
+                sup(s.count),
+                hours(s.minutes),
+            ]
+        )
+    story.append(_table(rows, [width * w for w in (0.15, 0.49, 0.12, 0.12, 0.12)], numeric_from=2))
+
+    # 2. Baseline vs pilot
+    story.append(P("2. Baseline against pilot phase", st["h1"]))
+    story.append(
+        P(
+            "Phases are as each technician recorded them. To compare phases of different "
+            "lengths, figures are given per 100 hours of technician time logged.",
+            st["body"],
+        )
+    )
+    phases = sorted(data.by_phase, key=lambda p: (p != "baseline", p))
+    rows = [["Measure", *[p.title() for p in phases]]]
+
+    def per100(value: int, ph: str) -> str:
+        m = data.by_phase[ph].minutes
+        return f"{value * 6000 / m:,.1f}" if m else "–"
+
+    rows.append(
+        [
+            "Returns with entries in the phase",
+            *[f"{data.phase_returns.get(p, 0):,}" for p in phases],
+        ]
+    )
+    rows.append(["Technician hours logged", *[hours(data.by_phase[p].minutes) for p in phases]])
+    rows.append(
+        ["Activities per 100 hours", *[per100(data.by_phase[p].entries, p) for p in phases]]
+    )
+    rows.append(
+        ["Patients/items per 100 hours", *[per100(data.by_phase[p].count, p) for p in phases]]
+    )
+    rows.append(
+        [
+            "Interventions per 100 hours",
+            *[per100(data.by_phase[p].interventions, p) for p in phases],
+        ]
+    )
+    rows.append(
+        [
+            "Clinician minutes released per hour",
+            *[
+                f"{60 * data.by_phase[p].released_minutes / data.by_phase[p].minutes:,.1f}"
+                if data.by_phase[p].minutes
+                else "–"
+                for p in phases
+            ],
+        ]
+    )
+    pw = width * 0.55 / max(1, len(phases))
+    story.append(_table(rows, [width * 0.45] + [pw] * len(phases)))
+    story.append(P("Share of technician time by category", st["h2"]))
+    rows = [["Category", *[p.title() for p in phases]]]
+    for c in cats:
+        rows.append(
+            [
+                data.category_titles.get(c, c),
+                *[
+                    pct(data.phase_category.get((p, c), 0), data.by_phase[p].minutes)
+                    for p in phases
+                ],
+            ]
+        )
+    story.append(_table(rows, [width * 0.45] + [pw] * len(phases)))
+
+    # 3. Interventions
+    story.append(PageBreak())
+    story.append(P("3. Interventions by significance and harm", st["h1"]))
+    n_int = t.interventions
+    story.append(
+        P(
+            f"<b>{sup(n_int)}</b> clinical interventions were graded for significance (Eadon, "
+            "1 to 6) and for the harm the error could have caused (NCC MERP categories A to I). "
+            "Each return records the scale used with every graded value.",
+            st["body"],
+        )
+    )
+    rows = [["Significance (Eadon)", "Interventions", "Share"]]
+    for level in range(1, 7):
+        n = data.significance.get(level, 0)
+        rows.append([P(f"{level}: {SIGNIFICANCE[level]}", st["cell"]), sup(n), pct(n, n_int)])
+    left = _table(rows, [width * 0.30, width * 0.1, width * 0.07])
+    rows = [["Harm (NCC MERP)", "Interventions", "Share"]]
+    for cat_ in "ABCDEFGHI":
+        n = data.harm.get(cat_, 0)
+        if n or cat_ in "ABCDE":
+            rows.append([P(f"{cat_}: {HARM[cat_]}", st["cell"]), sup(n), pct(n, n_int)])
+    right = _table(rows, [width * 0.30, width * 0.1, width * 0.07])
+    story.append(left)
+    story.append(Spacer(1, 6))
+    story.append(right)
+    story.append(P("Outcome of interventions", st["h2"]))
+    rows = [["Outcome", "Interventions", "Share"]]
+    for o in ("accepted", "declined", "pending"):
+        n = data.outcome.get(o, 0)
+        rows.append([o.title(), sup(n), pct(n, n_int)])
+    story.append(_table(rows, [width * 0.30, width * 0.1, width * 0.07]))
+
+    # 4. Time released and cost avoided
+    story.append(P("4. Clinician time released and cost avoided", st["h1"]))
+    rows = [
+        [
+            "Unit-cost table",
+            "Interventions",
+            "Clinician hours released",
+            "Cost avoided",
+            "Basis (published source)",
+        ]
+    ]
+    for version, (released, pence, ints) in sorted(data.cost_by_version.items()):
+        rows.append(
+            [version, sup(ints), hours(released), money(pence), P(_basis(version), st["cell"])]
+        )
+    story.append(_table(rows, [width * w for w in (0.14, 0.12, 0.16, 0.14, 0.44)]))
+    story.append(
+        P(
+            "Cost avoided = clinician minutes released × cost per minute of the basis figure of "
+            "the unit-cost table in force when the return was made. A newer table changes future "
+            "returns only; figures from different tables are shown separately.",
+            st["small"],
+        )
+    )
+
+    # 5. QS120
+    story.append(P("5. Timeliness of medicines reconciliation (NICE QS120)", st["h1"]))
+    story.append(
+        P(
+            "NICE QS120 asks for medicines reconciliation within 1 week of a practice receiving "
+            "discharge information (primary care) and within 24 hours of admission (hospital). "
+            "Measured from the date discharge information was received to the date of "
+            "reconciliation.",
+            st["body"],
+        )
+    )
+    rows = [["Sector", "Target", "Reconciliations timed", "Within target", "Share", *QS120_BANDS]]
+    for sector, (n, ok) in sorted(data.qs120.items()):
+        target = QS120_TARGET_DAYS.get(sector, 7)
+        rows.append(
+            [
+                sector.title(),
+                f"{target} day{'s' if target > 1 else ''}",
+                sup(n),
+                sup(ok),
+                pct(ok, n),
+                *[sup(data.qs120_bands.get((sector, b), 0)) for b in QS120_BANDS],
+            ]
+        )
+    if len(rows) == 1:
+        rows.append(["–", "–", "0", "0", "–", "", "", "", ""])
+    story.append(
+        _table(rows, [width * w for w in (0.11, 0.08, 0.14, 0.11, 0.08, 0.12, 0.12, 0.12, 0.12)])
+    )
+
+    # 6. Run charts
+    story.append(PageBreak())
+    story.append(P("6. Monthly run charts (statistical process control)", st["h1"]))
+    story.append(
+        P(
+            "XmR charts in the style of NHS England's <i>Making Data Count</i>: the line shows "
+            "each month's total across all returns received; the solid line is the mean and the "
+            "dashed lines the process limits. A point is special cause when it falls outside "
+            "the limits, or is part of a run of 7 or more on one side of the mean, or a trend "
+            "of 6 or more rising or falling. Months with missing returns (section 7) pull "
+            "totals down.",
+            st["body"],
+        )
+    )
+    story.append(_legend(width))
+    for s in data.series:
+        story.append(KeepTogether([_spc_drawing(s, width), Spacer(1, 6)]))
+
+    # 7. Data quality
+    story.append(P("7. Data quality", st["h1"]))
+    status = data.status
+    expected = (
+        sum(1 for tt in status.technicians for c in tt.cells.values() if c.state != "not expected")
+        if status
+        else 0
+    )
+    story.append(
+        P(
+            f"<b>{data.returns:,}</b> of <b>{expected:,}</b> expected returns received "
+            f"({pct(data.returns, expected)}); <b>{len(data.missing)}</b> missing; "
+            f"<b>{len(data.reopened)}</b> month(s) reopened and re-sent; "
+            f"{len(data.mixed_taxonomy)} month(s) with entries under more than one taxonomy "
+            "version.",
+            st["body"],
+        )
+    )
+    if data.missing:
+        story.append(P("Missing returns", st["h2"]))
+        rows = [["Technician", "GPhC", "Month"]]
+        rows += [[n, g, month_label(m)] for n, g, m in data.missing[:60]]
+        story.append(_table(rows, [width * 0.4, width * 0.2, width * 0.2], numeric_from=3))
+        if len(data.missing) > 60:
+            story.append(
+                P(f"… and {len(data.missing) - 60} more (see `rxlog central status`).", st["small"])
+            )
+    if data.reopened:
+        story.append(P("Reopened months (latest version counted)", st["h2"]))
+        rows = [["Technician", "Month", "Version", "Reason given"]]
+        rows += [
+            [
+                r["technician"],
+                month_label(r["month"]),
+                f"v{r['version']}",
+                P(r["reason"] or "(none given)", st["cell"]),
+            ]
+            for r in data.reopened[:60]
+        ]
+        story.append(_table(rows, [width * w for w in (0.3, 0.14, 0.1, 0.46)], numeric_from=4))
+    if data.mixed_taxonomy:
+        story.append(P("Mixed taxonomy versions", st["h2"]))
+        rows = [["Month", "Entries by taxonomy version"]]
+        rows += [
+            [month_label(m), ", ".join(f"{v}: {sup(n)}" for v, n in sorted(vs.items()))]
+            for m, vs in data.mixed_taxonomy
+        ]
+        story.append(_table(rows, [width * 0.2, width * 0.8], numeric_from=2))
+    if data.rolled_up:
+        story.append(P("Retired codes rolled up to their replacement", st["h2"]))
+        rows = [["Code as logged", "Counted as", "Entries"]]
+        rows += [[old, new, sup(n)] for (old, new), n in sorted(data.rolled_up.items())]
+        story.append(_table(rows, [width * 0.25, width * 0.25, width * 0.15], numeric_from=2))
+    if data.revoked_returns:
+        story.append(P("Returns signed by a key revoked since import", st["h2"]))
+        rows = [["Return", "Version", "Key"]]
+        rows += [[r, f"v{v}", k] for r, v, k in data.revoked_returns]
+        story.append(_table(rows, [width * 0.3, width * 0.1, width * 0.4], numeric_from=3))
+
+    story.append(P("Sources and methods", st["h2"]))
+    story.append(
+        P(
+            "Significance: Eadon H, Int J Pharm Pract 1992 (1–6). Harm: NCC MERP Index for "
+            "Categorizing Medication Errors (A–I). Timeliness: NICE Quality Standard QS120 "
+            "(Medicines optimisation). Run charts: NHS England, Making Data Count. Unit costs: "
+            "the table named on each return; every figure in it cites its published source and "
+            "year. Data: RxLog monthly returns, each signed with the technician's installation "
+            "key (Ed25519) and verified on import.",
+            st["small"],
+        )
+    )
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+
+
+def _basis(version: str) -> str:
+    try:
+        from rxlog.export.unit_costs import load_unit_costs
+
+        uc = load_unit_costs(version)
+    except Exception:  # a table this installation does not ship: say so, don't guess
+        return f"table {version} is not installed here; see the technician's return"
+    b = uc.basis
+    return f"{b.title}: £{b.cost_gbp} per {b.minutes} minutes ({b.source}, {b.year})"

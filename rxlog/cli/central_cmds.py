@@ -1,0 +1,247 @@
+"""``rxlog central``: the project lead's commands (trust keys, import returns, status,
+export, report) over the central store.
+
+The store is ``--db URL`` (any SQLAlchemy URL, e.g. PostgreSQL for a shared server),
+else SQLite ``central.sqlite3`` in ``--central-dir DIR``, else in ``$RXLOG_CENTRAL_DIR``,
+else in the per-user "RxLog Central" data folder. The technician's ``--data-dir`` is
+not used by these commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rxlog.cli.context import CliContext
+from rxlog.cli.output import print_csv, print_json, print_table
+
+REPORT_HELP = "the evidence report (PDF) for the project board"
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from rxlog.central.store import CentralStore, resolve_url
+
+    return CentralStore.open(resolve_url(args.db, args.central_dir))
+
+
+def cmd_trust(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.trust import trust_key
+
+    with _store(args) as store:
+        key, added = trust_key(store, Path(args.keyfile), args.name, args.gphc)
+    if added:
+        print(f"Trusted {key.name}: key {key.fingerprint}")
+    else:
+        print(f"Already trusted as {key.name}: key {key.fingerprint} (nothing changed)")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.trust import list_keys
+
+    with _store(args) as store:
+        keys = list_keys(store)
+    if args.format == "json":
+        print_json([k.to_dict() for k in keys])
+        return 0
+    if not keys:
+        print("No trusted keys yet: add one with `rxlog central trust KEYFILE --name NAME`.")
+        return 0
+    print_table(
+        [
+            (k.fingerprint[:16], k.name, k.gphc or "", k.status, k.added_at[:10],
+             (k.revoked_at or "")[:10])
+            for k in keys
+        ],
+        ("fingerprint", "name", "gphc", "status", "added", "revoked"),
+    )  # fmt: skip
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.trust import revoke_key
+
+    with _store(args) as store:
+        key = revoke_key(store, args.fingerprint, args.reason)
+    print(
+        f"Revoked key {key.fingerprint} ({key.name}) on {key.revoked_at}: returns it signs "
+        "are refused from now on; returns already imported stay"
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, SKIPPED, import_paths
+
+    tty = sys.stderr.isatty()
+    results = []
+
+    def progress(done: int, total: int, result: Any) -> None:
+        results.append(result)
+        if args.format == "text":
+            print(f"{result.outcome:<15} {result.source}: {result.message}", flush=True)
+        if tty and total > 1:
+            print(f"\rimporting {done}/{total}…", end="" if done < total else "\n",
+                  file=sys.stderr, flush=True)  # fmt: skip
+
+    with _store(args) as store:
+        import_paths(store, [Path(p) for p in args.paths], progress)
+    counts = {o: sum(1 for r in results if r.outcome == o)
+              for o in (IMPORTED, REPLACED, ALREADY, REFUSED, SKIPPED)}  # fmt: skip
+    if args.format == "json":
+        print_json({"results": [r.to_dict() for r in results], "counts": counts})
+    else:
+        summary = ", ".join(f"{n} {o}" for o, n in counts.items() if n or o == IMPORTED)
+        print(f"{len(results)} input(s): {summary}")
+    if not results:
+        print("rxlog: no return found in the given paths", file=sys.stderr)
+        return 1
+    return 1 if counts[REFUSED] else 0
+
+
+def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.status import status_matrix
+
+    _check_months(args)
+    with _store(args) as store:
+        matrix = status_matrix(store, args.date_from, args.date_to)
+    if args.format == "json":
+        print_json(matrix.to_rows())
+        return 0
+    if args.format == "csv":
+        print_csv(
+            matrix.to_rows(),
+            ("gphc", "technician", "month", "state", "version", "site", "sector", "reason"),
+        )
+        return 0
+    if not matrix.technicians:
+        print("No returns imported yet: `rxlog central import PATH...`.")
+        return 0
+    print_table(
+        [(f"{t.name} ({t.gphc})", t.site, t.sector, *[t.cells[m].label for m in matrix.months])
+         for t in matrix.technicians],
+        ("technician (GPhC)", "site", "sector", *matrix.months),
+    )  # fmt: skip
+    missing = len(matrix.cells("missing"))
+    reopened = len(matrix.cells("reopened"))
+    print(f"\n{missing} missing, {reopened} reopened (site and sector: latest month received)")
+    return 0
+
+
+def _check_months(args: argparse.Namespace) -> None:
+    from rxlog.dates import parse_month
+
+    if args.date_from:
+        parse_month(args.date_from, "from")
+    if args.date_to:
+        parse_month(args.date_to, "to")
+
+
+def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.export import ExportOptions, export_dataset
+
+    _check_months(args)
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            print(f"\rexporting {done:,}/{total:,} rows…", end="", file=sys.stderr, flush=True)
+
+    with _store(args) as store:
+        result = export_dataset(
+            store,
+            ExportOptions(Path(args.out), not args.no_xlsx, args.date_from, args.date_to),
+            progress,
+        )
+    if tty:
+        print(file=sys.stderr)
+    print(f"Exported {result.entries:,} entries from {result.returns:,} returns:")
+    for f in result.files:
+        print(f"  {f}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.report_data import gather
+    from rxlog.central.report_pdf import ReportOptions, write_report
+
+    _check_months(args)
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        from rxlog.errors import ValidationError
+
+        raise ValidationError(f"{out.name}: the report file name must end in .pdf", "out")
+    with _store(args) as store:
+        data = gather(store, args.date_from, args.date_to)
+    opts = (
+        ReportOptions(out)
+        if not args.organisation
+        else ReportOptions(out, organisation=args.organisation)
+    )
+    write_report(data, opts)
+    print(f"Report of {data.returns:,} returns written to {out}")
+    return 0
+
+
+def _months(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM", help="first month")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM", help="last month")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "central",
+        help="the project lead's central store: trust keys, import returns, status, reports",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the central store")
+    p.add_argument(
+        "--central-dir",
+        metavar="DIR",
+        help="folder of central.sqlite3 (default: $RXLOG_CENTRAL_DIR, else the user data folder)",
+    )
+    cs = p.add_subparsers(dest="central_command", metavar="COMMAND", parser_class=type(p))
+    cs.required = True
+
+    q = cs.add_parser("trust", help="trust an installation's key (from `rxlog key export`)")
+    q.add_argument("keyfile", metavar="KEYFILE")
+    q.add_argument("--name", required=True, help="who the installation belongs to")
+    q.add_argument("--gphc", help="accept this key only for this GPhC number's returns")
+    q.set_defaults(handler=cmd_trust)
+
+    q = cs.add_parser("keys", help="list trusted and revoked keys")
+    q.add_argument("--format", choices=("table", "json"), default="table")
+    q.set_defaults(handler=cmd_keys)
+
+    q = cs.add_parser("revoke", help="refuse returns signed by a key from now on")
+    q.add_argument("fingerprint", metavar="FINGERPRINT", help="the fingerprint or its start")
+    q.add_argument("--reason", help="why (kept with the key)")
+    q.set_defaults(handler=cmd_revoke)
+
+    q = cs.add_parser(
+        "import",
+        help="import returns: folders, return files, saved e-mails (.eml) or folders of them",
+    )
+    q.add_argument("paths", nargs="+", metavar="PATH")
+    q.add_argument("--format", choices=("text", "json"), default="text")
+    q.set_defaults(handler=cmd_import)
+
+    q = cs.add_parser("status", help="which technician has sent which month")
+    _months(q)
+    q.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    q.set_defaults(handler=cmd_status)
+
+    q = cs.add_parser("export", help="the combined dataset as CSV and XLSX, with dictionary")
+    q.add_argument("--out", required=True, metavar="DIR")
+    q.add_argument("--no-xlsx", action="store_true", help="CSV only (faster for big stores)")
+    _months(q)
+    q.set_defaults(handler=cmd_export)
+
+    q = cs.add_parser("report", help=REPORT_HELP)
+    q.add_argument("--out", required=True, metavar="FILE.pdf")
+    q.add_argument("--organisation", help="the programme named under the title")
+    _months(q)
+    q.set_defaults(handler=cmd_report)
