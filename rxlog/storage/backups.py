@@ -346,9 +346,9 @@ def restore(data_dir: Path, source: Path) -> RestoreResult:
     db_path = data_dir / DB_FILENAME
     check_restorable(source)
     lock = health.FolderLock(data_dir)
-    lock.require_exclusive("restore the backup")
     prepared = data_dir / f".restore-{os.getpid()}.sqlite3"
     try:
+        lock.require_exclusive("restore the backup")
         from rxlog.storage.database import backup_file
 
         backup_file(source, prepared)

@@ -301,6 +301,8 @@ class Database:
             backups.daily_backup(self.path, today)
         except StorageError as exc:  # never block opening; `rxlog check` reports it
             self.backup_problem = exc.message
+        except (OSError, sqlite3.Error) as exc:
+            self.backup_problem = f"could not make today's backup: {_plain_reason(exc)}"
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
