@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
 from rxlog.errors import StorageError, ValidationError
 
@@ -142,7 +142,7 @@ class CentralStore:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
+        except DBAPIError as exc:  # disk full, locked, a constraint or trigger: rolled back
             raise StorageError(f"the central store could not be written: {exc.orig}") from None
 
     @contextmanager
