@@ -98,13 +98,34 @@ def _fail(title: str, message: str) -> int:
     return 1
 
 
+def _import_core_in_background() -> dict:
+    """Import the core (SQLAlchemy: ~0.3 s) on a thread while Qt starts and the window
+    paints; ``result["RxLog"]`` or ``result["error"]`` is set when it is done."""
+    import threading
+
+    result: dict = {}
+
+    def load() -> None:
+        try:
+            from rxlog.service import RxLog
+
+            result["RxLog"] = RxLog
+        except BaseException as exc:  # reported on the main thread
+            result["error"] = exc
+
+    result["thread"] = threading.Thread(target=load, name="rxlog-import", daemon=True)
+    result["thread"].start()
+    return result
+
+
 def run(data_dir: Path) -> int:
     qapp = _qapp()
+    probe = bool(os.environ.get(PROBE_ENV))
     from rxlog.ui.single_instance import SingleInstance
 
     guard = SingleInstance(data_dir)
     if not guard.acquire():
-        if os.environ.get(PROBE_ENV):
+        if probe:
             return 3
         from PySide6.QtWidgets import QMessageBox
 
@@ -115,44 +136,59 @@ def run(data_dir: Path) -> int:
             "front. Only one RxLog window can use a data folder at a time.",
         )
         return 0
-    from rxlog.errors import RxlogError
+    from PySide6.QtCore import QTimer
 
+    from rxlog.ui.main_window import MainWindow
+
+    win = MainWindow()
+    guard.raise_requested.connect(lambda: (win.showNormal(), win.raise_(), win.activateWindow()))
+    win.show()
+    qapp.processEvents()
+    if probe:
+        focus = win.focusWidget()
+        print(f"READY focus={focus.accessibleName() if focus else None}", flush=True)
+    # The window takes typing now; the core (SQLAlchemy) loads on a thread meanwhile.
+    core = _import_core_in_background()
+    state: dict = {"rx": None, "code": 0}
+
+    def finish() -> None:
+        if core["thread"].is_alive():
+            QTimer.singleShot(15, finish)
+            return
+        from rxlog.errors import RxlogError
+
+        if "error" in core:
+            raise core["error"]
+        try:
+            rx = state["rx"] = core["RxLog"].open(data_dir)
+            if rx.technician() is None or not rx.placements():
+                from rxlog.ui.setup_wizard import SetupWizard
+
+                wiz = SetupWizard(rx.today(), rx.setup, rx.add_placement, win)
+                if not wiz.exec():
+                    win.close()
+                    qapp.quit()
+                    return
+            win.attach(rx)
+        except RxlogError as exc:
+            state["code"] = _fail("RxLog cannot open its data", exc.message)
+            win.close()
+            qapp.quit()
+            return
+        if probe:
+            qapp.processEvents()
+            print(f"LOADED rows={win.day_model.rowCount()}", flush=True)
+            win.close()
+            qapp.quit()
+
+    QTimer.singleShot(0, finish)
     try:
-        from rxlog.service import RxLog
-
-        rx = RxLog.open(data_dir)
-    except RxlogError as exc:
-        guard.release()
-        return _fail("RxLog cannot open its data", exc.message)
-    try:
-        if rx.technician() is None or not rx.placements():
-            from rxlog.ui.setup_wizard import SetupWizard
-
-            wiz = SetupWizard(rx.today(), rx.setup, rx.add_placement)
-            if not wiz.exec():
-                return 0
-        from rxlog.ui.main_window import MainWindow
-
-        win = MainWindow(rx)
-        guard.raise_requested.connect(
-            lambda: (win.showNormal(), win.raise_(), win.activateWindow())
-        )
-        win.show()
-        if os.environ.get(PROBE_ENV):
-            from PySide6.QtCore import QTimer
-
-            def _ready() -> None:
-                focus = qapp.focusWidget()
-                print(f"READY focus={focus.accessibleName() if focus else None}", flush=True)
-                win.close()
-
-            QTimer.singleShot(0, _ready)
-        return qapp.exec()
-    except RxlogError as exc:
-        return _fail("RxLog", exc.message)
+        code = qapp.exec()
     finally:
-        rx.close()
+        if state["rx"] is not None:
+            state["rx"].close()
         guard.release()
+    return state["code"] or code
 
 
 def main(argv: list[str] | None = None) -> int:

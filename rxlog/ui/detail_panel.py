@@ -160,6 +160,13 @@ class DetailPanel(QWidget):
                 seen.add(p.ods)
                 self.site.addItem(f"{p.ods} – {p.name} ({p.sector})", p.ods)
 
+    def set_today(self, today: date) -> None:
+        """Follow the app's clock (a new day, or the data folder's pinned date)."""
+        if today != self.today:
+            self.today = today
+            self.date.setMaximumDate(_qdate(today))
+            self.date.setDate(_qdate(today))
+
     # -- state ----------------------------------------------------------------------
     def current_code(self) -> Code | None:
         value = self.code.currentData()

@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog import quick_entry as qe
+from rxlog.clock import local_today
 from rxlog.domain import EntryInput
 from rxlog.errors import RxlogError, ValidationError
+from rxlog.taxonomy import Taxonomy, current_taxonomy
 from rxlog.timers import HEARTBEAT, TimerStore, review
 from rxlog.ui.detail_panel import DetailPanel
 from rxlog.ui.models import DayModel
@@ -54,16 +56,25 @@ class MainWindow(QMainWindow):
     The window holds no Qt signals of its own; ``self.ops.changed`` is the one to watch.
     """
 
-    def __init__(self, app: RxLog, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        app: RxLog | None = None,
+        parent: QWidget | None = None,
+        taxonomy: Taxonomy | None = None,
+    ) -> None:
+        """With ``app`` the window is ready at once; without, it shows (and takes
+        typing) straight away and ``attach(app)`` fills it once the database is open,
+        which keeps SQLAlchemy's import out of the time to a usable window."""
         super().__init__(parent)
-        self.app = app
-        self.taxonomy = app.taxonomy
-        self.ops = Operations(app, self)
-        self.timers = TimerStore(app.setting, app.set_setting)
+        self.app: RxLog | None = None
+        self.taxonomy = app.taxonomy if app is not None else (taxonomy or current_taxonomy())
+        self.ops: Operations | None = None
+        self.timers: TimerStore | None = None
         self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
         self.last_notice = ""
-        self._favourites = qe.parse_favourites(app.setting("favourites"), self.taxonomy)
-        self._placements = app.placements()
+        self._pending: tuple[str, qe.Parsed] | None = None
+        self._favourites: list[str] = []
+        self._placements: list = []
         self._history = None
         self._summary = None
         self._dirty = {"history": True, "summary": True}
@@ -83,16 +94,42 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._summary_tab, "S&ummary")
         self.tabs.currentChanged.connect(self._tab_changed)
         self._build_menus()
-        self.ops.changed.connect(self._on_changed)
-
         self._tick = QTimer(self)
         self._tick.setInterval(int(HEARTBEAT.total_seconds() * 1000))
         self._tick.timeout.connect(self.tick)
+        self.timer_box.hide()
+        if app is not None:
+            self.attach(app)
+        else:
+            self.resize(1180, 760)
+            self.day_heading.setText(f"Today – {self._today():%a %d %b %Y} · opening your log…")
+        self.quick.line.setFocus()
+
+    def attach(self, app: RxLog) -> None:
+        """Connect the window to an open installation and show its data."""
+        self.app = app
+        self.ops = Operations(app, self)
+        self.ops.changed.connect(self._on_changed)
+        self.timers = TimerStore(app.setting, app.set_setting)
+        self._favourites = qe.parse_favourites(app.setting("favourites"), self.taxonomy)
+        self._placements = app.placements()
+        self.details.set_placements(self._placements)
         self._tick.start()
         self.refresh_today()
         self._show_timer()
-        self._restore_geometry()
-        self.quick.line.setFocus()
+        if not self.isVisible():
+            self._restore_geometry()
+        self.quick.refresh()
+        if self._pending is not None:
+            code, parsed = self._pending
+            self._pending = None
+            self.log_from_line(code, parsed)
+
+    def _today(self) -> date:
+        return self.app.today() if self.app is not None else local_today()
+
+    def _recents(self) -> list[str]:
+        return self.ops.recents() if self.ops is not None else []
 
     # -- building ---------------------------------------------------------------------
     def _build_today(self) -> QWidget:
@@ -115,7 +152,7 @@ class MainWindow(QMainWindow):
         self.locked_banner.hide()
         left.addWidget(self.locked_banner)
         self.quick = QuickBar(
-            self.taxonomy, self.app.today, self.favourites, self.ops.recents, self._site_today
+            self.taxonomy, self._today, self.favourites, self._recents, self._site_today
         )
         self.quick.submitted.connect(self.log_from_line)
         self.quick.detail_requested.connect(self.open_details)
@@ -172,7 +209,7 @@ class MainWindow(QMainWindow):
 
         self.detail_box = QGroupBox("Details (Tab from quick entry)")
         dlay = QVBoxLayout(self.detail_box)
-        self.details = DetailPanel(self.taxonomy, self._placements, self.app.today())
+        self.details = DetailPanel(self.taxonomy, self._placements, self._today())
         dlay.addWidget(self.details)
         first = self.quick.current_code() or self.taxonomy.active()[0]
         self.details.load(first.code, {})
@@ -195,10 +232,16 @@ class MainWindow(QMainWindow):
         keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         act.setToolTip(f"{tip or plain} ({keys})" if keys else (tip or plain))
         act.setStatusTip(tip or plain)
-        act.triggered.connect(lambda _checked=False: slot())
+        act.triggered.connect(lambda _checked=False: self._when_open(slot))
         menu.addAction(act)
         self.addAction(act)
         return act
+
+    def _when_open(self, slot) -> None:  # noqa: ANN001
+        if self.app is None and slot not in (self.close, self.focus_quick, self.show_grammar):
+            self._status("Still opening your log…")
+            return
+        slot()
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -253,7 +296,7 @@ class MainWindow(QMainWindow):
         return self._favourites
 
     def _site_today(self) -> tuple[str | None, str | None]:
-        p = self._placement_on(self.app.today())
+        p = self._placement_on(self._today())
         return (p.ods, p.sector) if p else (None, None)
 
     def _placement_on(self, d: date):  # noqa: ANN202
@@ -269,6 +312,7 @@ class MainWindow(QMainWindow):
     # -- refreshing ---------------------------------------------------------------------
     def refresh_today(self) -> None:
         today = self.app.today()
+        self.details.set_today(today)
         p = self._placement_on(today)
         where = f"{p.ods} {p.name} ({p.sector})" if p else "no placement covers today"
         self.day_heading.setText(f"Today – {today:%a %d %b %Y} · {where}")
@@ -368,6 +412,10 @@ class MainWindow(QMainWindow):
         self._status(msg)
 
     def log_from_line(self, code: str, parsed: qe.Parsed) -> bool:
+        if self.ops is None:  # Enter before the database is open: log it once it is
+            self._pending = (code, parsed)
+            self.quick.clear()
+            return True
         try:
             result = self.ops.log(parsed.entry(code))
         except RxlogError as exc:
@@ -501,7 +549,7 @@ class MainWindow(QMainWindow):
 
     # -- timers ---------------------------------------------------------------------
     def _show_timer(self, now: datetime | None = None) -> None:
-        t = self.timers.current()
+        t = self.timers.current() if self.timers is not None else None
         if t is None:
             self.timer_box.hide()
             return
@@ -567,13 +615,12 @@ class MainWindow(QMainWindow):
     def tick(self, now: datetime | None = None) -> None:
         """Every minute: heartbeat a running timer, follow midnight, remind at day end."""
         now = now or datetime.now().astimezone()
+        if self.app is None or self.timers is None:
+            return
         if self.timers.current() is not None:
             self.timers.heartbeat(now)
             self._show_timer(now)
-        if (
-            self.day_heading.text()
-            and f"{self.app.today():%d %b %Y}" not in self.day_heading.text()
-        ):
+        if self.day_heading.text() and f"{self._today():%d %b %Y}" not in self.day_heading.text():
             self.refresh_today()
         self.check_reminder(now)
 
@@ -667,6 +714,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._tick.stop()
+        if self.app is None:
+            super().closeEvent(event)
+            return
         with contextlib.suppress(RxlogError):
             self.app.set_setting("window_geometry", bytes(self.saveGeometry().toBase64()).decode())
         super().closeEvent(event)

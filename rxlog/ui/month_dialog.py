@@ -1,0 +1,348 @@
+"""The Month dialog: check a month, sign it off (export its signed return), hand it over.
+
+A thin shell over :mod:`rxlog.export` (``check_month``, ``export_month``,
+``reopen_month``): it shows the findings, asks for the output folder (and the key's
+passphrase when it has one), exports, then offers "Open folder" and "Open e-mail
+draft". Everything is reachable from the keyboard (Alt+letter mnemonics, Tab order).
+
+Signals: ``exported(str month, int version)`` after a successful sign-off and
+``reopened(str month)`` after a reopen, so the main window can refresh its views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rxlog.errors import RxlogError
+
+if TYPE_CHECKING:
+    from rxlog.export.month_check import MonthCheck
+    from rxlog.export.signoff import ExportResult
+    from rxlog.service import RxLog
+
+EXPORT_DIR_SETTING = "export_dir"
+_ICONS = {
+    "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+    "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+    "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
+}
+_ERROR_STYLE = "color: #b00020;"
+_OK_STYLE = "color: #007f3b;"  # NHS green
+
+
+def _months_before(today: date, n: int = 13) -> list[str]:
+    y, m = today.year, today.month
+    out = []
+    for _ in range(n):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out
+
+
+def _previous_month(today: date) -> str:
+    return _months_before(today, 2)[1]
+
+
+def _open_url(url: QUrl) -> bool:
+    return QDesktopServices.openUrl(url)
+
+
+class MonthDialog(QDialog):
+    """Check, sign off and hand over one month's return."""
+
+    exported = Signal(str, int)
+    reopened = Signal(str)
+
+    def __init__(
+        self,
+        app: RxLog,
+        parent: QWidget | None = None,
+        month: str | None = None,
+        *,
+        open_url: Callable[[QUrl], object] = _open_url,
+        ask_reason: Callable[[str], str | None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        self._open_url = open_url
+        self._ask_reason = ask_reason or self._reason_dialog
+        self.check: MonthCheck | None = None
+        self.result: ExportResult | None = None
+        self.setWindowTitle("Month sign-off - RxLog")
+
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        month_label = QLabel("&Month")
+        self.month = QComboBox()
+        self.month.setEditable(True)
+        self.month.addItems(_months_before(app.today()))
+        self.month.setCurrentText(month or _previous_month(app.today()))
+        self.month.setAccessibleName("Month")
+        month_label.setBuddy(self.month)
+        self.month.currentTextChanged.connect(lambda _t: self.refresh())
+        top.addWidget(month_label)
+        top.addWidget(self.month)
+        top.addStretch(1)
+        lay.addLayout(top)
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        lay.addWidget(self.summary)
+
+        findings_label = QLabel("&Before signing off, check:")
+        self.findings = QListWidget()
+        self.findings.setWordWrap(True)
+        self.findings.setAccessibleName("Findings")
+        self.findings.setMinimumHeight(150)
+        findings_label.setBuddy(self.findings)
+        lay.addWidget(findings_label)
+        lay.addWidget(self.findings, 1)
+
+        form = QFormLayout()
+        folder_row = QHBoxLayout()
+        self.folder = QLineEdit(self._default_folder())
+        self.folder.setAccessibleName("Output folder")
+        self.choose = QPushButton("C&hoose...")
+        self.choose.clicked.connect(self.choose_folder)
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(self.choose)
+        folder_label = QLabel("Output &folder")
+        folder_label.setBuddy(self.folder)
+        form.addRow(folder_label, folder_row)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Signing key passphrase")
+        self.passphrase_label = QLabel("&Passphrase")
+        self.passphrase_label.setBuddy(self.passphrase)
+        form.addRow(self.passphrase_label, self.passphrase)
+        self.lead_email = QLineEdit(app.setting("lead_email") or "")
+        self.lead_email.setPlaceholderText("the project lead's NHSmail address")
+        self.lead_email.setAccessibleName("Lead's e-mail address")
+        lead_label = QLabel("&Lead's e-mail")
+        lead_label.setBuddy(self.lead_email)
+        form.addRow(lead_label, self.lead_email)
+        lay.addLayout(form)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.status)
+
+        buttons = QHBoxLayout()
+        self.export_button = QPushButton("&Export and sign off")
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.export)
+        self.reopen_button = QPushButton("&Reopen month...")
+        self.reopen_button.clicked.connect(self.reopen)
+        self.open_folder_button = QPushButton("Open f&older")
+        self.open_folder_button.clicked.connect(self.open_folder)
+        self.open_draft_button = QPushButton("Open e-mail &draft")
+        self.open_draft_button.clicked.connect(self.open_draft)
+        close = QPushButton("&Close")
+        close.clicked.connect(self.reject)
+        for b in (self.export_button, self.reopen_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        for b in (self.open_folder_button, self.open_draft_button, close):
+            buttons.addWidget(b)
+        lay.addLayout(buttons)
+        self.open_folder_button.setEnabled(False)
+        self.open_draft_button.setEnabled(False)
+
+        self.resize(640, 520)
+        self.refresh()
+        self.month.setFocus()
+
+    # -- state ---------------------------------------------------------------------
+    def _default_folder(self) -> str:
+        saved = self.app.setting(EXPORT_DIR_SETTING)
+        if saved:
+            return saved
+        docs = Path.home() / "Documents"
+        return str(docs if docs.is_dir() else Path.home())
+
+    def _needs_passphrase(self) -> bool:
+        from rxlog.export import keys
+
+        try:
+            return keys.has_keys(self.app.db.data_dir) and keys.is_encrypted(self.app.db.data_dir)
+        except RxlogError:
+            return False
+
+    def _say(self, text: str, ok: bool = False) -> None:
+        self.status.setStyleSheet(_OK_STYLE if ok else _ERROR_STYLE)
+        self.status.setText(text)
+
+    def refresh(self) -> None:
+        """Re-run the month check and show its findings."""
+        from rxlog.export.month_check import check_month
+
+        self.findings.clear()
+        month = self.month.currentText().strip()
+        try:
+            check = check_month(self.app, month)
+        except RxlogError as exc:
+            self.check = None
+            self.summary.setText("")
+            self._say(exc.message)
+            self.export_button.setEnabled(False)
+            self.reopen_button.setEnabled(False)
+            return
+        self.check = check
+        self.status.clear()
+        hours = check.minutes / 60
+        state = (
+            f"signed off as version {check.locked_version}"
+            if check.locked_version
+            else f"the next export is version {check.next_version}"
+        )
+        site = f", main site {check.main_site}" if check.main_site else ""
+        self.summary.setText(
+            f"{check.month}: {check.entries} entries, {hours:.1f} hours{site}; {state}."
+        )
+        style = self.style()
+        for f in check.findings:
+            if f.kind == "no_lead_email" and self.lead_email.text().strip():
+                continue  # typed in this dialog; saved on export
+            icon = _ICONS["info" if f.kind == "locked" else f.severity]
+            item = QListWidgetItem(style.standardIcon(icon), f.message[:1].upper() + f.message[1:])
+            item.setToolTip(f"{f.severity}: {f.message}")
+            self.findings.addItem(item)
+        if not check.findings:
+            self.findings.addItem(
+                QListWidgetItem(
+                    style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
+                    "Nothing to fix: ready to sign off.",
+                )
+            )
+        self.export_button.setEnabled(check.can_export)
+        self.reopen_button.setEnabled(check.locked_version is not None)
+        needs = self._needs_passphrase()
+        self.passphrase.setVisible(needs)
+        self.passphrase_label.setVisible(needs)
+
+    # -- actions -------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Folder for the return", self.folder.text() or str(Path.home())
+        )
+        if chosen:
+            self.folder.setText(chosen)
+
+    def export(self) -> ExportResult | None:
+        """Sign the month off; on success the open buttons light up."""
+        from rxlog.export.signoff import ExportOptions, export_month
+
+        if self.check is None or not self.check.can_export:
+            return None
+        folder = self.folder.text().strip()
+        if not folder:
+            self._say("Choose a folder for the return first.")
+            self.folder.setFocus()
+            return None
+        lead = self.lead_email.text().strip()
+        if lead and lead != (self.app.setting("lead_email") or ""):
+            from rxlog.export.signoff import set_lead_email
+
+            try:
+                set_lead_email(self.app, lead)
+            except RxlogError as exc:
+                self._say(exc.message[:1].upper() + exc.message[1:])
+                self.lead_email.setFocus()
+                return None
+        self._say("Signing and writing the return...", ok=True)
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.repaint()
+        try:
+            result = export_month(
+                self.app,
+                self.check.month,
+                ExportOptions(Path(folder), self.passphrase.text() or None),
+            )
+        except RxlogError as exc:
+            self._say(exc.message[:1].upper() + exc.message[1:])
+            if "passphrase" in exc.message:
+                self.passphrase.setFocus()
+                self.passphrase.selectAll()
+            return None
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.result = result
+        self.passphrase.clear()
+        self.app.set_setting(EXPORT_DIR_SETTING, folder)
+        self.refresh()
+        text = (
+            f"Signed off: {result.return_id} version {result.version} written to "
+            f"{result.folder}. The month is now locked."
+        )
+        if result.warnings:
+            text += " Note: " + "; ".join(result.warnings) + "."
+        self._say(text, ok=True)
+        self.open_folder_button.setEnabled(True)
+        self.open_draft_button.setEnabled(True)
+        self.open_draft_button.setFocus()
+        self.exported.emit(result.month, result.version)
+        return result
+
+    def reopen(self) -> None:
+        from rxlog.export.signoff import reopen_month
+
+        if self.check is None or self.check.locked_version is None:
+            return
+        reason = self._ask_reason(self.check.month)
+        if reason is None:
+            return
+        try:
+            reopen_month(self.app, self.check.month, reason)
+        except RxlogError as exc:
+            self._say(exc.message)
+            return
+        month = self.check.month
+        self.refresh()
+        self._say(
+            f"{month} is open again; its next export will be version {self.check.next_version}.",
+            ok=True,
+        )
+        self.reopened.emit(month)
+
+    def _reason_dialog(self, month: str) -> str | None:
+        from rxlog.ui.reason_dialog import ReasonDialog
+
+        got: list[str] = []
+        dlg = ReasonDialog(
+            "Reopen month",
+            f"Why reopen {month}? The reason goes with the next version of the return.",
+            got.append,
+            self,
+        )
+        return got[-1] if dlg.exec() == QDialog.DialogCode.Accepted and got else None
+
+    def open_folder(self) -> None:
+        if self.result is not None:
+            self._open_url(QUrl.fromLocalFile(str(self.result.folder)))
+
+    def open_draft(self) -> None:
+        if self.result is not None:
+            self._open_url(QUrl.fromLocalFile(str(self.result.eml)))
