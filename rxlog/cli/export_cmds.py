@@ -9,15 +9,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import re
 import sys
 from pathlib import Path
 
 from rxlog.cli.context import CliContext
 from rxlog.cli.output import print_json, warn
 from rxlog.errors import ValidationError
-
-_EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
 
 
 def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str | None:
@@ -73,7 +70,7 @@ def cmd_month_check(args: argparse.Namespace, ctx: CliContext) -> int:
     if not result.findings:
         print("nothing to fix: ready to sign off (rxlog export)")
     for f in result.findings:
-        print(f"  {f.severity.upper():8} {f.message}")
+        print(f"  {f.severity.upper():8} {f.message}" + (f" ({f.command})" if f.command else ""))
     return 0 if result.can_export else 1
 
 
@@ -193,10 +190,9 @@ def cmd_key_create(args: argparse.Namespace, ctx: CliContext) -> int:
 
 # -- config ------------------------------------------------------------------------------
 def _check_email(value: str) -> str:
-    value = value.strip()
-    if not _EMAIL.fullmatch(value):
-        raise ValidationError(f"{value!r} is not an e-mail address", "lead-email")
-    return value
+    from rxlog.export.signoff import check_email
+
+    return check_email(value)
 
 
 def _check_unit_cost_version(value: str) -> str:

@@ -27,6 +27,7 @@ class Finding:
     message: str
     entry_ids: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
+    command: str | None = None  # the CLI command that deals with it, if any
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +36,7 @@ class Finding:
             "message": self.message,
             "entry_ids": list(self.entry_ids),
             "dates": list(self.dates),
+            "command": self.command,
         }
 
 
@@ -108,8 +110,8 @@ def check_month(app: RxLog, month: str) -> MonthCheck:
             Finding(
                 ERROR,
                 "locked",
-                f"{month} is signed off (return v{locked_version}); to change it: "
-                f'rxlog month reopen {month} --reason "..."',
+                f"{month} is signed off (return v{locked_version}); reopen it to change it",
+                command=f'rxlog month reopen {month} --reason "..."',
             )
         )
     elif reopened:
@@ -187,15 +189,20 @@ def check_month(app: RxLog, month: str) -> MonthCheck:
         )
     if not keymod.has_keys(app.db.data_dir):
         found.append(
-            Finding(ERROR, "no_key", "this installation has no signing key: rxlog key create")
+            Finding(
+                ERROR,
+                "no_key",
+                "this installation has no signing key to sign the return with",
+                command="rxlog key create",
+            )
         )
     if not app.setting("lead_email"):
         found.append(
             Finding(
                 INFO,
                 "no_lead_email",
-                "no lead e-mail address is set: the e-mail draft will have no recipient "
-                "(rxlog config set lead-email ADDRESS)",
+                "no lead e-mail address is set: the e-mail draft will have no recipient",
+                command="rxlog config set lead-email ADDRESS",
             )
         )
     return MonthCheck(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,22 @@ if TYPE_CHECKING:
     from rxlog.service import RxLog
 
 LEAD_EMAIL_SETTING = "lead_email"
+_EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
+
+
+def check_email(value: str) -> str:
+    """A plausible e-mail address, trimmed; else ``ValidationError``."""
+    value = (value or "").strip()
+    if not _EMAIL.fullmatch(value):
+        raise ValidationError(f"{value!r} is not an e-mail address", "lead-email")
+    return value
+
+
+def set_lead_email(app: RxLog, value: str) -> str:
+    """Set the address the e-mail draft is sent to (the project lead's)."""
+    value = check_email(value)
+    app.set_setting(LEAD_EMAIL_SETTING, value)
+    return value
 
 
 @dataclass(frozen=True)
