@@ -176,7 +176,7 @@ def keep_counts(db_path: Path) -> tuple[int, int]:
     """(daily, monthly) backups to keep, from the settings table, else 7 and 12."""
     found: dict[str, int] = {}
     try:
-        con = sqlite3.connect(health.sqlite_uri(db_path), uri=True)
+        con = health.connect_ro(db_path)
         try:
             rows = con.execute(
                 "SELECT key, value FROM setting WHERE key IN (?, ?)",

@@ -64,7 +64,7 @@ def read_revision(path: Path) -> str | None:
     if not header:
         return None
     try:
-        con = sqlite3.connect(health.sqlite_uri(path), uri=True)
+        con = health.connect_ro(path)
         try:
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
@@ -108,7 +108,7 @@ def backup_file(source: Path, target: Path) -> Path:
     tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        src = sqlite3.connect(health.sqlite_uri(source), uri=True)
+        src = health.connect_ro(source)
         try:
             dst = sqlite3.connect(tmp)
             try:

@@ -37,6 +37,25 @@ def sqlite_uri(path: Path, mode: str = "ro") -> str:
     return f"{Path(path).resolve().as_uri()}?mode={mode}"
 
 
+def connect_ro(path: Path) -> sqlite3.Connection:
+    """A read-only connection that never writes to the file or its folder.
+
+    A WAL database needs its ``-shm`` file, which cannot be created in a read-only
+    folder; when there is no ``-wal`` (so nothing beyond the file itself to read) the
+    file is opened as immutable instead.
+    """
+    con = sqlite3.connect(sqlite_uri(path), uri=True)
+    try:
+        con.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return con
+    except sqlite3.OperationalError:
+        con.close()
+        wal = Path(path).with_name(Path(path).name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise
+    return sqlite3.connect(sqlite_uri(path) + "&immutable=1", uri=True)
+
+
 def read_only_message(data_dir: Path, detail: str) -> str:
     return (
         f"RxLog cannot write to the data folder {data_dir} ({detail}). It needs to write "
@@ -184,7 +203,7 @@ def read_header(path: Path) -> bytes:
 
 def read_revision_ro(path: Path) -> tuple[str | None, int]:
     """(alembic revision or None, number of tables) read through a read-only connection."""
-    con = sqlite3.connect(sqlite_uri(path), uri=True)
+    con = connect_ro(path)
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         row = None
@@ -219,7 +238,7 @@ class CheckReport:
 def integrity_problems(path: Path, quick: bool = False) -> list[str]:
     """``PRAGMA integrity_check`` (or ``quick_check``) findings; empty when the file is sound."""
     try:
-        con = sqlite3.connect(sqlite_uri(path), uri=True)
+        con = connect_ro(path)
         try:
             pragma = "quick_check" if quick else "integrity_check"
             rows = [r[0] for r in con.execute(f"PRAGMA {pragma}(20)")]
@@ -287,7 +306,7 @@ def _audit_item(path: Path) -> tuple[str, bool, str]:
 
     from rxlog import audit
 
-    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(sqlite_uri(path), uri=True))
+    engine = create_engine("sqlite://", creator=lambda: connect_ro(path))
     try:
         with Session(engine) as s:
             rep = audit.verify(s)
