@@ -90,7 +90,7 @@ class DetailPanel(QWidget):
         self._add(form, "minutes", "&Minutes", self.minutes)
         self.count_label = self._add(form, "count", "&Count", self.count)
 
-        self.grading = QGroupBox("Intervention grading")
+        self.grading = QGroupBox("Intervention grading (Eadon 1–6 · NCC MERP A–I)")
         gform = QFormLayout(self.grading)
         self.significance = QComboBox()
         self.significance.addItem("— not graded", None)
@@ -108,9 +108,14 @@ class DetailPanel(QWidget):
         self.outcome.addItem("— not recorded", None)
         for o in OUTCOMES:
             self.outcome.addItem(o, o)
-        self._add(gform, "significance", "Significance (&Eadon)", self.significance)
-        self._add(gform, "harm", "&Harm (NCC MERP)", self.harm)
-        self._add(gform, "released_minutes", "&Released time", self.released_minutes)
+        for combo in (self.code, self.significance, self.harm, self.outcome, self.site):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(14)
+        self._add(gform, "significance", "&Significance", self.significance)
+        self._add(gform, "harm", "&Harm", self.harm)
+        self._add(gform, "released_minutes", "&Released", self.released_minutes)
         self._add(gform, "outcome", "&Outcome", self.outcome)
         outer.addWidget(self.grading)
 
@@ -141,13 +146,8 @@ class DetailPanel(QWidget):
         err.setWordWrap(True)
         err.setAccessibleName(f"{label.replace('&', '')} error")
         err.hide()
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        lay.addWidget(widget)
-        lay.addWidget(err)
-        form.addRow(lab, box)
+        form.addRow(lab, widget)
+        form.addRow(err)  # full width, under its field
         self._errors[name] = err
         return lab
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -27,13 +27,8 @@ class FieldForm:
         err.setStyleSheet(ERROR_STYLE)
         err.setWordWrap(True)
         err.hide()
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        lay.addWidget(widget)
-        lay.addWidget(err)
-        self.form.addRow(lab, box)
+        self.form.addRow(lab, widget)
+        self.form.addRow(err)  # full width, under its field
         for key in (name, *aliases):
             self.errors[key] = err
             self.widgets[key] = widget

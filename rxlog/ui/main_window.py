@@ -191,12 +191,13 @@ class MainWindow(QMainWindow):
         self.day_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         head = self.day_table.horizontalHeader()
         head.setStretchLastSection(False)
+        widths = {"title": 230, "grading": 170}
         for i, (key, _) in enumerate(self.day_model.columns):
-            if key == "title":
-                head.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
-            elif key == "note":
+            if key in widths:
                 head.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
-                self.day_table.setColumnWidth(i, 140)
+                self.day_table.setColumnWidth(i, widths[key])
+            elif key == "note":
+                head.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
             else:
                 head.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
         left.addWidget(self.day_table, 1)
@@ -218,6 +219,7 @@ class MainWindow(QMainWindow):
         self.detail_log.clicked.connect(self.log_from_details)
         dlay.addWidget(self.detail_log)
         dlay.addStretch(1)
+        self.detail_box.setMaximumWidth(450)
         outer.addWidget(self.detail_box, 2)
         self.setTabOrder(self.quick.line, self.details.code)
         self.setTabOrder(self.detail_log, self.day_table)

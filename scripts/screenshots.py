@@ -1,0 +1,101 @@
+"""Write PNGs of RxLog's main screens to docs/screenshots/ (offscreen, no display needed).
+
+    .venv/bin/python scripts/screenshots.py [OUT_DIR]
+
+Uses a temporary data folder filled with the reproducible demo technician, with
+"today" pinned to 2026-11-20, so the pictures are the same on every machine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["RXLOG_TODAY"] = "2026-11-20"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from rxlog.demo import fill_demo  # noqa: E402
+from rxlog.service import RxLog  # noqa: E402
+from rxlog.ui.main_window import MainWindow  # noqa: E402
+from rxlog.ui.setup_wizard import SetupWizard  # noqa: E402
+
+TODAY = date(2026, 11, 20)
+SIZE = (1180, 760)
+
+
+def save(widget, out: Path, name: str) -> None:  # noqa: ANN001
+    QApplication.processEvents()
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(path)
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    qapp = QApplication.instance() or QApplication([])
+    qapp.setApplicationName("RxLog")
+    with tempfile.TemporaryDirectory(prefix="rxlog-shots-") as tmp:
+        rx = RxLog.open(Path(tmp) / "data", today=lambda: TODAY)
+        fill_demo(rx, months=2)
+        rx.set_setting("favourites", '["REC-ADM", "ACU-TTO", "INT-OMIT"]')
+        win = MainWindow(rx)
+        win.resize(*SIZE)
+        win.show()
+        QTest.keyClicks(win.quick.line, "tto 3 25m")
+        save(win, out, "main-window")
+
+        win.quick.clear()
+        QTest.keyClicks(win.quick.line, "int-omit s4 h:c 900m")
+        QTest.keyClick(win.quick.line, Qt.Key.Key_Return)
+        save(win, out, "detail-panel-error")
+        win.quick.clear()
+        win.quick_error.hide()
+        win.details.clear_errors()
+
+        t0 = datetime.combine(TODAY, datetime.min.time()).astimezone() + timedelta(hours=9)
+        QTest.keyClicks(win.quick.line, "acu-ward")
+        win.start_timer(t0)
+        for m in range(1, 31):
+            win.tick(t0 + timedelta(minutes=m))
+        win.stop_timer(t0 + timedelta(hours=3))
+        win.dialog.adjustSize()
+        save(win.dialog, out, "timer-review")
+        win.dialog.reject()
+        win.timers.clear()
+        win._show_timer()
+
+        win.tabs.setCurrentIndex(1)
+        save(win, out, "history")
+        win.tabs.setCurrentIndex(2)
+        save(win, out, "summary")
+        win.tabs.setCurrentIndex(0)
+        win.open_placements()
+        save(win.dialog, out, "placements")
+        win.dialog.reject()
+        win._tick.stop()
+        win.close()
+        rx.close()
+
+        fresh = RxLog.open(Path(tmp) / "fresh", today=lambda: TODAY)
+        wiz = SetupWizard(TODAY, fresh.setup, fresh.add_placement)
+        wiz.show()
+        wiz.you.name.setText("Alex Morgan")
+        wiz.you.gphc.setText("1234567")
+        wiz.next()  # refused: shows the error beside the field
+        save(wiz, out, "wizard")
+        wiz.close()
+        fresh.close()
+
+
+if __name__ == "__main__":
+    main()
