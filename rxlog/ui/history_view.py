@@ -73,11 +73,11 @@ class HistoryView(QWidget):
         self.sector.addItem("primary", "primary")
         self.sector.addItem("secondary", "secondary")
         for label, w in (
-            ("&Month", self.month),
+            ("Mo&nth", self.month),
             ("C&ode", self.code),
             ("Ca&tegory", self.category),
             ("S&ite", self.site),
-            ("Sec&tor", self.sector),
+            ("Secto&r", self.sector),
         ):
             lab = QLabel(label)
             lab.setBuddy(w)
