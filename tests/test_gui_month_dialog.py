@@ -69,13 +69,13 @@ def test_export_from_the_keyboard_then_open_folder_and_draft(qtbot, dialog, tmp_
     assert "version 1" in dialog.status.text() and "locked" in dialog.status.text()
     v = verify_return(find_returns([out])[0])
     assert v.month == "2026-10"
-    assert b"To: lead@nhs.net" in dialog.result.eml.read_bytes()
+    assert b"To: lead@nhs.net" in dialog.last_export.eml.read_bytes()
     assert dialog.app.setting("lead_email") == "lead@nhs.net"
     assert not dialog.export_button.isEnabled() and dialog.reopen_button.isEnabled()
     qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: len(opened) == 1)  # a mnemonic "animates" its click
     dialog.open_folder_button.click()
-    assert opened == [QUrl.fromLocalFile(str(dialog.result.eml)), QUrl.fromLocalFile(str(out))]
+    assert opened == [QUrl.fromLocalFile(str(dialog.last_export.eml)), QUrl.fromLocalFile(str(out))]
     dialog.grab().save(str(tmp_path / "month_dialog_done.png"))
 
 

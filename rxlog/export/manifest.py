@@ -130,13 +130,13 @@ def find_returns(paths: Iterable[Path]) -> list[ReturnFiles]:
                     base = m.name[: -len(MANIFEST_SUFFIX)]
                     found.setdefault(m.resolve(), _files_for(m.parent, base))
         elif path.is_file():
-            base = _base_of(path)
-            if base is None:
+            file_base = _base_of(path)
+            if file_base is None:
                 raise ReturnVerificationError(
                     f"{path} is not a file of an RxLog return "
                     f"(expected *.manifest.json, *.csv, *.pdf or *.eml)"
                 )
-            rf = _files_for(path.parent, base)
+            rf = _files_for(path.parent, file_base)
             found.setdefault(rf.manifest.resolve(), rf)
         else:
             raise ReturnVerificationError(f"{path}: no such file or folder")
@@ -435,7 +435,9 @@ def _check_eml(path: Path, listed: dict[str, dict[str, Any]]) -> None:
         for part in message.iter_attachments():
             name = part.get_filename()
             if name in listed:
-                payload = part.get_payload(decode=True) or b""
+                payload = part.get_payload(decode=True)
+                if not isinstance(payload, bytes):
+                    payload = b""
                 if hashlib.sha256(payload).hexdigest() != listed[name]["sha256"]:
                     raise _fail(f"file changed: {path.name} attaches a changed copy of {name}")
     except ReturnVerificationError:

@@ -350,7 +350,8 @@ def _qs120(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any
     later = [d for _e, d in timed if d > QS120_PRIMARY_DAYS]
     days = [d for _e, d in timed]
     rows = [
-        [f"Within {QS120_PRIMARY_DAYS} days of discharge info", small(len(within), suppress)],
+        [f"Within {QS120_PRIMARY_DAYS} days of receiving discharge information",
+         small(len(within), suppress)],
         [f"Later than {QS120_PRIMARY_DAYS} days", small(len(later), suppress)],
         ["All reconciliations with a discharge date", f"{len(timed):,}"],
     ]  # fmt: skip
@@ -392,7 +393,8 @@ def _signoff(doc: _Doc, data: MonthData, options: PdfOptions, width: float) -> A
             f"{_month_title(data.first)}, and that it contains no patient-identifiable data."
         ),
         _gap(6),
-        doc.p(f"Name: {data.technician.name}    GPhC: {data.technician.gphc}"),
+        doc.p(f"Name: {data.technician.name}"),
+        doc.p(f"GPhC registration: {data.technician.gphc}"),
         doc.p(f"Signed on: {options.signed_on:%d %B %Y}"),
         doc.p(f"Key fingerprint (SHA-256): {_fingerprint_groups(options.fingerprint)}", doc.note),
         _gap(4),

@@ -88,7 +88,7 @@ class MonthDialog(QDialog):
         self._open_url = open_url
         self._ask_reason = ask_reason or self._reason_dialog
         self.check: MonthCheck | None = None
-        self.result: ExportResult | None = None
+        self.last_export: ExportResult | None = None
         self.setWindowTitle("Month sign-off - RxLog")
 
         lay = QVBoxLayout(self)
@@ -289,7 +289,7 @@ class MonthDialog(QDialog):
             return None
         finally:
             QGuiApplication.restoreOverrideCursor()
-        self.result = result
+        self.last_export = result
         self.passphrase.clear()
         self.app.set_setting(EXPORT_DIR_SETTING, folder)
         self.refresh()
@@ -340,9 +340,9 @@ class MonthDialog(QDialog):
         return got[-1] if dlg.exec() == QDialog.DialogCode.Accepted and got else None
 
     def open_folder(self) -> None:
-        if self.result is not None:
-            self._open_url(QUrl.fromLocalFile(str(self.result.folder)))
+        if self.last_export is not None:
+            self._open_url(QUrl.fromLocalFile(str(self.last_export.folder)))
 
     def open_draft(self) -> None:
-        if self.result is not None:
-            self._open_url(QUrl.fromLocalFile(str(self.result.eml)))
+        if self.last_export is not None:
+            self._open_url(QUrl.fromLocalFile(str(self.last_export.eml)))
