@@ -89,17 +89,20 @@ def test_round_trip_from_folder_and_from_any_file(tmp_path, key):
         assert "Alex Morgan" in v.summary()
 
 
-def test_every_changed_byte_of_every_file_is_caught(tmp_path, key):
+@pytest.mark.parametrize("seed", range(3))  # several keys: some spellings hide spare bits
+def test_every_changed_byte_of_every_file_is_caught(tmp_path, seed):
+    key = Ed25519PrivateKey.generate()
     manifest_path = _write(tmp_path, key)
     (rf,) = find_returns([tmp_path])
     for path in (manifest_path, tmp_path / f"{BASE}.csv", tmp_path / f"{BASE}.pdf"):
         original = path.read_bytes()
         for i in range(len(original)):
-            changed = bytearray(original)
-            changed[i] ^= 0x01
-            path.write_bytes(bytes(changed))
-            with pytest.raises(ReturnVerificationError):
-                verify_return(rf)
+            for bit in (0x01, 0x02) if path == manifest_path else (0x01,):
+                changed = bytearray(original)
+                changed[i] ^= bit
+                path.write_bytes(bytes(changed))
+                with pytest.raises(ReturnVerificationError):
+                    verify_return(rf)
         path.write_bytes(original)
     verify_return(rf)
 
@@ -197,3 +200,16 @@ def test_signature_is_a_real_ed25519_signature(key):
     sig = base64.b64decode(doc["signature"]["value"])
     key.public_key().verify(sig, canonical_bytes(doc["manifest"]))  # raises if not
     assert isinstance(ReturnFiles(manifest=Path("a.manifest.json")).base, str)
+
+
+def test_spare_base64_bits_changed_are_caught(tmp_path, key):
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    path = _write(tmp_path, key)
+    doc = json.loads(path.read_text("utf-8"))
+    value = doc["signature"]["value"]  # 64 bytes: "xx==" ends it; 4 spare bits in value[-3]
+    spare = alphabet[alphabet.index(value[-3]) ^ 0x01]
+    doc["signature"]["value"] = value[:-3] + spare + "=="
+    assert base64.b64decode(doc["signature"]["value"]) == base64.b64decode(value)
+    path.write_bytes(manifest_file_bytes(doc))
+    with pytest.raises(ReturnVerificationError, match="not canonical base64"):
+        verify_return(find_returns([tmp_path])[0])

@@ -205,6 +205,10 @@ def _b64(value: Any, what: str, length: int) -> bytes:
         raise _fail(f"signature invalid: {what} is not valid base64") from None
     if len(raw) != length:
         raise _fail(f"signature invalid: {what} has {len(raw)} bytes, expected {length}")
+    # Base64 leaves spare bits in its last character; a decoder ignores them, so only
+    # the canonical spelling is accepted (else a changed character would go unseen).
+    if base64.b64encode(raw).decode("ascii") != value:
+        raise _fail(f"signature invalid: {what} is not canonical base64 (it was changed)")
     return raw
 
 
