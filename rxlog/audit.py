@@ -37,11 +37,14 @@ def snapshot(entry: Entry) -> dict[str, Any]:
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # default=repr: a value damaged into bytes on disk still hashes (and so mismatches)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
+    )
 
 
 def _record_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + _canonical(fields)).encode("utf-8")).hexdigest()
+    return hashlib.sha256((str(prev_hash) + _canonical(fields)).encode("utf-8")).hexdigest()
 
 
 def _hashed_fields(rec: AuditRecord) -> dict[str, Any]:
@@ -133,13 +136,16 @@ def verify(session: Session) -> AuditReport:
             expected[rec.entry_id] = None
         else:
             expected[rec.entry_id] = (
-                hashlib.sha1(rec.after.encode("utf-8")).hexdigest() if rec.after else None
+                hashlib.sha1(str(rec.after).encode("utf-8")).hexdigest() if rec.after else None
             )
         session.expunge(rec)
 
     seen = set()
     for entry in session.execute(select(Entry)).yield_per(5000).scalars():
         report.entries += 1
+        if entry is None:  # a row whose id was damaged on disk
+            problem("an entry has no id (the database file is damaged)")
+            continue
         seen.add(entry.id)
         digest = hashlib.sha1(_canonical(snapshot(entry)).encode("utf-8")).hexdigest()
         if entry.id not in expected:

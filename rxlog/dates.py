@@ -24,6 +24,8 @@ def parse_month(text: str, field: str = "month") -> tuple[date, date]:
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValidationError(f"{text!r} is not a month: use YYYY-MM", field=field)
     year, month = int(m.group(1)), int(m.group(2))
+    if year < 1:  # date() has no year 0
+        raise ValidationError(f"{text!r} is not a month: use YYYY-MM", field=field)
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
