@@ -345,3 +345,20 @@ def test_manifest_lists_hashes_of_the_files_it_signs(app, tmp_path):
         )
     assert doc["signature"]["alg"] == "Ed25519"
     assert doc["manifest"]["sites"][0]["ods"] == "G82001"
+
+
+def test_an_email_alone_is_verified_from_its_attachments(app, tmp_path):
+    res = _export(app, tmp_path / "out")
+    alone = tmp_path / "inbox"
+    alone.mkdir()
+    shutil.copy2(res.eml, alone / res.eml.name)
+    (rf,) = find_returns([alone / res.eml.name])
+    v = verify_return(rf, check_pdf_signature=True)
+    assert (v.version, v.month, v.files.eml) == (1, "2026-10", alone / res.eml.name)
+    msg = email.message_from_bytes(res.eml.read_bytes(), policy=email.policy.default)
+    pdf_part = next(p for p in msg.iter_attachments() if p.get_filename().endswith(".pdf"))
+    pdf_part.set_content(b"%PDF-1.7 forged", maintype="application", subtype="pdf",
+                         filename=res.pdf.name)  # fmt: skip
+    (alone / res.eml.name).write_bytes(msg.as_bytes())
+    with pytest.raises(ReturnVerificationError, match=f"file changed: {res.pdf.name}"):
+        verify_return(rf)

@@ -374,6 +374,8 @@ def _read(path: Path) -> bytes | None:
 def verify_return(files: ReturnFiles, check_pdf_signature: bool = False) -> VerifiedReturn:
     """Check a return on disk: signature, every listed file, the CSV's figures."""
     data = _read(files.manifest)
+    if data is None and files.eml is not None:
+        return verify_eml(files.eml, check_pdf_signature)
     if data is None:
         raise _fail(f"file missing: {files.manifest.name} (the return's manifest)")
     folder = files.manifest.parent
@@ -426,25 +428,51 @@ def verify_return_bytes(
     return VerifiedReturn(doc, fingerprint, located)
 
 
-def _check_eml(path: Path, listed: dict[str, dict[str, Any]]) -> None:
-    """The e-mail draft is not signed, but what it attaches must be the signed files."""
+def eml_attachments(data: bytes, name: str = "e-mail") -> dict[str, bytes]:
+    """The attachments of an e-mail (``.eml``) by file name."""
     import email
     import email.policy
 
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        out: dict[str, bytes] = {}
+        for part in message.iter_attachments():
+            filename = part.get_filename()
+            payload = part.get_payload(decode=True)
+            if filename and isinstance(payload, bytes):
+                out[filename] = payload
+        return out
+    except Exception:  # the e-mail parser raises many kinds on a damaged message
+        raise _fail(f"file changed: {name} is not a readable e-mail") from None
+
+
+def verify_eml(path: Path, check_pdf_signature: bool = False) -> VerifiedReturn:
+    """Check a return from the files attached to an e-mail (the draft, or as received)."""
+    data = _read(path)
+    if data is None:
+        raise _fail(f"file missing: {path.name}")
+    attached = eml_attachments(data, path.name)
+    manifests = [n for n in attached if n.endswith(MANIFEST_SUFFIX)]
+    if len(manifests) != 1:
+        raise _fail(f"file missing: {path.name} attaches {len(manifests)} manifests, not 1")
+    verified = verify_return_bytes(
+        attached[manifests[0]],
+        attached,
+        manifest_name=manifests[0],
+        check_pdf_signature=check_pdf_signature,
+    )
+    return VerifiedReturn(
+        verified.manifest,
+        verified.fingerprint,
+        ReturnFiles(manifest=path.parent / manifests[0], csv=None, pdf=None, eml=path),
+    )
+
+
+def _check_eml(path: Path, listed: dict[str, dict[str, Any]]) -> None:
+    """The e-mail draft is not signed, but what it attaches must be the signed files."""
     data = _read(path)
     if data is None:
         return
-    try:
-        message = email.message_from_bytes(data, policy=email.policy.default)
-        for part in message.iter_attachments():
-            name = part.get_filename()
-            if name in listed:
-                payload = part.get_payload(decode=True)
-                if not isinstance(payload, bytes):
-                    payload = b""
-                if hashlib.sha256(payload).hexdigest() != listed[name]["sha256"]:
-                    raise _fail(f"file changed: {path.name} attaches a changed copy of {name}")
-    except ReturnVerificationError:
-        raise
-    except Exception:  # the e-mail parser raises many kinds on a damaged message
-        raise _fail(f"file changed: {path.name} is not a readable e-mail draft") from None
+    for name, payload in eml_attachments(data, path.name).items():
+        if name in listed and hashlib.sha256(payload).hexdigest() != listed[name]["sha256"]:
+            raise _fail(f"file changed: {path.name} attaches a changed copy of {name}")

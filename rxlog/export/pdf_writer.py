@@ -90,7 +90,7 @@ class _Doc:
 
         from reportlab.platypus import Paragraph
 
-        return Paragraph(escape(text), style or self.body)
+        return Paragraph(escape(text).replace("\n", "<br/>"), style or self.body)
 
     def table(
         self, header: list[str], rows: list[list[Any]], widths: list[float], total: bool = False
@@ -331,7 +331,8 @@ def _released(doc: _Doc, data: MonthData) -> list[Any]:
     return [
         doc.p(
             f"Clinician time released: {released:,} minutes ({hours(released)} hours). "
-            f"Cost avoided: £{data.total_cost_avoided:,.2f}, at £{basis.per_minute:.2f} a minute."
+            f"Cost avoided: £{data.total_cost_avoided:,.2f}, at £{basis.per_minute:.4f} a minute "
+            "(each entry rounded to the penny)."
         ),
         doc.p(
             f"Unit-cost table {uc.version}: {basis.title}, £{basis.cost_gbp} for "
@@ -356,11 +357,12 @@ def _qs120(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any
         ["All reconciliations with a discharge date", f"{len(timed):,}"],
     ]  # fmt: skip
     pct = 100 * len(within) / len(timed)
+    median = statistics.median(days)
     return [
         doc.table(["NICE QS120 timeliness", "Entries"], rows, [width - 60, 60], True),
         _gap(4),
         doc.p(
-            f"{pct:.0f}% within the QS120 week; median {statistics.median(days):g} days "
+            f"{pct:.0f}% within the QS120 week; median {median:g} day{'' if median == 1 else 's'} "
             f"from discharge information received to reconciliation.",
         ),
     ]
