@@ -20,11 +20,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rxlog.domain import EntryInput
 from rxlog.errors import ValidationError
-from rxlog.taxonomy import Code, Taxonomy
+
+if TYPE_CHECKING:  # kept out of start-up: the window paints before the taxonomy loads
+    from rxlog.domain import EntryInput
+    from rxlog.taxonomy import Code, Taxonomy
 
 GRAMMAR_HINT = (
     "rec 2 25m · f1 favourite · s4 h:B r10 o:a grading · y or -2d or d:2026-11-03 · "
@@ -49,6 +51,8 @@ class Parsed:
         if self.problems:
             fld, message = self.problems[0]
             raise ValidationError(message, field=fld)
+        from rxlog.domain import EntryInput
+
         return EntryInput(code=code, **self.values)
 
 

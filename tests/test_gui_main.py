@@ -226,12 +226,14 @@ def test_optional_dialogs_open_or_say_not_available(win):
 def test_window_geometry_is_remembered(qtbot, rx):
     w = MainWindow(rx)
     qtbot.addWidget(w)
-    w.resize(700, 500)
     w.show()
+    w.resize(w.minimumSizeHint().width() + 37, w.minimumSizeHint().height() + 23)
+    w.move(40, 30)
+    size = (w.width(), w.height())
     w.close()
     w2 = MainWindow(rx)
     qtbot.addWidget(w2)
-    assert (w2.width(), w2.height()) == (700, 500)
+    assert (w2.width(), w2.height()) == size
     w2._tick.stop()
 
 

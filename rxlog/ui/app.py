@@ -124,7 +124,8 @@ def run(data_dir: Path) -> int:
     from rxlog.ui.single_instance import SingleInstance
 
     guard = SingleInstance(data_dir)
-    if not guard.acquire():
+    if not guard.try_lock():
+        guard.ping()
         if probe:
             return 3
         from PySide6.QtWidgets import QMessageBox
@@ -149,6 +150,8 @@ def run(data_dir: Path) -> int:
         print(f"READY focus={focus.accessibleName() if focus else None}", flush=True)
     # The window takes typing now; the core (SQLAlchemy) loads on a thread meanwhile.
     core = _import_core_in_background()
+    QTimer.singleShot(0, win._ensure_built)  # the rest of the window, while the core loads
+    guard.listen()
     state: dict = {"rx": None, "code": 0}
 
     def finish() -> None:

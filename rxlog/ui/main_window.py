@@ -10,17 +10,11 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -28,17 +22,14 @@ from PySide6.QtWidgets import (
 
 from rxlog import quick_entry as qe
 from rxlog.clock import local_today
-from rxlog.domain import EntryInput
 from rxlog.errors import RxlogError, ValidationError
-from rxlog.taxonomy import Taxonomy, current_taxonomy
 from rxlog.timers import HEARTBEAT, TimerStore, review
-from rxlog.ui.detail_panel import DetailPanel
-from rxlog.ui.models import DayModel
-from rxlog.ui.operations import Change, Operations
 from rxlog.ui.quick_bar import QuickBar
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
+    from rxlog.taxonomy import Taxonomy
+    from rxlog.ui.operations import Operations
 
 ERROR_STYLE = "color: #b00020;"
 REMINDER_AT = time(16, 30)
@@ -67,7 +58,8 @@ class MainWindow(QMainWindow):
         which keeps SQLAlchemy's import out of the time to a usable window."""
         super().__init__(parent)
         self.app: RxLog | None = None
-        self.taxonomy = app.taxonomy if app is not None else (taxonomy or current_taxonomy())
+        # Without an app the taxonomy is read after the first paint (_ensure_built).
+        self.taxonomy: Taxonomy = app.taxonomy if app is not None else taxonomy  # type: ignore[assignment]
         self.ops: Operations | None = None
         self.timers: TimerStore | None = None
         self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
@@ -75,6 +67,7 @@ class MainWindow(QMainWindow):
         self._pending: tuple[str, qe.Parsed] | None = None
         self._favourites: list[str] = []
         self._placements: list = []
+        self._built = False
         self._history = None
         self._summary = None
         self._dirty = {"history": True, "summary": True}
@@ -93,11 +86,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._history_tab, "&History")
         self.tabs.addTab(self._summary_tab, "S&ummary")
         self.tabs.currentChanged.connect(self._tab_changed)
-        self._build_menus()
         self._tick = QTimer(self)
         self._tick.setInterval(int(HEARTBEAT.total_seconds() * 1000))
         self._tick.timeout.connect(self.tick)
-        self.timer_box.hide()
         if app is not None:
             self.attach(app)
         else:
@@ -107,6 +98,9 @@ class MainWindow(QMainWindow):
 
     def attach(self, app: RxLog) -> None:
         """Connect the window to an open installation and show its data."""
+        from rxlog.ui.operations import Operations
+
+        self._ensure_built()
         self.app = app
         self.ops = Operations(app, self)
         self.ops.changed.connect(self._on_changed)
@@ -143,6 +137,7 @@ class MainWindow(QMainWindow):
         f.setBold(True)
         self.day_heading.setFont(f)
         self.day_heading.setAccessibleName("Today")
+        self.day_heading.setWordWrap(True)
         left.addWidget(self.day_heading)
         self.locked_banner = QLabel()
         self.locked_banner.setStyleSheet(
@@ -164,7 +159,27 @@ class MainWindow(QMainWindow):
         self.quick_error.setAccessibleName("Quick entry error")
         self.quick_error.hide()
         left.insertWidget(left.indexOf(self.quick) + 1, self.quick_error)
+        self._left, self._outer = left, outer
+        return page
 
+    def _ensure_built(self) -> None:
+        """Build what the first paint can do without: today's list, the detail panel,
+        the menus. Runs in the first event-loop turn after the window shows (or at once
+        when the window is made with an open installation)."""
+        if self._built:
+            return
+        self._built = True
+        if self.taxonomy is None:
+            from rxlog.taxonomy import current_taxonomy
+
+            self.taxonomy = self.quick.taxonomy = current_taxonomy()
+            self.quick.refresh()
+        from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHeaderView, QTableView
+
+        from rxlog.ui.detail_panel import DetailPanel
+        from rxlog.ui.models import DayModel
+
+        left, outer = self._left, self._outer
         timer_row = QHBoxLayout()
         self.timer_label = QLabel()
         self.timer_label.setAccessibleName("Running timer")
@@ -223,7 +238,8 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.detail_box, 2)
         self.setTabOrder(self.quick.line, self.details.code)
         self.setTabOrder(self.detail_log, self.day_table)
-        return page
+        self.timer_box.hide()
+        self._build_menus()
 
     def _action(self, menu, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:  # noqa: ANN001
         act = QAction(text, self)
@@ -333,7 +349,7 @@ class MainWindow(QMainWindow):
         else:
             self.locked_banner.hide()
 
-    def _on_changed(self, change: Change) -> None:
+    def _on_changed(self, change) -> None:  # noqa: ANN001 (operations.Change)
         today = self.app.today()
         if change.kind != "settings" and (not change.days or today in change.days):
             self.refresh_today()
@@ -375,8 +391,10 @@ class MainWindow(QMainWindow):
     def _status(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
-    def _notice(self, title: str, text: str) -> QMessageBox:
+    def _notice(self, title: str, text: str) -> QWidget:
         """A non-blocking message box (tests read ``last_notice``)."""
+        from PySide6.QtWidgets import QMessageBox
+
         self.last_notice = text
         box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
         box.open()
@@ -393,7 +411,7 @@ class MainWindow(QMainWindow):
         self.quick_error.setText(message[:1].upper() + message[1:])
         self.quick_error.show()
         code = self.quick.current_code()
-        if field not in ("code", "quick") and code is not None:
+        if field not in ("code", "quick") and code is not None and self._built:
             self.details.load(code.code, self.quick.parsed.values)
             self.details.show_error(field, message)
             self.quick.line.setFocus()
@@ -428,6 +446,7 @@ class MainWindow(QMainWindow):
         return True
 
     def open_details(self, code: str, parsed: qe.Parsed) -> None:
+        self._ensure_built()
         if code:
             self.details.load(code, parsed.values)
         self.details.code.setFocus()
@@ -435,6 +454,8 @@ class MainWindow(QMainWindow):
     def log_from_details(self) -> bool:
         values = self.details.values()
         try:
+            from rxlog.domain import EntryInput
+
             result = self.ops.log(EntryInput(**values))
         except RxlogError as exc:
             self.details.show_error(exc.field, exc.message)
@@ -513,6 +534,8 @@ class MainWindow(QMainWindow):
     def copy_day(self, source: date | None = None) -> None:
         today = self.app.today()
         if source is None:
+            from PySide6.QtWidgets import QInputDialog
+
             text, ok = QInputDialog.getText(
                 self,
                 "Copy a day to today",
@@ -606,6 +629,8 @@ class MainWindow(QMainWindow):
             self._status(f"Timer on {t.code} discarded; nothing logged")
             return
         try:
+            from rxlog.domain import EntryInput
+
             result = self.ops.log(EntryInput(t.code, day, minutes=minutes, note=t.note))
         except RxlogError as exc:
             self._line_error(exc.field or "code", f"the timer was not logged: {exc.message}")
@@ -678,7 +703,10 @@ class MainWindow(QMainWindow):
         return dlg
 
     def _after_optional(self) -> None:
-        self.ops.changed.emit(Change("external"))
+        from rxlog.ui.operations import Change
+
+        if self.ops is not None:
+            self.ops.changed.emit(Change("external"))
 
     def open_month(self) -> QWidget | None:
         today = self.app.today()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from rxlog import quick_entry as qe
-from rxlog.taxonomy import Code, Taxonomy
+
+if TYPE_CHECKING:
+    from rxlog.taxonomy import Code, Taxonomy
 from rxlog.ui.models import MatchModel
 
 
@@ -62,7 +65,7 @@ class QuickBar(QWidget):
 
     def __init__(
         self,
-        taxonomy: Taxonomy,
+        taxonomy: Taxonomy | None,
         today: Callable[[], date],
         favourites: Callable[[], list[str]],
         recents: Callable[[], list[str]],
@@ -119,6 +122,8 @@ class QuickBar(QWidget):
 
     # -- reading the line ------------------------------------------------------------
     def current_code(self) -> Code | None:
+        if self.taxonomy is None:
+            return None
         if self.parsed.favourite is not None:
             favs = self._favourites()
             if self.parsed.favourite <= len(favs):
@@ -129,6 +134,8 @@ class QuickBar(QWidget):
         return None
 
     def refresh(self) -> None:
+        if self.taxonomy is None:  # still loading; typing is kept and read once it is
+            return
         today = self._today()
         self.parsed = qe.parse(self.line.text(), today)
         ods, sector = self._site()
@@ -172,7 +179,7 @@ class QuickBar(QWidget):
 
     # -- acting -----------------------------------------------------------------------
     def submit(self) -> None:
-        if not self.line.text().strip():
+        if not self.line.text().strip() or self.taxonomy is None:
             return
         if self.parsed.problems:
             fld, msg = self.parsed.problems[0]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 
 def server_name(data_dir: Path) -> str:
+    import hashlib
+
     digest = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
     return f"rxlog-{digest}"
 
@@ -29,23 +29,36 @@ class SingleInstance(QObject):
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         self.lock = QLockFile(str(Path(data_dir) / "rxlog-gui.lock"))
         self.lock.setStaleLockTime(0)
-        self.server: QLocalServer | None = None
+        self.server = None  # a QLocalServer once listening
 
     def acquire(self) -> bool:
         """True if this is the first window on the folder (then it starts listening);
         False after asking the window that holds the folder to come forward."""
-        if not self.lock.tryLock(100):
-            self.lock.removeStaleLockFile()
-            if not self.lock.tryLock(100):
-                self._ping()
-                return False
+        if not self.try_lock():
+            self.ping()
+            return False
+        self.listen()
+        return True
+
+    def try_lock(self) -> bool:
+        """Take the folder's lock file (cheap: no networking imported yet)."""
+        if self.lock.tryLock(100):
+            return True
+        self.lock.removeStaleLockFile()
+        return self.lock.tryLock(100)
+
+    def listen(self) -> None:
+        """Answer later launches (done after the first paint: QtNetwork costs ~12 ms)."""
+        from PySide6.QtNetwork import QLocalServer
+
         QLocalServer.removeServer(self.name)
         self.server = QLocalServer(self)
         self.server.newConnection.connect(self._on_connection)
         self.server.listen(self.name)
-        return True
 
-    def _ping(self) -> bool:
+    def ping(self) -> bool:
+        from PySide6.QtNetwork import QLocalSocket
+
         sock = QLocalSocket()
         sock.connectToServer(self.name)
         if not sock.waitForConnected(500):
@@ -61,7 +74,7 @@ class SingleInstance(QObject):
             conn = self.server.nextPendingConnection()
             conn.readyRead.connect(lambda c=conn: self._read(c))
 
-    def _read(self, conn: QLocalSocket) -> None:
+    def _read(self, conn) -> None:  # noqa: ANN001 (QLocalSocket)
         if b"raise" in bytes(conn.readAll()):
             self.raise_requested.emit()
         conn.disconnectFromServer()
