@@ -182,7 +182,10 @@ class VerifiedReturn:
 
     @property
     def sites(self) -> list[str]:
-        return [str(s.get("ods")) for s in self.manifest.get("sites", []) if isinstance(s, dict)]
+        sites = self.manifest.get("sites")
+        if not isinstance(sites, list):
+            return []
+        return [str(s.get("ods")) for s in sites if isinstance(s, dict)]
 
     def summary(self) -> str:
         sites = ", ".join(self.sites) or "no site"

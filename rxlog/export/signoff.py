@@ -235,9 +235,9 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
         )
 
     batch = FileBatch(out_dir)
-    for name, payload in (*attachments, (names["eml"], eml_bytes)):
-        batch.add(name, payload)
     try:
+        for name, payload in (*attachments, (names["eml"], eml_bytes)):
+            batch.add(name, payload)
         _record(app, data, exported_at, out_dir, manifest_bytes, batch)
     except BaseException:
         batch.discard()
