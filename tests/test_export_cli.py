@@ -65,6 +65,8 @@ def test_export_verify_and_locked_month_through_the_cli(setup_cli, tmp_path):
     assert json.loads(r.out)["version"] == 2
     r = cli("verify", "--format", "json", str(out))
     assert r.code == 0 and [x["version"] for x in json.loads(r.out)] == [1, 2]
+    r = cli("month", "returns")
+    assert r.code == 0 and "2026-10 v2 (replaces v1: missed a day)" in r.out
 
 
 def test_verify_names_what_is_wrong_and_exits_1(setup_cli, tmp_path):

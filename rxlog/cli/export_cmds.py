@@ -85,6 +85,21 @@ def cmd_month_reopen(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def cmd_month_returns(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.export.signoff import returns_of
+
+    rows = returns_of(ctx.app(), args.month)
+    if args.format == "json":
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no returns written yet" + (f" for {args.month}" if args.month else ""))
+    for r in rows:
+        why = f" (replaces v{r['supersedes']}: {r['reason']})" if r["supersedes"] else ""
+        print(f"{r['month']} v{r['version']}{why}, {r['exported_at']}, in {r['out_dir']}")
+    return 0
+
+
 # -- export / verify ---------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.export.signoff import ExportOptions, export_month
@@ -253,6 +268,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("month", metavar="YYYY-MM")
     _format(p)
     p.set_defaults(handler=cmd_month_check)
+    p = month.add_parser("returns", help="the returns written, with their versions")
+    p.add_argument("month", metavar="YYYY-MM", nargs="?")
+    _format(p)
+    p.set_defaults(handler=cmd_month_returns)
     p = month.add_parser("reopen", help="unlock a signed-off month (its next return is v+1)")
     p.add_argument("month", metavar="YYYY-MM")
     p.add_argument("--reason", required=True, help="why it is reopened (sent with the new version)")
