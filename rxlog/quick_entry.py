@@ -255,7 +255,8 @@ def describe(parsed: Parsed, code: Code | None, today: date, site: str | None = 
     v = parsed.values
     bits = [f"{code.code} – {code.title}"]
     if code.counts != "none":
-        bits.append(f"{v.get('count', 1)} {code.counts}")
+        n = v.get("count", 1)
+        bits.append(f"{n} {code.counts[:-1] if n == 1 else code.counts}")
     bits.append(f"{v.get('minutes', code.default_minutes)} min")
     if v.get("significance") is not None:
         bits.append(f"Eadon {v['significance']}")

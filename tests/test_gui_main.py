@@ -47,7 +47,7 @@ def test_type_and_enter_logs_today_and_shows_the_row(qtbot, win, rx):
     assert [(e.code, e.count, e.minutes, e.site) for e in stored] == [("REC-ADM", 2, 25, "RPA")]
     assert win.day_model.rowCount() == 1
     assert win.day_model.entries[0].id == stored[0].id
-    assert "1 entries · 0 h 25 · 2 patients" in win.totals.text()
+    assert "1 entry · 0 h 25 · 2 patients" in win.totals.text()
     assert win.quick.line.text() == ""
 
 

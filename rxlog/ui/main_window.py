@@ -35,6 +35,13 @@ ERROR_STYLE = "color: #b00020;"
 REMINDER_AT = time(16, 30)
 
 
+def plural(n: int, word: str) -> str:
+    """``1 entry``, ``2 entries``, ``1 patient``, ``3 patients``."""
+    if n == 1:
+        return f"1 {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+
+
 def _hours(minutes: int) -> str:
     return f"{minutes // 60} h {minutes % 60:02d}"
 
@@ -114,6 +121,9 @@ class MainWindow(QMainWindow):
         if not self.isVisible():
             self._restore_geometry()
         self.quick.refresh()
+        top = self.quick.current_code()
+        if top is not None:
+            self.details.load(top.code, {})
         if self._pending is not None:
             code, parsed = self._pending
             self._pending = None
@@ -337,8 +347,9 @@ class MainWindow(QMainWindow):
         self.day_model.set_entries(self.app.list_entries(today, today))
         t = self.app.totals(today, today)
         self.totals.setText(
-            f"Today: {t.entries} entries · {_hours(t.minutes)} · {t.patients} patients · "
-            f"{t.items} items · {t.interventions} interventions"
+            f"Today: {plural(t.entries, 'entry')} · {_hours(t.minutes)} · "
+            f"{plural(t.patients, 'patient')} · {plural(t.items, 'item')} · "
+            f"{plural(t.interventions, 'intervention')}"
         )
         if self.app.is_locked(today):
             self.locked_banner.setText(

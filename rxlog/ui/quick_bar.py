@@ -108,7 +108,8 @@ class QuickBar(QWidget):
         self.list.setAccessibleName("Matching activities")
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.list.setMaximumHeight(self.list.fontMetrics().height() * 8 + 12)
+        # Room for five matches: enough to choose from, without pushing today's list down.
+        self.list.setFixedHeight(self.list.fontMetrics().height() * 5 + 14)
         self.list.clicked.connect(self._clicked)
         lay.addWidget(self.line)
         lay.addWidget(self.hint)

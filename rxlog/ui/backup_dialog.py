@@ -1,0 +1,241 @@
+"""The Backups dialog: when the last backup was made, "Back up now", and "Restore…".
+
+A thin shell over :mod:`rxlog.storage.backups` through the ``RxLog`` façade
+(``back_up``, ``restore_backup``); it never opens a database session itself. Restoring
+asks first and says that the current database is backed up before it is replaced.
+Keyboard: the list has focus, Enter restores the selected backup, Alt+U backs up,
+Alt+R restores, Alt+F restores from a file, Esc closes.
+
+Signals: ``backed_up(str path)`` and ``restored(str path)`` so the main window can
+refresh its views after a restore.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rxlog.errors import RxlogError
+from rxlog.storage import backups
+
+if TYPE_CHECKING:
+    from rxlog.service import RxLog
+
+_ERROR_STYLE = "color: #b00020;"
+_OK_STYLE = "color: #007f3b;"  # NHS green
+_KIND_TEXT = {
+    "daily": "Daily",
+    "monthly": "Monthly",
+    "manual": "Made by you",
+    "pre-migration": "Before an update",
+    "pre-export": "Before an export",
+    "pre-restore": "Before a restore",
+}
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+class BackupDialog(QDialog):
+    """Lists the backups (newest first) with the last backup time; backs up and restores."""
+
+    backed_up = Signal(str)
+    restored = Signal(str)
+
+    def __init__(
+        self,
+        app: RxLog,
+        parent: QWidget | None = None,
+        *,
+        confirm: Callable[[str], bool] | None = None,
+        choose_file: Callable[[], str | None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        self._confirm = confirm or self._ask
+        self._choose_file = choose_file or self._file_dialog
+        self.infos: list[backups.BackupInfo] = []
+        self.setWindowTitle("Backups - RxLog")
+        self.resize(640, 420)
+
+        lay = QVBoxLayout(self)
+        self.last = QLabel()
+        self.last.setTextFormat(Qt.TextFormat.PlainText)
+        self.last.setAccessibleName("Last backup")
+        font = self.last.font()
+        font.setBold(True)
+        self.last.setFont(font)
+        lay.addWidget(self.last)
+        daily, monthly = backups.keep_counts(app.db.path)
+        self.policy = QLabel(
+            f"RxLog backs up your entries the first time it opens each day, and before "
+            f"every update, export and restore. It keeps the last {daily} daily and "
+            f"{monthly} monthly backups in {backups.backups_dir(app.db.data_dir)}."
+        )
+        self.policy.setWordWrap(True)
+        self.policy.setTextFormat(Qt.TextFormat.PlainText)
+        lay.addWidget(self.policy)
+
+        list_label = QLabel("&Backups, newest first:")
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Made", "Kind", "Size"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setAccessibleName("Backups")
+        self.table.setTabKeyNavigation(False)
+        self.table.itemActivated.connect(lambda _item: self.restore_selected())
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        list_label.setBuddy(self.table)
+        lay.addWidget(list_label)
+        lay.addWidget(self.table, 1)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setAccessibleName("Result")
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.status)
+
+        row = QHBoxLayout()
+        self.backup_button = QPushButton("Back &up now")
+        self.backup_button.clicked.connect(self.back_up_now)
+        self.restore_button = QPushButton("&Restore…")
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.file_button = QPushButton("Restore from &file…")
+        self.file_button.clicked.connect(self.restore_from_file)
+        self.close_button = QPushButton("&Close")
+        self.close_button.clicked.connect(self.reject)
+        for b in (self.backup_button, self.restore_button, self.file_button):
+            b.setAutoDefault(False)
+            row.addWidget(b)
+        row.addStretch(1)
+        row.addWidget(self.close_button)
+        lay.addLayout(row)
+
+        self.refresh()
+        self.table.setFocus()
+
+    # -- state -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.infos = backups.list_backups(self.app.db.data_dir)
+        self.table.setRowCount(len(self.infos))
+        for r, info in enumerate(self.infos):
+            cells = (info.made_at_text(), _KIND_TEXT.get(info.kind, info.kind), _size(info.size))
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(str(info.path))
+                self.table.setItem(r, c, item)
+        if self.infos:
+            newest = self.infos[0]
+            self.last.setText(
+                f"Last backup: {newest.made_at_text()} "
+                f"({_KIND_TEXT.get(newest.kind, newest.kind).lower()})"
+            )
+            self.table.selectRow(0)
+        else:
+            self.last.setText("No backup yet: choose Back up now.")
+        problem = getattr(self.app.db, "backup_problem", None)
+        if problem:
+            self._show(f"Today's automatic backup could not be made: {problem}", error=True)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.restore_button.setEnabled(self.selected() is not None)
+
+    def selected(self) -> backups.BackupInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.infos[rows[0].row()] if rows else None
+
+    def _show(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet(_ERROR_STYLE if error else _OK_STYLE)
+        self.status.setText(text)
+
+    # -- actions ---------------------------------------------------------------------
+    def back_up_now(self) -> None:
+        try:
+            info = self.app.back_up()
+        except RxlogError as exc:
+            self._show(exc.message, error=True)
+            return
+        self.refresh()
+        self._show(f"Backed up to {info.path.name} ({_size(info.size)}).")
+        self.backed_up.emit(str(info.path))
+
+    def restore_selected(self) -> None:
+        info = self.selected()
+        if info is not None:
+            self._restore(info.path, f"the backup made {info.made_at_text()}")
+
+    def restore_from_file(self) -> None:
+        chosen = self._choose_file()
+        if chosen:
+            self._restore(Path(chosen), Path(chosen).name)
+
+    def _restore(self, path: Path, what: str) -> None:
+        try:
+            backups.check_restorable(path)  # a bad file is refused before asking anything
+        except RxlogError as exc:
+            self._show(exc.message, error=True)
+            return
+        question = (
+            f"Replace your entries with {what}?\n\n"
+            "Everything logged since that backup will no longer be shown. Your current "
+            "database is backed up first, so this can be undone by restoring that copy."
+        )
+        if not self._confirm(question):
+            self._show("Nothing was restored.")
+            return
+        try:
+            result = self.app.restore_backup(path)
+        except RxlogError as exc:
+            self._show(exc.message, error=True)
+            return
+        self.refresh()
+        text = f"Restored {what}."
+        if result.safety_backup is not None:
+            text += f" The database as it was is kept as {Path(result.safety_backup).name}."
+        if result.audit_problems:
+            text += " Warning: the restored audit trail has problems; run a check."
+        self._show(text, error=bool(result.audit_problems))
+        self.restored.emit(str(path))
+
+    # -- default prompts (tests pass their own) --------------------------------------
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Restore a backup - RxLog",
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _file_dialog(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Restore from a backup file",
+            str(backups.backups_dir(self.app.db.data_dir)),
+            "RxLog backups (*.sqlite3);;All files (*)",
+        )
+        return path or None
