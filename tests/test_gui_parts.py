@@ -143,3 +143,62 @@ def test_offscreen_demo_from_the_command_line(tmp_path):
     assert r.returncode == 0, r.stderr
     assert str(shot) in r.stdout
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20000
+
+
+def test_a_newer_database_is_explained_in_a_message_box(qtbot, tmp_path, monkeypatch):
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from rxlog.storage.paths import DB_FILENAME
+    from rxlog.ui import app as gui
+
+    data = tmp_path / "data"
+    data.mkdir()
+    con = sqlite3.connect(data / DB_FILENAME)
+    con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+    con.execute("INSERT INTO alembic_version VALUES ('9999')")
+    con.commit()
+    con.close()
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a: shown.append(a[1:]))
+    assert gui.run(data) == 1
+    assert shown and "newer RxLog" in shown[0][1]
+    assert "Traceback" not in shown[0][1]
+
+
+def test_enter_before_the_database_is_open_is_logged_once_it_is(qtbot, rx):
+    from PySide6.QtCore import Qt
+
+    from rxlog.ui.main_window import MainWindow
+
+    w = MainWindow()  # as at start-up: painted before the core is loaded
+    qtbot.addWidget(w)
+    w.show()
+    w._ensure_built()
+    qtbot.keyClicks(w.quick.line, "tto 15m")
+    qtbot.keyClick(w.quick.line, Qt.Key.Key_Return)
+    assert rx.list_entries() == []
+    w.attach(rx)
+    assert [(e.code, e.minutes) for e in rx.list_entries()] == [("ACU-TTO", 15)]
+    assert w.day_model.rowCount() == 1
+    w._tick.stop()
+
+
+def test_inputs_have_accessible_names(qtbot, rx):
+    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit
+
+    from rxlog.ui.main_window import MainWindow
+
+    w = MainWindow(rx)
+    qtbot.addWidget(w)
+    inputs = [
+        x
+        for cls in (QLineEdit, QComboBox, QAbstractSpinBox)
+        for x in w.findChildren(cls)
+        if x.parent() is not None and not isinstance(x.parent(), (QComboBox, QAbstractSpinBox))
+    ]
+    assert len(inputs) > 8
+    unnamed = [type(x).__name__ for x in inputs if not x.accessibleName()]
+    assert unnamed == []
+    w._tick.stop()
