@@ -65,6 +65,26 @@ class RxLog:
     def close(self) -> None:
         self.db.close()
 
+    # -- backups -------------------------------------------------------------------
+    def back_up(self, out: Path | None = None) -> Any:
+        """A backup now (``backups/manual-...`` or ``out``); returns its ``BackupInfo``."""
+        from rxlog.storage import backups
+
+        return backups.backup_now(self, out)
+
+    def restore_backup(self, source: Path) -> Any:
+        """Swap in a backup (checked first; the current database is backed up first) and
+        reopen: this object stays usable. Returns ``backups.RestoreResult``."""
+        from rxlog.storage import backups
+
+        data_dir = self.db.data_dir
+        backups.check_restorable(source)  # refuse a bad file before closing anything
+        self.db.close()
+        try:
+            return backups.restore(data_dir, source)
+        finally:
+            self.db = Database.open(data_dir)
+
     def today(self) -> date:
         return self._today()
 

@@ -115,6 +115,7 @@ class BackupDialog(QDialog):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setAccessibleName("Result")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() * 3)
         lay.addWidget(self.status)
 
         row = QHBoxLayout()
@@ -196,7 +197,7 @@ class BackupDialog(QDialog):
         try:
             backups.check_restorable(path)  # a bad file is refused before asking anything
         except RxlogError as exc:
-            self._show(exc.message, error=True)
+            self._show(exc.message.replace(str(path), f"“{path.name}”"), error=True)
             return
         question = (
             f"Replace your entries with {what}?\n\n"
