@@ -234,6 +234,9 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
             "(rxlog config set lead-email ADDRESS)"
         )
 
+    from rxlog.storage.backups import backup_before
+
+    backup_before(app, "export")  # the month is about to be locked: keep a copy first
     batch = FileBatch(out_dir)
     try:
         for name, payload in (*attachments, (names["eml"], eml_bytes)):
