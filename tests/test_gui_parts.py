@@ -202,3 +202,10 @@ def test_inputs_have_accessible_names(qtbot, rx):
     unnamed = [type(x).__name__ for x in inputs if not x.accessibleName()]
     assert unnamed == []
     w._tick.stop()
+
+
+def test_the_window_heartbeat_matches_the_timers():
+    from rxlog.timers import HEARTBEAT
+    from rxlog.ui.main_window import HEARTBEAT_MS
+
+    assert HEARTBEAT.total_seconds() * 1000 == HEARTBEAT_MS

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 PROBE_ENV = "RXLOG_STARTUP_PROBE"  # bench/bench_startup.py: quit after the first paint
@@ -64,6 +63,8 @@ def _qapp():  # noqa: ANN202
 
 def offscreen_demo(screenshot: Path) -> int:
     """Fill a temporary folder with a demo month, grab the main window, save a PNG."""
+    import tempfile
+
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     qapp = _qapp()
     from rxlog.demo import fill_demo

@@ -23,16 +23,17 @@ from PySide6.QtWidgets import (
 from rxlog import quick_entry as qe
 from rxlog.clock import local_today
 from rxlog.errors import RxlogError, ValidationError
-from rxlog.timers import HEARTBEAT, TimerStore, review
 from rxlog.ui.quick_bar import QuickBar
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
     from rxlog.taxonomy import Taxonomy
+    from rxlog.timers import TimerStore
     from rxlog.ui.operations import Operations
 
 ERROR_STYLE = "color: #b00020;"
 REMINDER_AT = time(16, 30)
+HEARTBEAT_MS = 60_000  # rxlog.timers.HEARTBEAT (a test keeps them equal)
 
 
 def plural(n: int, word: str) -> str:
@@ -94,7 +95,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._summary_tab, "S&ummary")
         self.tabs.currentChanged.connect(self._tab_changed)
         self._tick = QTimer(self)
-        self._tick.setInterval(int(HEARTBEAT.total_seconds() * 1000))
+        self._tick.setInterval(HEARTBEAT_MS)
         self._tick.timeout.connect(self.tick)
         if app is not None:
             self.attach(app)
@@ -111,6 +112,8 @@ class MainWindow(QMainWindow):
         self.app = app
         self.ops = Operations(app, self)
         self.ops.changed.connect(self._on_changed)
+        from rxlog.timers import TimerStore
+
         self.timers = TimerStore(app.setting, app.set_setting)
         self._favourites = qe.parse_favourites(app.setting("favourites"), self.taxonomy)
         self._placements = app.placements()
@@ -618,6 +621,8 @@ class MainWindow(QMainWindow):
             self._status("No timer is running")
             return
         now = now or datetime.now().astimezone()
+        from rxlog.timers import review
+
         r = review(t, now)
         if not r.needs_asking:
             self._log_timer(r.day, r.choices[0].minutes)

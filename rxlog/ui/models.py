@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 
-from rxlog.domain import EntryView
-from rxlog.quick_entry import Match
+if TYPE_CHECKING:
+    from rxlog.domain import EntryView
+    from rxlog.quick_entry import Match
 
 COLUMNS = (
     ("date", "Date"),
