@@ -66,6 +66,13 @@ def offscreen_demo(screenshot: Path) -> int:
     import tempfile
 
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def quiet(_mode, _context, message: str) -> None:  # noqa: ANN001
+        if "propagateSizeHints" not in message:  # the offscreen plugin's harmless notice
+            sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(quiet)
     qapp = _qapp()
     from rxlog.demo import fill_demo
     from rxlog.service import RxLog

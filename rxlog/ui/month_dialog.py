@@ -154,6 +154,8 @@ class MonthDialog(QDialog):
         self.export_button = QPushButton("&Export and sign off")
         self.export_button.setDefault(True)
         self.export_button.clicked.connect(self.export)
+        self.create_key_button = QPushButton("Create signing &key")
+        self.create_key_button.clicked.connect(self.create_key)
         self.reopen_button = QPushButton("&Reopen month...")
         self.reopen_button.clicked.connect(self.reopen)
         self.open_folder_button = QPushButton("Open f&older")
@@ -162,7 +164,7 @@ class MonthDialog(QDialog):
         self.open_draft_button.clicked.connect(self.open_draft)
         close = QPushButton("&Close")
         close.clicked.connect(self.reject)
-        for b in (self.export_button, self.reopen_button):
+        for b in (self.export_button, self.create_key_button, self.reopen_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         for b in (self.open_folder_button, self.open_draft_button, close):
@@ -239,9 +241,16 @@ class MonthDialog(QDialog):
             )
         self.export_button.setEnabled(check.can_export)
         self.reopen_button.setEnabled(check.locked_version is not None)
-        needs = self._needs_passphrase()
+        from rxlog.export import keys
+
+        no_key = not keys.has_keys(self.app.db.data_dir)
+        needs = no_key or self._needs_passphrase()
+        self.passphrase_label.setText(
+            "New key &passphrase (optional)" if no_key else "Key &passphrase"
+        )
         self.passphrase.setVisible(needs)
         self.passphrase_label.setVisible(needs)
+        self.create_key_button.setVisible(no_key)
 
     # -- actions -------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -305,6 +314,29 @@ class MonthDialog(QDialog):
         self.open_draft_button.setFocus()
         self.exported.emit(result.month, result.version)
         return result
+
+    def create_key(self) -> None:
+        """Make this installation's signing keys (when setup did not)."""
+        from rxlog.export.keys import create_keys
+
+        tech = self.app.technician()
+        if tech is None:
+            self._say("Set up the technician first.")
+            return
+        try:
+            info = create_keys(
+                self.app.db.data_dir, tech.name, tech.gphc, self.passphrase.text() or None
+            )
+        except RxlogError as exc:
+            self._say(exc.message[:1].upper() + exc.message[1:])
+            return
+        protected = self.passphrase.text() != ""
+        self.refresh()
+        self._say(
+            f"Signing key created (fingerprint {info.fingerprint[:16]}...)"
+            + (": type its passphrase here to export." if protected else "."),
+            ok=True,
+        )
 
     def reopen(self) -> None:
         from rxlog.export.signoff import reopen_month

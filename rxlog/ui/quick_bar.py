@@ -80,6 +80,7 @@ class QuickBar(QWidget):
         self._site = site
         self.selected = 0
         self.parsed = qe.Parsed()
+        self._sized = False
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -144,6 +145,10 @@ class QuickBar(QWidget):
             self.taxonomy, self.parsed.query, self._favourites(), self._recents(), sector
         )
         self.matches.set_matches(ranked)
+        if ranked and not self._sized:  # exactly five rows, now that a row can be measured
+            self._sized = True
+            rows = self.list.sizeHintForRow(0) * 5 + 2 * self.list.frameWidth()
+            self.list.setFixedHeight(rows)
         self.selected = 0
         self._show_selection()
         code = self.current_code()
