@@ -124,3 +124,17 @@ def test_passphrase_field_when_the_key_has_one(qtbot, rx, data_dir, tmp_path):
     assert list(Path(out).iterdir()) == []
     d.passphrase.setText("pw")
     assert d.export() is not None and d.passphrase.text() == ""
+
+
+def test_a_missing_key_can_be_created_here(qtbot, rx, data_dir, tmp_path):
+    rx.log(EntryInput("REP-MGMT", date(2026, 10, 5), minutes=30, count=3))
+    d = MonthDialog(rx, month="2026-10", open_url=lambda _u: None)
+    qtbot.addWidget(d)
+    d.show()
+    assert not d.export_button.isEnabled() and d.create_key_button.isVisible()
+    assert any("no signing key" in d.findings.item(i).text() for i in range(d.findings.count()))
+    d.grab().save(str(tmp_path / "month_dialog_no_key.png"))
+    d.create_key_button.click()
+    assert keys.has_keys(data_dir) and not keys.is_encrypted(data_dir)
+    assert "Signing key created" in d.status.text()
+    assert d.export_button.isEnabled() and not d.create_key_button.isVisible()

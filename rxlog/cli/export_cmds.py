@@ -60,7 +60,8 @@ def cmd_month_check(args: argparse.Namespace, ctx: CliContext) -> int:
         print_json(result.to_dict())
         return 0 if result.can_export else 1
     print(
-        f"{result.month}: {result.entries} entries, {result.minutes} minutes"
+        f"{result.month}: {result.entries} entr{'y' if result.entries == 1 else 'ies'}, "
+        f"{result.minutes} minutes"
         + (f", main site {result.main_site}" if result.main_site else "")
     )
     if result.locked_version:

@@ -222,7 +222,8 @@ class MonthDialog(QDialog):
         )
         site = f", main site {check.main_site}" if check.main_site else ""
         self.summary.setText(
-            f"{check.month}: {check.entries} entries, {hours:.1f} hours{site}; {state}."
+            f"{check.month}: {check.entries} entr{'y' if check.entries == 1 else 'ies'}, "
+            f"{hours:.1f} hours{site}; {state}."
         )
         style = self.style()
         for f in check.findings:
