@@ -215,6 +215,9 @@ def _b64(value: Any, what: str, length: int) -> bytes:
     return raw
 
 
+_SIGNATURE_KEYS = {"alg", "key_fingerprint", "public_key", "value"}
+
+
 def _parse_document(data: bytes, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         document = json.loads(data.decode("utf-8"))
@@ -225,6 +228,9 @@ def _parse_document(data: bytes, name: str) -> tuple[dict[str, Any], dict[str, A
     manifest, signature = document.get("manifest"), document.get("signature")
     if not isinstance(manifest, dict) or not isinstance(signature, dict):
         raise _fail(f"manifest {name} does not match the format: needs 'manifest' and 'signature'")
+    if set(document) != {"manifest", "signature"} or set(signature) != _SIGNATURE_KEYS:
+        # nothing unsigned rides along
+        raise _fail(f"file changed: {name} (it holds fields RxLog did not write)")
     if manifest_file_bytes(document) != data:
         raise _fail(f"file changed: {name} (it is not laid out as RxLog wrote it)")
     return manifest, signature
