@@ -11,19 +11,22 @@ version arriving after a newer one is refused. Nothing is written for a refused 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Callable, Sequence
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, literal, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from rxlog.central.models import CentralEntry, CentralReturn, CentralSummary, ImportEvent
 from rxlog.central.returns_csv import DB_COLUMNS, ParsedCsv, parse_return_csv
-from rxlog.central.sources import Candidate, discover
+from rxlog.central.sources import Candidate, discover, load
 from rxlog.central.store import CentralStore
-from rxlog.central.trust import key_for
+from rxlog.central.trust import KeyView, all_keys, key_for
 from rxlog.clock import utc_now_iso
 from rxlog.errors import RxlogError
 
@@ -33,14 +36,29 @@ SUMMARY = CentralSummary.__table__
 EVENTS = ImportEvent.__table__
 
 IMPORTED, REPLACED, ALREADY, REFUSED, SKIPPED = (
-    "imported", "replaced", "already present", "refused", "skipped",
-)  # fmt: skip
+    "imported",
+    "replaced",
+    "already present",
+    "refused",
+    "skipped",
+)
 
 _ENTRY_INSERT_COLUMNS = ("return_pk", *DB_COLUMNS)
 _SUMMARY_KEYS = (
-    "gphc", "site", "site_kind", "sector", "phase", "code", "category", "taxonomy_version",
-    "significance", "harm", "outcome", "unit_cost_version", "qs120_days",
-)  # fmt: skip
+    "gphc",
+    "site",
+    "site_kind",
+    "sector",
+    "phase",
+    "code",
+    "category",
+    "taxonomy_version",
+    "significance",
+    "harm",
+    "outcome",
+    "unit_cost_version",
+    "qs120_days",
+)
 
 
 @dataclass(frozen=True)
@@ -95,13 +113,30 @@ def _check_manifest(m: dict[str, Any]) -> None:
         raise _Refused("the manifest lacks a field every return has") from None
 
 
-def import_candidate(store: CentralStore, cand: Candidate) -> ImportResult:
-    """Import one candidate; never raises for a problem with the return itself."""
+@dataclass
+class Prepared:
+    """A return read, verified and parsed (in a worker process when there are many),
+    waiting for the trust and version checks and the write, done in the main process."""
+
+    label: str
+    manifest_bytes: bytes
+    manifest: dict[str, Any]
+    fingerprint: str
+    sha: str
+    parsed: ParsedCsv | None
+    problem: str | None  # why the return's content is unusable (reported after trust)
+
+
+def prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | ImportResult:
+    """Read, verify and parse one candidate (no database): safe in a worker process.
+
+    ``known_sha`` is the manifest hash already stored for this return id and version:
+    a verified resend with that hash is not parsed again (it will change nothing).
+    """
     if cand.problem is not None:
         return ImportResult(cand.label, REFUSED if cand.refuse else SKIPPED, cand.problem)
-    assert cand.load is not None
     try:
-        manifest_bytes, files = cand.load()
+        manifest_bytes, files = load(cand)
     except RxlogError as exc:
         return ImportResult(cand.label, REFUSED, exc.message)
     from rxlog.export.manifest import ReturnVerificationError, canonical_bytes, verify_return_bytes
@@ -114,7 +149,38 @@ def import_candidate(store: CentralStore, cand: Candidate) -> ImportResult:
     except ReturnVerificationError as exc:
         return ImportResult(cand.label, REFUSED, f"failed verification: {exc.message}")
     m = verified.manifest
-    fp = verified.fingerprint
+    sha = hashlib.sha256(canonical_bytes(m)).hexdigest()
+    parsed, problem = None, None
+    if known_sha is not None and known_sha == sha:
+        return Prepared(cand.label, manifest_bytes, m, verified.fingerprint, sha, None, None)
+    try:
+        _check_manifest(m)
+        csv_name = next((n for n in m["files"] if n.endswith(".csv")), None)
+        if csv_name is None or csv_name not in files:
+            raise _Refused("the return has no CSV")
+        parsed = parse_return_csv(files[csv_name], m, csv_name)
+        parsed.summary = summarise(parsed.rows)
+        minutes = (m.get("totals") or {}).get("minutes")
+        if len(parsed.rows) != m.get("rows") or parsed.minutes != minutes:
+            raise _Refused(
+                f"{csv_name} has {len(parsed.rows)} rows and {parsed.minutes} minutes; "
+                f"the manifest says {m.get('rows')} and {minutes}"
+            )
+    except RxlogError as exc:
+        parsed, problem = None, exc.message
+    return Prepared(cand.label, manifest_bytes, m, verified.fingerprint, sha, parsed, problem)
+
+
+def commit(
+    store: CentralStore, prep: Prepared | ImportResult, keys: dict[str, KeyView] | None = None
+) -> ImportResult:
+    """Check trust and version rules, then write the return in one transaction.
+
+    ``keys`` (fingerprint -> key) saves a query per return in a long run.
+    """
+    if isinstance(prep, ImportResult):
+        return prep
+    m, fp, label = prep.manifest, prep.fingerprint, prep.label
     base = {
         "return_id": m.get("return_id"),
         "version": m.get("version"),
@@ -123,11 +189,14 @@ def import_candidate(store: CentralStore, cand: Candidate) -> ImportResult:
         "month": m.get("month"),
         "fingerprint": fp,
     }
-    with store.read() as conn:
-        key = key_for(conn, fp)
+    if keys is not None:
+        key = keys.get(fp)
+    else:
+        with store.read() as conn:
+            key = key_for(conn, fp)
     if key is None:
         return ImportResult(
-            cand.label,
+            label,
             REFUSED,
             f"signed by an unknown key {fp[:16]}…: it is not in the trusted keys. Ask "
             f"{base['technician']} for `rxlog key export` and run `rxlog central trust`",
@@ -136,7 +205,7 @@ def import_candidate(store: CentralStore, cand: Candidate) -> ImportResult:
     base["key_name"] = key.name
     if key.revoked_at:
         return ImportResult(
-            cand.label,
+            label,
             REFUSED,
             f"signed by key {fp[:16]}… ({key.name}), revoked on {key.revoked_at[:10]}"
             + (f" ({key.revoke_reason})" if key.revoke_reason else ""),
@@ -144,40 +213,26 @@ def import_candidate(store: CentralStore, cand: Candidate) -> ImportResult:
         )
     if key.gphc and key.gphc != base["gphc"]:
         return ImportResult(
-            cand.label,
+            label,
             REFUSED,
             f"key {fp[:16]}… ({key.name}) is trusted for GPhC {key.gphc}'s returns only, "
             f"but this return is for GPhC {base['gphc']}",
             **base,
         )
-    sha = hashlib.sha256(canonical_bytes(m)).hexdigest()
     try:
-        _check_manifest(m)
-        with store.read() as conn:
-            early = _version_decision(conn, m, sha)
-        if early is not None:
-            return ImportResult(cand.label, early[0], early[1], **base)
-        csv_name = next((n for n in m["files"] if n.endswith(".csv")), None)
-        if csv_name is None or csv_name not in files:
-            raise _Refused("the return has no CSV")
-        parsed = parse_return_csv(files[csv_name], m, csv_name)
-        if len(parsed.rows) != m.get("rows") or parsed.minutes != (m.get("totals") or {}).get(
-            "minutes"
-        ):
-            raise _Refused(
-                f"{csv_name} has {len(parsed.rows)} rows and {parsed.minutes} minutes; "
-                f"the manifest says {m.get('rows')} and {(m.get('totals') or {}).get('minutes')}"
-            )
         with store.begin() as conn:
-            decision = _version_decision(conn, m, sha)
-            if decision is not None:  # another import got there first
-                return ImportResult(cand.label, decision[0], decision[1], **base)
-            replaced = _write(store, conn, m, manifest_bytes, sha, fp, parsed, cand.label)
+            decision = _version_decision(conn, m, prep.sha)
+            if decision is not None:
+                return ImportResult(label, decision[0], decision[1], **base)
+            if prep.problem is not None or prep.parsed is None:
+                raise _Refused(prep.problem or "the return could not be read")
+            parsed = prep.parsed
+            replaced = _write(store, conn, m, prep.manifest_bytes, prep.sha, fp, parsed, label)
     except RxlogError as exc:
-        return ImportResult(cand.label, REFUSED, f"{_who(m)}: {exc.message}", **base)
+        return ImportResult(label, REFUSED, f"{_who(m)}: {exc.message}", **base)
     if replaced is None:
         msg = f"{_who(m)}: {len(parsed.rows)} entries, signed by {key.name}"
-        return ImportResult(cand.label, IMPORTED, msg, rows=len(parsed.rows), **base)
+        return ImportResult(label, IMPORTED, msg, rows=len(parsed.rows), **base)
     reason = m.get("supersedes_reason")
     msg = (
         f"v{m['version']} replaced v{replaced} of {m['return_id']} ({base['technician']}, "
@@ -185,8 +240,13 @@ def import_candidate(store: CentralStore, cand: Candidate) -> ImportResult:
         + (f"; reason given: {reason}" if reason else "")
     )
     return ImportResult(
-        cand.label, REPLACED, msg, rows=len(parsed.rows), replaced_version=replaced, **base
+        label, REPLACED, msg, rows=len(parsed.rows), replaced_version=replaced, **base
     )
+
+
+def import_candidate(store: CentralStore, cand: Candidate) -> ImportResult:
+    """Import one candidate; never raises for a problem with the return itself."""
+    return commit(store, prepare(cand))
 
 
 def _version_decision(conn: Connection, m: dict[str, Any], sha: str) -> tuple[str, str] | None:
@@ -270,7 +330,7 @@ def _write(
             .values(state="superseded", superseded_at=now)
         )
     _insert_entries(store, conn, pk, parsed.rows)
-    _summarise(conn, pk, m["month"])
+    _insert_summary(store, conn, pk, m["month"], parsed.summary)
     conn.execute(
         insert(EVENTS).values(
             at=now,
@@ -292,12 +352,12 @@ def _insert_entries(
     if not rows:
         return
     if store.is_sqlite:
-        # The driver's executemany straight from tuples: 2M rows in seconds, not minutes.
+        # The driver's executemany straight from the parsed tuples (return_pk is our own
+        # integer, written into the statement): 2M rows in seconds, not minutes.
         cols = ", ".join(f'"{c}"' for c in _ENTRY_INSERT_COLUMNS)
-        marks = ", ".join("?" for _ in _ENTRY_INSERT_COLUMNS)
+        marks = ", ".join("?" for _ in DB_COLUMNS)
         conn.exec_driver_sql(
-            f"INSERT INTO central_entry ({cols}) VALUES ({marks})",
-            [(pk, *r) for r in rows],
+            f"INSERT INTO central_entry ({cols}) VALUES ({int(pk)}, {marks})", rows
         )
     else:
         conn.execute(
@@ -306,48 +366,113 @@ def _insert_entries(
         )
 
 
-def _summarise(conn: Connection, pk: int, month: str) -> None:
-    keys = [ENTRIES.c[k] for k in _SUMMARY_KEYS]
-    query = (
-        select(
-            ENTRIES.c.return_pk,
-            literal(month).label("month"),
-            *keys,
-            func.count().label("entries"),
-            func.coalesce(func.sum(ENTRIES.c.minutes), 0),
-            func.coalesce(func.sum(ENTRIES.c.count), 0),
-            func.coalesce(func.sum(ENTRIES.c.released_minutes), 0),
-            func.coalesce(func.sum(ENTRIES.c.cost_avoided_pence), 0),
-        )
-        .where(ENTRIES.c.return_pk == pk)
-        .group_by(ENTRIES.c.return_pk, *keys)
-    )
-    conn.execute(
-        insert(SUMMARY).from_select(
-            [
-                "return_pk",
-                "month",
-                *_SUMMARY_KEYS,
-                "entries",
-                "minutes",
-                "count",
-                "released_minutes",
-                "cost_avoided_pence",
-            ],  # fmt: skip
-            query,
-        )
-    )
+_SUMMARY_VALUES = ("entries", "minutes", "count", "released_minutes", "cost_avoided_pence")
+_KEY_AT = [DB_COLUMNS.index(k) for k in _SUMMARY_KEYS]
+_SUM_AT = [
+    DB_COLUMNS.index(k) for k in ("minutes", "count", "released_minutes", "cost_avoided_pence")
+]
+
+
+def summarise(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows summed by the summary keys: (keys..., entries, minutes, count, released, pence).
+
+    Done where the return is parsed (a worker process in a big import), so the write
+    in the main process only inserts a few hundred summary rows.
+    """
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    key_at, (m, c, r, p) = _KEY_AT, _SUM_AT
+    for row in rows:
+        key = tuple([row[i] for i in key_at])
+        acc = groups.get(key)
+        if acc is None:
+            acc = groups[key] = [0, 0, 0, 0, 0]
+        acc[0] += 1
+        acc[1] += row[m]
+        acc[2] += row[c] or 0
+        acc[3] += row[r] or 0
+        acc[4] += row[p] or 0
+    return [(*k, *v) for k, v in groups.items()]
+
+
+def _insert_summary(
+    store: CentralStore, conn: Connection, pk: int, month: str, sums: list[tuple[Any, ...]]
+) -> None:
+    if not sums:
+        return
+    cols = ("return_pk", "month", *_SUMMARY_KEYS, *_SUMMARY_VALUES)
+    conn.execute(insert(SUMMARY), [dict(zip(cols, (pk, month, *s), strict=True)) for s in sums])
+
+
+# Below this many returns, starting worker processes costs more than it saves.
+PARALLEL_FROM = 12
+
+
+def _prepared(
+    cands: list[Candidate], workers: int, known: dict[tuple[str, int], str]
+) -> Iterator[Prepared | ImportResult]:
+    """``prepare`` over the candidates, in order; in worker processes when worthwhile."""
+
+    def hint(c: Candidate) -> str | None:
+        return known.get(c.order) if c.order is not None else None
+
+    if workers <= 1 or len(cands) < PARALLEL_FROM:
+        for cand in cands:
+            yield prepare(cand, hint(cand))
+        return
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    # "spawn": safe beside the GUI's threads and the same on Windows and Linux.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        ahead: deque[Future[Prepared | ImportResult]] = deque()
+        todo = iter(cands)
+        try:
+            for cand in itertools.islice(todo, 3 * workers):  # bounded: memory stays flat
+                ahead.append(pool.submit(prepare, cand, hint(cand)))
+            while ahead:
+                done = ahead.popleft().result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    ahead.append(pool.submit(prepare, nxt, hint(nxt)))
+                yield done
+        finally:
+            for fut in ahead:
+                fut.cancel()
 
 
 def import_paths(
-    store: CentralStore, paths: Sequence[Path], progress: Progress | None = None
+    store: CentralStore,
+    paths: Sequence[Path],
+    progress: Progress | None = None,
+    workers: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> list[ImportResult]:
-    """Import every return found in ``paths``; bad usage raises before anything changes."""
+    """Import every return found in ``paths``; bad usage raises before anything changes.
+
+    Reading, verifying and parsing run in ``workers`` processes (default: one per CPU,
+    at most 2) when there are many returns; every write stays in this process, one
+    transaction per return, in order (v1 before v2). ``cancelled`` is polled between
+    returns: those already imported stay, each whole.
+    """
     found = discover([Path(p) for p in paths])
-    total = len(found.candidates)
-    results = []
-    for i, cand in enumerate(found.candidates, 1):
-        result = import_candidate(store, cand)
+    cands = found.candidates
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    total = len(cands)
+    with store.read() as conn:
+        known = {
+            (r.return_id, r.version): r.manifest_sha256
+            for r in conn.execute(
+                select(RETURNS.c.return_id, RETURNS.c.version, RETURNS.c.manifest_sha256)
+            )
+        }
+        keys = {k.fingerprint: k for k in all_keys(conn)}
+    results: list[ImportResult] = []
+    for i, prep in enumerate(_prepared(cands, workers, known), 1):
+        if cancelled is not None and cancelled():
+            break
+        result = commit(store, prep, keys)
         results.append(result)
         if progress is not None:
             progress(i, total, result)

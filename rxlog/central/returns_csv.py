@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,9 +26,6 @@ DB_COLUMNS = tuple("cost_avoided_pence" if c == "cost_avoided" else c for c in C
 _INT_COLUMNS = {"version", "minutes", "count", "significance", "released_minutes", "qs120_days"}
 _REQUIRED = {"return_id", "version", "entry_id", "gphc", "site", "sector", "date", "code",
              "taxonomy_version", "minutes"}  # fmt: skip
-_DATE, _MINUTES, _SITE, _SECTOR = (
-    CSV_COLUMNS.index(c) for c in ("date", "minutes", "site", "sector")
-)
 _INJECTION = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -67,79 +64,103 @@ class ParsedCsv:
     minutes: int
     main_site: str
     sectors: Counter[str]
+    summary: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _first(col: Any, bad: Any) -> int:
+    """Line number (header = 1) of the first value for which ``bad`` is true."""
+    for i, v in enumerate(col):
+        if bad(v):
+            return i + 2
+    return 0
+
+
+def _is_int(v: str) -> bool:
+    try:
+        int(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_money(v: str) -> bool:
+    try:
+        pence(v)
+    except (InvalidOperation, ValueError):
+        return False
+    return True
 
 
 def parse_return_csv(data: bytes, manifest: dict[str, Any], name: str) -> ParsedCsv:
-    """Rows of a return's CSV, checked against its (already verified) manifest."""
+    """Rows of a return's CSV, checked against its (already verified) manifest.
+
+    Works column by column (C-speed list comprehensions over ``zip(*rows)``) rather than
+    cell by cell: a thousand returns of 2,000 rows are parsed in seconds. On a problem,
+    the message names the line and column.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError(f"{name} is not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader)
-    except StopIteration:
-        raise ValidationError(f"{name} is empty: no header row") from None
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in next(reader, [])]
+        body = [r for r in reader if r]
     except csv.Error as exc:
-        raise ValidationError(f"{name}, line 1: {exc}") from None
-    header = [h.strip() for h in header]
+        raise ValidationError(f"{name}: not a readable CSV ({exc})") from None
+    if not header:
+        raise ValidationError(f"{name} is empty: no header row")
     missing = [c for c in CSV_COLUMNS if c not in header and c not in OPTIONAL_COLUMNS]
     if missing:
         raise ValidationError(f"{name} lacks the column(s) {', '.join(missing)}")
-    index = [header.index(c) if c in header else -1 for c in CSV_COLUMNS]
     width = len(header)
+    bad_width = _first(body, lambda r: len(r) != width)
+    if bad_width:
+        raise ValidationError(f"{name}, line {bad_width}: wrong number of cells, expected {width}")
+    n = len(body)
+    columns = list(zip(*body, strict=True)) if body else [() for _ in header]
+    out: list[Any] = []
+    for col_name in CSV_COLUMNS:
+        if col_name not in header:
+            out.append((None,) * n)
+            continue
+        col: Any = columns[header.index(col_name)]
+        if "'" in "\x00".join(col):
+            col = [unescape(v) for v in col]
+        if col_name in _REQUIRED and "" in col:
+            line = _first(col, lambda v: v == "")
+            raise ValidationError(f"{name}, line {line}: {col_name} is empty")
+        try:
+            if col_name in _INT_COLUMNS:
+                col = [int(v) if v else None for v in col]
+            elif col_name == "cost_avoided":
+                col = [pence(v) if v else None for v in col]
+            elif col_name not in _REQUIRED:
+                col = [v or None for v in col]
+        except (ValueError, InvalidOperation):
+            check = _is_money if col_name == "cost_avoided" else _is_int
+            line = _first(col, lambda v, check=check: v != "" and not check(v))
+            raise ValidationError(
+                f"{name}, line {line}: {col_name} is not a number"
+                + (" with at most 2 decimal places" if col_name == "cost_avoided" else "")
+            ) from None
+        out.append(col)
+    by = dict(zip(CSV_COLUMNS, out, strict=True))
     rid = str(manifest["return_id"])
     version = int(manifest["version"])
     gphc = str(manifest["technician"]["gphc"])
-    month_prefix = str(manifest["month"]) + "-"
-    ints = [c in _INT_COLUMNS for c in CSV_COLUMNS]
-    required = [c in _REQUIRED for c in CSV_COLUMNS]
-    cost_at = CSV_COLUMNS.index("cost_avoided")
-    rows: list[tuple[Any, ...]] = []
-    minutes = 0
-    sites: Counter[str] = Counter()
-    sectors: Counter[str] = Counter()
-    line = 1
-    try:
-        for line, raw in enumerate(reader, 2):
-            if len(raw) != width:
-                if not raw:
-                    continue
-                raise ValidationError(f"{name}, line {line}: {len(raw)} cells, expected {width}")
-            values: list[Any] = []
-            for pos, col in enumerate(index):
-                v = raw[col] if col >= 0 else ""
-                if v[:1] == "'":
-                    v = unescape(v)
-                if not v:
-                    if required[pos]:
-                        raise ValidationError(f"{name}, line {line}: {CSV_COLUMNS[pos]} is empty")
-                    values.append(None)
-                elif ints[pos]:
-                    values.append(int(v))
-                elif pos == cost_at:
-                    values.append(pence(v))
-                else:
-                    values.append(v)
-            if values[0] != rid or values[1] != version or values[3] != gphc:  # id, v, gphc
-                raise ValidationError(
-                    f"{name}, line {line}: the row belongs to return {values[0]} v{values[1]} "
-                    f"(GPhC {values[3]}), not to {rid} v{version} its manifest describes"
-                )
-            day = values[_DATE]
-            if not day.startswith(month_prefix) or len(day) != 10:
-                raise ValidationError(
-                    f"{name}, line {line}: date {day} is not in {manifest['month']}"
-                )
-            minutes += values[_MINUTES]
-            sites[values[_SITE]] += 1
-            sectors[values[_SECTOR]] += 1
-            rows.append(tuple(values))
-    except csv.Error as exc:
-        raise ValidationError(f"{name}, line {line}: {exc}") from None
-    except (ValueError, InvalidOperation):
-        raise ValidationError(
-            f"{name}, line {line}: a number column holds something that is not a number"
-        ) from None
+    for col_name, want in (("return_id", rid), ("version", version), ("gphc", gphc)):
+        if n and set(by[col_name]) != {want}:
+            line = _first(by[col_name], lambda v, want=want: v != want)
+            raise ValidationError(
+                f"{name}, line {line}: the row belongs to another return ({col_name} is not "
+                f"{want} as in the manifest)"
+            )
+    prefix = f"{manifest['month']}-"
+    if not all(len(d) == 10 and d.startswith(prefix) for d in by["date"]):
+        line = _first(by["date"], lambda d: len(d) != 10 or not d.startswith(prefix))
+        raise ValidationError(f"{name}, line {line}: the date is not in {manifest['month']}")
+    sites = Counter(by["site"])
     main_site = min(sites, key=lambda s: (-sites[s], s)) if sites else ""
-    return ParsedCsv(rows, minutes, main_site, sectors)
+    rows = list(zip(*out, strict=True)) if n else []
+    return ParsedCsv(rows, sum(by["minutes"]), main_site, Counter(by["sector"]))

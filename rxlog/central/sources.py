@@ -8,7 +8,6 @@ thousand returns never sit in memory at once. Verification happens on those byte
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +19,14 @@ Loaded = tuple[bytes, dict[str, bytes]]  # manifest file bytes, {file name: byte
 
 @dataclass(frozen=True)
 class Candidate:
-    """One return to import (``load`` reads it) or an input that holds none (``problem``)."""
+    """One return to import (``load(candidate)`` reads it) or an input holding none.
+
+    Plain data, so it can be handed to a worker process.
+    """
 
     label: str
-    load: Callable[[], Loaded] | None = None
+    kind: str  # "folder" (a manifest on disk), "eml" (a saved e-mail) or "problem"
+    path: str = ""
     problem: str | None = None
     refuse: bool = True  # a problem that counts as a refused input (exit 1)
     manifest_name: str = "manifest.json"
@@ -54,51 +57,52 @@ def _listed_files(manifest_bytes: bytes) -> list[str]:
         return []
 
 
-def _folder_loader(manifest_path: Path) -> Callable[[], Loaded]:
-    def load() -> Loaded:
-        try:
-            manifest = manifest_path.read_bytes()
-        except OSError as exc:
-            raise ValidationError(f"cannot read {manifest_path}: {exc.strerror}") from None
-        files: dict[str, bytes] = {}
-        for name in _listed_files(manifest):
-            p = manifest_path.parent / name
-            if p.is_file():
-                try:
-                    files[name] = p.read_bytes()
-                except OSError as exc:
-                    raise ValidationError(f"cannot read {p}: {exc.strerror}") from None
-        return manifest, files
-
-    return load
+def load(cand: Candidate) -> Loaded:
+    """The manifest's bytes and the files it lists, read from disk or from the e-mail."""
+    path = Path(cand.path)
+    if cand.kind == "eml":
+        files = attachments(path)
+        if cand.manifest_name not in files:
+            raise ValidationError(f"{path}: the attachment {cand.manifest_name} has gone")
+        manifest = files.pop(cand.manifest_name)
+        listed = _listed_files(manifest)
+        return manifest, {n: b for n, b in files.items() if n in listed}
+    try:
+        manifest = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
+    files: dict[str, bytes] = {}
+    for name in _listed_files(manifest):
+        p = path.parent / name
+        if p.is_file():
+            try:
+                files[name] = p.read_bytes()
+            except OSError as exc:
+                raise ValidationError(f"cannot read {p}: {exc.strerror}") from None
+    return manifest, files
 
 
 def _eml_candidates(path: Path, explicit: bool) -> list[Candidate]:
     try:
         found = attachments(path)
     except ValidationError as exc:
-        return [Candidate(str(path), problem=exc.message)]
+        return [Candidate(str(path), "problem", problem=exc.message)]
     names = manifests_in(found)
     if not names:
         return [
             Candidate(
                 str(path),
+                "problem",
                 problem="no RxLog return attached to this e-mail (no *.manifest.json)",
                 refuse=explicit,
             )
         ]
     out = []
     for name in names:
-
-        def load(name: str = name) -> Loaded:
-            # Re-read the e-mail when importing, so memory holds one return at a time.
-            files = attachments(path)
-            manifest = files.pop(name)
-            listed = _listed_files(manifest)
-            return manifest, {n: b for n, b in files.items() if n in listed}
-
         label = f"{path} [{name}]" if len(names) > 1 else str(path)
-        out.append(Candidate(label, load, manifest_name=name, order=_identity(found[name])))
+        out.append(
+            Candidate(label, "eml", str(path), manifest_name=name, order=_identity(found[name]))
+        )
     return out
 
 
@@ -126,7 +130,7 @@ def discover(paths: list[Path]) -> Discovery:
             except OSError:
                 order = None
             result.candidates.append(
-                Candidate(str(p), _folder_loader(p), manifest_name=p.name, order=order)
+                Candidate(str(p), "folder", str(p), manifest_name=p.name, order=order)
             )
 
     for raw in paths:
@@ -147,7 +151,9 @@ def discover(paths: list[Path]) -> Discovery:
             m = _return_manifest_for(p)
             if m is None:
                 result.candidates.append(
-                    Candidate(str(p), problem="no manifest (*.manifest.json) beside this file")
+                    Candidate(
+                        str(p), "problem", problem="no manifest (*.manifest.json) beside this file"
+                    )
                 )
             else:
                 add_manifest(m)

@@ -123,10 +123,14 @@ def trust_key(
         return _view(conn.execute(select(_KEYS).where(_KEYS.c.fingerprint == fp)).one()), True
 
 
+def all_keys(conn: Connection) -> list[KeyView]:
+    rows = conn.execute(select(_KEYS).order_by(_KEYS.c.name, _KEYS.c.added_at)).all()
+    return [_view(r) for r in rows]
+
+
 def list_keys(store: CentralStore) -> list[KeyView]:
     with store.read() as conn:
-        rows = conn.execute(select(_KEYS).order_by(_KEYS.c.name, _KEYS.c.added_at)).all()
-    return [_view(r) for r in rows]
+        return all_keys(conn)
 
 
 def _find(conn: Connection, prefix: str) -> Any:

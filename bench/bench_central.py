@@ -1,0 +1,101 @@
+"""Central benchmark: import N synthetic signed returns, then build the report.
+
+Targets (issue 5): importing 1,000 returns (about 2,000,000 entries) <= 30 s; the
+report over that store <= 5 s. Returns come from bench/gen_returns.py (made once,
+reused with --data).
+
+Usage:
+  .venv/bin/python bench/gen_returns.py /tmp/cbench/data          # 1,000 x 2,000 rows
+  .venv/bin/python bench/bench_central.py --data /tmp/cbench/data [--db URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rxlog.central.importer import import_paths  # noqa: E402
+from rxlog.central.report_data import gather  # noqa: E402
+from rxlog.central.report_pdf import ReportOptions, write_report  # noqa: E402
+from rxlog.central.store import CentralStore  # noqa: E402
+from rxlog.central.trust import trust_key  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, required=True, help="output of gen_returns.py")
+    ap.add_argument("--db", help="SQLAlchemy URL (default: a new SQLite file in a temp folder)")
+    ap.add_argument("--keep", action="store_true", help="keep the temp folder")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="rxlog-central-bench-"))
+    url = args.db or f"sqlite:///{work / 'central.sqlite3'}"
+    store = CentralStore.open(url)
+    for key in sorted((args.data / "keys").glob("*.pem")):
+        trust_key(store, key, key.stem)
+
+    outcomes: dict[str, int] = {}
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+
+    def progress(done: int, total: int, result: object) -> None:
+        outcome = getattr(result, "outcome", "?")
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if done % 100 == 0:
+            print(f"  {done}/{total} after {time.perf_counter() - t0:.1f} s", flush=True)
+
+    results = import_paths(store, [args.data / "returns"], progress)
+    t_import = time.perf_counter() - t0
+    cpu_main = time.process_time() - cpu0
+    cpu_workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_workers_s = cpu_workers.ru_utime + cpu_workers.ru_stime
+    rows = sum(r.rows or 0 for r in results)
+    print(
+        f"import: {len(results)} returns, {rows:,} entries in {t_import:.1f} s "
+        f"({rows / t_import:,.0f} entries/s); outcomes {outcomes}"
+    )
+
+    print(
+        f"  CPU: main process {cpu_main:.1f} s, worker processes {cpu_workers_s:.1f} s; "
+        f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    t0 = time.perf_counter()
+    again = import_paths(store, [args.data / "returns"])
+    print(
+        f"re-import of the same {len(again)} returns (all resends): "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+
+    t0 = time.perf_counter()
+    data = gather(store)
+    t_gather = time.perf_counter() - t0
+    out = work / "report.pdf"
+    write_report(data, ReportOptions(out))
+    t_report = time.perf_counter() - t0
+    print(
+        f"report: figures {t_gather:.2f} s, PDF written {t_report:.2f} s in all "
+        f"({out.stat().st_size:,} bytes)"
+    )
+    if url.startswith("sqlite:///"):
+        db = Path(url[len("sqlite:///") :])
+        con = sqlite3.connect(db)
+        n = con.execute("SELECT COUNT(*) FROM central_summary").fetchone()[0]
+        con.close()
+        print(f"store: {db.stat().st_size / 1e6:,.0f} MB; summary rows {n:,}")
+    store.close()
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"kept {work}")
+
+
+if __name__ == "__main__":
+    main()
