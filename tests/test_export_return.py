@@ -362,3 +362,21 @@ def test_an_email_alone_is_verified_from_its_attachments(app, tmp_path):
     (alone / res.eml.name).write_bytes(msg.as_bytes())
     with pytest.raises(ReturnVerificationError, match=f"file changed: {res.pdf.name}"):
         verify_return(rf)
+
+
+@pytest.mark.skipif(pdftotext is None, reason="poppler-utils not installed")
+def test_names_beyond_western_european_print_in_the_pdf(tmp_path):
+    data = tmp_path / "d"
+    a = RxLog.open(data, today=lambda: TODAY)
+    try:
+        a.setup("Łukasz Nguyễn", "5012345")
+        a.add_placement("G82001", "Łódź Road Surgery", "primary", date(2026, 10, 1), None)
+        keys.create_keys(data, "Łukasz Nguyễn", "5012345")
+        a.log(EntryInput("REP-MGMT", date(2026, 10, 5), minutes=30, count=2))
+        res = _export(a, tmp_path / "out")
+    finally:
+        a.close()
+    text = subprocess.run(
+        [pdftotext, str(res.pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "Łukasz Nguyễn" in text and "Łódź Road Surgery" in text

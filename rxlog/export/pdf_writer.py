@@ -13,6 +13,8 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from rxlog.export.month_data import QS120_PRIMARY_DAYS, MonthData, qs120_days
@@ -50,6 +52,37 @@ def _fingerprint_groups(fp: str) -> str:
     return " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
 
 
+_FONT_CANDIDATES = (
+    # (regular, bold): fonts with wide Unicode coverage, so a name such as "Łukasz" or
+    # "Nguyễn" prints; the PDF's standard Helvetica only covers Western European text.
+    ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    ("arial.ttf", "arialbd.ttf"),
+)
+_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "C:/Windows/Fonts", "/Library/Fonts")
+
+
+@lru_cache(maxsize=1)
+def fonts() -> tuple[str, str]:
+    """(regular, bold) font names for the report, embedding a Unicode TTF when found."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    from rxlog.resources import resources_dir
+
+    folders = [resources_dir() / "fonts", *(Path(d) for d in _FONT_DIRS)]
+    for regular, bold in _FONT_CANDIDATES:
+        for folder in folders:
+            r, b = folder / regular, folder / bold
+            if r.is_file() and b.is_file():
+                try:
+                    pdfmetrics.registerFont(TTFont("RxSans", str(r)))
+                    pdfmetrics.registerFont(TTFont("RxSans-Bold", str(b)))
+                except (TTFError, OSError):
+                    continue
+                return "RxSans", "RxSans-Bold"
+    return "Helvetica", "Helvetica-Bold"
+
+
 class _Doc:
     """Styles and table helpers shared by the sections."""
 
@@ -59,20 +92,23 @@ class _Doc:
         from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 
         base = getSampleStyleSheet()
+        self.font, self.bold = fonts()
+        for name in ("Normal", "Title", "Heading2"):
+            base[name].fontName = self.font
         self.colors = colors
         self.blue = colors.HexColor(NHS_BLUE)
         self.dark = colors.HexColor(NHS_DARK_BLUE)
         self.pale = colors.HexColor(NHS_PALE_GREY)
         self.grey = colors.HexColor(NHS_MID_GREY)
         self.title = ParagraphStyle(
-            "t", parent=base["Title"], fontName="Helvetica-Bold", fontSize=20, leading=24,
+            "t", parent=base["Title"], fontName=self.bold, fontSize=20, leading=24,
             textColor=colors.white, alignment=TA_LEFT, spaceAfter=0,
         )  # fmt: skip
         self.subtitle = ParagraphStyle(
             "st", parent=base["Normal"], fontSize=11, leading=14, textColor=colors.white
         )
         self.h2 = ParagraphStyle(
-            "h2", parent=base["Heading2"], fontName="Helvetica-Bold", fontSize=13, leading=16,
+            "h2", parent=base["Heading2"], fontName=self.bold, fontSize=13, leading=16,
             textColor=self.blue, spaceBefore=10, spaceAfter=4,
         )  # fmt: skip
         self.body = ParagraphStyle("b", parent=base["Normal"], fontSize=9.5, leading=12.5)
@@ -81,7 +117,7 @@ class _Doc:
         )
         self.cell = ParagraphStyle("c", parent=self.body, fontSize=9, leading=11)
         self.big = ParagraphStyle(
-            "big", parent=self.body, fontName="Helvetica-Bold", fontSize=16, leading=19,
+            "big", parent=self.body, fontName=self.bold, fontSize=16, leading=19,
             textColor=self.dark,
         )  # fmt: skip
 
@@ -101,7 +137,8 @@ class _Doc:
         style = [
             ("BACKGROUND", (0, 0), (-1, 0), self.blue),
             ("TEXTCOLOR", (0, 0), (-1, 0), self.colors.white),
-            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+            ("FONTNAME", (0, 0), (-1, -1), self.font),
+            ("FONTNAME", (0, 0), (-1, 0), self.bold),
             ("FONTSIZE", (0, 0), (-1, -1), 9),
             ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -114,7 +151,7 @@ class _Doc:
                 style.append(("BACKGROUND", (0, i), (-1, i), self.colors.HexColor("#F4F7F8")))
         if total and rows:
             style += [
-                ("FONTNAME", (0, len(rows)), (-1, len(rows)), "Helvetica-Bold"),
+                ("FONTNAME", (0, len(rows)), (-1, len(rows)), self.bold),
                 ("LINEABOVE", (0, len(rows)), (-1, len(rows)), 0.8, self.dark),
             ]
         t.setStyle(TableStyle(style))
@@ -168,7 +205,7 @@ def _details(doc: _Doc, data: MonthData, width: float) -> Any:
     t.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
+                ("FONTNAME", (0, 0), (0, -1), doc.bold),
                 ("TEXTCOLOR", (0, 0), (0, -1), doc.dark),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, doc.pale),
@@ -199,7 +236,7 @@ def _key_figures(doc: _Doc, data: MonthData, width: float) -> Any:
         (f"{len(data.entries):,}", "entries logged"),
         (hours(minutes), "hours of activity"),
         (small(interventions), "graded interventions"),
-        (hours(released), "clinician hours released"),
+        (hours(released), "hours released"),
         (f"£{data.total_cost_avoided:,.2f}", "cost avoided"),
     ]
     row1 = [doc.p(v, doc.big) for v, _ in figures]
@@ -493,7 +530,7 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
 
     def on_page(canvas: Any, tmpl: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
+        canvas.setFont(doc.font, 7.5)
         canvas.setFillColor(doc.grey)
         canvas.setStrokeColor(doc.pale)
         canvas.line(margin, 13 * mm, A4[0] - margin, 13 * mm)
