@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -130,6 +131,7 @@ def main() -> None:
                        capture_output=True)  # fmt: skip
         label = " ".join(extra) or "(default: with PDF signature)"
         print(f"(c) rxlog verify {label} (new process): {(time.perf_counter() - t) * 1000:.0f} ms")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
