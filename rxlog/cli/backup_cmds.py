@@ -115,7 +115,7 @@ def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0 if report.ok else 1
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "backup",
         help="back up the database now (or: backup list)",

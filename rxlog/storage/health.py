@@ -179,17 +179,40 @@ class InstanceLock:
             self._fh = None
 
 
+GUI_LOCK_NAME = "rxlog-gui.lock"  # the desktop app's QLockFile (rxlog.ui.single_instance)
+
+
 def running_instance_pid(data_dir: Path) -> int | None:
-    """The process id the running RxLog window wrote, if one holds ``instance.lock``."""
+    """The process id of the RxLog window using ``data_dir``, when one is known to run.
+
+    Read from ``instance.lock`` (held with a file lock) or the desktop app's QLockFile,
+    whose first line is its process id (counted only while that process is alive).
+    """
     path = Path(data_dir) / INSTANCE_LOCK_NAME
     try:
         with open(path, "rb") as fh:
-            if _lock(fh, exclusive=False):
-                return None  # nobody holds it: a stale file
-            text = fh.read(32).decode("ascii", "replace").strip()
+            if not _lock(fh, exclusive=False):
+                text = fh.read(32).decode("ascii", "replace").strip()
+                if text.isdigit():
+                    return int(text)
+    except OSError:
+        pass
+    try:
+        first = (Path(data_dir) / GUI_LOCK_NAME).read_bytes()[:32].split(b"\n", 1)[0]
     except OSError:
         return None
-    return int(text) if text.isdigit() else None
+    if not first.strip().isdigit():
+        return None
+    pid = int(first)
+    if pid == os.getpid() or sys.platform == "win32":
+        return pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None  # a stale lock file
+    except PermissionError:
+        pass  # alive, another user's
+    return pid
 
 
 # -- the checks made on open ----------------------------------------------------------

@@ -226,3 +226,14 @@ def test_one_window_per_data_folder(tmp_path: Path) -> None:
     again = health.InstanceLock(tmp_path)
     again.acquire()
     again.release()
+
+
+def test_restore_refusal_names_the_running_window(rx: RxLog, cli) -> None:
+    """The desktop app's lock file (QLockFile: pid on the first line) names the window."""
+    backups.backup_now(rx)
+    (rx.db.data_dir / health.GUI_LOCK_NAME).write_text(f"{os.getpid()}\nrxlog-gui\nhost\n")
+    good = backups.list_backups(rx.db.data_dir)[0].path
+    r = cli("restore", str(good), "--yes")
+    assert r.code == 1 and f"process {os.getpid()}" in r.err, r.err
+    (rx.db.data_dir / health.GUI_LOCK_NAME).write_text("999999999\nrxlog-gui\nhost\n")
+    assert health.running_instance_pid(rx.db.data_dir) is None  # no such process: stale
