@@ -84,3 +84,25 @@ def test_a_bad_file_is_refused_in_plain_words(qtbot, rx, asked, tmp_path: Path) 
     assert "cannot be restored" in d.status.text() and "not an SQLite" in d.status.text()
     assert rx.list_ids() == [entry]
     d.grab().save(str(tmp_path / "backup_dialog_refused.png"))
+
+
+def test_a_damaged_database_at_start_up_is_offered_its_newest_backup(qtbot, rx) -> None:
+    from rxlog.errors import StorageError
+    from rxlog.service import RxLog
+    from rxlog.ui.backup_dialog import offer_restore
+
+    kept = rx.log(EntryInput(code="QRY-CLIN", date=DAY)).entry.id
+    good = rx.back_up()
+    rx.close()
+    rx.db.path.write_bytes(b"\x00" * 4096)
+    with pytest.raises(StorageError) as err:
+        RxLog.open(rx.db.data_dir)
+    offered = []
+    assert not offer_restore(rx.db.data_dir, err.value.message, ask=lambda m, g: offered.append(g))
+    assert offered[0].path == good.path and rx.db.path.read_bytes() == b"\x00" * 4096
+    assert offer_restore(rx.db.data_dir, err.value.message, ask=lambda m, g: True)
+    app = RxLog.open(rx.db.data_dir)
+    assert app.list_ids() == [kept]
+    app.close()
+    damaged = next((rx.db.data_dir / "backups").glob("damaged-*"))
+    assert (damaged / "rxlog.sqlite3").read_bytes() == b"\x00" * 4096

@@ -240,3 +240,44 @@ class BackupDialog(QDialog):
             "RxLog backups (*.sqlite3);;All files (*)",
         )
         return path or None
+
+
+def offer_restore(
+    data_dir: Path,
+    message: str,
+    parent: QWidget | None = None,
+    *,
+    ask: Callable[[str, backups.BackupInfo], bool] | None = None,
+) -> bool:
+    """Say why the database cannot be opened and offer its newest good backup.
+
+    For the app's start-up when ``RxLog.open`` raises ``StorageError``. Returns True
+    when a backup was restored (open the database again); the damaged file is kept
+    in ``backups/damaged-<time>/`` and never changed.
+    """
+    good = backups.newest_good_backup(data_dir)
+    title = "RxLog cannot open its data"
+    if good is None:
+        if ask is None:
+            QMessageBox.critical(parent, title, message)
+        return False
+    if ask is None:
+        box = QMessageBox(QMessageBox.Icon.Critical, title, message, parent=parent)
+        restore = box.addButton(
+            f"&Restore the backup of {good.made_at_text()}", QMessageBox.ButtonRole.AcceptRole
+        )
+        close = box.addButton(QMessageBox.StandardButton.Close)
+        box.setDefaultButton(close)
+        box.exec()
+        wanted = box.clickedButton() is restore
+    else:
+        wanted = ask(message, good)
+    if not wanted:
+        return False
+    try:
+        backups.restore(data_dir, good.path)
+    except RxlogError as exc:
+        if ask is None:
+            QMessageBox.critical(parent, title, exc.message)
+        return False
+    return True
