@@ -380,3 +380,18 @@ def test_names_beyond_western_european_print_in_the_pdf(tmp_path):
         [pdftotext, str(res.pdf), "-"], capture_output=True, check=True, text=True
     ).stdout
     assert "Łukasz Nguyễn" in text and "Łódź Road Surgery" in text
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils not installed")
+def test_a_pdf_reader_sees_the_signature(app, tmp_path):
+    res = _export(app, tmp_path / "out")
+    report = subprocess.run(["pdfsig", str(res.pdf)], capture_output=True, text=True).stdout
+    assert "Signature is Valid" in report and "Total document signed" in report
+    assert "Alex Morgan" in report and "ETSI.CAdES.detached" in report
+    changed = bytearray(res.pdf.read_bytes())
+    changed[len(changed) // 4] ^= 0x01
+    (tmp_path / "changed.pdf").write_bytes(bytes(changed))
+    report = subprocess.run(
+        ["pdfsig", str(tmp_path / "changed.pdf")], capture_output=True, text=True
+    ).stdout
+    assert "Signature is Valid" not in report
