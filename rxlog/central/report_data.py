@@ -347,7 +347,7 @@ def gather(store: CentralStore, start: str | None = None, end: str | None = None
                 "qs120",
                 "QS120: reconciliations within target",
                 "% in time",
-                xmr(qm, [100 * qs_month[m][1] / qs_month[m][0] for m in qm]),
+                xmr(qm, [100 * qs_month[m][1] / qs_month[m][0] for m in qm], ceiling=100.0),
             ),
         )
 

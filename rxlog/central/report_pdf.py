@@ -272,10 +272,13 @@ def _spc_drawing(s: Series, width: float, height: float = 150) -> Any:
         return d
     lo = min(min(ch.values), ch.lower)
     hi = max(max(ch.values), ch.upper)
+    ceiling = 100.0 if s.unit.startswith("%") else None
     if hi == lo:
         hi, lo = hi + 1, max(0.0, lo - 1)
     pad = (hi - lo) * 0.08
     lo, hi = max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad
+    if ceiling is not None:
+        hi = min(hi, ceiling)
     n = len(ch.values)
 
     def x(i: int) -> float:
@@ -356,6 +359,7 @@ def _fmt(v: float) -> str:
 def _legend(width: float) -> Any:
     from reportlab.graphics.shapes import Circle, Drawing, Line, String
     from reportlab.lib import colors
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     d = Drawing(width, 14)
     xpos = 0.0
@@ -366,7 +370,7 @@ def _legend(width: float) -> Any:
     ):
         d.add(Circle(xpos + 3, 6, 3, fillColor=colors.HexColor(colour), strokeColor=None))
         d.add(String(xpos + 9, 3.5, label, fontSize=7))
-        xpos += 12 + len(label) * 3.6
+        xpos += 20 + stringWidth(label, "Helvetica", 7)
     d.add(Line(xpos, 6, xpos + 14, 6, strokeColor=colors.black, strokeWidth=0.8))
     d.add(String(xpos + 17, 3.5, "mean", fontSize=7))
     xpos += 44
@@ -529,7 +533,7 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
                 hours(s.minutes),
             ]
         )
-    story.append(_table(rows, [width * w for w in (0.15, 0.49, 0.12, 0.12, 0.12)], numeric_from=2))
+    story.append(_table(rows, [width * w for w in (0.14, 0.46, 0.12, 0.16, 0.12)], numeric_from=2))
 
     # 2. Baseline vs pilot
     story.append(P("2. Baseline against pilot phase", st["h1"]))
@@ -609,13 +613,13 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     for level in range(1, 7):
         n = data.significance.get(level, 0)
         rows.append([P(f"{level}: {SIGNIFICANCE[level]}", st["cell"]), sup(n), pct(n, n_int)])
-    left = _table(rows, [width * 0.30, width * 0.1, width * 0.07])
+    left = _table(rows, [width * 0.40, width * 0.15, width * 0.1])
     rows = [["Harm (NCC MERP)", "Interventions", "Share"]]
     for cat_ in "ABCDEFGHI":
         n = data.harm.get(cat_, 0)
         if n or cat_ in "ABCDE":
             rows.append([P(f"{cat_}: {HARM[cat_]}", st["cell"]), sup(n), pct(n, n_int)])
-    right = _table(rows, [width * 0.30, width * 0.1, width * 0.07])
+    right = _table(rows, [width * 0.40, width * 0.15, width * 0.1])
     story.append(left)
     story.append(Spacer(1, 6))
     story.append(right)
@@ -624,7 +628,7 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     for o in ("accepted", "declined", "pending"):
         n = data.outcome.get(o, 0)
         rows.append([o.title(), sup(n), pct(n, n_int)])
-    story.append(_table(rows, [width * 0.30, width * 0.1, width * 0.07]))
+    story.append(_table(rows, [width * 0.40, width * 0.15, width * 0.1]))
 
     # 4. Time released and cost avoided
     story.append(P("4. Clinician time released and cost avoided", st["h1"]))
@@ -641,7 +645,7 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         rows.append(
             [version, sup(ints), hours(released), money(pence), P(_basis(version), st["cell"])]
         )
-    story.append(_table(rows, [width * w for w in (0.14, 0.12, 0.16, 0.14, 0.44)]))
+    story.append(_table(rows, [width * w for w in (0.12, 0.14, 0.16, 0.14, 0.44)]))
     story.append(
         P(
             "Cost avoided = clinician minutes released × cost per minute of the basis figure of "

@@ -46,8 +46,14 @@ class XmR:
         return "; ".join(parts)
 
 
-def xmr(labels: list[str], values: list[float], floor: float | None = 0.0) -> XmR:
-    """The XmR chart of a series; ``floor`` clips the lower limit (counts cannot go below 0)."""
+def xmr(
+    labels: list[str],
+    values: list[float],
+    floor: float | None = 0.0,
+    ceiling: float | None = None,
+) -> XmR:
+    """The XmR chart of a series; ``floor``/``ceiling`` clip the limits to what the
+    measure can take (a count is never below 0, a percentage never above 100)."""
     n = len(values)
     if n == 0:
         return XmR([], [], 0.0, 0.0, 0.0, 0.0)
@@ -58,6 +64,8 @@ def xmr(labels: list[str], values: list[float], floor: float | None = 0.0) -> Xm
     lower = mean - LIMIT_FACTOR * mr_mean
     if floor is not None:
         lower = max(lower, floor)
+    if ceiling is not None:
+        upper = min(upper, ceiling)
     flags = [COMMON] * n
     reasons = [""] * n
 

@@ -1,0 +1,204 @@
+"""The evidence report: figures aggregated in SQL agree with the returns' CSVs, retired
+codes roll up through replaced_by, small numbers are suppressed, XmR limits are right,
+and the PDF carries every section (checked with pdftotext)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rxlog.central import spc
+from rxlog.central.importer import import_paths
+from rxlog.central.report_data import gather
+from rxlog.central.report_pdf import ReportOptions, sup, write_report
+from rxlog.central.store import CentralStore
+from rxlog.central.trust import trust_key
+from rxlog.errors import ValidationError
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
+gen = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("gen_returns", gen)
+_spec.loader.exec_module(gen)
+
+MONTHS = gen.months_from("2025-12", 12)
+
+
+# -- XmR ---------------------------------------------------------------------------------
+def test_xmr_limits_are_mean_plus_minus_2_66_mean_moving_range():
+    values = [12.0, 15, 11, 14, 13, 16, 12, 14]
+    ch = spc.xmr([str(i) for i in range(8)], values)
+    mean = sum(values) / 8
+    mr = sum(abs(values[i] - values[i - 1]) for i in range(1, 8)) / 7
+    assert ch.mean == pytest.approx(mean)
+    assert ch.mr_mean == pytest.approx(mr)
+    assert ch.upper == pytest.approx(mean + 2.66 * mr)
+    assert ch.lower == pytest.approx(max(0, mean - 2.66 * mr))
+    assert ch.flags == [spc.COMMON] * 8
+
+
+def test_xmr_flags_points_outside_limits_runs_of_seven_and_trends():
+    outside = spc.xmr(list("abcdefgh"), [10, 11, 10, 12, 11, 10, 40, 11])
+    assert outside.flags[6] == spc.HIGH and outside.flags.count(spc.COMMON) == 7
+    assert "above the upper process limit" in outside.reasons[6]
+    shift = spc.xmr([str(i) for i in range(12)], [5, 4, 6, 5, 9, 10, 9, 10, 9, 10, 9, 9.5])
+    assert shift.flags[4:] == [spc.HIGH] * 8 and "run of 8" in shift.reasons[5]
+    trend = spc.xmr([str(i) for i in range(8)], [20, 19.5, 19, 18.5, 18, 17.5, 18, 19])
+    assert trend.flags == [spc.LOW] * 6 + [spc.COMMON] * 2
+    assert trend.reasons[0] == "trend of 6 points"
+    assert spc.xmr([], []).values == []
+
+
+def test_small_counts_are_suppressed():
+    assert [sup(n) for n in (0, 1, 4, 5, 1234)] == ["0", "<5", "<5", "5", "1,234"]
+
+
+# -- a realistic store ------------------------------------------------------------------
+@pytest.fixture
+def resources(tmp_path, monkeypatch):
+    """Shipped resources plus a taxonomy 2026.2 that retires REP-HOUSE for REP-MGMT."""
+    res = tmp_path / "resources"
+    shutil.copytree(ROOT / "resources", res)
+    text = (res / "taxonomy-2026.1.toml").read_text(encoding="utf-8")
+    text = text.replace('version = "2026.1"', 'version = "2026.2"').replace(
+        'code = "REP-HOUSE"\n',
+        'code = "REP-HOUSE"\nretired_in = "2026.2"\nreplaced_by = "REP-MGMT"\n',
+    )
+    (res / "taxonomy-2026.2.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("RXLOG_RESOURCES", str(res))
+    return res
+
+
+@pytest.fixture
+def store(tmp_path, resources):
+    """4 technicians x 12 months; one missing month, one reopened, old codes in one month."""
+    st = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    inbox = tmp_path / "inbox"
+    for t in (1, 2, 3, 4):
+        inst = gen.Installation.new(t)
+        trust_key(st, inst.write_key(tmp_path / f"{t}.pem"), inst.name)
+        for i, month in enumerate(MONTHS):
+            if (t, month) == (3, "2026-05"):
+                continue
+            rng = random.Random(f"{t}-{month}")
+            rows = gen.make_rows(
+                inst, month, 1, 120 + 10 * t, rng, "baseline" if i < 2 else "pilot"
+            )
+            if (t, month) == (2, "2026-02"):
+                for r in rows[:30]:  # logged before the taxonomy update retired REP-HOUSE
+                    if r["sector"] == "primary":
+                        r.update(code="REP-HOUSE", taxonomy_version="2026.1", category="repeat")
+            gen.write_return(inst, month, rows, inbox / inst.gphc)
+    inst = gen.Installation.new(4)
+    rows = gen.make_rows(inst, "2026-03", 2, 150, random.Random(7), "pilot")
+    gen.write_return(
+        inst, "2026-03", rows, inbox / "v2", 2, "two days logged against the wrong site"
+    )
+    results = import_paths(st, [inbox], workers=1)
+    assert all(r.outcome in ("imported", "replaced") for r in results), [
+        r.message for r in results if r.outcome not in ("imported", "replaced")
+    ]
+    yield st, inbox
+    st.close()
+
+
+def _csv_rows(inbox: Path) -> list[dict[str, str]]:
+    """Rows of the current version of every return, read straight from the CSV files."""
+    rows = []
+    for path in sorted(inbox.rglob("*.csv")):
+        if path.parent.name != "v2" and "5100004_2026-03" in path.name:
+            continue
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows.extend(csv.DictReader(fh))
+    by_return: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        by_return.setdefault(r["return_id"], []).append(r)
+    for rid, rs in by_return.items():  # keep only the newest version of each return
+        newest = max(int(r["version"]) for r in rs)
+        by_return[rid] = [r for r in rs if int(r["version"]) == newest]
+    return [r for rs in by_return.values() for r in rs]
+
+
+def test_report_figures_agree_with_the_csvs_and_roll_up_retired_codes(store):
+    st, inbox = store
+    data = gather(st)
+    rows = _csv_rows(inbox)
+    assert data.returns == 4 * 12 - 1
+    assert data.total.entries == len(rows)
+    assert data.total.minutes == sum(int(r["minutes"]) for r in rows)
+    assert data.total.released_minutes == sum(int(r["released_minutes"] or 0) for r in rows)
+    assert data.total.interventions == sum(1 for r in rows if r["significance"])
+    pence = sum(round(float(r["cost_avoided"]) * 100) for r in rows if r["cost_avoided"])
+    assert data.total.cost_pence == pence
+    old = sum(1 for r in rows if r["code"] == "REP-HOUSE")
+    mgmt = sum(1 for r in rows if r["code"] in ("REP-HOUSE", "REP-MGMT"))
+    assert old > 0 and "REP-HOUSE" not in data.by_code
+    assert data.by_code["REP-MGMT"].entries == mgmt
+    assert data.rolled_up == {("REP-HOUSE", "REP-MGMT"): old}
+    assert [m for m, _ in data.mixed_taxonomy] == ["2026-02"]
+    assert data.missing == [("Technician 003", "5100003", "2026-05")]
+    assert [(r["technician"], r["version"]) for r in data.reopened] == [("Technician 004", 2)]
+    assert set(data.by_phase) == {"baseline", "pilot"}
+    monthly = {}
+    for r in rows:
+        monthly[r["date"][:7]] = monthly.get(r["date"][:7], 0) + int(r["minutes"])
+    hours = next(s for s in data.series if s.key == "hours").chart
+    assert hours.labels == MONTHS
+    assert hours.values == pytest.approx([monthly[m] / 60 for m in MONTHS])
+
+
+def test_the_pdf_has_every_section_and_suppresses_small_numbers(store, tmp_path):
+    st, _ = store
+    out = write_report(gather(st), ReportOptions(tmp_path / "report.pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for heading in (
+        "Activity mix by sector and site",
+        "Baseline against pilot phase",
+        "Interventions by significance and harm",
+        "Clinician time released and cost avoided",
+        "NICE QS120",
+        "Monthly run charts",
+        "Data quality",
+        "Missing returns",
+        "Reopened months",
+        "Mixed taxonomy versions",
+        "Retired codes rolled up",
+    ):
+        assert heading in text, heading
+    assert "two days logged against the wrong site" in text
+    assert "REP-HOUSE" in text and "<5" in text
+    assert "PSSRU" in text  # the unit-cost basis cites its published source
+    assert "2026.1" in text  # unit-cost table version
+    pages = subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", str(out), str(tmp_path / "page")],
+        capture_output=True,
+        check=True,
+    )
+    assert pages.returncode == 0 and len(list(tmp_path.glob("page-*.png"))) >= 4
+
+
+def test_report_period_filters_months_and_checks_them(store, tmp_path):
+    st, _ = store
+    data = gather(st, "2026-01", "2026-03")
+    assert data.months == ["2026-01", "2026-02", "2026-03"] and data.returns == 12
+    with pytest.raises(ValidationError, match="after"):
+        gather(st, "2026-05", "2026-01")
+    with pytest.raises(ValidationError, match="not a month"):
+        gather(st, "2026-13")
+
+
+def test_an_empty_store_gives_a_short_report(tmp_path, resources):
+    st = CentralStore.open(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    out = write_report(gather(st), ReportOptions(tmp_path / "empty.pdf"))
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "No returns have been imported" in text
+    st.close()
