@@ -150,7 +150,13 @@ def run(data_dir: Path) -> int:
     from rxlog.ui.main_window import MainWindow
 
     win = MainWindow()
-    guard.raise_requested.connect(lambda: (win.showNormal(), win.raise_(), win.activateWindow()))
+
+    def bring_forward() -> None:
+        win.showNormal()
+        win.raise_()
+        win.activateWindow()
+
+    guard.raise_requested.connect(bring_forward)
     win.show()
     qapp.processEvents()
     if probe:

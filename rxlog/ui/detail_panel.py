@@ -99,8 +99,8 @@ class DetailPanel(QWidget):
             self.significance.addItem(f"{k} – {v}", k)
         self.harm = QComboBox()
         self.harm.addItem("— not graded", None)
-        for k, v in HARM.items():
-            self.harm.addItem(f"{k} – {v}", k)
+        for letter, v in HARM.items():
+            self.harm.addItem(f"{letter} – {v}", letter)
         self.released_minutes = QSpinBox()
         self.released_minutes.setRange(UNSET, 720)
         self.released_minutes.setSpecialValueText("— none")

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from rxlog.service import RxLog
     from rxlog.taxonomy import Taxonomy
     from rxlog.timers import TimerStore
+    from rxlog.ui.history_view import HistoryView
     from rxlog.ui.operations import Operations
+    from rxlog.ui.summary_view import SummaryView
 
 ERROR_STYLE = "color: #b00020;"
 REMINDER_AT = time(16, 30)
@@ -65,19 +67,20 @@ class MainWindow(QMainWindow):
         typing) straight away and ``attach(app)`` fills it once the database is open,
         which keeps SQLAlchemy's import out of the time to a usable window."""
         super().__init__(parent)
-        self.app: RxLog | None = None
+        # None until attach(); actions check ``self.app is None`` (see _when_open).
+        self.app: RxLog = None  # type: ignore[assignment]
         # Without an app the taxonomy is read after the first paint (_ensure_built).
         self.taxonomy: Taxonomy = app.taxonomy if app is not None else taxonomy  # type: ignore[assignment]
-        self.ops: Operations | None = None
-        self.timers: TimerStore | None = None
+        self.ops: Operations = None  # type: ignore[assignment]
+        self.timers: TimerStore = None  # type: ignore[assignment]
         self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
         self.last_notice = ""
         self._pending: tuple[str, qe.Parsed] | None = None
         self._favourites: list[str] = []
         self._placements: list = []
         self._built = False
-        self._history = None
-        self._summary = None
+        self._history: HistoryView | None = None
+        self._summary: SummaryView | None = None
         self._dirty = {"history": True, "summary": True}
         self._reminded_on: date | None = None
         self.setWindowTitle("RxLog – activity log")
@@ -88,9 +91,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(self._build_today(), "&Today")
         self._history_tab = QWidget()
-        QVBoxLayout(self._history_tab).setContentsMargins(0, 0, 0, 0)
+        self._history_lay = QVBoxLayout(self._history_tab)
+        self._history_lay.setContentsMargins(0, 0, 0, 0)
         self._summary_tab = QWidget()
-        QVBoxLayout(self._summary_tab).setContentsMargins(0, 0, 0, 0)
+        self._summary_lay = QVBoxLayout(self._summary_tab)
+        self._summary_lay.setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self._history_tab, "&History")
         self.tabs.addTab(self._summary_tab, "S&ummary")
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -384,7 +389,7 @@ class MainWindow(QMainWindow):
                     self.app, self.taxonomy, self._placements, self.app.today()
                 )
                 self._history.edit_requested.connect(self.edit_entry)
-                self._history_tab.layout().addWidget(self._history)
+                self._history_lay.addWidget(self._history)
             if self._dirty["history"]:
                 self._history.apply_filters()
                 self._dirty["history"] = False
@@ -395,7 +400,7 @@ class MainWindow(QMainWindow):
                 self._summary = SummaryView(
                     self.app.totals, self.taxonomy.categories, self.app.today
                 )
-                self._summary_tab.layout().addWidget(self._summary)
+                self._summary_lay.addWidget(self._summary)
             if self._dirty["summary"]:
                 self._summary.refresh()
                 self._dirty["summary"] = False
@@ -764,7 +769,9 @@ class MainWindow(QMainWindow):
             super().closeEvent(event)
             return
         with contextlib.suppress(RxlogError):
-            self.app.set_setting("window_geometry", bytes(self.saveGeometry().toBase64()).decode())
+            self.app.set_setting(
+                "window_geometry", bytes(self.saveGeometry().toBase64().data()).decode()
+            )
         super().closeEvent(event)
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, Signal
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer
 
 
 def server_name(data_dir: Path) -> str:
@@ -29,7 +33,7 @@ class SingleInstance(QObject):
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         self.lock = QLockFile(str(Path(data_dir) / "rxlog-gui.lock"))
         self.lock.setStaleLockTime(0)
-        self.server = None  # a QLocalServer once listening
+        self.server: QLocalServer | None = None  # once listening
 
     def acquire(self) -> bool:
         """True if this is the first window on the folder (then it starts listening);
