@@ -84,10 +84,14 @@ def fill_demo(app: RxLog, months: int = 3, end_month: str | None = None, seed: i
             items.extend(_day(rng, d, d < split, d <= baseline_end))
         d += timedelta(days=1)
     app.with_today(lambda: last_day).log_many(items)
+    from rxlog.export.keys import create_keys, has_keys
+
+    if not has_keys(app.db.data_dir):  # so the sample can be signed off and exported at once
+        create_keys(app.db.data_dir, DEMO_NAME, DEMO_GPHC)
     return (
         f"Demo data for {DEMO_NAME} (GPhC {DEMO_GPHC}): {len(items)} entries from "
         f"{start} to {last_day}, at {PRIMARY_SITE[0]} (primary) then {SECONDARY_SITE[0]} "
-        f"(secondary), in {app.db.data_dir}"
+        f"(secondary), in {app.db.data_dir}; signing key created (no passphrase)"
     )
 
 

@@ -185,6 +185,7 @@ def test_demo_fills_an_empty_folder_reproducibly_and_refuses_a_used_one(cli, tmp
     assert {r["phase"] for r in rows} == {"baseline", "pilot"}
     assert any(r["significance"] for r in rows)
     assert cli("audit", "--verify").code == 0
+    assert cli("key", "show").code == 0  # a demo installation can export at once
     places = json.loads(cli("placement", "list", "--format", "json").out)
     assert {p["sector"] for p in places} == {"primary", "secondary"}
     # same seed and month: the same data in another folder
