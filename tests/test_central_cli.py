@@ -1,0 +1,250 @@
+"""``rxlog central`` end to end, on returns made by the real export of three real
+installations (``rxlog setup``/``log``/``export``/``key export``), as the lead gets them."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from rxlog.cli import main as cli_main
+from rxlog.export.csv_writer import COLUMNS as EXPORT_COLUMNS
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def rxlog(*args: str) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli_main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+TECHS = (
+    ("Alex Morgan", "5012345", "G82001", "primary"),
+    ("Sam Patel", "5023456", "G82002", "primary"),
+    ("Jo Okafor", "5034567", "RPA", "secondary"),
+)
+ENTRIES = {  # code, date, minutes, extra options
+    "primary": [
+        ("REP-MGMT", "2026-10-05", "30", ("--count", "4")),
+        ("REC-DIS", "2026-10-06", "25", ("--discharge-received", "2026-10-02")),
+        (
+            "INT-PRESC",
+            "2026-10-07",
+            "15",
+            (
+                "--significance",
+                "4",
+                "--harm",
+                "B",
+                "--released-minutes",
+                "10",
+                "--outcome",
+                "accepted",
+            ),
+        ),
+    ],
+    "secondary": [
+        ("REC-ADM", "2026-10-05", "20", ("--count", "1")),
+        ("ACU-TTO", "2026-10-06", "35", ()),
+        (
+            "INT-OMIT",
+            "2026-10-08",
+            "10",
+            (
+                "--significance",
+                "5",
+                "--harm",
+                "C",
+                "--released-minutes",
+                "15",
+                "--outcome",
+                "accepted",
+            ),
+        ),
+    ],
+}
+
+
+@pytest.fixture
+def lead(tmp_path, monkeypatch):
+    """Three installations, each exporting October; the lead's folder and inbox."""
+    monkeypatch.setenv("RXLOG_TODAY", "2026-11-20")
+    monkeypatch.setenv("RXLOG_CENTRAL_DIR", str(tmp_path / "lead"))
+    inbox = tmp_path / "inbox"
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for name, gphc, ods, sector in TECHS:
+        d = str(tmp_path / f"tech-{gphc}")
+        assert rxlog("--data-dir", d, "setup", "--name", name, "--gphc", gphc).code == 0
+        r = rxlog(
+            "--data-dir",
+            d,
+            "placement",
+            "add",
+            ods,
+            "--name",
+            f"{ods} site",
+            "--sector",
+            sector,
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-10-31",
+        )
+        assert r.code == 0, r.err
+        for code, day, minutes, extra in ENTRIES[sector]:
+            r = rxlog("--data-dir", d, "log", code, "--date", day, "--minutes", minutes, *extra)
+            assert r.code == 0, r.err
+        out = inbox / gphc
+        out.mkdir(parents=True)
+        r = rxlog("--data-dir", d, "export", "2026-10", "--out", str(out))
+        assert r.code == 0, r.err
+        assert rxlog("--data-dir", d, "key", "export", str(keys / f"{gphc}.pem")).code == 0
+    return tmp_path
+
+
+def central(*args: str) -> Run:
+    return rxlog("central", *args)
+
+
+def entry_totals(db: Path) -> tuple:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(
+            "SELECT COUNT(*), SUM(minutes), SUM(released_minutes) FROM central_entry"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def test_real_returns_from_three_installations_merge_and_report(lead):
+    db = lead / "lead" / "central.sqlite3"
+    for name, gphc, *_ in TECHS:
+        r = central("trust", str(lead / "keys" / f"{gphc}.pem"), "--name", name)
+        assert r.code == 0 and "Trusted" in r.out
+    r = central("keys")
+    assert r.code == 0 and all(t[0] in r.out for t in TECHS)
+    # The inbox holds each return's files and its e-mail draft: the draft's copy is a resend.
+    r = central("import", str(lead / "inbox"))
+    assert r.code == 0, r.out + r.err
+    assert "3 imported" in r.out and "3 already present" in r.out
+    manifests = [
+        json.loads(p.read_text())["manifest"] for p in (lead / "inbox").rglob("*.manifest.json")
+    ]
+    assert entry_totals(db) == (
+        sum(m["rows"] for m in manifests),
+        sum(m["totals"]["minutes"] for m in manifests),
+        sum(m["totals"]["released_minutes"] for m in manifests),
+    )
+    assert entry_totals(db)[0] == 9
+    r = central("status")
+    assert r.code == 0 and "Alex Morgan (5012345)" in r.out and "v1" in r.out
+    r = central("status", "--format", "json")
+    assert {row["state"] for row in json.loads(r.out)} == {"received"}
+
+    r = central("export", "--out", str(lead / "export"))
+    assert r.code == 0, r.err
+    with open(lead / "export" / "rxlog-central-entries.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == list(EXPORT_COLUMNS)  # the return CSV's columns, minutes included
+    assert sum(int(r["minutes"]) for r in rows) == entry_totals(db)[1]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(lead / "export" / "rxlog-central.xlsx", read_only=True)
+    assert wb.sheetnames == ["Entries", "Returns", "Data dictionary"]
+    assert len(list(wb["Entries"].iter_rows(values_only=True))) == 10
+    wb.close()
+
+    r = central("report", "--out", str(lead / "report.pdf"), "--from", "2026-10", "--to", "2026-10")
+    assert r.code == 0, r.err
+    text = subprocess.run(
+        ["pdftotext", str(lead / "report.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    assert "3 signed monthly returns" in text.replace("\n", " ")
+    assert "<5" in text  # 3 interventions, 9 activities: small numbers suppressed
+
+
+def test_v2_replaces_v1_resend_ignored_tamper_refused_exit_codes(lead):
+    db = lead / "lead" / "central.sqlite3"
+    for name, gphc, *_ in TECHS:
+        central("trust", str(lead / "keys" / f"{gphc}.pem"), "--name", name)
+    assert central("import", str(lead / "inbox")).code == 0
+    before = entry_totals(db)
+    # Alex reopens October, adds a forgotten entry, sends v2.
+    d = str(lead / "tech-5012345")
+    assert (
+        rxlog("--data-dir", d, "month", "reopen", "2026-10", "--reason", "forgot a day").code == 0
+    )
+    r = rxlog("--data-dir", d, "log", "REP-SYNC", "--date", "2026-10-09", "--minutes", "40")
+    assert r.code == 0, r.err
+    v2 = lead / "v2"
+    v2.mkdir()
+    assert rxlog("--data-dir", d, "export", "2026-10", "--out", str(v2)).code == 0
+    r = central("import", str(v2))
+    assert r.code == 0 and "replaced" in r.out and "forgot a day" in r.out
+    assert entry_totals(db) == (before[0] + 1, before[1] + 40, before[2])
+    r = central("status")
+    assert "v2 reopened" in r.out
+    # v1 again (a resend of what was imported first): nothing changes.
+    after = entry_totals(db)
+    r = central("import", str(lead / "inbox" / "5012345"))
+    assert r.code == 0 and "already present" in r.out
+    assert entry_totals(db) == after
+    # A tampered CSV: refused (exit 1), the rest of the inputs still imported.
+    csv_path = next((v2).glob("*.csv"))
+    data = bytearray(csv_path.read_bytes())
+    data[-5] = ord("9") if data[-5] != ord("9") else ord("8")
+    csv_path.write_bytes(bytes(data))
+    r = central("import", str(v2))
+    assert r.code == 1 and "file changed" in r.out
+    assert entry_totals(db) == after
+    # Bad usage: exit 2, nothing changed.
+    assert central("import", str(lead / "nope")).code == 2
+    assert central("report", "--out", str(lead / "r.txt")).code == 2
+    assert central("status", "--from", "2026-13").code == 2
+    assert central("revoke", "zz").code == 2
+    assert central("--db", "not a url", "keys").code == 2
+    assert entry_totals(db) == after
+
+
+def test_an_untrusted_and_a_revoked_installation_are_refused(lead):
+    r = central("import", str(lead / "inbox" / "5012345"))
+    assert r.code == 1 and "unknown key" in r.out
+    central("trust", str(lead / "keys" / "5012345.pem"), "--name", "Alex")
+    fp = json.loads(central("keys", "--format", "json").out)[0]["fingerprint"]
+    r = central("revoke", fp[:12], "--reason", "PC replaced")
+    assert r.code == 0 and "Revoked" in r.out
+    r = central("import", str(lead / "inbox" / "5012345"))
+    assert r.code == 1 and "revoked" in r.out and "PC replaced" in r.out
+    assert entry_totals(lead / "lead" / "central.sqlite3")[0] == 0
+    r = central("trust", str(lead / "keys" / "5012345.pem"), "--name", "Alex")
+    assert r.code == 2 and "revoked" in r.err
+
+
+def test_the_store_can_be_any_sqlalchemy_url(lead):
+    url = f"sqlite:///{lead / 'shared' / 'central.db'}"
+    (lead / "shared").mkdir()
+    assert (
+        central("--db", url, "trust", str(lead / "keys" / "5023456.pem"), "--name", "Sam").code == 0
+    )
+    r = central("--db", url, "import", str(lead / "inbox" / "5023456"))
+    assert r.code == 0, r.out
+    assert entry_totals(lead / "shared" / "central.db")[0] == 3
+    assert not (lead / "lead" / "central.sqlite3").exists()
