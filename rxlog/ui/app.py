@@ -126,6 +126,25 @@ def _import_core_in_background() -> dict:
     return result
 
 
+def _open_or_offer_restore(rxlog_cls, data_dir: Path, parent):  # noqa: ANN001, ANN202
+    """Open the installation; if its database cannot be opened, say why and offer the
+    newest good backup (``backup_dialog.offer_restore``), then try once more.
+    None when it stays closed (the user has been told why)."""
+    from rxlog.errors import StorageError
+
+    try:
+        return rxlog_cls.open(data_dir)
+    except StorageError as exc:
+        try:
+            from rxlog.ui.backup_dialog import offer_restore
+        except ImportError:
+            _fail("RxLog cannot open its data", exc.message)
+            return None
+        if not offer_restore(data_dir, exc.message, parent):
+            return None
+    return rxlog_cls.open(data_dir)
+
+
 def run(data_dir: Path) -> int:
     qapp = _qapp()
     probe = bool(os.environ.get(PROBE_ENV))
@@ -177,7 +196,12 @@ def run(data_dir: Path) -> int:
         if "error" in core:
             raise core["error"]
         try:
-            rx = state["rx"] = core["RxLog"].open(data_dir)
+            rx = state["rx"] = _open_or_offer_restore(core["RxLog"], data_dir, win)
+            if rx is None:
+                state["code"] = 1
+                win.close()
+                qapp.quit()
+                return
             if rx.technician() is None or not rx.placements():
                 from rxlog.ui.setup_wizard import SetupWizard
 
