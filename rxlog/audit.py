@@ -138,7 +138,8 @@ def verify(session: Session) -> AuditReport:
             expected[rec.entry_id] = (
                 hashlib.sha1(str(rec.after).encode("utf-8")).hexdigest() if rec.after else None
             )
-        session.expunge(rec)
+        if rec in session:  # a damaged index can return one row twice
+            session.expunge(rec)
 
     seen = set()
     for entry in session.execute(select(Entry)).yield_per(5000).scalars():
@@ -154,7 +155,8 @@ def verify(session: Session) -> AuditReport:
             problem(f"entry {entry.id} was deleted in the audit trail but is still stored")
         elif expected[entry.id] != digest:
             problem(f"entry {entry.id} differs from its last audited state (changed outside RxLog)")
-        session.expunge(entry)
+        if entry in session:
+            session.expunge(entry)
     for entry_id, expected_digest in expected.items():
         if expected_digest is not None and entry_id not in seen:
             problem(f"entry {entry_id} is missing (removed outside RxLog)")

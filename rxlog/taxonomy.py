@@ -197,7 +197,7 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>", path: Path | None = No
         for key in ("title", "description"):
             if not isinstance(raw[key], str) or not raw[key].strip():
                 raise fail(f"'{key}' must be non-empty text", name)
-        if raw["category"] not in categories:
+        if not isinstance(raw["category"], str) or raw["category"] not in categories:
             raise fail(f"category {raw['category']!r} is not in [categories]", name)
         sectors = raw["sectors"]
         if (
@@ -207,7 +207,7 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>", path: Path | None = No
             or len(set(sectors)) != len(sectors)
         ):
             raise fail("'sectors' must list 'primary', 'secondary' or both", name)
-        if raw["counts"] not in COUNTS:
+        if not isinstance(raw["counts"], str) or raw["counts"] not in COUNTS:
             raise fail("'counts' must be one of patients, items, none", name)
         dm = raw["default_minutes"]
         if not isinstance(dm, int) or isinstance(dm, bool) or not 1 <= dm <= 720:

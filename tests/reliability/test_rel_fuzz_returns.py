@@ -125,6 +125,8 @@ def mutated_manifest(draw: Any, original: bytes) -> bytes:
     new = copy.deepcopy(doc)
     for _ in range(draw(st.integers(1, 3))):
         paths = [p for p in _paths(new) if p]
+        if not paths:
+            break
         path = draw(st.sampled_from(paths))
         parent = new
         for key in path[:-1]:
