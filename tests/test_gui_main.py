@@ -242,3 +242,12 @@ def test_day_end_reminder_when_nothing_logged(win):
     assert win.check_reminder(late)
     assert "Nothing is logged today" in win.quick_error.text()
     assert not win.check_reminder(late)  # once a day
+
+
+def test_matches_follow_the_sector_of_the_date_typed(qtbot, win, rx):
+    qtbot.keyClicks(win.quick.line, "rec d:2026-10-14")  # at G82001, primary care
+    assert win.quick.current_code().code == "REC-DIS"
+    assert "at G82001" in win.quick.hint.text()
+    qtbot.keyClick(win.quick.line, Qt.Key.Key_Return)
+    e = rx.list_entries()[0]
+    assert (e.code, e.site, e.date) == ("REC-DIS", "G82001", date(2026, 10, 14))

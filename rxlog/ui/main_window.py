@@ -331,8 +331,17 @@ class MainWindow(QMainWindow):
     def favourites(self) -> list[str]:
         return self._favourites
 
-    def _site_today(self) -> tuple[str | None, str | None]:
-        p = self._placement_on(self._today())
+    def _site_today(self, values: dict | None = None) -> tuple[str | None, str | None]:
+        """The site and sector a line would log at: its ``@site`` if named, else the
+        placement covering its date (today unless it says otherwise)."""
+        values = values or {}
+        day = values.get("date") or self._today()
+        if values.get("site"):
+            same = [p for p in self._placements if p.ods == values["site"]]
+            if same:
+                p = next((x for x in same if x.covers(day)), same[-1])
+                return p.ods, p.sector
+        p = self._placement_on(day)
         return (p.ods, p.sector) if p else (None, None)
 
     def _placement_on(self, d: date):  # noqa: ANN202

@@ -69,7 +69,7 @@ class QuickBar(QWidget):
         today: Callable[[], date],
         favourites: Callable[[], list[str]],
         recents: Callable[[], list[str]],
-        site: Callable[[], tuple[str | None, str | None]],
+        site: Callable[[dict], tuple[str | None, str | None]],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
@@ -140,7 +140,7 @@ class QuickBar(QWidget):
             return
         today = self._today()
         self.parsed = qe.parse(self.line.text(), today)
-        ods, sector = self._site()
+        ods, sector = self._site(self.parsed.values)
         ranked = qe.rank(
             self.taxonomy, self.parsed.query, self._favourites(), self._recents(), sector
         )
@@ -175,7 +175,7 @@ class QuickBar(QWidget):
         if self.matches.matches:
             self.selected = (self.selected + step) % len(self.matches.matches)
             self._show_selection()
-            ods, _ = self._site()
+            ods, _ = self._site(self.parsed.values)
             code = self.current_code()
             self.hint.setText("Enter logs: " + qe.describe(self.parsed, code, self._today(), ods))
 
