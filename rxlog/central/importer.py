@@ -400,7 +400,13 @@ def _insert_summary(
     if not sums:
         return
     cols = ("return_pk", "month", *_SUMMARY_KEYS, *_SUMMARY_VALUES)
-    conn.execute(insert(SUMMARY), [dict(zip(cols, (pk, month, *s), strict=True)) for s in sums])
+    if store.is_sqlite:  # as for the entries: the driver's executemany from tuples
+        names = ", ".join(f'"{c}"' for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        rows = [(pk, month, *s) for s in sums]
+        conn.exec_driver_sql(f"INSERT INTO central_summary ({names}) VALUES ({marks})", rows)
+    else:
+        conn.execute(insert(SUMMARY), [dict(zip(cols, (pk, month, *s), strict=True)) for s in sums])
 
 
 # Below this many returns, starting worker processes costs more than it saves.
