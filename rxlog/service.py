@@ -315,6 +315,16 @@ class RxLog:
             t.by_sector[sector] = t.by_sector.get(sector, 0) + minutes
         return t
 
+    def minutes_by_day(self, start: date, end: date) -> dict[date, int]:
+        """Minutes logged on each day with entries in a date range (one query)."""
+        with self.db.transaction() as s:
+            rows = s.execute(
+                select(Entry.date, func.sum(Entry.minutes))
+                .where(Entry.date >= start.isoformat(), Entry.date <= end.isoformat())
+                .group_by(Entry.date)
+            ).all()
+        return {date.fromisoformat(d): int(m) for d, m in rows}
+
     def month_totals_by_code(self, month: str) -> list[tuple[str, int, int, int]]:
         """(code, entries, minutes, count) for each code logged in a month."""
         first, last = parse_month(month)

@@ -209,3 +209,23 @@ def test_the_window_heartbeat_matches_the_timers():
     from rxlog.ui.main_window import HEARTBEAT_MS
 
     assert HEARTBEAT.total_seconds() * 1000 == HEARTBEAT_MS
+
+
+def test_summary_week_chart_matches_the_core(qtbot, filled):
+    from rxlog.ui.summary_view import SummaryView
+
+    v = SummaryView(filled.totals, filled.taxonomy.categories, filled.today, filled.minutes_by_day)
+    qtbot.addWidget(v)
+    v.kind.setCurrentIndex(v.kind.findData("week"))
+    v.refresh()
+    assert [d for d, _ in v.day_chart.days] == [date(2026, 11, d) for d in range(16, 23)]
+    for d, minutes in v.day_chart.days:
+        assert minutes == sum(e.minutes for e in filled.list_entries(d, d))
+    assert "Week of Mon 16 Nov" in v.heading.text()
+    v.step(-1)
+    assert "Week of Mon 09 Nov" in v.heading.text()
+    assert (
+        v.chart.bars
+        and sum(m for _, m in v.chart.bars)
+        == filled.totals(date(2026, 11, 9), date(2026, 11, 15)).minutes
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
@@ -79,3 +80,69 @@ class BarChart(QWidget):
 
 def _hours(minutes: int) -> str:
     return f"{minutes // 60} h {minutes % 60:02d}"
+
+
+class DayColumns(QWidget):
+    """Minutes per day as columns, one per day of the period (weekends lighter)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.days: list[tuple[date, int]] = []
+        self.title = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Chart of minutes per day")
+
+    def set_days(self, title: str, days: Sequence[tuple[date, int]]) -> None:
+        self.title = title
+        self.days = list(days)
+        self.setAccessibleDescription(
+            "; ".join(f"{d:%a %d %b}: {_hours(m)}" for d, m in self.days if m)
+        )
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(480, 220)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        fm = self.fontMetrics()
+        pal = self.palette()
+        p.fillRect(self.rect(), pal.base())
+        p.setPen(pal.text().color())
+        bold = p.font()
+        bold.setBold(True)
+        p.setFont(bold)
+        title_h = fm.height() + 8
+        p.drawText(QRectF(8, 4, self.width() - 16, title_h), Qt.AlignmentFlag.AlignLeft, self.title)
+        p.setFont(self.font())
+        if not self.days:
+            p.end()
+            return
+        label_h = fm.height() + 4
+        top, bottom = title_h + fm.height() + 8, self.height() - label_h - 6
+        left, right = 8, self.width() - 8
+        slot = (right - left) / len(self.days)
+        biggest = max(max(m for _, m in self.days), 60)
+        every = max(1, int(fm.horizontalAdvance("00 ") // max(slot, 1)) + 1)
+        for i, (d, minutes) in enumerate(self.days):
+            x = left + i * slot
+            h = (bottom - top) * minutes / biggest
+            colour = QColor(PALETTE[0] if d.weekday() < 5 else "#9bb7cc")
+            if minutes:
+                p.fillRect(QRectF(x + slot * 0.15, bottom - h, slot * 0.7, h), colour)
+            if i % every == 0:
+                label = f"{d:%a}"[0] + f"{d.day}" if len(self.days) <= 7 else f"{d.day}"
+                if len(self.days) <= 7:
+                    label = f"{d:%a %d}"
+                p.drawText(
+                    QRectF(x, bottom + 2, slot * every, label_h), Qt.AlignmentFlag.AlignLeft, label
+                )
+            if minutes and len(self.days) <= 7:
+                p.drawText(
+                    QRectF(x, bottom - h - fm.height() - 2, slot, fm.height()),
+                    Qt.AlignmentFlag.AlignHCenter,
+                    _hours(minutes),
+                )
+        p.setPen(pal.mid().color())
+        p.drawLine(left, int(bottom), right, int(bottom))
+        p.end()

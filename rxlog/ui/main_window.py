@@ -407,7 +407,10 @@ class MainWindow(QMainWindow):
                 from rxlog.ui.summary_view import SummaryView
 
                 self._summary = SummaryView(
-                    self.app.totals, self.taxonomy.categories, self.app.today
+                    self.app.totals,
+                    self.taxonomy.categories,
+                    self.app.today,
+                    self.app.minutes_by_day,
                 )
                 self._summary_lay.addWidget(self._summary)
             if self._dirty["summary"]:
@@ -534,8 +537,8 @@ class MainWindow(QMainWindow):
         e = self.app.get(eid)
         dlg = ReasonDialog(
             "Delete entry",
-            f"Delete {e.code} – {e.title} ({e.minutes} min) on {e.date:%a %d %b}?\n"
-            "You can undo it straight after with Ctrl+Z.",
+            f"Delete this entry?\n\n{e.code} – {e.title}\n{e.minutes} min on "
+            f"{e.date:%a %d %b %Y} at {e.site}\n\nCtrl+Z straight after brings it back.",
             lambda reason: self.ops.delete(eid, reason),
             self,
         )
@@ -751,18 +754,11 @@ class MainWindow(QMainWindow):
         return self._open_optional("backup_dialog", "BackupDialog", "Backups")
 
     def show_grammar(self) -> None:
-        self._notice(
-            "Quick-entry grammar",
-            "Type part of a code or title, then details, then Enter:\n\n"
-            "  rec 2 25m        top match for “rec”, count 2, 25 minutes\n"
-            "  f1               favourite 1 (Ctrl+D stars the top match)\n"
-            "  int s4 h:B r10 o:a   Eadon 4, NCC MERP B, 10 min released, accepted\n"
-            "  y   -2d   d:2026-11-03   yesterday, two days ago, a date\n"
-            "  dr:-1d           discharge information received yesterday\n"
-            "  @G82001          at that site\n"
-            '  "a note"         a note (no patient identifiers)\n\n'
-            "Up/Down picks another match, Tab opens the details, Esc clears.",
-        )
+        from rxlog.ui.help_dialog import GrammarDialog
+
+        dlg = GrammarDialog(self)
+        self.dialog = dlg
+        dlg.open()
 
     # -- window state -------------------------------------------------------------
     def _restore_geometry(self) -> None:

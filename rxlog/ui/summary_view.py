@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from rxlog.dates import parse_month
 from rxlog.domain import Totals
-from rxlog.ui.chart import BarChart, _hours
+from rxlog.ui.chart import BarChart, DayColumns, _hours
 
 
 def period(kind: str, anchor: date) -> tuple[date, date]:
@@ -38,12 +38,14 @@ class SummaryView(QWidget):
         totals: Callable[[date, date], Totals],
         categories: dict[str, str],
         today: Callable[[], date],
+        minutes_by_day: Callable[[date, date], dict[date, int]] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._totals = totals
         self._categories = categories
         self._today = today
+        self._by_day = minutes_by_day
         self.anchor = today()
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
@@ -85,11 +87,21 @@ class SummaryView(QWidget):
             t.verticalHeader().hide()
             t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
             t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.by_sector.setMaximumHeight(110)
+        self.by_sector.setMaximumHeight(
+            self.by_sector.horizontalHeader().sizeHint().height()
+            + 2 * self.by_sector.verticalHeader().defaultSectionSize()
+            + 4
+        )
         self.chart = BarChart()
-        grid.addWidget(self.by_category, 0, 0)
-        grid.addWidget(self.by_sector, 1, 0)
-        grid.addWidget(self.chart, 0, 1, 2, 1)
+        self.day_chart = DayColumns()
+        tables = QVBoxLayout()
+        tables.addWidget(self.by_category, 1)
+        tables.addWidget(self.by_sector)
+        grid.addLayout(tables, 0, 0, 2, 1)
+        grid.addWidget(self.chart, 0, 1)
+        grid.addWidget(self.day_chart, 1, 1)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
         lay.addLayout(grid, 1)
@@ -130,3 +142,7 @@ class SummaryView(QWidget):
             self.by_sector.setItem(i, 0, QTableWidgetItem(sector))
             self.by_sector.setItem(i, 1, QTableWidgetItem(_hours(minutes)))
         self.chart.set_bars("Time by category", [(self._categories.get(c, c), m) for c, m in cats])
+        if self._by_day is not None:
+            per_day = self._by_day(start, end)
+            span = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+            self.day_chart.set_days("Time per day", [(d, per_day.get(d, 0)) for d in span])
