@@ -73,6 +73,7 @@ def main() -> None:
         win.dialog.reject()
         win.timers.clear()
         win._show_timer()
+        win.statusBar().clearMessage()
 
         win.tabs.setCurrentIndex(1)
         save(win, out, "history")
