@@ -379,3 +379,37 @@ def test_the_central_package_never_imports_qt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_worker_processes_give_exactly_what_one_process_gives(tmp_path):
+    from rxlog.central.importer import PARALLEL_FROM
+
+    insts = [gen.Installation.new(i) for i in (21, 22)]
+    months = gen.months_from("2026-01", (PARALLEL_FROM + 1) // 2 + 1)
+    for inst in insts:
+        for m in months:
+            make(inst, m, tmp_path / "in" / inst.gphc, n=15)
+    stranger = gen.Installation.new(23)
+    make(stranger, "2026-02", tmp_path / "in" / "x")
+    got = {}
+    for workers in (1, 2):
+        lead = Lead(tmp_path / f"w{workers}.sqlite3")
+        for inst in insts:
+            lead.trust(inst, tmp_path / f"k{workers}")
+        results = import_paths(lead.store, [tmp_path / "in"], workers=workers)
+        assert len(results) == 2 * len(months) + 1 > PARALLEL_FROM
+        con = sqlite3.connect(lead.db)
+        got[workers] = (
+            [(r.source, r.outcome, r.return_id, r.version, r.rows) for r in results],
+            con.execute(
+                "SELECT return_id, entry_id, minutes, cost_avoided_pence FROM central_entry "
+                "ORDER BY entry_id"
+            ).fetchall(),
+            con.execute(
+                "SELECT r.return_id, s.code, s.entries, s.minutes FROM central_summary s "
+                "JOIN central_return r ON r.id = s.return_pk ORDER BY 1, 2, 3, 4"
+            ).fetchall(),
+        )
+        lead.store.close()
+    assert got[1] == got[2]
+    assert [o for _, o, *_ in got[2][0]].count(REFUSED) == 1
