@@ -35,6 +35,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True, help="output of gen_returns.py")
     ap.add_argument("--db", help="SQLAlchemy URL (default: a new SQLite file in a temp folder)")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
+    ap.add_argument("--export", action="store_true", help="also time the CSV export")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rxlog-central-bench-"))
     url = args.db or f"sqlite:///{work / 'central.sqlite3'}"
@@ -84,6 +85,12 @@ def main() -> None:
         f"report: figures {t_gather:.2f} s, PDF written {t_report:.2f} s in all "
         f"({out.stat().st_size:,} bytes)"
     )
+    if args.export:
+        from rxlog.central.export import ExportOptions, export_dataset
+
+        t0 = time.perf_counter()
+        res = export_dataset(store, ExportOptions(work / "export", xlsx=False))
+        print(f"export (CSV, no XLSX): {res.entries:,} entries in {time.perf_counter() - t0:.1f} s")
     if url.startswith("sqlite:///"):
         db = Path(url[len("sqlite:///") :])
         con = sqlite3.connect(db)
