@@ -229,3 +229,52 @@ def test_summary_week_chart_matches_the_core(qtbot, filled):
         and sum(m for _, m in v.chart.bars)
         == filled.totals(date(2026, 11, 9), date(2026, 11, 15)).minutes
     )
+
+
+def test_first_run_from_run_goes_through_the_wizard_to_the_window(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QWizard
+
+    from rxlog.ui import app as gui
+    from rxlog.ui.main_window import MainWindow
+
+    monkeypatch.setenv("RXLOG_TODAY", "2026-11-20")
+    data = tmp_path / "data"
+    seen = {}
+
+    def fill_wizard() -> None:
+        wiz = QApplication.activeModalWidget()
+        if not isinstance(wiz, QWizard):
+            QTimer.singleShot(20, fill_wizard)
+            return
+        wiz.you.name.setText("Alex Morgan")
+        wiz.you.gphc.setText("5012345")
+        wiz.next()
+        wiz.placement.form.ods.setText("RPA")
+        wiz.placement.form.name.setText("Medway NHS Foundation Trust")
+        wiz.placement.form.sector.setCurrentIndex(1)
+        wiz.button(QWizard.WizardButton.FinishButton).click()
+        QTimer.singleShot(50, use_window)
+
+    def use_window() -> None:
+        win = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        if win.app is None:
+            QTimer.singleShot(20, use_window)
+            return
+        qtbot.keyClicks(win.quick.line, "tto 2 25m")
+        qtbot.keyClick(win.quick.line, Qt.Key.Key_Return)
+        seen["rows"] = win.day_model.rowCount()
+        seen["title"] = win.windowTitle()
+        win.close()
+
+    from PySide6.QtCore import Qt
+
+    QTimer.singleShot(0, fill_wizard)
+    assert gui.run(data) == 0
+    assert seen == {"rows": 1, "title": "RxLog – activity log"}
+    again = RxLog.open(data)
+    try:
+        assert again.technician().gphc == "5012345"
+        assert [(e.code, e.count, e.minutes) for e in again.list_entries()] == [("ACU-TTO", 2, 25)]
+    finally:
+        again.close()
