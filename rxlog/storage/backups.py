@@ -162,6 +162,25 @@ def _copy_verified(db_path: Path, target: Path) -> BackupInfo:
     return info
 
 
+def _same_file(source: Path, target: Path) -> None:
+    """``target`` holds what the checked backup ``source`` holds: a hard link (backups
+    are never changed, so sharing is safe and free), else a copy renamed into place."""
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        import shutil
+
+        part = target.with_name(f"{target.name}.{os.getpid()}.part")
+        try:
+            shutil.copyfile(source, part)
+            with open(part, "rb+") as fh:
+                os.fsync(fh.fileno())
+            part.replace(target)
+        finally:
+            part.unlink(missing_ok=True)
+    _fsync_dir(target.parent)
+
+
 def _fsync_dir(folder: Path) -> None:
     if os.name == "nt":  # pragma: no cover - directories cannot be opened on Windows
         return
@@ -212,7 +231,7 @@ def daily_backup(db_path: Path, today: date) -> BackupInfo | None:
     made = {daily}
     monthly = folder / f"monthly-{today.strftime('%Y-%m')}.sqlite3"
     if not monthly.exists():
-        _copy_verified(db_path, monthly)
+        _same_file(daily, monthly)
         made.add(monthly)
     keep_daily, keep_monthly = keep_counts(db_path)
     prune(data_dir, keep_daily, keep_monthly, protect=made)
