@@ -1,0 +1,88 @@
+"""The central store on PostgreSQL: the same code and migrations as SQLite.
+
+Runs when ``RXLOG_TEST_PG_URL`` names an empty database it may wipe, e.g.
+``postgresql+psycopg://postgres@/rxlog_central?host=/tmp/pgc&port=55432``
+(docs/lead-guide.md says how to start a throwaway server); skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("RXLOG_TEST_PG_URL")
+pytestmark = pytest.mark.skipif(not PG_URL, reason="RXLOG_TEST_PG_URL not set")
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
+gen = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("gen_returns", gen)
+_spec.loader.exec_module(gen)
+
+
+@pytest.fixture
+def pg_store():
+    from sqlalchemy import create_engine, text
+
+    from rxlog.central.models import CentralBase
+    from rxlog.central.store import VERSION_TABLE, CentralStore
+
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        CentralBase.metadata.drop_all(conn)
+        conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    engine.dispose()
+    store = CentralStore.open(PG_URL)
+    yield store
+    store.close()
+
+
+def _totals(store) -> tuple:
+    from sqlalchemy import text
+
+    with store.read() as conn:
+        return tuple(
+            conn.execute(
+                text(
+                    "SELECT COUNT(*), COALESCE(SUM(minutes), 0), "
+                    "COALESCE(SUM(cost_avoided_pence), 0) FROM central_entry"
+                )
+            ).one()
+        )
+
+
+def test_postgres_store_follows_the_same_rules(pg_store, tmp_path):
+    from rxlog.central.importer import import_paths
+    from rxlog.central.report_data import gather
+    from rxlog.central.status import status_matrix
+    from rxlog.central.trust import trust_key
+
+    assert pg_store.engine.dialect.name == "postgresql" and pg_store.revision() == "c0001"
+    insts = [gen.Installation.new(i) for i in (31, 32, 33)]
+    for inst in insts:
+        trust_key(pg_store, inst.write_key(tmp_path / f"{inst.gphc}.pem"), inst.name)
+        for month in ("2026-09", "2026-10"):
+            rows = gen.make_rows(inst, month, 1, 40, random.Random(f"{inst.gphc}{month}"), "pilot")
+            gen.write_return(inst, month, rows, tmp_path / "in" / inst.gphc)
+    results = import_paths(pg_store, [tmp_path / "in"], workers=1)
+    assert [r.outcome for r in results] == ["imported"] * 6
+    first = _totals(pg_store)
+    assert first[0] == 240
+    assert [r.outcome for r in import_paths(pg_store, [tmp_path / "in"])] == ["already present"] * 6
+    assert _totals(pg_store) == first
+    rows = gen.make_rows(insts[0], "2026-10", 2, 10, random.Random(1), "pilot")
+    v2 = gen.write_return(insts[0], "2026-10", rows, tmp_path / "v2", 2, "late entries")
+    [r] = import_paths(pg_store, [v2])
+    assert r.outcome == "replaced" and _totals(pg_store)[0] == 240 - 40 + 10
+    stranger = gen.Installation.new(34)
+    rows = gen.make_rows(stranger, "2026-10", 1, 5, random.Random(2), "pilot")
+    [r] = import_paths(pg_store, [gen.write_return(stranger, "2026-10", rows, tmp_path / "s")])
+    assert r.outcome == "refused" and _totals(pg_store)[0] == 210
+    data = gather(pg_store)
+    assert data.total.entries == 210 and data.returns == 6
+    assert len(status_matrix(pg_store).cells("reopened")) == 1
