@@ -30,7 +30,7 @@ def attachments(path: Path) -> dict[str, bytes]:
         if not name:
             continue
         payload = part.get_payload(decode=True)
-        if payload is None:
+        if not isinstance(payload, bytes):
             continue
         found[Path(name).name] = payload
     return found

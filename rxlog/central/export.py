@@ -16,13 +16,11 @@ from typing import Any
 from sqlalchemy import select
 
 from rxlog.central.dictionary import ENTRY_COLUMNS, RETURN_COLUMNS
-from rxlog.central.models import CentralEntry, CentralReturn
+from rxlog.central.models import ENTRIES, RETURNS
 from rxlog.central.returns_csv import CSV_COLUMNS, DB_COLUMNS, escape, pounds
 from rxlog.central.store import CentralStore
 from rxlog.errors import StorageError, ValidationError
 
-ENTRIES = CentralEntry.__table__
-RETURNS = CentralReturn.__table__
 ENTRIES_CSV = "rxlog-central-entries.csv"
 RETURNS_CSV = "rxlog-central-returns.csv"
 DICTIONARY_CSV = "data-dictionary.csv"

@@ -22,18 +22,18 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from rxlog.central.models import CentralEntry, CentralReturn, CentralSummary, ImportEvent
+from rxlog.central.models import (
+    ENTRIES,
+    EVENTS,
+    RETURNS,
+    SUMMARY,
+)
 from rxlog.central.returns_csv import DB_COLUMNS, ParsedCsv, parse_return_csv
 from rxlog.central.sources import Candidate, discover, load
 from rxlog.central.store import CentralStore
 from rxlog.central.trust import KeyView, all_keys, key_for
 from rxlog.clock import utc_now_iso
 from rxlog.errors import RxlogError
-
-RETURNS = CentralReturn.__table__
-ENTRIES = CentralEntry.__table__
-SUMMARY = CentralSummary.__table__
-EVENTS = ImportEvent.__table__
 
 IMPORTED, REPLACED, ALREADY, REFUSED, SKIPPED = (
     "imported",
@@ -181,7 +181,7 @@ def commit(
     if isinstance(prep, ImportResult):
         return prep
     m, fp, label = prep.manifest, prep.fingerprint, prep.label
-    base = {
+    base: dict[str, Any] = {
         "return_id": m.get("return_id"),
         "version": m.get("version"),
         "technician": (m.get("technician") or {}).get("name"),

@@ -9,7 +9,9 @@ report reads thousands of rows instead of millions.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from typing import cast
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -151,3 +153,11 @@ class ImportEvent(CentralBase):
     key_fingerprint: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# The tables as Core ``Table`` objects, for the bulk statements (typed for mypy).
+KEYS = cast(Table, TrustedKey.__table__)
+RETURNS = cast(Table, CentralReturn.__table__)
+ENTRIES = cast(Table, CentralEntry.__table__)
+SUMMARY = cast(Table, CentralSummary.__table__)
+EVENTS = cast(Table, ImportEvent.__table__)

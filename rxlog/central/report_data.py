@@ -14,17 +14,15 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
-from rxlog.central.models import CentralReturn, CentralSummary, TrustedKey
+from rxlog.central.models import KEYS as K
+from rxlog.central.models import RETURNS as R
+from rxlog.central.models import SUMMARY as S
 from rxlog.central.spc import XmR, xmr
 from rxlog.central.status import MISSING, StatusMatrix, status_matrix
 from rxlog.central.store import CentralStore
 from rxlog.clock import utc_now_iso
 from rxlog.dates import parse_month
 from rxlog.errors import ValidationError
-
-S = CentralSummary.__table__
-R = CentralReturn.__table__
-K = TrustedKey.__table__
 
 # NICE QS120: reconciliation within 1 week of discharge information in primary care,
 # within 24 hours of admission in hospital.

@@ -700,8 +700,8 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         )
     )
     story.append(_legend(width))
-    for s in data.series:
-        story.append(KeepTogether([_spc_drawing(s, width), Spacer(1, 6)]))
+    for series in data.series:
+        story.append(KeepTogether([_spc_drawing(series, width), Spacer(1, 6)]))
 
     # 7. Data quality
     story.append(P("7. Data quality", st["h1"]))

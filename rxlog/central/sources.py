@@ -61,12 +61,12 @@ def load(cand: Candidate) -> Loaded:
     """The manifest's bytes and the files it lists, read from disk or from the e-mail."""
     path = Path(cand.path)
     if cand.kind == "eml":
-        files = attachments(path)
-        if cand.manifest_name not in files:
+        attached = attachments(path)
+        if cand.manifest_name not in attached:
             raise ValidationError(f"{path}: the attachment {cand.manifest_name} has gone")
-        manifest = files.pop(cand.manifest_name)
+        manifest = attached.pop(cand.manifest_name)
         listed = _listed_files(manifest)
-        return manifest, {n: b for n, b in files.items() if n in listed}
+        return manifest, {n: b for n, b in attached.items() if n in listed}
     try:
         manifest = path.read_bytes()
     except OSError as exc:

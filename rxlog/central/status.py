@@ -7,10 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rxlog.central.models import CentralReturn
+from rxlog.central.models import RETURNS
 from rxlog.central.store import CentralStore
 
-RETURNS = CentralReturn.__table__
 RECEIVED, REOPENED, MISSING, NOT_EXPECTED = "received", "reopened", "missing", "not expected"
 
 
@@ -119,11 +118,12 @@ def status_matrix(
         have = {r.month: r for r in got}
         started = got[0].month
         for month in months:
-            r = have.get(month)
-            if r is not None:
-                state = REOPENED if r.version > 1 else RECEIVED
+            got_month = have.get(month)
+            if got_month is not None:
+                v = got_month
+                state = REOPENED if v.version > 1 else RECEIVED
                 t.cells[month] = Cell(
-                    month, state, r.version, r.main_site, r.sector, r.supersedes_reason
+                    month, state, v.version, v.main_site, v.sector, v.supersedes_reason
                 )
             else:
                 t.cells[month] = Cell(month, MISSING if month >= started else NOT_EXPECTED)

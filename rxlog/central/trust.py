@@ -15,13 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from rxlog.central.models import TrustedKey
+from rxlog.central.models import KEYS as _KEYS
 from rxlog.central.store import CentralStore
 from rxlog.clock import utc_now_iso
 from rxlog.errors import NotFoundError, ValidationError
 from rxlog.identifiers import validate_gphc
 
-_KEYS = TrustedKey.__table__
 _PEM_BLOCK = re.compile(
     r"-----BEGIN (?P<kind>[A-Z ]+)-----\s+[A-Za-z0-9+/=\s]+?-----END (?P=kind)-----"
 )
