@@ -623,6 +623,19 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     story.append(left)
     story.append(Spacer(1, 6))
     story.append(right)
+    harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
+    story.append(P("Significance by harm", st["h2"]))
+    rows = [["Significance \\ harm", *harms, "Not graded", "All"]]
+    for level in [*range(1, 7), None]:
+        cells = [data.sig_by_harm.get((level, h), 0) for h in harms]
+        ungraded = data.sig_by_harm.get((level, None), 0)
+        total = sum(cells) + ungraded
+        if level is None and not total:
+            continue
+        label = str(level) if level is not None else "Not graded"
+        rows.append([label, *[sup(n) for n in cells], sup(ungraded), sup(total)])
+    n_cols = len(harms) + 2
+    story.append(_table(rows, [width * 0.2] + [width * 0.6 / n_cols] * n_cols))
     story.append(P("Outcome of interventions", st["h2"]))
     rows = [["Outcome", "Interventions", "Share"]]
     for o in ("accepted", "declined", "pending"):
