@@ -194,8 +194,12 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "central",
         help="the project lead's central store: trust keys, import returns, status, reports",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "The project lead's commands over the central store. The store is --db URL "
+            "(any SQLAlchemy URL, e.g. PostgreSQL for a shared server), else SQLite "
+            "central.sqlite3 in --central-dir DIR, else in $RXLOG_CENTRAL_DIR, else in the "
+            'per-user "RxLog Central" folder. See docs/lead-guide.md.'
+        ),
     )
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the central store")
     p.add_argument(
@@ -224,6 +228,8 @@ def register(sub: Any) -> None:
     q = cs.add_parser(
         "import",
         help="import returns: folders, return files, saved e-mails (.eml) or folders of them",
+        epilog="Exit status: 0 every return imported or already present; 1 at least one "
+        "refused (the others were imported); 2 bad usage (nothing imported).",
     )
     q.add_argument("paths", nargs="+", metavar="PATH")
     q.add_argument("--format", choices=("text", "json"), default="text")
