@@ -1,12 +1,10 @@
 """Is the database safe to open, and who else is using the data folder?
 
-Two advisory locks live in the data folder:
-
-* ``rxlog.lock``: every open ``Database`` holds it *shared*; migrating or restoring
-  needs it *exclusive*, so neither happens under another running RxLog's feet.
-  The CLI may run while the app is open (SQLite in WAL mode serves both).
-* ``instance.lock``: held *exclusive* by the desktop app, so a second window on the
-  same data folder is refused (the app brings the first one forward instead).
+``rxlog.lock`` in the data folder is an advisory lock: every open ``Database`` holds
+it *shared*; migrating or restoring needs it *exclusive*, so neither happens under
+another running RxLog's feet. The CLI may run while the app is open (SQLite in WAL mode
+serves both). One *window* per folder is the desktop app's own ``QLockFile``
+(``rxlog/ui/single_instance.py``); its process id names the window in messages.
 
 The checks made on every open are cheap (the file header, the schema revision, a
 ``-wal`` file with no database beside it); the full ``PRAGMA integrity_check`` and the
@@ -27,7 +25,6 @@ from typing import IO, Any
 from rxlog.errors import StorageError
 
 LOCK_NAME = "rxlog.lock"
-INSTANCE_LOCK_NAME = "instance.lock"
 SQLITE_HEADER = b"SQLite format 3\x00"
 _READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 
@@ -131,7 +128,13 @@ class FolderLock:
             time.sleep(0.05)
 
     def require_exclusive(self, doing: str, wait: float = 5.0) -> None:
-        """Take the lock exclusively or raise ``AlreadyRunningError`` naming the holder."""
+        """Take the lock exclusively or raise ``AlreadyRunningError`` naming the holder.
+
+        A shared hold is dropped first, so two RxLogs that both want the folder to
+        themselves (both found an old schema) take turns instead of blocking each other.
+        """
+        if self._fh is not None and not self.exclusive:
+            self.release()
         if not self.acquire(exclusive=True, wait=wait):
             pid = running_instance_pid(self.path.parent)
             who = f" (the RxLog window, process {pid})" if pid else ""
@@ -148,55 +151,15 @@ class FolderLock:
             self.exclusive = False
 
 
-class InstanceLock:
-    """One RxLog window per data folder: ``acquire`` raises if another one is running."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / INSTANCE_LOCK_NAME
-        self._fh: IO[Any] | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = _open_lock_file(self.path)
-        if not _lock(fh, exclusive=True):
-            fh.close()
-            pid = running_instance_pid(self.path.parent)
-            raise AlreadyRunningError(
-                f"RxLog is already open for the data folder {self.path.parent}"
-                + (f" (process {pid})" if pid else "")
-                + "; switch to that window, or close it before starting another.",
-                pid,
-            )
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n".encode())
-        fh.flush()
-        self._fh = fh
-
-    def release(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-
-
 GUI_LOCK_NAME = "rxlog-gui.lock"  # the desktop app's QLockFile (rxlog.ui.single_instance)
 
 
 def running_instance_pid(data_dir: Path) -> int | None:
     """The process id of the RxLog window using ``data_dir``, when one is known to run.
 
-    Read from ``instance.lock`` (held with a file lock) or the desktop app's QLockFile,
-    whose first line is its process id (counted only while that process is alive).
+    Read from the desktop app's QLockFile, whose first line is its process id (counted
+    only while that process is alive).
     """
-    path = Path(data_dir) / INSTANCE_LOCK_NAME
-    try:
-        with open(path, "rb") as fh:
-            if not _lock(fh, exclusive=False):
-                text = fh.read(32).decode("ascii", "replace").strip()
-                if text.isdigit():
-                    return int(text)
-    except OSError:
-        pass
     try:
         first = (Path(data_dir) / GUI_LOCK_NAME).read_bytes()[:32].split(b"\n", 1)[0]
     except OSError:

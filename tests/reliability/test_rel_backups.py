@@ -212,22 +212,6 @@ def test_an_empty_file_from_a_first_start_cut_short_is_used(tmp_path: Path) -> N
     assert read_revision(tmp_path / DB_FILENAME) is not None
 
 
-def test_one_window_per_data_folder(tmp_path: Path) -> None:
-    first = health.InstanceLock(tmp_path)
-    first.acquire()
-    try:
-        with pytest.raises(health.AlreadyRunningError, match="already open") as err:
-            health.InstanceLock(tmp_path).acquire()
-        assert err.value.pid == os.getpid()
-        assert health.running_instance_pid(tmp_path) == os.getpid()
-    finally:
-        first.release()
-    assert health.running_instance_pid(tmp_path) is None
-    again = health.InstanceLock(tmp_path)
-    again.acquire()
-    again.release()
-
-
 def test_restore_refusal_names_the_running_window(rx: RxLog, cli) -> None:
     """The desktop app's lock file (QLockFile: pid on the first line) names the window."""
     backups.backup_now(rx)
@@ -237,3 +221,30 @@ def test_restore_refusal_names_the_running_window(rx: RxLog, cli) -> None:
     assert r.code == 1 and f"process {os.getpid()}" in r.err, r.err
     (rx.db.data_dir / health.GUI_LOCK_NAME).write_text("999999999\nrxlog-gui\nhost\n")
     assert health.running_instance_pid(rx.db.data_dir) is None  # no such process: stale
+
+
+def test_two_rxlogs_wanting_the_folder_to_themselves_take_turns(tmp_path: Path) -> None:
+    """Both hold the folder shared (both found an old schema); both then get it alone."""
+    import threading
+    import time
+
+    a, b = health.FolderLock(tmp_path), health.FolderLock(tmp_path)
+    assert a.acquire() and b.acquire()
+    got: list[str] = []
+
+    def take(name: str, lock: health.FolderLock) -> None:
+        try:
+            lock.require_exclusive("migrate", wait=5)
+        except health.AlreadyRunningError:
+            got.append(f"{name} refused")
+            return
+        got.append(name)
+        time.sleep(0.3)  # "migrating"
+        lock.release()
+
+    threads = [threading.Thread(target=take, args=(n, lk)) for n, lk in (("a", a), ("b", b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got) == ["a", "b"]

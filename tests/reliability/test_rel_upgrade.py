@@ -9,6 +9,7 @@ never a mix, and nothing lost.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import sqlite3
@@ -222,3 +223,38 @@ def test_a_kill_during_migration_leaves_old_or_new_and_loses_nothing(
         zygote.stdout.close()  # type: ignore[union-attr]
     assert seen == {"0001", SCHEMA_HEAD}  # kills landed before and after the commit
     print(f"\nkilled during or after migration: revisions seen after the kill: {sorted(seen)}")
+
+
+def test_several_rxlogs_opening_an_old_database_at_once_take_turns(
+    source_db: Path, tmp_path: Path
+) -> None:
+    """Three processes start together on a 0001 database: one migrates, all succeed."""
+    data_dir = tmp_path / "old"
+    before = _build_at("0001", source_db, data_dir)
+    env = {**os.environ, "RXLOG_TODAY": "2026-11-20"}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rxlog",
+                "--data-dir",
+                str(data_dir),
+                "list",
+                "--month",
+                "2026-11",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=60) for p in procs]
+    for p, (out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+        assert "entries" in out
+    assert read_revision(data_dir / DB_FILENAME) == SCHEMA_HEAD
+    assert len(list((data_dir / "backups").glob("pre-migration-0001-*.sqlite3"))) == 1
+    assert _rows_now(data_dir / DB_FILENAME, before) == before
