@@ -13,6 +13,7 @@ audit chain are left to ``rxlog check`` (``full_check``).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
@@ -278,12 +279,30 @@ def full_check(data_dir: Path) -> CheckReport:
     else:
         b = newest[0]
         bad = backups.backup_problem(b.path)
+        behind = _days_behind(path, b.made_at.timestamp())
+        if bad is None and behind >= STALE_BACKUP_DAYS:
+            bad = (
+                f"{behind} days older than the latest changes: open RxLog (it backs up "
+                "daily) or run: rxlog backup"
+            )
         report.add(
             "backup",
             bad is None,
             f"last backup {b.made_at_text()} ({b.path.name})" + (f": {bad}" if bad else ""),
         )
     return report
+
+
+STALE_BACKUP_DAYS = 2
+
+
+def _days_behind(db_path: Path, backup_time: float) -> int:
+    """Whole days between the last backup and the database's (or its WAL's) last change."""
+    changed = 0.0
+    for p in (db_path, db_path.with_name(db_path.name + "-wal")):
+        with contextlib.suppress(OSError):
+            changed = max(changed, p.stat().st_mtime)
+    return max(0, int((changed - backup_time) // 86400))
 
 
 def _audit_item(path: Path) -> tuple[str, bool, str]:

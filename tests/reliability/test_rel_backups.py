@@ -248,3 +248,12 @@ def test_two_rxlogs_wanting_the_folder_to_themselves_take_turns(tmp_path: Path) 
     for t in threads:
         t.join()
     assert sorted(got) == ["a", "b"]
+
+
+def test_check_fails_when_the_last_backup_is_days_behind_the_changes(rx: RxLog, cli) -> None:
+    made = backups.backup_now(rx)
+    assert cli("check").code == 0
+    old = made.path.stat().st_mtime - 3.5 * 86400
+    os.utime(made.path, (old, old))  # the last backup is three days older than the data
+    r = cli("check")
+    assert r.code == 1 and "FAIL  backup" in r.out and "3 days older than the latest changes" in r.out, r.out
