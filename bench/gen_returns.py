@@ -103,7 +103,8 @@ def make_rows(
             "title": code.title, "category": code.category,
             "taxonomy_version": tax.version, "minutes": minutes,
             "count": rng.choice((1, 1, 1, 2, 3)) if code.counts != "none" else None,
-            "count_unit": code.counts, "significance": None, "significance_scale": None,
+            "count_unit": code.counts if code.counts != "none" else None,
+            "significance": None, "significance_scale": None,
             "harm": None, "harm_scale": None, "released_minutes": None, "outcome": None,
             "cost_avoided": None, "unit_cost_version": costs.version, "qs120_days": None,
         }  # fmt: skip

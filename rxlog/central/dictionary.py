@@ -1,7 +1,8 @@
 """The data dictionary of the combined dataset the lead exports (one row per entry).
 
-Columns are those of the technician's return CSV (docs/return-format.md); this module
-says what each one means, for the ``Data dictionary`` sheet and ``data-dictionary.csv``.
+Columns are those of the technician's return CSV (docs/return-format.md, described in
+full in docs/data-dictionary.md); this module says what each one means for the
+``Data dictionary`` sheet and ``data-dictionary.csv`` that travel with the export.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ ENTRY_COLUMNS: dict[str, str] = {
     "minutes": "Technician minutes spent on the activity",
     "count": "Patients or items the activity covered (see count_unit); empty when the code "
     "counts nothing",
-    "count_unit": "What count counts: patients, items or none",
+    "count_unit": "What count counts: patients or items; empty where the code counts nothing",
     "significance": "Significance of an intervention on the scale named in significance_scale",
     "significance_scale": "Scale of significance (Eadon 1992, 1-6)",
     "harm": "Harm category of the error an intervention caught (NCC MERP A-I)",
