@@ -314,7 +314,7 @@ class CentralWindow(QMainWindow):
         self.results_view = self._view(self.results, stretch=5)
         self.status_view = self._view(self.status)
         self.returns_view = self._view(self.returns)
-        self.tabs.addTab(self.results_view, "Import &results")
+        self.tabs.addTab(self.results_view, "Import res&ults")
         self.tabs.addTab(self.status_view, "&Completeness")
         self.tabs.addTab(self.returns_view, "Returns in the &store")
         layout.addWidget(self.tabs, 1)
