@@ -192,9 +192,16 @@ def _revision_for_open(path: Path) -> str | None:
             + backups.offer_text(path.parent)
         )
     if revision is not None and revision not in KNOWN_REVISIONS:
+        good = backups.newest_good_backup(path.parent)
+        older = (
+            f" Or restore the newest backup this version can read, {good.path} (made "
+            f"{good.made_at_text()}; anything logged after it would not be there)."
+            if good
+            else ""
+        )
         raise StorageError(
             f"{path} was made by a newer RxLog (schema {revision}); "
-            "install that version to open it. RxLog has not changed the file."
+            f"install that version to open it. RxLog has not changed the file.{older}"
         )
     return revision
 

@@ -256,4 +256,20 @@ def test_check_fails_when_the_last_backup_is_days_behind_the_changes(rx: RxLog, 
     old = made.path.stat().st_mtime - 3.5 * 86400
     os.utime(made.path, (old, old))  # the last backup is three days older than the data
     r = cli("check")
-    assert r.code == 1 and "FAIL  backup" in r.out and "3 days older than the latest changes" in r.out, r.out
+    assert (
+        r.code == 1 and "FAIL  backup" in r.out and "3 days older than the latest changes" in r.out
+    ), r.out
+
+
+def test_a_newer_database_is_refused_and_an_older_backup_offered(rx: RxLog) -> None:
+    made = backups.backup_now(rx)
+    rx.close()
+    con = sqlite3.connect(rx.db.path)
+    con.execute("UPDATE alembic_version SET version_num = '0099'")
+    con.commit()
+    con.close()
+    before = rx.db.path.read_bytes()
+    with pytest.raises(StorageError, match="newer RxLog") as err:
+        Database.open(rx.db.data_dir)
+    assert str(made.path) in err.value.message and "would not be there" in err.value.message
+    assert rx.db.path.read_bytes() == before
