@@ -8,14 +8,20 @@ from datetime import date
 
 from rxlog.errors import ValidationError
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 def parse_date(text: str | date, field: str = "date") -> date:
     if isinstance(text, date):
         return text
+    bad = ValidationError(f"{text!r} is not a date: use YYYY-MM-DD", field=field)
+    # Only YYYY-MM-DD: date.fromisoformat would also take 20261005 or 2026-W41-1.
+    if not isinstance(text, str) or not _DATE.fullmatch(text.strip()):
+        raise bad
     try:
         return date.fromisoformat(text.strip())
-    except (ValueError, AttributeError):
-        raise ValidationError(f"{text!r} is not a date: use YYYY-MM-DD", field=field) from None
+    except ValueError:
+        raise bad from None
 
 
 def parse_month(text: str, field: str = "month") -> tuple[date, date]:

@@ -6,6 +6,7 @@ Every function takes an open session; ``rxlog.service.RxLog`` owns the transacti
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from rxlog.taxonomy import Code, Taxonomy
 MAX_MINUTES = 720
 DAY_MINUTES = 24 * 60
 MAX_NOTE = 2000
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 NOTE_PID_WARNING = (
     "the note holds what looks like an NHS number; notes never leave this PC, "
@@ -71,10 +73,11 @@ def _int(value: Any, field: str) -> int | None:
         raise ValidationError("must be a whole number", field=field)
     if isinstance(value, int):
         return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a whole number", field=field) from None
+    text = str(value).strip()
+    # Plain ASCII digits only: int() would also take "1_0" or other scripts' digits.
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise ValidationError(f"{value!r} is not a whole number", field=field)
+    return int(text)
 
 
 def month_lock_problem(session: Session, d: date) -> LockedMonthError | None:
@@ -137,7 +140,10 @@ def validate(
 
     site = covering
     if values.get("site"):
-        ods = normalise_ods(values["site"])
+        try:
+            ods = normalise_ods(values["site"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message, field="site") from None
         same = [p for p in ctx.placements if p.ods == ods]
         if not same:
             raise ValidationError(

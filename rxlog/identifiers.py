@@ -98,6 +98,16 @@ def find_nhs_numbers(text: str) -> list[str]:
     return found
 
 
+def refuse_nhs_numbers(text: str, field: str, what: str) -> None:
+    """Refuse text that goes into a return (sent off this PC) if it holds an NHS number."""
+    if find_nhs_numbers(text):
+        raise ValidationError(
+            f"{what} holds what looks like an NHS number; it goes into the monthly return "
+            "sent to the project lead, so leave patient identifiers out",
+            field=field,
+        )
+
+
 # SNOMED CT identifiers: 6-18 digits, no leading zero, and a partition identifier in the
 # 2nd and 3rd digits from the right that marks a concept ("00" short form, "10" long form,
 # i.e. an extension's namespace). The Verhoeff check digit is deliberately not checked:

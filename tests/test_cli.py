@@ -92,7 +92,7 @@ REFUSALS = [
     (("log", "QRY-PAT", "--discharge-received", "2026-11-01"), "discharge_received",
      "does not take"),
     (("log", "REC-ADM", "--date", "2026-10-05"), "code", "secondary-care activity"),
-    (("log", "QRY-PAT", "--site", "G8200"), "ods", "not an ODS site code"),
+    (("log", "QRY-PAT", "--site", "G8200"), "site", "not an ODS site code"),
     (("log", "QRY-PAT", "--site", "Y01234"), "site", "not one of your placements"),
     (("placement", "add", "G8200", "--name", "x", "--sector", "primary"), "ods", "ODS"),
     (("placement", "add", "U12345", "--name", "PCN", "--sector", "primary", "--from",

@@ -283,6 +283,13 @@ def load_signing_keys(data_dir: Path, passphrase: str | None = None) -> SigningK
 
 def export_public(data_dir: Path, dest: Path) -> KeyInfo:
     """Write the public key and certificate (what the lead registers) to ``dest``."""
+    dest = Path(dest)
+    if dest.name in ("", "..") or dest.is_dir():
+        raise ValidationError(
+            f"{str(dest)!r} is a folder, not a file name: give the file to write, "
+            "e.g. my-rxlog-key.pem",
+            "file",
+        )
     info = key_info(data_dir)
     paths = key_paths(data_dir)
     text = (

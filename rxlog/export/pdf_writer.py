@@ -391,17 +391,22 @@ def _qs120(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any
         [f"Within {QS120_PRIMARY_DAYS} days of receiving discharge information",
          small(len(within), suppress)],
         [f"Later than {QS120_PRIMARY_DAYS} days", small(len(later), suppress)],
-        ["All reconciliations with a discharge date", f"{len(timed):,}"],
+        ["All reconciliations with a discharge date", small(len(timed), suppress)],
     ]  # fmt: skip
-    pct = 100 * len(within) / len(timed)
     median = statistics.median(days)
+    sentence = (
+        f"median {median:g} day{'' if median == 1 else 's'} "
+        "from discharge information received to reconciliation."
+    )
+    # A percentage next to a total gives a suppressed count away: 67% of 3 is 2.
+    if suppress and any(0 < len(x) < SMALL for x in (within, later)):
+        sentence = sentence[0].upper() + sentence[1:]
+    else:
+        sentence = f"{100 * len(within) / len(timed):.0f}% within the QS120 week; " + sentence
     return [
         doc.table(["NICE QS120 timeliness", "Entries"], rows, [width - 60, 60], True),
         _gap(4),
-        doc.p(
-            f"{pct:.0f}% within the QS120 week; median {median:g} day{'' if median == 1 else 's'} "
-            f"from discharge information received to reconciliation.",
-        ),
+        doc.p(sentence),
     ]
 
 

@@ -33,12 +33,14 @@ from rxlog.export.manifest import FORMAT, manifest_file_bytes, sign_manifest
 from rxlog.export.month_data import MonthData, collect
 from rxlog.export.unit_costs import SETTING_KEY as UNIT_COST_SETTING
 from rxlog.export.unit_costs import load_unit_costs
+from rxlog.identifiers import refuse_nhs_numbers
 from rxlog.storage.models import Entry, MonthLock, ReturnRecord
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
 
 LEAD_EMAIL_SETTING = "lead_email"
+MAX_REOPEN_REASON = 500
 _EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
 
 
@@ -176,6 +178,18 @@ def _email_body(data: MonthData, names: list[str]) -> str:
     )
 
 
+def _refuse_pid(data: MonthData) -> None:
+    """No NHS number in the free text a return carries (checked on input too; this also
+    catches text stored before those checks, which would otherwise leave the PC)."""
+    refuse_nhs_numbers(data.technician.name, "name", "the technician's name")
+    for ods in data.sites_used:
+        refuse_nhs_numbers(data.site_names.get(ods, ""), "name", f"the name of site {ods}")
+    if data.supersedes_reason:
+        refuse_nhs_numbers(
+            data.supersedes_reason, "reason", f"the reason {data.month} was reopened"
+        )
+
+
 def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult:
     """Sign ``month`` off: write its return into ``options.out_dir`` and lock the month."""
     month = _check_month(app, month)
@@ -184,6 +198,7 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     _check_out_dir(out_dir)
     unit_costs = load_unit_costs(app.setting(UNIT_COST_SETTING))
     data = collect(app, month, unit_costs, version, supersedes, reason)
+    _refuse_pid(data)
     keys = keymod.load_signing_keys(app.db.data_dir, options.passphrase)
     base = data.base_name
     names = {ext: f"{base}.{ext}" for ext in ("csv", "pdf", "manifest.json", "eml")}
@@ -314,6 +329,10 @@ def reopen_month(app: RxLog, month: str, reason: str) -> MonthLock:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("say why the month is reopened (--reason TEXT)", "reason")
+    if len(reason) > MAX_REOPEN_REASON:
+        raise ValidationError(f"the reason is longer than {MAX_REOPEN_REASON} characters", "reason")
+    # The reason is printed in the next version's PDF and signed manifest.
+    refuse_nhs_numbers(reason, "reason", "the reason")
     with app.db.transaction() as s:
         lock = s.get(MonthLock, month)
         if lock is None:
