@@ -364,6 +364,10 @@ def restore(data_dir: Path, source: Path) -> RestoreResult:
     source = Path(source).expanduser().resolve()
     db_path = data_dir / DB_FILENAME
     check_restorable(source)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)  # a new PC: restore into a new folder
+    except OSError as exc:
+        raise StorageError(f"cannot create the data folder {data_dir}: {exc.strerror}") from None
     lock = health.FolderLock(data_dir)
     prepared = data_dir / f".restore-{os.getpid()}.sqlite3"
     try:

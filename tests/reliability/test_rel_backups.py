@@ -273,3 +273,17 @@ def test_a_newer_database_is_refused_and_an_older_backup_offered(rx: RxLog) -> N
         Database.open(rx.db.data_dir)
     assert str(made.path) in err.value.message and "would not be there" in err.value.message
     assert rx.db.path.read_bytes() == before
+
+
+def test_restore_onto_a_new_pc_with_no_data_folder(rx: RxLog, tmp_path: Path) -> None:
+    from rxlog.cli import main as cli_main
+
+    entry = rx.log(EntryInput(code="QRY-CLIN", date=TODAY)).entry.id
+    out = tmp_path / "usb stick" / "rxlog.sqlite3"
+    out.parent.mkdir()
+    backups.backup_now(rx, out)
+    new_pc = tmp_path / "new pc" / "RxLog"
+    assert cli_main(["--data-dir", str(new_pc), "restore", str(out), "--yes"]) == 0
+    app = RxLog.open(new_pc)
+    assert app.list_ids() == [entry] and app.verify_audit().ok
+    app.close()

@@ -183,6 +183,7 @@ def test_an_injected_broken_revision_leaves_the_file_byte_identical(
     app.close()
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the crash driver forks (POSIX)")
 def test_a_kill_during_migration_leaves_old_or_new_and_loses_nothing(
     source_db: Path, tmp_path: Path
 ) -> None:
