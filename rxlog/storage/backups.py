@@ -256,7 +256,7 @@ def backup_before(app_or_db: Any, reason: str) -> BackupInfo:
         ) from None
     info = _copy_verified(db_path, target)
     if slug == "export":
-        prune(db_path.parent, protect={target})
+        prune(db_path.parent, *keep_counts(db_path), protect={target})
     return info
 
 

@@ -82,7 +82,11 @@ def test_clock_set_backwards_keeps_the_new_backup_and_stays_fast(rx: RxLog) -> N
 
 
 def test_backup_before_export_is_rotated(rx: RxLog) -> None:
+    rx.set_setting(backups.KEEP_DAILY_KEY, "9")
+    for d in range(9):
+        Database.open(rx.db.data_dir, today=date(2026, 11, 1 + d)).close()
     made = [backups.backup_before(rx, "export") for _ in range(backups.KEEP_PRE_EXPORT + 2)]
+    assert len(_names(rx.db.data_dir, "daily")) == 9  # the configured count, not the default
     kept = _names(rx.db.data_dir, "pre-export")
     assert len(kept) == backups.KEEP_PRE_EXPORT
     assert made[-1].path.name in kept and made[0].path.name not in kept
