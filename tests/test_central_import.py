@@ -413,3 +413,19 @@ def test_worker_processes_give_exactly_what_one_process_gives(tmp_path):
         lead.store.close()
     assert got[1] == got[2]
     assert [o for _, o, *_ in got[2][0]].count(REFUSED) == 1
+
+
+def test_the_store_itself_refuses_two_current_versions_of_a_return(lead, tmp_path):
+    inst = gen.Installation.new(24)
+    lead.trust(inst, tmp_path)
+    lead.load(make(inst, "2026-11", tmp_path / "a"))
+    con = sqlite3.connect(lead.db)
+    row = con.execute("SELECT * FROM central_return").fetchone()
+    cols = [d[0] for d in con.execute("SELECT * FROM central_return").description]
+    copy = dict(zip(cols, row, strict=True)) | {"id": None, "version": 9}
+    with pytest.raises(sqlite3.IntegrityError, match="return_id"):
+        con.execute(
+            f"INSERT INTO central_return ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            list(copy.values()),
+        )
+    con.close()

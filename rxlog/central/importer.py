@@ -295,6 +295,16 @@ def _write(
             RETURNS.c.return_id == m["return_id"], RETURNS.c.state == "current"
         )
     ).first()
+    if previous is not None:
+        # Retire the old version first: at most one version of a return is "current"
+        # (a unique index says so), so its rows are never counted twice.
+        conn.execute(ENTRIES.delete().where(ENTRIES.c.return_pk == previous.id))
+        conn.execute(SUMMARY.delete().where(SUMMARY.c.return_pk == previous.id))
+        conn.execute(
+            update(RETURNS)
+            .where(RETURNS.c.id == previous.id)
+            .values(state="superseded", superseded_at=now)
+        )
     pk = conn.execute(
         insert(RETURNS)
         .values(
@@ -322,14 +332,6 @@ def _write(
         )
         .returning(RETURNS.c.id)
     ).scalar_one()
-    if previous is not None:
-        conn.execute(ENTRIES.delete().where(ENTRIES.c.return_pk == previous.id))
-        conn.execute(SUMMARY.delete().where(SUMMARY.c.return_pk == previous.id))
-        conn.execute(
-            update(RETURNS)
-            .where(RETURNS.c.id == previous.id)
-            .values(state="superseded", superseded_at=now)
-        )
     _insert_entries(store, conn, pk, parsed.rows)
     _insert_summary(store, conn, pk, m["month"], parsed.summary)
     conn.execute(

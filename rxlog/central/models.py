@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -66,6 +75,14 @@ class CentralReturn(CentralBase):
     __table_args__ = (
         UniqueConstraint("return_id", "version", name="uq_central_return_version"),
         Index("ix_central_return_gphc_month", "gphc", "month"),
+        # One current version per return, even with two importers at once (shared server).
+        Index(
+            "uq_central_return_current",
+            "return_id",
+            unique=True,
+            sqlite_where=text("state = 'current'"),
+            postgresql_where=text("state = 'current'"),
+        ),
     )
 
 

@@ -54,6 +54,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("return_id", "version", name="uq_central_return_version"),
     )
     op.create_index("ix_central_return_gphc_month", "central_return", ["gphc", "month"])
+    op.create_index(
+        "uq_central_return_current",
+        "central_return",
+        ["return_id"],
+        unique=True,
+        sqlite_where=sa.text("state = 'current'"),
+        postgresql_where=sa.text("state = 'current'"),
+    )
     op.create_table(
         "central_entry",
         sa.Column("id", sa.Integer, primary_key=True),
