@@ -58,6 +58,14 @@ def pct(part: int | float, whole: int | float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "–"
 
 
+def pct_of_count(part: int, whole: int) -> str:
+    """A share of a count; hidden (``*``) when either count is 1 to 4, since the
+    percentage would give the small number away."""
+    if 1 <= part <= 4 or 1 <= whole <= 4:
+        return "*"
+    return pct(part, whole)
+
+
 def month_label(m: str) -> str:
     import calendar
 
@@ -221,7 +229,7 @@ def _kpis(data: ReportData, st: dict[str, Any], width: float) -> Any:
             money(t.cost_pence),
             "cost avoided (unit-cost table " + ", ".join(v for v in data.cost_by_version) + ")",
         ),
-        (pct(qok, qn), "reconciliations within the NICE QS120 time"),
+        (pct_of_count(qok, qn), "reconciliations within the NICE QS120 time"),
         (
             f"{data.returns:,}",
             f"returns from {data.technicians} technician(s), {data.sites} site(s)",
@@ -450,9 +458,9 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         _kpis(data, st, width),
         Spacer(1, 4),
         P(
-            "Counts of 1 to 4 are shown as &lt;5 to protect patient confidentiality. Costs are "
-            "derived from clinician minutes released using the versioned unit-cost table named "
-            "on each return.",
+            "Counts of 1 to 4 are shown as &lt;5, and a share of such a count as *, to protect "
+            "patient confidentiality. Costs are derived from clinician minutes released using "
+            "the versioned unit-cost table named on each return.",
             st["small"],
         ),
     ]
@@ -545,7 +553,7 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         )
     )
     phases = sorted(data.by_phase, key=lambda p: (p != "baseline", p))
-    rows = [["Measure", *[p.title() for p in phases]]]
+    rows = [["Measure", *[_phase_label(p) for p in phases]]]
 
     def per100(value: int, ph: str) -> str:
         m = data.by_phase[ph].minutes
@@ -584,7 +592,7 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     pw = width * 0.55 / max(1, len(phases))
     story.append(_table(rows, [width * 0.45] + [pw] * len(phases)))
     story.append(P("Share of technician time by category", st["h2"]))
-    rows = [["Category", *[p.title() for p in phases]]]
+    rows = [["Category", *[_phase_label(p) for p in phases]]]
     for c in cats:
         rows.append(
             [
@@ -612,13 +620,15 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     rows = [["Significance (Eadon)", "Interventions", "Share"]]
     for level in range(1, 7):
         n = data.significance.get(level, 0)
-        rows.append([P(f"{level}: {SIGNIFICANCE[level]}", st["cell"]), sup(n), pct(n, n_int)])
+        rows.append(
+            [P(f"{level}: {SIGNIFICANCE[level]}", st["cell"]), sup(n), pct_of_count(n, n_int)]
+        )
     left = _table(rows, [width * 0.40, width * 0.15, width * 0.1])
     rows = [["Harm (NCC MERP)", "Interventions", "Share"]]
     for cat_ in "ABCDEFGHI":
         n = data.harm.get(cat_, 0)
         if n or cat_ in "ABCDE":
-            rows.append([P(f"{cat_}: {HARM[cat_]}", st["cell"]), sup(n), pct(n, n_int)])
+            rows.append([P(f"{cat_}: {HARM[cat_]}", st["cell"]), sup(n), pct_of_count(n, n_int)])
     right = _table(rows, [width * 0.40, width * 0.15, width * 0.1])
     story.append(left)
     story.append(Spacer(1, 6))
@@ -640,7 +650,7 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     rows = [["Outcome", "Interventions", "Share"]]
     for o in ("accepted", "declined", "pending"):
         n = data.outcome.get(o, 0)
-        rows.append([o.title(), sup(n), pct(n, n_int)])
+        rows.append([o.title(), sup(n), pct_of_count(n, n_int)])
     story.append(_table(rows, [width * 0.40, width * 0.15, width * 0.1]))
 
     # 4. Time released and cost avoided
@@ -669,8 +679,8 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     )
 
     # 5. QS120
-    story.append(P("5. Timeliness of medicines reconciliation (NICE QS120)", st["h1"]))
-    story.append(
+    qs_block: list[Any] = [P("5. Timeliness of medicines reconciliation (NICE QS120)", st["h1"])]
+    qs_block.append(
         P(
             "NICE QS120 asks for medicines reconciliation within 1 week of a practice receiving "
             "discharge information (primary care) and within 24 hours of admission (hospital). "
@@ -679,7 +689,7 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
             st["body"],
         )
     )
-    rows = [["Sector", "Target", "Reconciliations timed", "Within target", "Share", *QS120_BANDS]]
+    rows = [["Sector", "Target", "Timed", "In time", "Share", *QS120_BANDS]]
     for sector, (n, ok) in sorted(data.qs120.items()):
         target = QS120_TARGET_DAYS.get(sector, 7)
         rows.append(
@@ -688,15 +698,16 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
                 f"{target} day{'s' if target > 1 else ''}",
                 sup(n),
                 sup(ok),
-                pct(ok, n),
+                pct_of_count(ok, n),
                 *[sup(data.qs120_bands.get((sector, b), 0)) for b in QS120_BANDS],
             ]
         )
     if len(rows) == 1:
         rows.append(["–", "–", "0", "0", "–", "", "", "", ""])
-    story.append(
-        _table(rows, [width * w for w in (0.11, 0.08, 0.14, 0.11, 0.08, 0.12, 0.12, 0.12, 0.12)])
+    qs_block.append(
+        _table(rows, [width * w for w in (0.12, 0.09, 0.11, 0.11, 0.09, 0.12, 0.12, 0.12, 0.12)])
     )
+    story.append(KeepTogether(qs_block))
 
     # 6. Run charts
     story.append(PageBreak())
@@ -788,6 +799,10 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         )
     )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
+
+
+def _phase_label(phase: str) -> str:
+    return "No phase recorded" if phase == "(no phase)" else phase.title()
 
 
 def _basis(version: str) -> str:
