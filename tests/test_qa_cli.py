@@ -169,3 +169,26 @@ def test_qs120_table_does_not_reveal_small_counts(tech, tmp_path):
     # the CSV keeps the exact figures
     csv_text = next(out.glob("*.csv")).read_text("utf-8-sig")
     assert csv_text.count("REC-DIS") == 3
+
+
+@pytest.mark.skipif(pdftotext is None, reason="poppler-utils not installed")
+def test_key_figure_for_a_large_cost_avoided_stays_on_one_line(tech, tmp_path):
+    for day in ("2026-10-06", "2026-10-07", "2026-10-08"):
+        r = tech("log", "INT-PRESC", "--date", day, "--significance", "4", "--harm", "B",
+                 "--released-minutes", "720", "--outcome", "accepted")  # fmt: skip
+        assert r.code == 0, r.err
+    out = tmp_path / "out"
+    out.mkdir()
+    assert tech("export", "2026-10", "--out", str(out)).code == 0
+    manifest = json.loads(next(out.glob("*.manifest.json")).read_text("utf-8"))
+    total = float(manifest["manifest"]["totals"]["cost_avoided"])
+    assert total > 1000  # four digits of pounds: the case that wrapped
+    cost = f"£{total:,.2f}"
+    text = subprocess.run(
+        [pdftotext, "-layout", "-l", "1", str(next(out.glob("*.pdf"))), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    key_figures = text[: text.index("Activity by category")]
+    assert cost in key_figures, key_figures

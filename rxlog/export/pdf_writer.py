@@ -226,6 +226,21 @@ def _kind(kind: str) -> str:
         return kind or "site"
 
 
+def _fitting(style: Any, text: str, width: float) -> Any:
+    """``style``, made smaller if ``text`` would not fit on one line of ``width``
+    (a cost avoided of £10,000.00 must not break into "£10,000.0" and "0")."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    needed = stringWidth(text, style.fontName, style.fontSize)
+    if needed <= width:
+        return style
+    size = max(7.0, 0.95 * style.fontSize * width / needed)  # 5% spare for rounding
+    return ParagraphStyle(
+        f"{style.name}-fit", parent=style, fontSize=size, leading=style.leading, splitLongWords=0
+    )
+
+
 def _key_figures(doc: _Doc, data: MonthData, width: float) -> Any:
     from reportlab.platypus import Table, TableStyle
 
@@ -239,9 +254,10 @@ def _key_figures(doc: _Doc, data: MonthData, width: float) -> Any:
         (hours(released), "hours released"),
         (f"£{data.total_cost_avoided:,.2f}", "cost avoided"),
     ]
-    row1 = [doc.p(v, doc.big) for v, _ in figures]
+    col = width / len(figures)
+    row1 = [doc.p(v, _fitting(doc.big, v, col - 12)) for v, _ in figures]
     row2 = [doc.p(label, doc.note) for _, label in figures]
-    t = Table([row1, row2], colWidths=[width / len(figures)] * len(figures))
+    t = Table([row1, row2], colWidths=[col] * len(figures))
     t.setStyle(
         TableStyle(
             [
