@@ -429,3 +429,19 @@ def test_the_store_itself_refuses_two_current_versions_of_a_return(lead, tmp_pat
             list(copy.values()),
         )
     con.close()
+
+
+def test_reading_never_waits_for_an_import_in_another_process(lead, tmp_path):
+    from rxlog.central.status import status_matrix
+
+    inst = gen.Installation.new(25)
+    lead.trust(inst, tmp_path)
+    lead.load(make(inst, "2026-11", tmp_path / "a"))
+    other = sqlite3.connect(lead.db, isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")  # another importer holds the write lock
+    try:
+        matrix = status_matrix(lead.store)  # would wait 10 s and fail if reads locked
+        assert [t.gphc for t in matrix.technicians] == [inst.gphc]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

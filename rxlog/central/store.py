@@ -23,6 +23,7 @@ CENTRAL_DB_FILENAME = "central.sqlite3"
 SCHEMA_HEAD = "c0001"
 KNOWN_REVISIONS = ("c0001",)
 VERSION_TABLE = "central_alembic_version"
+_READ_ONLY = "rxlog_read_only"
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -80,9 +81,14 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            # Take the write lock up front: the version checks made inside an import
-            # still hold when it commits, even with two importers at once.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A write takes the lock up front: the version checks made inside an import
+            # still hold when it commits, even with two importers at once. A read (the
+            # window, status, the report) begins deferred: under WAL it never waits for,
+            # or holds up, an import running in another process.
+            if conn.get_execution_options().get(_READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -147,7 +153,9 @@ class CentralStore:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A connection for reading (one consistent snapshot, no write lock)."""
         with self.engine.connect() as conn:
+            conn.execution_options(**{_READ_ONLY: True})
             yield conn
 
     def revision(self) -> str | None:
