@@ -563,7 +563,11 @@ class CentralWindow(QMainWindow):
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
     from rxlog.central.store import resolve_url
+
+    multiprocessing.freeze_support()  # big imports use worker processes (PyInstaller)
 
     p = argparse.ArgumentParser(prog="rxlog-central-gui", description="RxLog Central window")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the central store")
