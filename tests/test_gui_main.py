@@ -169,7 +169,9 @@ def test_timer_left_over_sleep_asks_what_to_keep(qtbot, win, rx):
     win.start_timer(t0)
     for m in range(1, 41):
         win.tick(t0 + timedelta(minutes=m))
-    win.stop_timer(t0 + timedelta(hours=3))  # the PC slept after 40 minutes
+    win.tick(t0 + timedelta(hours=3))  # the PC slept after 40 minutes: caught on waking
+    assert "slept" in win.timer_label.text() and "choose what to keep" in win.timer_label.text()
+    win.stop_timer(t0 + timedelta(hours=3))
     dlg = win.dialog
     assert isinstance(dlg, TimerReviewDialog)
     assert "slept" in " ".join(dlg.review.reasons())

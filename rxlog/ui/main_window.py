@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         timer_row = QHBoxLayout()
         self.timer_label = QLabel()
         self.timer_label.setAccessibleName("Running timer")
+        self.timer_label.setWordWrap(True)
         self.timer_stop = QPushButton("Stop timer")
         self.timer_stop.setToolTip("Stop the timer and log its minutes (Ctrl+Shift+T)")
         self.timer_stop.clicked.connect(self.stop_timer)
@@ -609,11 +610,20 @@ class MainWindow(QMainWindow):
         if t is None:
             self.timer_box.hide()
             return
+        from rxlog.timers import review
+
         now = now or datetime.now().astimezone()
-        self.timer_label.setText(
+        text = (
             f"⏱ Timer on {t.code}: {t.elapsed_minutes(now)} min since "
-            f"{t.started_at.astimezone():%H:%M}"
+            f"{t.started_at.astimezone():%a %H:%M}"
         )
+        r = review(t, now)
+        if r.needs_asking:  # caught as soon as it is seen, not only when stopped
+            text += f" – {'; '.join(r.reasons())}. Stop it to choose what to keep."
+            self.timer_box.setStyleSheet("background: #fff4ce;")
+        else:
+            self.timer_box.setStyleSheet("background: #e8f1fb;")
+        self.timer_label.setText(text)
         self.timer_box.show()
 
     def start_timer(self, now: datetime | None = None) -> None:
