@@ -192,3 +192,9 @@ def test_key_figure_for_a_large_cost_avoided_stays_on_one_line(tech, tmp_path):
     ).stdout
     key_figures = text[: text.index("Activity by category")]
     assert cost in key_figures, key_figures
+
+
+def test_month_returns_refuses_a_month_that_is_not_one(tech):
+    _bad_input(tech, ("month", "returns", "2026-13"), "month")
+    r = tech("month", "returns", "2026-10")
+    assert r.code == 0 and "no returns written yet for 2026-10" in r.out

@@ -352,6 +352,9 @@ def reopen_month(app: RxLog, month: str, reason: str) -> MonthLock:
 
 def returns_of(app: RxLog, month: str | None = None) -> list[dict[str, Any]]:
     """The returns written (newest last), as plain dicts."""
+    if month:
+        first, _ = parse_month(month)
+        month = f"{first.year:04d}-{first.month:02d}"
     with app.db.transaction() as s:
         q = select(ReturnRecord).order_by(ReturnRecord.month, ReturnRecord.version)
         if month:
