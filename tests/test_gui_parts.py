@@ -291,3 +291,15 @@ def test_qt_calls_do_not_use_up_references_to_none(qtbot):
     for _ in range(2000):
         line.setText("x")
     assert sys.getrefcount(None) - before > -50
+
+
+def test_start_up_imports_no_heavy_module():
+    code = (
+        "import sys, rxlog.ui.app, rxlog.ui.main_window, rxlog.ui.history_view, "
+        "rxlog.ui.summary_view, rxlog.service; "
+        "print(sorted(m for m in ('pandas', 'reportlab', 'pyhanko', 'alembic', 'openpyxl') "
+        "if m in sys.modules))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
