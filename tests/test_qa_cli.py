@@ -198,3 +198,21 @@ def test_month_returns_refuses_a_month_that_is_not_one(tech):
     _bad_input(tech, ("month", "returns", "2026-13"), "month")
     r = tech("month", "returns", "2026-10")
     assert r.code == 0 and "no returns written yet for 2026-10" in r.out
+
+
+@pytest.mark.skipif(pdftotext is None, reason="poppler-utils not installed")
+def test_no_empty_significance_table_when_interventions_carry_only_a_harm_grade(tech, tmp_path):
+    r = tech("log", "INT-PRESC", "--date", "2026-10-06", "--harm", "B")
+    assert r.code == 0, r.err
+    out = tmp_path / "out"
+    out.mkdir()
+    assert tech("export", "2026-10", "--out", str(out)).code == 0
+    text = subprocess.run(
+        [pdftotext, "-layout", str(next(out.glob("*.pdf"))), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    section = text[text.index("Interventions") : text.index("Clinician time released")]
+    assert "Potential harm" in section and "B: Error occurred" in section
+    assert "Significance (" not in section, section

@@ -363,8 +363,9 @@ def _interventions(doc: _Doc, data: MonthData, width: float, suppress: bool) -> 
         [doc.p(f"{k}: {SIGNIFICANCE.get(k, '')}", doc.cell), small(sig[k], suppress)]
         for k in sorted(sig)
     ]
-    out.append(doc.table([f"Significance ({scale})", "Entries"], rows, [w, 60]))
-    out.append(_gap(6))
+    if rows:
+        out.append(doc.table([f"Significance ({scale})", "Entries"], rows, [w, 60]))
+        out.append(_gap(6))
     hscale = next((e.harm_scale for e in graded if e.harm_scale), "NCC MERP")
     rows = [
         [doc.p(f"{k}: {HARM.get(k, '')}", doc.cell), small(harm[k], suppress)] for k in sorted(harm)
