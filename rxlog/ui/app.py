@@ -164,11 +164,13 @@ def run(data_dir: Path) -> int:
             "front. Only one RxLog window can use a data folder at a time.",
         )
         return 0
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
 
     from rxlog.ui.main_window import MainWindow
 
     win = MainWindow()
+    # Closing the window destroys it while Qt is still up (not later, in Python's GC).
+    win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def bring_forward() -> None:
         win.showNormal()
