@@ -303,3 +303,17 @@ def test_start_up_imports_no_heavy_module():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_a_lock_left_by_a_crashed_window_does_not_block(qtbot, tmp_path):
+    import socket
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that is certainly not running any more
+    # What QLockFile writes: pid, application name, host name.
+    (tmp_path / "rxlog-gui.lock").write_text(f"{gone.pid}\npython\n{socket.gethostname()}\n")
+    guard = SingleInstance(tmp_path)
+    try:
+        assert guard.acquire()
+    finally:
+        guard.release()
