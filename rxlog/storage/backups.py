@@ -144,7 +144,7 @@ def _copy_verified(db_path: Path, target: Path) -> BackupInfo:
     """Online-backup ``db_path`` to ``target``, check it, then give it its name."""
     from rxlog.storage.database import backup_file
 
-    part = target.with_name(f"{target.name}.{os.getpid()}.check.part")
+    part = target.with_name(f"{target.name}.{os.getpid()}.check")
     try:
         backup_file(db_path, part)
         problem = backup_problem(part)
@@ -303,7 +303,7 @@ def prune(
 
     Rotation is by the date in the name (newest kept), and a file in ``protect`` (the
     one just made) is never deleted, so a clock set backwards cannot eat a new backup.
-    Stale ``.part`` files left by an interrupted backup are cleared too.
+    Temp files an interrupted backup left (over ten minutes old) are cleared too.
     """
     folder = backups_dir(data_dir)
     limits = {"daily": keep_daily, "monthly": keep_monthly, "pre-export": KEEP_PRE_EXPORT}
@@ -319,13 +319,19 @@ def prune(
                 p.unlink(missing_ok=True)
                 deleted.append(p)
     now = datetime.now().timestamp()
-    for p in folder.glob("*.part"):
+    for p in folder.iterdir():
+        if not _LEFTOVER_RE.search(p.name):
+            continue
         try:
             if now - p.stat().st_mtime > _STALE_PART_SECONDS:
                 p.unlink()
         except OSError:
             pass
     return deleted
+
+
+# What an interrupted backup leaves: its temp file (and that file's SQLite journal).
+_LEFTOVER_RE = re.compile(r"\.(part|check)(-journal)?$")
 
 
 # -- restoring ---------------------------------------------------------------------------
