@@ -237,6 +237,11 @@ def test_window_geometry_is_remembered(qtbot, rx):
     qtbot.addWidget(w2)
     assert (w2.width(), w2.height()) == size
     w2._tick.stop()
+    # at start-up the window is placed before the database is even open
+    w3 = MainWindow(data_dir=rx.db.data_dir)
+    qtbot.addWidget(w3)
+    assert (w3.width(), w3.height()) == size
+    assert (rx.db.data_dir / "window.ini").exists()
 
 
 def test_day_end_reminder_when_nothing_logged(win):

@@ -168,7 +168,7 @@ def run(data_dir: Path) -> int:
 
     from rxlog.ui.main_window import MainWindow
 
-    win = MainWindow()
+    win = MainWindow(data_dir=data_dir)
     # Closing the window destroys it while Qt is still up (not later, in Python's GC).
     win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 

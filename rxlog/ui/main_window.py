@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -62,10 +62,14 @@ class MainWindow(QMainWindow):
         app: RxLog | None = None,
         parent: QWidget | None = None,
         taxonomy: Taxonomy | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         """With ``app`` the window is ready at once; without, it shows (and takes
         typing) straight away and ``attach(app)`` fills it once the database is open,
-        which keeps SQLAlchemy's import out of the time to a usable window."""
+        which keeps SQLAlchemy's import out of the time to a usable window.
+
+        The window's size and position live in ``window.ini`` in the data folder (read
+        without the database, so the first paint is already in the right place)."""
         super().__init__(parent)
         # None until attach(); actions check ``self.app is None`` (see _when_open).
         self.app: RxLog = None  # type: ignore[assignment]
@@ -102,10 +106,14 @@ class MainWindow(QMainWindow):
         self._tick = QTimer(self)
         self._tick.setInterval(HEARTBEAT_MS)
         self._tick.timeout.connect(self.tick)
+        self._geometry_file: Path | None = None
+        if data_dir is not None or app is not None:
+            self._restore_geometry(Path(data_dir) if data_dir else app.db.data_dir)
+        else:
+            self.resize(1180, 760)
         if app is not None:
             self.attach(app)
         else:
-            self.resize(1180, 760)
             self.day_heading.setText(f"Today – {self._today():%a %d %b %Y} · opening your log…")
         self.quick.line.setFocus()
 
@@ -126,8 +134,8 @@ class MainWindow(QMainWindow):
         self._tick.start()
         self.refresh_today()
         self._show_timer()
-        if not self.isVisible():
-            self._restore_geometry()
+        if self._geometry_file is None:
+            self._restore_geometry(app.db.data_dir)
         self.quick.refresh()
         top = self.quick.current_code()
         if top is not None:
@@ -771,27 +779,20 @@ class MainWindow(QMainWindow):
         dlg.open()
 
     # -- window state -------------------------------------------------------------
-    def _restore_geometry(self) -> None:
-        raw = self.app.setting("window_geometry")
-        if raw:
-            self.restoreGeometry(QByteArray.fromBase64(raw.encode()))
-        else:
+    def _window_settings(self) -> QSettings:
+        assert self._geometry_file is not None
+        return QSettings(str(self._geometry_file), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self, data_dir: Path) -> None:
+        self._geometry_file = data_dir / "window.ini"
+        raw = self._window_settings().value("geometry") if self._geometry_file.exists() else None
+        if not (isinstance(raw, QByteArray) and self.restoreGeometry(raw)):
             self.resize(1180, 760)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._tick.stop()
-        if self.app is None:
-            super().closeEvent(event)
-            return
-        with contextlib.suppress(RxlogError):
-            self.app.set_setting(
-                "window_geometry", bytes(self.saveGeometry().toBase64().data()).decode()
-            )
+        if self._geometry_file is not None and self._geometry_file.parent.is_dir():
+            settings = self._window_settings()
+            settings.setValue("geometry", self.saveGeometry())
+            settings.sync()
         super().closeEvent(event)
-
-
-def start_of_day(d: date) -> datetime:
-    return datetime.combine(d, time(0)).astimezone()
-
-
-__all__ = ["MainWindow", "start_of_day", "timedelta"]
