@@ -10,6 +10,7 @@ Dictionary); an NHS number is ten digits with a Modulus 11 check digit.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 
 from rxlog.errors import ValidationError
@@ -96,6 +97,23 @@ def find_nhs_numbers(text: str) -> list[str]:
         if nhs_number_is_valid(digits):
             found.append(digits)
     return found
+
+
+# Bidirectional overrides and isolates reorder what a reader sees ("Trojan Source").
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_return_text(text: str, field: str, what: str) -> None:
+    """Refuse one-line text printed in a return (a name, a reopen reason) that holds
+    control characters (tabs, line breaks, escape codes, bidi overrides) or an NHS number."""
+    for ch in text:
+        if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS:
+            raise ValidationError(
+                f"{what} holds a control character ({ch!r}, U+{ord(ch):04X}); "
+                "type it on one line, with letters, digits and punctuation only",
+                field=field,
+            )
+    refuse_nhs_numbers(text, field, what)
 
 
 def refuse_nhs_numbers(text: str, field: str, what: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from rxlog.clock import utc_now_iso
 from rxlog.domain import PhaseView, PlacementView, TechnicianView
 from rxlog.errors import ValidationError
-from rxlog.identifiers import normalise_ods, ods_kind, refuse_nhs_numbers, validate_gphc
+from rxlog.identifiers import check_return_text, normalise_ods, ods_kind, validate_gphc
 from rxlog.storage.models import Phase, Placement, Technician
 from rxlog.taxonomy import SECTORS
 
@@ -33,7 +33,7 @@ def setup(session: Session, name: str, gphc: str) -> TechnicianView:
         raise ValidationError("a name is required", field="name")
     if len(name) > MAX_NAME:
         raise ValidationError(f"the name is longer than {MAX_NAME} characters", field="name")
-    refuse_nhs_numbers(name, "name", "the name")
+    check_return_text(name, "name", "the name")
     gphc = validate_gphc(gphc)
     row = session.execute(select(Technician).limit(1)).scalar_one_or_none()
     if row is not None and row.gphc != gphc:
@@ -85,7 +85,7 @@ def add_placement(
         raise ValidationError("the site needs a name", field="name")
     if len(name) > MAX_NAME:
         raise ValidationError(f"the site name is longer than {MAX_NAME} characters", "name")
-    refuse_nhs_numbers(name, "name", "the site name")
+    check_return_text(name, "name", "the site name")
     if sector not in SECTORS:
         raise ValidationError("sector must be 'primary' or 'secondary'", field="sector")
     if date_to is not None and date_to < date_from:

@@ -216,3 +216,19 @@ def test_no_empty_significance_table_when_interventions_carry_only_a_harm_grade(
     section = text[text.index("Interventions") : text.index("Clinician time released")]
     assert "Potential harm" in section and "B: Error occurred" in section
     assert "Significance (" not in section, section
+
+
+@pytest.mark.parametrize("text", ["Bart\tSmith", "why\x1b]0;title\x07", "Line1\nLine2", "a\u202eb"])
+def test_control_characters_are_refused_in_text_printed_in_the_return(tech, tmp_path, text):
+    _bad_input(tech, ("setup", "--name", text, "--gphc", "5012345"), "name")
+    _bad_input(
+        tech,
+        ("placement", "add", "G82002", "--name", text, "--sector", "primary",
+         "--from", "2026-12-01"),
+        "name",
+    )  # fmt: skip
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    if not list(out.iterdir()):
+        assert tech("export", "2026-10", "--out", str(out)).code == 0
+    _bad_input(tech, ("month", "reopen", "2026-10", "--reason", text), "reason")

@@ -33,7 +33,7 @@ from rxlog.export.manifest import FORMAT, manifest_file_bytes, sign_manifest
 from rxlog.export.month_data import MonthData, collect
 from rxlog.export.unit_costs import SETTING_KEY as UNIT_COST_SETTING
 from rxlog.export.unit_costs import load_unit_costs
-from rxlog.identifiers import refuse_nhs_numbers
+from rxlog.identifiers import check_return_text
 from rxlog.storage.models import Entry, MonthLock, ReturnRecord
 
 if TYPE_CHECKING:
@@ -181,13 +181,11 @@ def _email_body(data: MonthData, names: list[str]) -> str:
 def _refuse_pid(data: MonthData) -> None:
     """No NHS number in the free text a return carries (checked on input too; this also
     catches text stored before those checks, which would otherwise leave the PC)."""
-    refuse_nhs_numbers(data.technician.name, "name", "the technician's name")
+    check_return_text(data.technician.name, "name", "the technician's name")
     for ods in data.sites_used:
-        refuse_nhs_numbers(data.site_names.get(ods, ""), "name", f"the name of site {ods}")
+        check_return_text(data.site_names.get(ods, ""), "name", f"the name of site {ods}")
     if data.supersedes_reason:
-        refuse_nhs_numbers(
-            data.supersedes_reason, "reason", f"the reason {data.month} was reopened"
-        )
+        check_return_text(data.supersedes_reason, "reason", f"the reason {data.month} was reopened")
 
 
 def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult:
@@ -332,7 +330,7 @@ def reopen_month(app: RxLog, month: str, reason: str) -> MonthLock:
     if len(reason) > MAX_REOPEN_REASON:
         raise ValidationError(f"the reason is longer than {MAX_REOPEN_REASON} characters", "reason")
     # The reason is printed in the next version's PDF and signed manifest.
-    refuse_nhs_numbers(reason, "reason", "the reason")
+    check_return_text(reason, "reason", "the reason")
     with app.db.transaction() as s:
         lock = s.get(MonthLock, month)
         if lock is None:
