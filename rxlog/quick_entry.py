@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rxlog.errors import ValidationError
 
@@ -37,14 +36,26 @@ OUTCOME_LETTERS = {"a": "accepted", "d": "declined", "p": "pending"}
 _MINUTES = re.compile(r"(?:(\d+)h)?(?:(\d+)(?:m|min|mins)?)?", re.IGNORECASE)
 
 
-@dataclass
 class Parsed:
-    """What a quick-entry line says, before a code is chosen."""
+    """What a quick-entry line says, before a code is chosen.
 
-    query: str = ""
-    favourite: int | None = None  # 1-based index into the favourites
-    values: dict[str, Any] = field(default_factory=dict)
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (field, message)
+    (A plain class, not a dataclass: this module is on the GUI's first-paint path and
+    ``dataclasses`` costs ~5 ms to import there.)
+    """
+
+    __slots__ = ("query", "favourite", "values", "problems")
+
+    def __init__(self) -> None:
+        self.query = ""
+        self.favourite: int | None = None  # 1-based index into the favourites
+        self.values: dict[str, Any] = {}
+        self.problems: list[tuple[str, str]] = []  # (field, message)
+
+    def __repr__(self) -> str:
+        return (
+            f"Parsed(query={self.query!r}, favourite={self.favourite!r}, "
+            f"values={self.values!r}, problems={self.problems!r})"
+        )
 
     def entry(self, code: str) -> EntryInput:
         """The entry to log with ``code``; raise the first problem, if any."""
@@ -170,8 +181,7 @@ def _tier(code: Code, words: Sequence[str]) -> int | None:
     return worst
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     code: Code
     exact: bool
     favourite: bool

@@ -317,3 +317,14 @@ def test_a_lock_left_by_a_crashed_window_does_not_block(qtbot, tmp_path):
         assert guard.acquire()
     finally:
         guard.release()
+
+
+def test_everyday_starts_skip_argparse_but_read_the_same():
+    from rxlog.ui.app import _parser, _plain_start
+
+    for argv in ([], ["--data-dir", "/x/y"], ["--data-dir=/x/y"]):
+        fast = _plain_start(argv)
+        full = _parser().parse_args(argv)
+        assert fast is not None and vars(fast) == vars(full)
+    assert _plain_start(["--offscreen-demo"]) is None
+    assert _plain_start(["--data-dir", "--help"]) is None

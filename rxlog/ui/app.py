@@ -7,15 +7,22 @@ run command shows something anywhere. ``--offscreen-demo`` asks for that explici
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 PROBE_ENV = "RXLOG_STARTUP_PROBE"  # bench/bench_startup.py: quit after the first paint
+DEFAULT_SCREENSHOT = "rxlog-offscreen.png"
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(prog="rxlog-gui", description="RxLog desktop app")
     p.add_argument(
         "--data-dir",
@@ -30,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--screenshot",
-        default="rxlog-offscreen.png",
+        default=DEFAULT_SCREENSHOT,
         help="where --offscreen-demo saves its PNG (default: %(default)s)",
     )
     return p
@@ -234,8 +241,24 @@ def run(data_dir: Path) -> int:
     return state["code"] or code
 
 
+def _plain_start(argv: list[str]) -> SimpleNamespace | None:
+    """The everyday starts (no options, or only ``--data-dir``) read without argparse,
+    whose gettext/locale imports cost a few ms before the first paint."""
+    data_dir = None
+    if len(argv) == 1 and argv[0].startswith("--data-dir="):
+        data_dir = argv[0].split("=", 1)[1]
+    elif len(argv) == 2 and argv[0] == "--data-dir" and not argv[1].startswith("-"):
+        data_dir = argv[1]
+    elif argv:
+        return None
+    return SimpleNamespace(
+        data_dir=data_dir or None, offscreen_demo=False, screenshot=DEFAULT_SCREENSHOT
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _plain_start(argv) or _parser().parse_args(argv)
     if args.offscreen_demo or no_display():
         return offscreen_demo(Path(args.screenshot))
     from rxlog.storage.paths import resolve_data_dir

@@ -29,7 +29,7 @@ class SingleInstance(QObject):
 
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.name = server_name(data_dir)
+        self._data_dir = Path(data_dir)
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         self.lock = QLockFile(str(Path(data_dir) / "rxlog-gui.lock"))
         self.lock.setStaleLockTime(0)
@@ -50,6 +50,11 @@ class SingleInstance(QObject):
             return True
         self.lock.removeStaleLockFile()
         return self.lock.tryLock(100)
+
+    @property
+    def name(self) -> str:
+        """The local-socket name (worked out when first needed: hashlib loads OpenSSL)."""
+        return server_name(self._data_dir)
 
     def listen(self) -> None:
         """Answer later launches (done after the first paint: QtNetwork costs ~12 ms)."""
