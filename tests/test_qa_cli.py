@@ -232,3 +232,32 @@ def test_control_characters_are_refused_in_text_printed_in_the_return(tech, tmp_
     if not list(out.iterdir()):
         assert tech("export", "2026-10", "--out", str(out)).code == 0
     _bad_input(tech, ("month", "reopen", "2026-10", "--reason", text), "reason")
+
+
+def test_month_check_says_which_grade_an_intervention_lacks(tech):
+    for args in (("--significance", "3"), ("--harm", "B"), ()):
+        assert tech("log", "INT-PRESC", "--date", "2026-10-06", *args).code == 0
+    r = tech("month", "check", "2026-10")
+    line = next(ln for ln in r.out.splitlines() if "harm grade" in ln)
+    assert "3 interventions" in line
+    assert "no harm" in line and "no significance" in line and "no grades" in line, line
+
+
+@pytest.mark.skipif(pdftotext is None, reason="poppler-utils not installed")
+def test_pdf_counts_the_outcome_of_interventions_that_have_no_grade(tech, tmp_path):
+    for _ in range(6):
+        r = tech("log", "INT-PRESC", "--date", "2026-10-06", "--outcome", "accepted")
+        assert r.code == 0, r.err
+    out = tmp_path / "out"
+    out.mkdir()
+    assert tech("export", "2026-10", "--out", str(out)).code == 0
+    text = subprocess.run(
+        [pdftotext, "-layout", str(next(out.glob("*.pdf"))), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    section = text[text.index("Interventions") : text.index("Clinician time released")]
+    assert "No graded interventions were recorded" not in section, section
+    accepted = next(ln for ln in section.splitlines() if ln.strip().startswith("Accepted"))
+    assert accepted.split()[-1] == "6", section

@@ -15,6 +15,7 @@ from rxlog.export import keys as keymod
 from rxlog.export.month_data import main_site, working_days_without_entries
 
 if TYPE_CHECKING:
+    from rxlog.domain import EntryView
     from rxlog.service import RxLog
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -74,6 +75,13 @@ class MonthCheck:
 def _list(items: list[str], limit: int = 8) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _lacks(e: EntryView) -> str:
+    """Which grade an intervention lacks, as a technician reads it."""
+    if e.significance is None and e.harm is None:
+        return "no grades"
+    return "no significance" if e.significance is None else "no harm"
 
 
 def check_month(app: RxLog, month: str) -> MonthCheck:
@@ -161,7 +169,7 @@ def check_month(app: RxLog, month: str) -> MonthCheck:
                 "ungraded",
                 f"{len(ungraded)} intervention{'s' if len(ungraded) != 1 else ''} without a "
                 f"significance or harm grade: "
-                f"{_list([f'{e.date:%d %b} {e.code} ({e.id[:8]})' for e in ungraded])}",
+                + _list([f"{e.date:%d %b} {e.code} ({e.id[:8]}, {_lacks(e)})" for e in ungraded]),
                 entry_ids=tuple(e.id for e in ungraded),
             )
         )

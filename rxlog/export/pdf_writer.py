@@ -349,15 +349,28 @@ def _daily_chart(doc: _Doc, data: MonthData, width: float) -> Any:
 
 def _interventions(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any]:
     from rxlog.scales import HARM, SIGNIFICANCE
+    from rxlog.taxonomy import current_taxonomy
 
+    tax = current_taxonomy()
     graded = [e for e in data.entries if e.significance is not None or e.harm is not None]
-    if not graded:
-        return [doc.p("No graded interventions were recorded this month.")]
+    # Every intervention has an outcome to count, graded or not.
+    interventions = [
+        e
+        for e in data.entries
+        if e.significance is not None
+        or e.harm is not None
+        or ((c := tax.get(e.code)) is not None and c.intervention)
+    ]
+    if not interventions:
+        return [doc.p("No interventions were recorded this month.")]
     sig = Counter(e.significance for e in graded if e.significance is not None)
     harm = Counter(e.harm for e in graded if e.harm is not None)
-    outcome = Counter(e.outcome or "not recorded" for e in graded)
+    outcome = Counter(e.outcome or "not recorded" for e in interventions)
     w = width - 60
     out: list[Any] = []
+    if not graded:
+        out += [doc.p("None of this month's interventions was graded for significance or harm."),
+                _gap(4)]  # fmt: skip
     scale = next((e.significance_scale for e in graded if e.significance_scale), "Eadon")
     rows = [
         [doc.p(f"{k}: {SIGNIFICANCE.get(k, '')}", doc.cell), small(sig[k], suppress)]
