@@ -258,3 +258,25 @@ def test_matches_follow_the_sector_of_the_date_typed(qtbot, win, rx):
     qtbot.keyClick(win.quick.line, Qt.Key.Key_Return)
     e = rx.list_entries()[0]
     assert (e.code, e.site, e.date) == ("REC-DIS", "G82001", date(2026, 10, 14))
+
+
+def test_enter_edits_and_delete_deletes_in_the_lists(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m")
+    win.day_table.setFocus()
+    win.day_table.selectRow(0)
+    qtbot.keyClick(win.day_table, Qt.Key.Key_Return)
+    assert isinstance(win.dialog, EditDialog)
+    win.dialog.reject()
+    qtbot.keyClick(win.day_table, Qt.Key.Key_Delete)
+    assert isinstance(win.dialog, ReasonDialog)
+    win.dialog.reject()
+    win.tabs.setCurrentIndex(1)
+    table = win._history.table
+    table.setFocus()
+    table.selectRow(0)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert isinstance(win.dialog, ReasonDialog)
+    win.dialog.reason.setText("wrong day")
+    win.dialog.ok()
+    assert rx.list_entries() == []
+    assert win._history.model.rowCount() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,9 +36,11 @@ class HistoryView(QWidget):
 
     Signals:
         edit_requested(str): Enter or double-click on an entry (its id).
+        delete_requested(str): Delete on an entry (its id).
     """
 
     edit_requested = Signal(str)
+    delete_requested = Signal(str)
 
     def __init__(
         self,
@@ -113,6 +116,19 @@ class HistoryView(QWidget):
                 self.table.setColumnWidth(i, widths[key])
         head.setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda ix: self._edit(ix.row()))
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QShortcut(
+                QKeySequence(key),
+                self.table,
+                context=Qt.ShortcutContext.WidgetShortcut,
+                activated=lambda: self._edit(self.table.currentIndex().row()),
+            )
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Delete),
+            self.table,
+            context=Qt.ShortcutContext.WidgetShortcut,
+            activated=self._delete,
+        )
         lay.addWidget(self.table, 1)
         self.status = QLabel()
         self.status.setAccessibleName("Entries shown")
@@ -124,11 +140,10 @@ class HistoryView(QWidget):
         if e is not None:
             self.edit_requested.emit(e.id)
 
-    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.table.hasFocus():
-            self._edit(self.table.currentIndex().row())
-        else:
-            super().keyPressEvent(event)
+    def _delete(self) -> None:
+        e = self.model.entry_at(self.table.currentIndex().row())
+        if e is not None:
+            self.delete_requested.emit(e.id)
 
     def current_filters(self) -> dict:
         f: dict = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -229,6 +229,20 @@ class MainWindow(QMainWindow):
         self.day_table.setAlternatingRowColors(True)
         self.day_table.verticalHeader().hide()
         self.day_table.doubleClicked.connect(lambda _ix: self.edit_selected())
+        # In the list itself Enter edits and Delete deletes (Ctrl+E / Ctrl+Del anywhere).
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QShortcut(
+                QKeySequence(key),
+                self.day_table,
+                context=Qt.ShortcutContext.WidgetShortcut,
+                activated=self.edit_selected,
+            )
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Delete),
+            self.day_table,
+            context=Qt.ShortcutContext.WidgetShortcut,
+            activated=self.delete_selected,
+        )
         self.day_table.setWordWrap(False)
         self.day_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         head = self.day_table.horizontalHeader()
@@ -407,6 +421,7 @@ class MainWindow(QMainWindow):
                     self.app, self.taxonomy, self._placements, self.app.today()
                 )
                 self._history.edit_requested.connect(self.edit_entry)
+                self._history.delete_requested.connect(lambda _id: self.delete_selected())
                 self._history_lay.addWidget(self._history)
             if self._dirty["history"]:
                 self._history.apply_filters()
