@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         The window's size and position live in ``window.ini`` in the data folder (read
         without the database, so the first paint is already in the right place)."""
         super().__init__(parent)
-        # None until attach(); actions check ``self.app is None`` (see _when_open).
+        # None until attach(); actions check ``self.app is None`` (see when_open).
         self.app: RxLog = None  # type: ignore[assignment]
         # Without an app the taxonomy is read after the first paint (_ensure_built).
         self.taxonomy: Taxonomy = app.taxonomy if app is not None else taxonomy  # type: ignore[assignment]
@@ -280,75 +280,16 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.quick.line, self.details.code)
         self.setTabOrder(self.detail_log, self.day_table)
         self.timer_box.hide()
-        self._build_menus()
+        from rxlog.ui.menus import build_menus
 
-    def _action(self, menu, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:  # noqa: ANN001
-        act = QAction(text, self)
-        if shortcut is not None:
-            act.setShortcut(QKeySequence(shortcut))
-            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        plain = text.replace("&", "").rstrip("…")
-        keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        act.setToolTip(f"{tip or plain} ({keys})" if keys else (tip or plain))
-        act.setStatusTip(tip or plain)
-        act.triggered.connect(lambda _checked=False: self._when_open(slot))
-        menu.addAction(act)
-        self.addAction(act)
-        return act
+        build_menus(self)
 
-    def _when_open(self, slot) -> None:  # noqa: ANN001
+    def when_open(self, slot) -> None:  # noqa: ANN001
+        """Run a menu action; before the database is open only a few can run."""
         if self.app is None and slot not in (self.close, self.focus_quick, self.show_grammar):
             self._status("Still opening your log…")
             return
         slot()
-
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        self.act_backups = self._action(
-            m, "&Backups…", self.open_backups, "Ctrl+Shift+B", "Back up or restore the database"
-        )
-        m.addSeparator()
-        self._action(m, "&Quit", self.close, "Ctrl+Q")
-        m = mb.addMenu("&Entry")
-        self._action(m, "&Quick entry", self.focus_quick, "Ctrl+L", "Go to the quick-entry line")
-        self._action(m, "&Log with details", self.log_from_details, "Ctrl+Return")
-        self._action(m, "&Edit selected entry…", self.edit_selected, "Ctrl+E")
-        self._action(m, "&Delete selected entry…", self.delete_selected, "Ctrl+Del")
-        self.act_undo = self._action(m, "&Undo delete", self.undo_delete, "Ctrl+Z")
-        self._action(
-            m, "&Repeat last entry", self.repeat_last, "Ctrl+R", "Log the last entry again, today"
-        )
-        self._action(m, "&Copy a day to today…", self.copy_day, "Ctrl+Shift+C")
-        m.addSeparator()
-        self._action(
-            m,
-            "&Star / unstar favourite",
-            self.toggle_favourite,
-            "Ctrl+D",
-            "Make the top match a favourite (f1…f9 in quick entry)",
-        )
-        m = mb.addMenu("T&imer")
-        self._action(m, "&Start timer on top match", self.start_timer, "Ctrl+T")
-        self._action(m, "S&top timer and log", self.stop_timer, "Ctrl+Shift+T")
-        m = mb.addMenu("&View")
-        self._action(m, "&Today", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
-        self._action(m, "&History", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2")
-        self._action(m, "&Summary", lambda: self.tabs.setCurrentIndex(2), "Ctrl+3")
-        m = mb.addMenu("&Month")
-        self.act_month = self._action(
-            m,
-            "Month &sign-off…",
-            self.open_month,
-            "Ctrl+M",
-            "Sign off a month and export its return",
-        )
-        m = mb.addMenu("&Setup")
-        self._action(
-            m, "&Placements…", self.open_placements, "Ctrl+Shift+P", "The rotation calendar"
-        )
-        m = mb.addMenu("&Help")
-        self._action(m, "Quick-entry &grammar", self.show_grammar, "F1")
 
     # -- reading state --------------------------------------------------------------
     def favourites(self) -> list[str]:
