@@ -27,14 +27,19 @@ def get_technician(session: Session) -> TechnicianView | None:
     return TechnicianView(row.name, row.gphc) if row else None
 
 
-def setup(session: Session, name: str, gphc: str) -> TechnicianView:
+def check_technician(name: str, gphc: str) -> tuple[str, str]:
+    """The technician's name and GPhC number, checked and trimmed (nothing is stored)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("a name is required", field="name")
     if len(name) > MAX_NAME:
         raise ValidationError(f"the name is longer than {MAX_NAME} characters", field="name")
     check_return_text(name, "name", "the name")
-    gphc = validate_gphc(gphc)
+    return name, validate_gphc(gphc)
+
+
+def setup(session: Session, name: str, gphc: str) -> TechnicianView:
+    name, gphc = check_technician(name, gphc)
     row = session.execute(select(Technician).limit(1)).scalar_one_or_none()
     if row is not None and row.gphc != gphc:
         raise ValidationError(

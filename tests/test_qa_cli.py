@@ -261,3 +261,13 @@ def test_pdf_counts_the_outcome_of_interventions_that_have_no_grade(tech, tmp_pa
     assert "No graded interventions were recorded" not in section, section
     accepted = next(ln for ln in section.splitlines() if ln.strip().startswith("Accepted"))
     assert accepted.split()[-1] == "6", section
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [(("--name", "A", "--gphc", "123"), "gphc"), (("--name", " ", "--gphc", "5012345"), "name")],
+)
+def test_setup_with_bad_input_creates_no_data_folder(cli, data_dir, args, field):
+    r = cli("setup", *args)
+    assert r.code == 2 and f"rxlog: {field}:" in r.err
+    assert not data_dir.exists()

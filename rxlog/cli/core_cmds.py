@@ -57,8 +57,10 @@ def _add_entry_options(p: argparse.ArgumentParser) -> None:
 def cmd_setup(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.cli import export_cmds
     from rxlog.export.keys import has_keys
+    from rxlog.profile import check_technician
 
-    # Check every input before anything is written.
+    # Check every input before anything is written (even the data folder).
+    check_technician(args.name, args.gphc)
     lead = export_cmds._check_email(args.lead_email) if args.lead_email else None
     need_key = not has_keys(ctx.data_dir)
     passphrase = export_cmds.read_passphrase(args, confirm=True) if need_key else None
