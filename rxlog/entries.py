@@ -30,6 +30,7 @@ from rxlog.taxonomy import Code, Taxonomy
 MAX_MINUTES = 720
 DAY_MINUTES = 24 * 60
 MAX_NOTE = 2000
+MAX_DISCHARGE_DAYS = 365  # older "received" dates are typos of the year (QS120 counts 7 days)
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 NOTE_PID_WARNING = (
@@ -232,6 +233,12 @@ def validate(
         if discharge > day:
             raise ValidationError(
                 f"discharge information received {discharge} is after the entry's date {day}",
+                field="discharge_received",
+            )
+        if (day - discharge).days > MAX_DISCHARGE_DAYS:
+            raise ValidationError(
+                f"discharge information received {discharge} is more than a year before the "
+                f"entry's date {day}; check the year",
                 field="discharge_received",
             )
 

@@ -271,3 +271,14 @@ def test_setup_with_bad_input_creates_no_data_folder(cli, data_dir, args, field)
     r = cli("setup", *args)
     assert r.code == 2 and f"rxlog: {field}:" in r.err
     assert not data_dir.exists()
+
+
+@pytest.mark.parametrize("received", ["2025-10-05", "0001-01-01"])
+def test_a_discharge_date_over_a_year_before_the_reconciliation_is_refused(tech, received):
+    err = _bad_input(
+        tech, ("log", "REC-DIS", "--date", "2026-10-06", "--discharge-received", received),
+        "discharge_received",
+    )  # fmt: skip
+    assert "year" in err
+    r = tech("log", "REC-DIS", "--date", "2026-10-06", "--discharge-received", "2025-10-06")
+    assert r.code == 0, r.err  # exactly 365 days: unusual, but possible
