@@ -431,6 +431,12 @@ def edit(
                 values["discharge_received"] = None
             if code is not None and code.counts == "none" and "count" not in changes:
                 values["count"] = None
+    if changes.get("date") and "site" not in changes:
+        # A site that was only the default (the placement covering the old date)
+        # follows the entry to its new date; a site the technician chose stays.
+        was = placement_on(ctx.placements, date.fromisoformat(row.date))
+        if was is not None and was.ods == row.site:
+            values["site"] = None
     values.update(changes)
     code_unchanged = str(values.get("code", "")).strip().upper() == row.code
     columns, warnings = validate(

@@ -282,3 +282,23 @@ def test_a_discharge_date_over_a_year_before_the_reconciliation_is_refused(tech,
     assert "year" in err
     r = tech("log", "REC-DIS", "--date", "2026-10-06", "--discharge-received", "2025-10-06")
     assert r.code == 0, r.err  # exactly 365 days: unusual, but possible
+
+
+def test_moving_an_entry_to_another_placement_moves_its_default_site(cli):
+    for args in (
+        ("setup", "--name", "Alex Morgan", "--gphc", "5012345"),
+        ("placement", "add", "G82001", "--name", "GP", "--sector", "primary",
+         "--from", "2026-11-02", "--to", "2026-11-13"),
+        ("placement", "add", "RPA", "--name", "Trust", "--sector", "secondary",
+         "--from", "2026-11-16"),
+    ):  # fmt: skip
+        assert cli(*args).code == 0
+    default = cli("log", "QRY-PAT", "--date", "2026-11-10").out.strip()
+    chosen = cli("log", "QRY-PAT", "--date", "2026-11-17", "--site", "G82001").out.strip()
+    assert cli("edit", default, "--reason", "wrong day", "--date", "2026-11-18").code == 0
+    assert cli("edit", chosen, "--reason", "wrong day", "--date", "2026-11-19").code == 0
+    got = {e["id"]: e for e in json.loads(cli("list", "--format", "json").out)}
+    # logged with the placement's site: follows the date to the trust
+    assert (got[default]["site"], got[default]["sector"]) == ("RPA", "secondary")
+    # logged for a site the technician chose: stays that site
+    assert (got[chosen]["site"], got[chosen]["sector"]) == ("G82001", "primary")
