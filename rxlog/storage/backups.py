@@ -330,8 +330,8 @@ def prune(
     return deleted
 
 
-# What an interrupted backup leaves: its temp file (and that file's SQLite journal).
-_LEFTOVER_RE = re.compile(r"\.(part|check)(-journal)?$")
+# What an interrupted backup leaves: its temp file and that file's SQLite journal files.
+_LEFTOVER_RE = re.compile(r"\.(part|check)(-journal|-wal|-shm)?$")
 
 
 # -- restoring ---------------------------------------------------------------------------
