@@ -6,6 +6,8 @@ Each test drives the real CLI on a real data folder and checks what a technician
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import shutil
 import subprocess
@@ -302,3 +304,31 @@ def test_moving_an_entry_to_another_placement_moves_its_default_site(cli):
     assert (got[default]["site"], got[default]["sector"]) == ("RPA", "secondary")
     # logged for a site the technician chose: stays that site
     assert (got[chosen]["site"], got[chosen]["sector"]) == ("G82001", "primary")
+
+
+def test_verify_finds_returns_saved_as_e_mails_in_a_folder(tech, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert tech("export", "2026-10", "--out", str(out)).code == 0
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    eml = next(out.glob("*.eml"))
+    # as the lead saves them: under the draft's name, or under its subject (Outlook)
+    shutil.copy(eml, inbox / eml.name)
+    shutil.copy(eml, inbox / "RxLog return G82001 2026-10 v1.eml")
+    r = tech("verify", str(inbox))
+    assert r.code == 0, r.err
+    assert r.out.count("genuine") == 2 and "version 1" in r.out
+    # an e-mail that is not a return is left alone; a changed return is caught
+    (inbox / "notes.eml").write_bytes(b"Subject: hello\r\n\r\nnot a return\r\n")
+    assert tech("verify", str(inbox)).code == 0
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    for part in msg.iter_attachments():
+        name = part.get_filename()
+        if name.endswith(".csv"):
+            data = part.get_payload(decode=True).replace(b",4,items,", b",5,items,")
+            assert b",5,items," in data
+            part.set_content(data, maintype="text", subtype="csv", filename=name)
+    (inbox / "changed.eml").write_bytes(msg.as_bytes())
+    r = tech("verify", str(inbox))
+    assert r.code == 1 and "NOT GENUINE" in r.err and "file changed" in r.err, r.err

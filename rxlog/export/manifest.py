@@ -19,7 +19,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,11 +115,25 @@ def _files_for(folder: Path, base: str) -> ReturnFiles:
     )
 
 
+def _is_return_email(path: Path) -> bool:
+    """Whether an ``.eml`` is an RxLog return's e-mail (by its subject, which the format
+    fixes as ``RxLog return ...``); other e-mails in a folder are left alone."""
+    from email.parser import BytesHeaderParser
+
+    try:
+        with path.open("rb") as fh:
+            subject = BytesHeaderParser().parse(fh).get("Subject", "")
+    except (OSError, ValueError):
+        return False
+    return str(subject).strip().startswith("RxLog return ")
+
+
 def find_returns(paths: Iterable[Path]) -> list[ReturnFiles]:
     """The returns in some folders and/or files, one entry per manifest, in name order.
 
-    A folder is searched (with its sub-folders) for ``*.manifest.json``; a file names
-    the return it belongs to (its manifest may be missing: verifying then says so).
+    A folder is searched (with its sub-folders) for ``*.manifest.json``, and for the
+    e-mails of returns whose manifest is not beside them; a file names the return it
+    belongs to (its manifest may be missing: verifying then says so).
     """
     found: dict[Path, ReturnFiles] = {}
     for raw in paths:
@@ -129,6 +143,13 @@ def find_returns(paths: Iterable[Path]) -> list[ReturnFiles]:
                 if m.is_file():
                     base = m.name[: -len(MANIFEST_SUFFIX)]
                     found.setdefault(m.resolve(), _files_for(m.parent, base))
+            # Returns the lead saved as e-mails only (under any name, e.g. the subject).
+            for e in sorted(path.rglob("*.eml")):
+                if e.is_file() and _is_return_email(e):
+                    rf = _files_for(e.parent, e.name[: -len(".eml")])
+                    if rf.manifest.is_file():
+                        continue  # found above, with this e-mail as one of its files
+                    found.setdefault(rf.manifest.resolve(), replace(rf, eml=e))
         elif path.is_file():
             file_base = _base_of(path)
             if file_base is None:
