@@ -332,3 +332,16 @@ def test_verify_finds_returns_saved_as_e_mails_in_a_folder(tech, tmp_path):
     (inbox / "changed.eml").write_bytes(msg.as_bytes())
     r = tech("verify", str(inbox))
     assert r.code == 1 and "NOT GENUINE" in r.err and "file changed" in r.err, r.err
+
+
+def test_list_with_a_code_that_does_not_exist_says_so(tech):
+    err = _bad_input(tech, ("list", "--code", "REP-MGNT"), "code")
+    assert "rxlog taxonomy" in err
+    r = tech("list", "--code", "rep-mgmt", "--format", "json")
+    assert r.code == 0 and len(json.loads(r.out)) == 1
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_audit_limit_must_be_positive(tech, limit):
+    r = tech("audit", "--limit", limit)
+    assert r.code == 2 and "limit" in r.err and "Traceback" not in r.err

@@ -11,7 +11,7 @@ from rxlog.cli.context import CliContext
 from rxlog.cli.output import print_csv, print_json, print_table, warn
 from rxlog.dates import parse_date, parse_month
 from rxlog.domain import EntryInput
-from rxlog.errors import ValidationError
+from rxlog.errors import NotFoundError, ValidationError
 
 LIST_COLUMNS = (
     "id", "date", "code", "title", "category", "taxonomy_version", "site", "sector", "phase",
@@ -136,6 +136,12 @@ def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
         start, end = parse_month(args.month)
     elif args.date:
         start = end = parse_date(args.date)
+    if args.code and app.taxonomy.get(args.code.strip().upper()) is None:
+        raise NotFoundError(
+            f"{args.code!r} is not a code in taxonomy {app.taxonomy.version}; "
+            "`rxlog taxonomy` lists them",
+            field="code",
+        )
     rows = app.list_entries(start, end, code=args.code)
     if args.format == "json":
         print_json([e.to_dict() for e in rows])
@@ -278,6 +284,13 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    """argparse type: a whole number of 1 or more (argparse reports the option)."""
+    if not text.strip().isascii() or not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
 # -- registration ------------------------------------------------------------------------
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("setup", help="set up this installation for a technician")
@@ -361,7 +374,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("audit", help="show or verify the audit trail")
     p.add_argument("--verify", action="store_true", help="check the hash chain and entries")
-    p.add_argument("--limit", type=int, default=None, help="only the last N records")
+    p.add_argument("--limit", type=_positive, default=None, help="only the last N records")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=cmd_audit)
 
