@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 ERROR_STYLE = "color: #b00020;"
@@ -51,3 +55,11 @@ class FieldForm:
     def text(self, field: str | None = None) -> str:
         lab = self.errors.get(field or "", self.general)
         return "" if lab.isHidden() else lab.text()
+
+
+def widget_shortcut(widget: QWidget, keys: QKeySequence, slot: Callable[[], object]) -> QShortcut:
+    """A key that acts only while ``widget`` has the focus (Enter/Delete in a list)."""
+    sc = QShortcut(keys, widget)
+    sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+    sc.activated.connect(slot)
+    return sc

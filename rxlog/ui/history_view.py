@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from rxlog.dates import parse_month
 from rxlog.domain import PlacementView
 from rxlog.taxonomy import Taxonomy
+from rxlog.ui.field_errors import widget_shortcut
 from rxlog.ui.models import HistoryModel
 
 
@@ -116,19 +117,13 @@ class HistoryView(QWidget):
                 self.table.setColumnWidth(i, widths[key])
         head.setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda ix: self._edit(ix.row()))
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            QShortcut(
-                QKeySequence(key),
+        for enter in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            widget_shortcut(
                 self.table,
-                context=Qt.ShortcutContext.WidgetShortcut,
-                activated=lambda: self._edit(self.table.currentIndex().row()),
+                QKeySequence(enter),
+                lambda: self._edit(self.table.currentIndex().row()),
             )
-        QShortcut(
-            QKeySequence(Qt.Key.Key_Delete),
-            self.table,
-            context=Qt.ShortcutContext.WidgetShortcut,
-            activated=self._delete,
-        )
+        widget_shortcut(self.table, QKeySequence(Qt.Key.Key_Delete), self._delete)
         lay.addWidget(self.table, 1)
         self.status = QLabel()
         self.status.setAccessibleName("Entries shown")

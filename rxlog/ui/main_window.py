@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from rxlog import quick_entry as qe
 from rxlog.clock import local_today
 from rxlog.errors import RxlogError, ValidationError
+from rxlog.ui.field_errors import widget_shortcut
 from rxlog.ui.quick_bar import QuickBar
 
 if TYPE_CHECKING:
@@ -107,8 +108,10 @@ class MainWindow(QMainWindow):
         self._tick.setInterval(HEARTBEAT_MS)
         self._tick.timeout.connect(self.tick)
         self._geometry_file: Path | None = None
-        if data_dir is not None or app is not None:
-            self._restore_geometry(Path(data_dir) if data_dir else app.db.data_dir)
+        if data_dir is not None:
+            self._restore_geometry(Path(data_dir))
+        elif app is not None:
+            self._restore_geometry(app.db.data_dir)
         else:
             self.resize(1180, 760)
         if app is not None:
@@ -230,19 +233,9 @@ class MainWindow(QMainWindow):
         self.day_table.verticalHeader().hide()
         self.day_table.doubleClicked.connect(lambda _ix: self.edit_selected())
         # In the list itself Enter edits and Delete deletes (Ctrl+E / Ctrl+Del anywhere).
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            QShortcut(
-                QKeySequence(key),
-                self.day_table,
-                context=Qt.ShortcutContext.WidgetShortcut,
-                activated=self.edit_selected,
-            )
-        QShortcut(
-            QKeySequence(Qt.Key.Key_Delete),
-            self.day_table,
-            context=Qt.ShortcutContext.WidgetShortcut,
-            activated=self.delete_selected,
-        )
+        for enter in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            widget_shortcut(self.day_table, QKeySequence(enter), self.edit_selected)
+        widget_shortcut(self.day_table, QKeySequence(Qt.Key.Key_Delete), self.delete_selected)
         self.day_table.setWordWrap(False)
         self.day_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         head = self.day_table.horizontalHeader()
