@@ -30,11 +30,13 @@ SITE_KIND_LABELS = {
     SiteKind.TRUST_SITE: "NHS trust site",
 }
 
-_PCN = re.compile(r"U\d{5}")
-_GP = re.compile(r"[A-Z]\d{5}")
+# [0-9], not \d: \d also matches other scripts' digits (e.g. "G８２００２"), which would
+# then be stored and printed as a different site or GPhC number.
+_PCN = re.compile(r"U[0-9]{5}")
+_GP = re.compile(r"[A-Z][0-9]{5}")
 _TRUST = re.compile(r"R[A-Z0-9]{2}")
 _TRUST_SITE = re.compile(r"R[A-Z0-9]{4}")
-_GPHC = re.compile(r"5\d{6}")
+_GPHC = re.compile(r"5[0-9]{6}")
 
 
 def ods_kind(code: str) -> SiteKind:

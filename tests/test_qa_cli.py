@@ -345,3 +345,18 @@ def test_list_with_a_code_that_does_not_exist_says_so(tech):
 def test_audit_limit_must_be_positive(tech, limit):
     r = tech("audit", "--limit", limit)
     assert r.code == 2 and "limit" in r.err and "Traceback" not in r.err
+
+
+@pytest.mark.parametrize("ods", ["G８２００２", "U١٢٣٤٥"])
+def test_ods_codes_take_only_ascii_digits(tech, ods):
+    _bad_input(
+        tech,
+        ("placement", "add", ods, "--name", "X", "--sector", "primary", "--from", "2026-12-01"),
+        "ods",
+    )
+
+
+def test_gphc_number_takes_only_ascii_digits(cli, data_dir):
+    r = cli("setup", "--name", "A", "--gphc", "5١٢٣٤٥٦")
+    assert r.code == 2 and "rxlog: gphc:" in r.err
+    assert not data_dir.exists()
