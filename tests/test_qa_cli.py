@@ -360,3 +360,10 @@ def test_gphc_number_takes_only_ascii_digits(cli, data_dir):
     r = cli("setup", "--name", "A", "--gphc", "5١٢٣٤٥٦")
     assert r.code == 2 and "rxlog: gphc:" in r.err
     assert not data_dir.exists()
+
+
+def test_lead_email_must_be_plain_ascii(tech):
+    # a non-ASCII local part was written as an encoded word (=?utf-8?q?...?=@nhs.net),
+    # which is not an address an e-mail program can send to
+    _bad_input(tech, ("config", "set", "lead-email", "léad@nhs.net"), "lead-email")
+    assert tech("config", "set", "lead-email", "lead@nhs.net").code == 0

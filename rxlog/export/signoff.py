@@ -49,6 +49,12 @@ def check_email(value: str) -> str:
     value = (value or "").strip()
     if not _EMAIL.fullmatch(value):
         raise ValidationError(f"{value!r} is not an e-mail address", "lead-email")
+    if not value.isascii():
+        raise ValidationError(
+            f"{value!r} has letters an e-mail draft cannot address (such as accents); "
+            "type the address in plain letters, as NHSmail shows it",
+            "lead-email",
+        )
     return value
 
 
