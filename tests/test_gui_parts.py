@@ -328,3 +328,24 @@ def test_everyday_starts_skip_argparse_but_read_the_same():
         assert fast is not None and vars(fast) == vars(full)
     assert _plain_start(["--offscreen-demo"]) is None
     assert _plain_start(["--data-dir", "--help"]) is None
+
+
+def test_a_bug_is_reported_in_plain_words_with_details(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from rxlog.ui import app as gui
+
+    previous = sys.excepthook
+    try:
+        gui._report_bugs()
+        try:
+            raise KeyError("boom")
+        except KeyError:
+            sys.excepthook(*sys.exc_info())
+        box = gui._open_boxes[-1]
+        assert isinstance(box, QMessageBox) and "a bug, not something you did" in box.text()
+        assert "KeyError: 'boom'" in box.detailedText()
+        box.close()
+    finally:
+        sys.excepthook = previous
+        gui._open_boxes.clear()

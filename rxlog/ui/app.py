@@ -152,7 +152,46 @@ def _open_or_offer_restore(rxlog_cls, data_dir: Path, parent):  # noqa: ANN001, 
     return rxlog_cls.open(data_dir)
 
 
+def _report_bugs() -> None:
+    """Anything that is not an RxlogError is a bug: say so plainly (with the details
+    for a bug report) instead of only printing a traceback nobody sees."""
+    import traceback
+
+    def hook(kind, value, tb) -> None:  # noqa: ANN001
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(text)
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        if QApplication.instance() is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "RxLog hit a bug",
+            "Something went wrong inside RxLog – a bug, not something you did. Each change "
+            "is saved whole or not at all, so nothing was half-saved. Please send the "
+            "details below to your project lead.",
+        )
+        box.setDetailedText(text)
+        box.open()
+        _open_boxes.append(box)
+
+    sys.excepthook = hook
+
+
+_open_boxes: list = []  # keeps bug reports alive while they are shown
+
+
 def run(data_dir: Path) -> int:
+    """Run the app on ``data_dir`` until its window closes; the exit code."""
+    previous = sys.excepthook
+    _report_bugs()
+    try:
+        return _run(data_dir)
+    finally:
+        sys.excepthook = previous
+
+
+def _run(data_dir: Path) -> int:
     qapp = _qapp()
     probe = bool(os.environ.get(PROBE_ENV))
     from rxlog.ui.single_instance import SingleInstance
