@@ -155,9 +155,10 @@ def _open_or_offer_restore(rxlog_cls, data_dir: Path, parent):  # noqa: ANN001, 
 def _report_bugs() -> None:
     """Anything that is not an RxlogError is a bug: say so plainly (with the details
     for a bug report) instead of only printing a traceback nobody sees."""
-    import traceback
 
     def hook(kind, value, tb) -> None:  # noqa: ANN001
+        import traceback
+
         text = "".join(traceback.format_exception(kind, value, tb))
         sys.stderr.write(text)
         from PySide6.QtWidgets import QApplication, QMessageBox
