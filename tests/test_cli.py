@@ -201,6 +201,13 @@ def test_demo_fills_an_empty_folder_reproducibly_and_refuses_a_used_one(cli, tmp
     assert r.code == 2 and "already holds data" in r.err
 
 
+def test_a_folder_with_no_installation_is_refused_not_created(cli, data_dir):
+    for args in (("list",), ("log", "QRY-PAT"), ("audit", "--verify"), ("placement", "list")):
+        r = cli(*args)
+        assert r.code == 2 and "no RxLog data in" in r.err, (args, r.err)
+    assert not data_dir.exists()
+
+
 def test_usage_errors_exit_2(cli):
     assert cli().code == 2
     assert cli("log").code == 2

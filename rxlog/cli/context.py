@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rxlog.errors import ValidationError
 from rxlog.service import RxLog
-from rxlog.storage.paths import resolve_data_dir
+from rxlog.storage.paths import DB_FILENAME, resolve_data_dir
 
 
 class CliContext:
@@ -13,8 +14,20 @@ class CliContext:
         self.data_dir: Path = resolve_data_dir(data_dir)
         self._app: RxLog | None = None
 
-    def app(self) -> RxLog:
+    def app(self, create: bool = False) -> RxLog:
+        """The installation in the data folder.
+
+        Only commands that set one up (``setup``, ``demo``) pass ``create=True``: any other
+        command run on a folder with no RxLog database (a mistyped ``--data-dir``) is
+        refused, instead of quietly starting an empty installation there.
+        """
         if self._app is None:
+            if not create and not (self.data_dir / DB_FILENAME).exists():
+                raise ValidationError(
+                    f"there is no RxLog data in {self.data_dir}; set up the technician first "
+                    "(rxlog setup), or check --data-dir / RXLOG_DATA_DIR",
+                    field="data-dir",
+                )
             self._app = RxLog.open(self.data_dir)
         return self._app
 

@@ -64,7 +64,7 @@ def cmd_setup(args: argparse.Namespace, ctx: CliContext) -> int:
     lead = export_cmds._check_email(args.lead_email) if args.lead_email else None
     need_key = not has_keys(ctx.data_dir)
     passphrase = export_cmds.read_passphrase(args, confirm=True) if need_key else None
-    tech = ctx.app().setup(args.name, args.gphc)
+    tech = ctx.app(create=True).setup(args.name, args.gphc)
     print(f"RxLog is set up for {tech.name} (GPhC {tech.gphc}) in {ctx.data_dir}")
     if lead:
         ctx.app().set_setting("lead_email", lead)
@@ -279,7 +279,7 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
         months = int(args.months)
     except ValueError:
         raise ValidationError(f"{args.months!r} is not a whole number", "months") from None
-    summary = fill_demo(ctx.app(), months=months, end_month=args.end, seed=args.seed)
+    summary = fill_demo(ctx.app(create=True), months=months, end_month=args.end, seed=args.seed)
     print(summary)
     return 0
 
