@@ -26,6 +26,16 @@ def cmd_backup(args: argparse.Namespace, ctx: CliContext) -> int:
 
     keep_daily = _keep(args.keep_daily, "keep-daily") if args.keep_daily else None
     keep_monthly = _keep(args.keep_monthly, "keep-monthly") if args.keep_monthly else None
+    if args.out and keep_daily is None and keep_monthly is None:
+        # Read-only: works on a read-only folder or drive too (a rescue copy).
+        from rxlog.storage.paths import DB_FILENAME
+
+        source = ctx.data_dir / DB_FILENAME
+        if not source.is_file():
+            raise ValidationError(f"there is no database in {ctx.data_dir}", "data-dir")
+        info = backups.backup_now(source, Path(args.out))
+        print(f"Backed up to {info.path} ({_size(info.size)})")
+        return 0
     app = ctx.app()
     if keep_daily is not None:
         app.set_setting(backups.KEEP_DAILY_KEY, str(keep_daily))

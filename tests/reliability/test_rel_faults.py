@@ -175,6 +175,9 @@ def test_read_only_mount(tmp_path: Path) -> None:
         assert "Traceback" not in r.stderr
         r = _cli_at(ro, "check")  # reading works on a read-only folder
         assert "ok    integrity" in r.stdout and "ok    audit" in r.stdout, r.stdout
+        rescue = tmp_path / "rescue.sqlite3"  # and so does a rescue copy
+        r = _cli_at(ro, "backup", "--out", str(rescue))
+        assert r.returncode == 0 and backups.backup_problem(rescue) is None, r.stderr
     after = {p.name: p.read_bytes() for p in data_dir.iterdir() if p.is_file()}
     assert after == before
     _sound(data_dir, {kept})
@@ -231,6 +234,8 @@ def test_read_only_folder_without_mount_rights(tmp_path: Path) -> None:
         assert "cannot write to the data folder" in r.stderr and "Traceback" not in r.stderr
         r = _cli_at(data_dir, "check")
         assert "ok    integrity" in r.stdout and "ok    audit" in r.stdout, r.stdout
+        r = _cli_at(data_dir, "backup", "--out", str(tmp_path / "rescue.sqlite3"))
+        assert r.returncode == 0, r.stderr
         after = {p.name: p.read_bytes() for p in data_dir.iterdir() if p.is_file()}
     assert after == before
     _sound(data_dir, {kept})
