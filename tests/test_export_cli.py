@@ -94,7 +94,12 @@ def test_bad_inputs_exit_non_zero_and_change_nothing(setup_cli, data_dir, tmp_pa
     for args, code, message in (
         (("export", "2026-08", "--out", str(out)), 2, "no entries"),
         (("export", "2026-12", "--out", str(out)), 2, "in the future"),
-        (("export", "2026-10", "--out", str(tmp_path / "missing")), 1, "does not exist"),
+        (("export", "2026-10", "--out", str(tmp_path / "no" / "such")), 1, "does not exist"),
+        (
+            ("export", "2026-10", "--out", str(tmp_path / "new"), "--passphrase-file", "/nope"),
+            2,
+            "cannot read",
+        ),
         (("export", "2026-10", "--out", str(out), "--passphrase-file", "/nope"), 2, "cannot read"),
         (("config", "set", "lead-email", "not an address"), 2, "not an e-mail address"),
         (("config", "set", "unit-cost-version", "1999.9"), 1, "no unit-cost table"),
@@ -104,6 +109,7 @@ def test_bad_inputs_exit_non_zero_and_change_nothing(setup_cli, data_dir, tmp_pa
         assert r.code == code, (args, r.err)
         assert message in r.err, (args, r.err)
     assert list(out.iterdir()) == []
+    assert not (tmp_path / "new").exists() and not (tmp_path / "no").exists()
     assert "next export: version 1" in cli("month", "check", "2026-10").out
     r = cli("config", "get")
     assert "lead-email = lead@nhs.net" in r.out

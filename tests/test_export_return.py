@@ -261,11 +261,18 @@ def test_bad_month_writes_and_locks_nothing(app, tmp_path, month, message):
 
 def test_unwritable_or_missing_folder(app, tmp_path):
     with pytest.raises(StorageError, match="does not exist"):
-        export_month(app, "2026-10", ExportOptions(tmp_path / "nope"))
+        export_month(app, "2026-10", ExportOptions(tmp_path / "nope" / "deeper"))
+    assert not (tmp_path / "nope").exists()
     (tmp_path / "file").write_text("x")
     with pytest.raises(StorageError):
         export_month(app, "2026-10", ExportOptions(tmp_path / "file"))
     assert not _locked(app, "2026-10")
+
+
+def test_a_missing_output_folder_is_created_when_its_parent_exists(app, tmp_path):
+    result = export_month(app, "2026-10", ExportOptions(tmp_path / "returns"))
+    assert result.csv.parent == tmp_path / "returns" and result.csv.is_file()
+    assert _locked(app, "2026-10")
 
 
 def test_missing_corrupt_or_locked_key(app, data_dir, tmp_path):

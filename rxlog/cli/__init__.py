@@ -43,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     package = importlib.import_module(__name__)
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+    # The technician's everyday commands first in --help, then the others by name.
+    modules = sorted(
+        pkgutil.iter_modules(package.__path__), key=lambda i: (i.name != "core_cmds", i.name)
+    )
+    for info in modules:
         if info.name.endswith("_cmds"):
             importlib.import_module(f"{__name__}.{info.name}").register(sub)
     return parser

@@ -12,6 +12,7 @@ Month dialog call. Order matters for "nothing half-done":
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -120,12 +121,17 @@ def _check_month(app: RxLog, month: str) -> str:
 
 
 def _check_out_dir(out_dir: Path) -> None:
+    """Refuse a folder that cannot be written. A missing folder whose parent exists is
+    fine: it is created once everything else has been checked (see ``export_month``)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise StorageError(f"{out_dir} is a file, not a folder")
-    if not out_dir.is_dir():
-        raise StorageError(f"the output folder {out_dir} does not exist; create it first")
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise StorageError(f"cannot write to the output folder {out_dir} (no permission)")
+    target = out_dir if out_dir.is_dir() else out_dir.parent
+    if not out_dir.is_dir() and not target.is_dir():
+        raise StorageError(
+            f"the output folder {out_dir} does not exist, nor does {target}; create it first"
+        )
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise StorageError(f"cannot write to the output folder {target} (no permission)")
 
 
 def build_manifest(
@@ -256,6 +262,11 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     from rxlog.storage.backups import backup_before
 
     backup_before(app, "export")  # the month is about to be locked: keep a copy first
+    created = not out_dir.is_dir()
+    try:
+        out_dir.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
     batch = FileBatch(out_dir)
     try:
         for name, payload in (*attachments, (names["eml"], eml_bytes)):
@@ -263,6 +274,9 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
         _record(app, data, exported_at, out_dir, manifest_bytes, batch)
     except BaseException:
         batch.discard()
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only if empty: a failed export leaves nothing behind
         raise
     return ExportResult(
         month=month,
