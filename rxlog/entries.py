@@ -100,6 +100,7 @@ def validate(
     *,
     exclude_id: str | None = None,
     code_may_be_retired: bool = False,
+    allow_locked: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
     """Check a whole entry; return the columns to store and warnings, or raise.
 
@@ -136,7 +137,7 @@ def validate(
             field="date",
         )
     locked = month_lock_problem(session, day)
-    if locked:
+    if locked and not allow_locked:
         raise locked
 
     site = covering
@@ -408,8 +409,11 @@ def edit(
 ) -> tuple[Entry, list[str]]:
     reason = _require_reason(reason)
     row = get_row(session, entry_id)
+    # A note never leaves the PC, so it is not in any signed return: it may be corrected
+    # (e.g. to remove a patient identifier) even in a signed-off month.
+    note_only = bool(changes) and set(changes) <= {"note"}
     locked = month_lock_problem(session, date.fromisoformat(row.date))
-    if locked:
+    if locked and not note_only:
         raise locked
     if not changes:
         raise ValidationError("nothing to change: name at least one field", field="changes")
@@ -440,7 +444,12 @@ def edit(
     values.update(changes)
     code_unchanged = str(values.get("code", "")).strip().upper() == row.code
     columns, warnings = validate(
-        session, ctx, values, exclude_id=row.id, code_may_be_retired=code_unchanged
+        session,
+        ctx,
+        values,
+        exclude_id=row.id,
+        code_may_be_retired=code_unchanged,
+        allow_locked=note_only,
     )
     before = audit.snapshot(row)
     for key, value in columns.items():

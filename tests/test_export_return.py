@@ -131,6 +131,27 @@ def test_locked_month_refuses_log_edit_delete_with_how_to_reopen(app, tmp_path):
     assert not any((tmp_path / "again").iterdir())
 
 
+def test_signing_off_the_current_month_warns_that_its_remaining_days_lock(app, tmp_path):
+    app.log(EntryInput("QRY-PAT", date=app.today()))
+    month = f"{app.today():%Y-%m}"
+    res = export_month(app, month, ExportOptions(tmp_path / "now"))
+    assert any("not over yet" in w for w in res.warnings)
+    assert not any("not over yet" in w for w in _export(app, tmp_path / "out").warnings)
+
+
+def test_a_note_can_be_corrected_in_a_locked_month_without_touching_the_return(app, tmp_path):
+    """Notes never leave the PC, so scrubbing one needs no reopen and no new version."""
+    some = app.month("2026-10")[0]
+    res = _export(app, tmp_path / "out")
+    app.edit(some.id, {"note": "pt 943 476 5919"}, "typo")
+    assert app.edit(some.id, {"note": None}, "patient identifier removed").entry.note is None
+    with pytest.raises(LockedMonthError):
+        app.edit(some.id, {"note": "x", "minutes": 99}, "both")
+    assert app.verify_audit().ok
+    assert verify_return(find_returns([res.folder])[0]).version == 1
+    assert _locked(app, "2026-10")
+
+
 def test_reopen_then_v2_supersedes_v1(app, tmp_path):
     _export(app, tmp_path / "v1")
     with pytest.raises(ValidationError, match="why"):

@@ -253,6 +253,11 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
         attachments,
     )
     warnings = []
+    if data.first <= app.today() <= data.last:
+        warnings.append(
+            f"{month} is not over yet: from now on entries for its remaining days are refused "
+            f'until you reopen it (rxlog month reopen {month} --reason "...")'
+        )
     if not lead:
         warnings.append(
             "no lead e-mail address is set, so the draft has no recipient "

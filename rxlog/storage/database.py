@@ -272,6 +272,8 @@ class Database:
                 raise StorageError(
                     health.read_only_message(data_dir, exc.strerror or "no access")
                 ) from None
+            if data_dir.exists() and not data_dir.is_dir():
+                raise StorageError(f"the data folder {data_dir} is a file, not a folder") from None
             raise StorageError(
                 f"cannot create the data folder {data_dir}: {exc.strerror}"
             ) from None
