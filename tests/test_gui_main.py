@@ -280,3 +280,20 @@ def test_enter_edits_and_delete_deletes_in_the_lists(qtbot, win, rx):
     win.dialog.ok()
     assert rx.list_entries() == []
     assert win._history.model.rowCount() == 0
+
+
+def test_in_a_signed_off_month_only_the_note_can_be_edited(qtbot, rx, win):
+    _type(qtbot, win, 'tto 15m "NHS 943 476 5919 rang"')
+    with rx.db.transaction() as s:
+        s.add(MonthLock(month="2026-11", version=1, locked=True, locked_at="2026-11-30T00:00"))
+    win.refresh_today()
+    win.day_table.selectRow(0)
+    win.edit_selected()
+    dlg = win.dialog
+    assert isinstance(dlg, EditDialog)
+    assert not dlg.panel.minutes.isEnabled() and dlg.panel.note.isEnabled()
+    dlg.panel.note.setText("patient rang")
+    dlg.reason.setText("removed a patient identifier")
+    dlg.save()
+    e = rx.list_entries()[0]
+    assert (e.note, e.minutes) == ("patient rang", 15)

@@ -6,7 +6,14 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
 
 from rxlog.domain import EntryView, PlacementView
 from rxlog.errors import RxlogError
@@ -27,6 +34,7 @@ class EditDialog(QDialog):
         today: date,
         save: Callable[[str, dict[str, Any], str], object],
         parent=None,  # noqa: ANN001
+        locked_message: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Edit entry {entry.id[:8]} – {entry.code}")
@@ -39,6 +47,15 @@ class EditDialog(QDialog):
         original["discharge_received"] = entry.discharge_received
         self.panel.load(entry.code, original)
         self._original = self.panel.values()
+        if locked_message:  # a signed-off month: only the note stays editable
+            banner = QLabel(locked_message)
+            banner.setWordWrap(True)
+            banner.setStyleSheet("background: #fff4ce; border: 1px solid #e0c060; padding: 4px;")
+            lay.addWidget(banner)
+            for name in self.panel.FIELDS:
+                if name != "note":
+                    getattr(self.panel, name).setEnabled(False)
+            self.panel.grading.setEnabled(False)
         lay.addWidget(self.panel)
         form = QFormLayout()
         self.reason_fields = FieldForm(form)

@@ -471,15 +471,23 @@ class MainWindow(QMainWindow):
         except RxlogError as exc:
             self._notice("Edit", exc.message)
             return
+        locked = None
         if self.app.is_locked(entry.date):
-            self._notice(
-                "Month signed off",
-                f"{entry.date:%B %Y} is signed off: its entries "
-                "are locked. Reopen the month to change it.",
+            # The core lets a note be corrected in a signed-off month (notes are in no
+            # return); everything else waits for the month to be reopened.
+            locked = (
+                f"{entry.date:%B %Y} is signed off: only the note can be changed "
+                "(e.g. to remove a patient identifier). To change anything else, reopen "
+                "the month (Month ▸ Month sign-off…)."
             )
-            return
         dlg = EditDialog(
-            entry, self.taxonomy, self._placements, self.app.today(), self.ops.edit, self
+            entry,
+            self.taxonomy,
+            self._placements,
+            self.app.today(),
+            self.ops.edit,
+            self,
+            locked_message=locked,
         )
         dlg.accepted.connect(lambda: self._status(f"Saved changes to {entry.code}"))
         self.dialog = dlg
