@@ -200,27 +200,6 @@ class RxLog:
             q = q.order_by(Entry.date, Entry.created_at)
             return [entries.to_view(r, self.taxonomy, phases) for r in s.execute(q).scalars()]
 
-    def list_ids(
-        self,
-        start: date | None = None,
-        end: date | None = None,
-        codes: Iterable[str] | None = None,
-        site: str | None = None,
-        sector: str | None = None,
-        newest_first: bool = True,
-    ) -> list[str]:
-        """Only the ids, in order: what a lazy table model holds."""
-        with self.db.transaction() as s:
-            q = select(Entry.id).where(*self._filters(start, end, None, site, sector))
-            if codes is not None:
-                q = q.where(Entry.code.in_(list(codes)))
-            order = (
-                (Entry.date.desc(), Entry.created_at.desc())
-                if newest_first
-                else (Entry.date, Entry.created_at)
-            )
-            return list(s.execute(q.order_by(*order)).scalars())
-
     def page_ids(
         self,
         offset: int,
@@ -234,9 +213,7 @@ class RxLog:
         """One page of ids, newest first: a lazy table model fetches these as it scrolls,
         so a million entries never have to be read at once."""
         with self.db.transaction() as s:
-            q = select(Entry.id).where(*self._filters(start, end, None, site, sector))
-            if codes is not None:
-                q = q.where(Entry.code.in_(list(codes)))
+            q = select(Entry.id).where(*self._filters(start, end, None, site, sector, codes))
             q = q.order_by(Entry.date.desc(), Entry.created_at.desc())
             return list(s.execute(q.offset(offset).limit(limit)).scalars())
 
@@ -251,9 +228,7 @@ class RxLog:
         """How many entries match the same filters as ``page_ids``."""
         with self.db.transaction() as s:
             q = select(func.count()).select_from(Entry)
-            q = q.where(*self._filters(start, end, None, site, sector))
-            if codes is not None:
-                q = q.where(Entry.code.in_(list(codes)))
+            q = q.where(*self._filters(start, end, None, site, sector, codes))
             return int(s.execute(q).scalar_one())
 
     @staticmethod
@@ -263,6 +238,7 @@ class RxLog:
         code: str | None,
         site: str | None,
         sector: str | None,
+        codes: Iterable[str] | None = None,
     ) -> list[Any]:
         f: list[Any] = []
         if start:
@@ -275,6 +251,8 @@ class RxLog:
             f.append(Entry.site == site.strip().upper())
         if sector:
             f.append(Entry.sector == sector)
+        if codes is not None:
+            f.append(Entry.code.in_(list(codes)))
         return f
 
     def month(self, month: str) -> list[EntryView]:
