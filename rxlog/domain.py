@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 import datetime as dt
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # The fields of an entry a user sets (``rxlog log`` options / the detail panel).

@@ -22,7 +22,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QThread, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QThread,
+    Signal,
+)
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -62,7 +70,30 @@ _STATE_COLOURS = {
 }
 
 
-class ResultsModel(QAbstractTableModel):
+class _Table(QAbstractTableModel):
+    """A flat table model: ``HEADERS`` across, ``_rows()`` down; subclasses give ``data``."""
+
+    HEADERS: tuple[str, ...] = ()
+
+    def _rows(self) -> int:
+        raise NotImplementedError
+
+    def _headers(self) -> tuple[str, ...]:
+        return self.HEADERS
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else self._rows()
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._headers())
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._headers()[section]
+        return None
+
+
+class ResultsModel(_Table):
     """This session's verification results, newest run last."""
 
     HEADERS = ("Result", "Return", "Technician", "Month", "Entries", "Why / what", "File")
@@ -71,18 +102,10 @@ class ResultsModel(QAbstractTableModel):
         super().__init__(parent)
         self.results: list[ImportResult] = []
 
-    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.results)
+    def _rows(self) -> int:
+        return len(self.results)
 
-    def columnCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex, role: int = 0) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
             return None
         r = self.results[index.row()]
@@ -111,7 +134,7 @@ class ResultsModel(QAbstractTableModel):
         self.endInsertRows()
 
 
-class StatusModel(QAbstractTableModel):
+class StatusModel(_Table):
     """The completeness matrix: technician x month, coloured by state."""
 
     FIXED = ("Technician", "GPhC", "Site", "Sector")
@@ -125,22 +148,13 @@ class StatusModel(QAbstractTableModel):
         self.matrix = matrix
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.matrix.technicians)
+    def _rows(self) -> int:
+        return len(self.matrix.technicians)
 
-    def columnCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self.FIXED) + len(self.matrix.months)
+    def _headers(self) -> tuple[str, ...]:
+        return (*self.FIXED, *self.matrix.months)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        if section < len(self.FIXED):
-            return self.FIXED[section]
-        return self.matrix.months[section - len(self.FIXED)]
-
-    def data(self, index: QModelIndex, role: int = 0) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
             return None
         t = self.matrix.technicians[index.row()]
@@ -163,7 +177,7 @@ class StatusModel(QAbstractTableModel):
         return None
 
 
-class ReturnsModel(QAbstractTableModel):
+class ReturnsModel(_Table):
     """Every return version in the store, newest import first."""
 
     HEADERS = (
@@ -187,18 +201,10 @@ class ReturnsModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.rows)
+    def _rows(self) -> int:
+        return len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex, role: int = 0) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -352,7 +358,7 @@ class CentralWindow(QMainWindow):
             act.triggered.connect(slot)
             self.addAction(act)
 
-        add(QKeySequence.StandardKey.Open, self.choose_files)
+        add(QKeySequence(QKeySequence.StandardKey.Open), self.choose_files)
         add("Ctrl+I", self.choose_files)
         add("Ctrl+Shift+I", self.choose_folder)
         add("Ctrl+T", self.choose_key)
@@ -360,7 +366,7 @@ class CentralWindow(QMainWindow):
         add("Ctrl+R", self.choose_report)
         add("F5", self.refresh)
         for i in range(3):
-            add(f"Alt+{i + 1}", lambda i=i: self.tabs.setCurrentIndex(i))
+            add(f"Alt+{i + 1}", lambda i=i: self.tabs.setCurrentIndex(i))  # type: ignore[misc]
 
     # -- refreshing ----------------------------------------------------------------
     def refresh(self) -> None:
