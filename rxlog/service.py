@@ -200,6 +200,19 @@ class RxLog:
             q = q.order_by(Entry.date, Entry.created_at)
             return [entries.to_view(r, self.taxonomy, phases) for r in s.execute(q).scalars()]
 
+    def list_ids(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        codes: Iterable[str] | None = None,
+        site: str | None = None,
+        sector: str | None = None,
+    ) -> list[str]:
+        """All matching ids, newest first (see ``page_ids`` for one page at a time)."""
+        with self.db.transaction() as s:
+            q = select(Entry.id).where(*self._filters(start, end, None, site, sector, codes))
+            return list(s.execute(q.order_by(Entry.date.desc(), Entry.created_at.desc())).scalars())
+
     def page_ids(
         self,
         offset: int,

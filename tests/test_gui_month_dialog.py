@@ -99,7 +99,7 @@ def test_reopen_then_version_2(qtbot, dialog, tmp_path):
 def test_errors_are_shown_not_raised(qtbot, month_app, data_dir, tmp_path, opened):
     d = MonthDialog(month_app, month="2026-10", open_url=opened.append)
     qtbot.addWidget(d)
-    d.folder.setText(str(tmp_path / "does-not-exist"))
+    d.folder.setText(str(tmp_path / "does-not-exist" / "deeper"))
     assert d.export() is None
     assert "does not exist" in d.status.text()
     d.month.setCurrentText("2027-03")
