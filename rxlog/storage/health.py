@@ -151,6 +151,11 @@ class FolderLock:
             self._fh = None
             self.exclusive = False
 
+    def __del__(self) -> None:
+        # A Database dropped without close() (e.g. after an error in a caller) still lets
+        # the folder go, quietly, when it is collected.
+        self.release()
+
 
 GUI_LOCK_NAME = "rxlog-gui.lock"  # the desktop app's QLockFile (rxlog.ui.single_instance)
 
