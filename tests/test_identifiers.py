@@ -43,11 +43,10 @@ def test_gphc_number():
 def test_nhs_number_modulus_11():
     assert nhs_number_is_valid("9434765919")  # the example in domain.md
     assert not nhs_number_is_valid("9434765918")  # wrong check digit
-    # digits whose check would be 10 are never valid NHS numbers
-    assert (
-        not nhs_number_is_valid("0000000060")
-        or sum(int(d) * w for d, w in zip("000000006", range(10, 1, -1), strict=True)) % 11 != 1
-    )
+    # 000000006: weighted sum 6 x 2 = 12, 11 - (12 mod 11) = 10, so no check digit fits
+    assert not any(nhs_number_is_valid(f"000000006{d}") for d in range(10))
+    # 000000001: sum 2, check 11 - 2 = 9; and a sum of 0 gives 11, which becomes 0
+    assert nhs_number_is_valid("0000000019") and nhs_number_is_valid("0000000000")
     assert find_nhs_numbers("seen 943 476 5919, 943-476-5919 and 9434765918") == [
         "9434765919",
         "9434765919",
