@@ -1,3 +1,4 @@
+import csv
 import re
 from pathlib import Path
 
@@ -6,7 +7,9 @@ import pytest
 from rxlog.errors import TaxonomyError
 from rxlog.taxonomy import current_taxonomy, parse_taxonomy, taxonomy_files
 
-DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "domain.md"
+CODE_LIST = (
+    Path(__file__).resolve().parents[1] / "resources" / "sources" / "opensafely-medication-reviews.csv"
+)
 
 MINIMAL = """
 version = "2026.1"
@@ -44,13 +47,14 @@ def test_no_code_claims_technicians_do_smrs():
         assert c.snomed != "1239511000000100"  # "Structured medication review"
 
 
-def test_every_snomed_id_is_one_the_domain_brief_sources():
-    cited = set(re.findall(r"\|\s*(\d{6,18})\s*\|", DOMAIN.read_text()))
-    assert cited, "domain.md lists SNOMED ids in a table"
+def test_every_snomed_id_is_one_the_cited_code_list_holds():
+    with CODE_LIST.open(newline="", encoding="utf-8") as f:
+        cited = {row["code"]: row["term"] for row in csv.DictReader(f)}
+    assert len(cited) >= 5, "the carried code list has its rows"
     for c in current_taxonomy():
         if c.snomed:
             assert c.snomed in cited, c.code
-            assert c.snomed_source
+            assert c.snomed_source == f"opensafely-medrev: {cited[c.snomed]}", c.code
 
 
 def test_every_shipped_version_keeps_the_codes_of_the_one_before():
