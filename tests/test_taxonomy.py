@@ -8,7 +8,10 @@ from rxlog.errors import TaxonomyError
 from rxlog.taxonomy import current_taxonomy, parse_taxonomy, taxonomy_files
 
 CODE_LIST = (
-    Path(__file__).resolve().parents[1] / "resources" / "sources" / "opensafely-medication-reviews.csv"
+    Path(__file__).resolve().parents[1]
+    / "resources"
+    / "sources"
+    / "opensafely-medication-reviews.csv"
 )
 
 MINIMAL = """
