@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 PG_URL = os.environ.get("RXLOG_TEST_PG_URL")
+if not PG_URL and os.environ.get("RXLOG_REQUIRE_PG"):
+    # CI starts a server (.ci/run); a missing one there is a failure, not a skip.
+    raise RuntimeError("RXLOG_REQUIRE_PG is set but RXLOG_TEST_PG_URL is not")
 pytestmark = pytest.mark.skipif(not PG_URL, reason="RXLOG_TEST_PG_URL not set")
 
 ROOT = Path(__file__).resolve().parent.parent

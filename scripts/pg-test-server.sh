@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Start a throwaway PostgreSQL server for the lead's-store tests and print the URL that
+# RXLOG_TEST_PG_URL takes. Installs Debian's postgresql if it is missing (as root or via
+# sudo), runs the server as the 'postgres' user on 127.0.0.1 and a private socket folder,
+# and leaves it running: `scripts/pg-test-server.sh stop DIR` stops it.
+#   url=$(bash scripts/pg-test-server.sh start /tmp/rxlog-pg)
+set -euo pipefail
+action=${1:-start}
+dir=${2:-/tmp/rxlog-pg}
+port=${RXLOG_PG_PORT:-55432}
+
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+as_pg() { if [ "$(id -un)" = postgres ]; then "$@"; else $SUDO runuser -u postgres -- "$@"; fi; }
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ "$action" = stop ]; then
+  [ -n "$bindir" ] && [ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast stop >/dev/null || true
+  exit 0
+fi
+
+if [ -z "$bindir" ]; then
+  echo "pg-test-server: installing Debian's postgresql" >&2
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >&2
+  bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+
+if [ -d "$dir/data" ]; then
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+fi
+$SUDO rm -rf "$dir"
+$SUDO mkdir -p "$dir"
+$SUDO chown postgres: "$dir"
+as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+as_pg "$bindir/pg_ctl" -D "$dir/data" -w -l "$dir/log" \
+  -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+as_pg "$bindir/psql" -h "$dir" -p "$port" -U postgres -qc "create database rxlog_central" >/dev/null
+echo "postgresql+psycopg://postgres@127.0.0.1:$port/rxlog_central"
