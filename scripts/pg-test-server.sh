@@ -10,7 +10,8 @@ dir=${2:-/tmp/rxlog-pg}
 port=${RXLOG_PG_PORT:-55432}
 
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-as_pg() { if [ "$(id -un)" = postgres ]; then "$@"; else $SUDO runuser -u postgres -- "$@"; fi; }
+# cd / first: the postgres user may not be allowed into the caller's folder.
+as_pg() { (cd / && if [ "$(id -un)" = postgres ]; then "$@"; else $SUDO runuser -u postgres -- "$@"; fi); }
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ "$action" = stop ]; then
