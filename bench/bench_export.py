@@ -79,8 +79,9 @@ def main() -> None:
     app.set_setting("lead_email", "lead@nhs.net")
 
     t_import = time.perf_counter()
-    from rxlog.export.manifest import find_returns, verify_return
     from rxlog.export.signoff import ExportOptions, export_month, reopen_month
+    from rxlog.returnformat.discovery import find_returns
+    from rxlog.returnformat.manifest import verify_return
 
     import_s = time.perf_counter() - t_import
 

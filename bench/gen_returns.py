@@ -29,9 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rxlog.export.csv_writer import COLUMNS, neutralise  # noqa: E402
-from rxlog.export.manifest import manifest_file_bytes, sign_manifest  # noqa: E402
 from rxlog.export.unit_costs import load_unit_costs  # noqa: E402
+from rxlog.returnformat.csvfile import COLUMNS, neutralise  # noqa: E402
+from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest  # noqa: E402
 from rxlog.scales import HARM_SCALE, SIGNIFICANCE_SCALE  # noqa: E402
 from rxlog.taxonomy import current_taxonomy  # noqa: E402
 

@@ -44,3 +44,22 @@ def test_cli_start_up_imports_no_heavy_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_return_format_is_one_package_that_needs_neither_side():
+    """Writer and readers share rxlog.returnformat; it imports neither the technician's
+    export nor the lead's code, and the technician's side imports none of rxlog.central."""
+    for path in (PKG / "returnformat").rglob("*.py"):
+        mods = imported_modules(path)
+        assert not [m for m in mods if m.startswith(("rxlog.central", "rxlog.export"))], path
+    for folder in ("export", "storage"):
+        for path in (PKG / folder).rglob("*.py"):
+            assert not [m for m in imported_modules(path) if m.startswith("rxlog.central")], path
+    # No second copy of the format on either side.
+    for gone in ("export/manifest.py", "export/eml.py", "export/pdf_sign.py",
+                 "central/eml.py", "central/sources.py", "central/returns_csv.py"):  # fmt: skip
+        assert not (PKG / gone).exists(), gone
+    for path in [*(PKG / "export").rglob("*.py"), *(PKG / "central").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert '"return_id", "version", "entry_id"' not in text, path
+        assert "message_from_bytes" not in text, path

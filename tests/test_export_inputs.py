@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rxlog.errors import TaxonomyError
-from rxlog.export.csv_writer import neutralise
-from rxlog.export.manifest import ReturnVerificationError, verify_return_bytes
 from rxlog.export.unit_costs import load_unit_costs
+from rxlog.returnformat import ReturnVerificationError
+from rxlog.returnformat.csvfile import neutralise
+from rxlog.returnformat.manifest import verify_return_bytes
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -11,11 +11,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from rxlog.errors import RxlogError
-from rxlog.export.manifest import (
+from rxlog.returnformat import ReturnVerificationError
+from rxlog.returnformat.discovery import find_returns
+from rxlog.returnformat.manifest import (
     ReturnFiles,
-    ReturnVerificationError,
     canonical_bytes,
-    find_returns,
     fingerprint_of,
     manifest_file_bytes,
     sign_manifest,

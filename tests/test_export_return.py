@@ -23,14 +23,11 @@ from conftest import TODAY
 from rxlog.domain import EntryInput
 from rxlog.errors import LockedMonthError, RxlogError, StorageError, ValidationError
 from rxlog.export import keys
-from rxlog.export.manifest import (
-    ReturnVerificationError,
-    find_returns,
-    verify_return,
-    verify_return_bytes,
-)
 from rxlog.export.month_check import check_month
 from rxlog.export.signoff import ExportOptions, export_month, reopen_month, returns_of
+from rxlog.returnformat import ReturnVerificationError
+from rxlog.returnformat.discovery import find_returns
+from rxlog.returnformat.manifest import verify_return, verify_return_bytes
 from rxlog.service import RxLog
 from rxlog.storage.models import MonthLock, ReturnRecord
 
@@ -197,7 +194,7 @@ def test_changed_bytes_anywhere_in_any_signed_file_are_caught(app, tmp_path):
 
 
 def test_pdf_signature_itself_catches_a_change(app, tmp_path):
-    from rxlog.export.pdf_sign import check_pdf_signature
+    from rxlog.returnformat.pdf import check_pdf_signature
 
     res = _export(app, tmp_path / "out")
     pdf = res.pdf.read_bytes()

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt, QUrl
 
 from rxlog.domain import EntryInput
 from rxlog.export import keys
-from rxlog.export.manifest import find_returns, verify_return
+from rxlog.returnformat.discovery import find_returns
+from rxlog.returnformat.manifest import verify_return
 from rxlog.ui.month_dialog import MonthDialog
 
 pytestmark = pytest.mark.gui

@@ -7,7 +7,7 @@ full in docs/data-dictionary.md); this module says what each one means for the
 
 from __future__ import annotations
 
-from rxlog.central.returns_csv import CSV_COLUMNS
+from rxlog.returnformat.csvfile import CSV_COLUMNS
 
 ENTRY_COLUMNS: dict[str, str] = {
     "return_id": "The return: <GPhC number>-<YYYY-MM>, the same for every version of a "

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from rxlog.central.dictionary import ENTRY_COLUMNS, RETURN_COLUMNS
 from rxlog.central.models import ENTRIES, RETURNS
-from rxlog.central.returns_csv import CSV_COLUMNS, DB_COLUMNS, escape, pounds
 from rxlog.central.store import CentralStore
 from rxlog.errors import StorageError, ValidationError
+from rxlog.returnformat.csvfile import CSV_COLUMNS, DB_COLUMNS, escape, pounds
 
 ENTRIES_CSV = "rxlog-central-entries.csv"
 RETURNS_CSV = "rxlog-central-returns.csv"

@@ -29,12 +29,13 @@ from rxlog.central.models import (
     RETURNS,
     SUMMARY,
 )
-from rxlog.central.returns_csv import DB_COLUMNS, ParsedCsv, parse_return_csv
-from rxlog.central.sources import Candidate, discover, load
 from rxlog.central.store import CentralStore
 from rxlog.central.trust import KeyView, all_keys, key_for
 from rxlog.clock import utc_now_iso
 from rxlog.errors import RxlogError
+from rxlog.returnformat import READABLE_FORMATS, ReturnVerificationError
+from rxlog.returnformat.csvfile import DB_COLUMNS, ParsedCsv, parse_return_csv
+from rxlog.returnformat.discovery import Candidate, discover, load
 
 IMPORTED, REPLACED, ALREADY, REFUSED, SKIPPED = (
     "imported",
@@ -108,7 +109,7 @@ def _check_manifest(m: dict[str, Any]) -> None:
             raise _Refused(f"version {version!r} is not a whole number from 1")
         if m["return_id"] != f"{gphc}-{month}":
             raise _Refused(f"return id {m['return_id']!r} does not match GPhC {gphc} and {month}")
-        if m.get("format") != "rxlog-return/1":
+        if m.get("format") not in READABLE_FORMATS:
             raise _Refused(f"format {m.get('format')!r} is not one this RxLog reads")
     except (KeyError, TypeError):
         raise _Refused("the manifest lacks a field every return has") from None
@@ -140,7 +141,7 @@ def prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | ImportR
         manifest_bytes, files = load(cand)
     except RxlogError as exc:
         return ImportResult(cand.label, REFUSED, exc.message)
-    from rxlog.export.manifest import ReturnVerificationError, canonical_bytes, verify_return_bytes
+    from rxlog.returnformat.manifest import canonical_bytes, verify_return_bytes
 
     try:
         # The PDF's bytes are covered by the signed manifest's SHA-256; its PAdES

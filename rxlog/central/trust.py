@@ -83,7 +83,7 @@ def read_key_file(path: Path) -> tuple[bytes, str | None]:
 
 
 def fingerprint(raw: bytes) -> str:
-    from rxlog.export.manifest import fingerprint_of
+    from rxlog.returnformat.manifest import fingerprint_of
 
     return fingerprint_of(raw)
 

@@ -129,7 +129,9 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.export.manifest import ReturnVerificationError, find_returns, verify_return
+    from rxlog.returnformat import ReturnVerificationError
+    from rxlog.returnformat.discovery import find_returns
+    from rxlog.returnformat.manifest import verify_return
 
     returns = find_returns([Path(p) for p in args.paths])
     bad = 0

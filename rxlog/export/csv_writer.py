@@ -1,36 +1,15 @@
-"""The return's CSV: one row per entry, for machines (columns: docs/data-dictionary.md).
+"""The return's CSV rows from a month's data: one row per entry, for machines.
 
-UTF-8 with a BOM (Excel then reads it as UTF-8), ``\\r\\n`` line ends, no notes and no
-patient data. A text cell a spreadsheet could take for a formula gets a leading ``'``
-(OWASP "CSV Injection"), which keeps the text readable.
+The columns, the escaping and the file layout are the return format's
+(:mod:`rxlog.returnformat.csvfile`); this module only says what goes in each cell.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from rxlog.export.month_data import MonthData, qs120_days
-
-COLUMNS = (
-    "return_id", "version", "entry_id", "gphc", "site", "site_name", "site_kind", "sector",
-    "phase", "date", "code", "title", "category", "taxonomy_version", "minutes", "count",
-    "count_unit", "significance", "significance_scale", "harm", "harm_scale",
-    "released_minutes", "outcome", "cost_avoided", "unit_cost_version", "qs120_days",
-)  # fmt: skip
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def neutralise(value: object) -> str:
-    """A cell's text, made inert if a spreadsheet could run it as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+from rxlog.returnformat.csvfile import write_rows
 
 
 @dataclass(frozen=True)
@@ -94,12 +73,6 @@ def data_counts(data: MonthData) -> dict[str, str]:
 
 
 def write_csv(data: MonthData, options: CsvOptions | None = None) -> bytes:
-    """The CSV file's bytes."""
+    """The CSV file's bytes (format: :mod:`rxlog.returnformat.csvfile`)."""
     options = options or CsvOptions()
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator=options.line_end)
-    writer.writerow(COLUMNS)
-    for row in rows(data):
-        writer.writerow([neutralise(row[c]) for c in COLUMNS])
-    text = buf.getvalue()
-    return (("\ufeff" if options.bom else "") + text).encode("utf-8")
+    return write_rows(rows(data), bom=options.bom, line_end=options.line_end)

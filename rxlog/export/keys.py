@@ -23,7 +23,7 @@ from typing import Any
 
 from rxlog.errors import RxlogError, ValidationError
 from rxlog.export.atomic import write_atomic
-from rxlog.export.manifest import fingerprint_of
+from rxlog.returnformat.manifest import fingerprint_of
 
 
 class SigningKeyError(RxlogError):

@@ -1,7 +1,7 @@
 """The return's PDF: a report for people (the project lead, an NHS manager).
 
 A pure function of :class:`~rxlog.export.month_data.MonthData`; signing is separate
-(:mod:`rxlog.export.pdf_sign`). Counts of 1-4 in the summary tables are shown as
+(:mod:`rxlog.returnformat.pdf`). Counts of 1-4 in the summary tables are shown as
 ``<5`` (small-number suppression); the CSV keeps exact counts. No note text and no
 patient data is ever written here.
 """

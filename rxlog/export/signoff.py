@@ -29,12 +29,13 @@ from rxlog.errors import StorageError, ValidationError
 from rxlog.export import keys as keymod
 from rxlog.export.atomic import FileBatch
 from rxlog.export.csv_writer import write_csv
-from rxlog.export.eml import EmlOptions, subject_for, write_eml
-from rxlog.export.manifest import FORMAT, manifest_file_bytes, sign_manifest
 from rxlog.export.month_data import MonthData, collect
 from rxlog.export.unit_costs import SETTING_KEY as UNIT_COST_SETTING
 from rxlog.export.unit_costs import load_unit_costs
 from rxlog.identifiers import check_return_text
+from rxlog.returnformat import FORMAT
+from rxlog.returnformat.eml import EmlOptions, subject_for, write_eml
+from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
 from rxlog.storage.models import Entry, MonthLock, ReturnRecord
 
 if TYPE_CHECKING:
@@ -219,8 +220,8 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
             )
     exported_at = _now(options)
 
-    from rxlog.export.pdf_sign import sign_pdf
     from rxlog.export.pdf_writer import PdfOptions, write_pdf
+    from rxlog.returnformat.pdf import sign_pdf
 
     csv_bytes = write_csv(data)
     pdf_plain = write_pdf(

@@ -152,14 +152,14 @@ def _files(r: dict[str, Any], **changes: bytes) -> dict[str, bytes]:
 
 
 def test_the_genuine_return_verifies(real_return: dict[str, Any]) -> None:
-    from rxlog.export.manifest import verify_return_bytes
+    from rxlog.returnformat.manifest import verify_return_bytes
 
     r = real_return
     verify_return_bytes(r["manifest"], _files(r), manifest_name=r["manifest_name"])
 
 
 def test_verify_a_manifest_changed_in_its_structure(real_return: dict[str, Any]) -> None:
-    from rxlog.export.manifest import verify_return_bytes
+    from rxlog.returnformat.manifest import verify_return_bytes
 
     r = real_return
     accepted = []
@@ -179,7 +179,7 @@ def test_verify_a_manifest_changed_in_its_structure(real_return: dict[str, Any])
 
 
 def test_verify_damaged_bytes_of_every_file(real_return: dict[str, Any]) -> None:
-    from rxlog.export.manifest import verify_return_bytes
+    from rxlog.returnformat.manifest import verify_return_bytes
 
     r = real_return
 
@@ -201,8 +201,7 @@ def test_verify_damaged_bytes_of_every_file(real_return: dict[str, Any]) -> None
 
 
 def test_eml_readers_on_damaged_e_mails(real_return: dict[str, Any], tmp_path: Path) -> None:
-    from rxlog.central import eml as central_eml
-    from rxlog.export.manifest import eml_attachments
+    from rxlog.returnformat.eml import attachments, read_attachments
 
     r = real_return
 
@@ -212,11 +211,11 @@ def test_eml_readers_on_damaged_e_mails(real_return: dict[str, Any], tmp_path: P
         rnd = random.Random(seed)
         data = rnd.randbytes(seed % 3000) if noise else damage_bytes(r["eml"], seed)
         with contextlib.suppress(RxlogError):
-            eml_attachments(data, "x.eml")
+            attachments(data, "x.eml")
         path = tmp_path / f"m{next(_counter)}.eml"
         path.write_bytes(data)
         with contextlib.suppress(RxlogError):
-            central_eml.attachments(path)
+            read_attachments(path)
 
     run()
 

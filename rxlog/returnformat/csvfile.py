@@ -1,4 +1,11 @@
-"""Parsing a return's CSV (docs/return-format.md) into rows for the central store."""
+"""The return's CSV (docs/return-format.md): its columns, the escaping that keeps a
+spreadsheet from running a cell as a formula, writing it, and parsing it for the
+central store (columns: docs/data-dictionary.md).
+
+UTF-8 with a BOM (Excel then reads it as UTF-8), ``\\r\\n`` line ends, no notes and no
+patient data. A text cell a spreadsheet could take for a formula gets a leading ``'``
+(OWASP "CSV Injection"); a reader strips it again.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +13,21 @@ import csv
 import io
 import sys
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rxlog.errors import ValidationError
 
-# The return CSV's columns (docs/return-format.md), in the order the combined export uses.
+# The return CSV's columns, in the order the export writes them.
 CSV_COLUMNS = (
     "return_id", "version", "entry_id", "gphc", "site", "site_name", "site_kind", "sector",
     "phase", "date", "code", "title", "category", "taxonomy_version", "minutes", "count",
     "count_unit", "significance", "significance_scale", "harm", "harm_scale",
     "released_minutes", "outcome", "cost_avoided", "unit_cost_version", "qs120_days",
 )  # fmt: skip
+COLUMNS = CSV_COLUMNS
 # Helpful columns the export writes that a reader does without (older or minimal CSVs).
 OPTIONAL_COLUMNS = frozenset({"site_name", "title", "count_unit"})
 
@@ -27,6 +36,7 @@ DB_COLUMNS = tuple("cost_avoided_pence" if c == "cost_avoided" else c for c in C
 _INT_COLUMNS = {"version", "minutes", "count", "significance", "released_minutes", "qs120_days"}
 _REQUIRED = {"return_id", "version", "entry_id", "gphc", "site", "sector", "date", "code",
              "taxonomy_version", "minutes"}  # fmt: skip
+MAX_PENCE = Decimal(10) ** 12  # pounds; a bigger figure is not a cost avoided
 _INJECTION = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -38,13 +48,38 @@ def unescape(value: str) -> str:
 
 
 def escape(value: str) -> str:
-    """The same guard for the files the lead exports (OWASP CSV injection)."""
+    """The guard for a text cell (OWASP CSV injection): a leading ``'`` before a cell
+    that starts with = + - @ tab CR LF. Used for the return and the lead's exports."""
     return "'" + value if value[:1] in _INJECTION and value else value
+
+
+def neutralise(value: object) -> str:
+    """A cell's text, made inert if a spreadsheet could run it as a formula (numbers
+    are written as they are: a negative number stays a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape(value)
+    return str(value)
+
+
+def write_rows(
+    rows: Iterable[Mapping[str, object]], bom: bool = True, line_end: str = "\r\n"
+) -> bytes:
+    """The CSV file's bytes: the header, then each row's cells in :data:`COLUMNS` order."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator=line_end)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([neutralise(row[c]) for c in COLUMNS])
+    return (("\ufeff" if bom else "") + buf.getvalue()).encode("utf-8")
 
 
 def pence(value: str) -> int:
     """``"123.45"`` -> 12345; refuses anything with more than two decimal places."""
     d = Decimal(value)
+    if not d.is_finite() or abs(d) >= MAX_PENCE:
+        raise InvalidOperation
     p = d * 100
     if p != p.to_integral_value():
         raise InvalidOperation

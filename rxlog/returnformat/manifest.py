@@ -18,25 +18,21 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rxlog.errors import RxlogError
+from rxlog.returnformat import MANIFEST_SUFFIX, READABLE_FORMATS, ReturnVerificationError
+from rxlog.returnformat.csvfile import unescape
+from rxlog.returnformat.discovery import SAFE_NAME as _SAFE_NAME
+from rxlog.returnformat.discovery import Candidate, load
 
-FORMAT = "rxlog-return/1"
-MANIFEST_SUFFIX = ".manifest.json"
-_SUFFIXES = (MANIFEST_SUFFIX, ".csv", ".pdf", ".eml")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
-# A reader strips one leading apostrophe put there against CSV injection.
-_NEUTRALISED = re.compile(r"'[=+\-@\t\r\n]")
-
-
-class ReturnVerificationError(RxlogError):
-    """A return is not genuine or not whole; the message says which file and why."""
+# Numbers in a manifest are whole and far below what a database integer holds.
+MAX_INT = 2**53
+MAX_TEXT = 4000
+MAX_DEPTH = 12
 
 
 # -- signing -------------------------------------------------------------------------
@@ -75,7 +71,7 @@ def manifest_file_bytes(document: dict[str, Any]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-# -- finding a return's files --------------------------------------------------------
+# -- where a checked return's files are ----------------------------------------------
 @dataclass(frozen=True)
 class ReturnFiles:
     """Where one return's files are. ``csv``/``pdf``/``eml`` are ``None`` when absent."""
@@ -94,79 +90,6 @@ class ReturnFiles:
         return self.manifest.name[: -len(MANIFEST_SUFFIX)]
 
 
-def _base_of(path: Path) -> str | None:
-    name = path.name
-    for suffix in _SUFFIXES:
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return None
-
-
-def _files_for(folder: Path, base: str) -> ReturnFiles:
-    def existing(ext: str) -> Path | None:
-        p = folder / f"{base}{ext}"
-        return p if p.is_file() else None
-
-    return ReturnFiles(
-        manifest=folder / f"{base}{MANIFEST_SUFFIX}",
-        csv=existing(".csv"),
-        pdf=existing(".pdf"),
-        eml=existing(".eml"),
-    )
-
-
-def _is_return_email(path: Path) -> bool:
-    """Whether an ``.eml`` is an RxLog return's e-mail (by its subject, which the format
-    fixes as ``RxLog return ...``); other e-mails in a folder are left alone."""
-    from email.parser import BytesHeaderParser
-
-    try:
-        with path.open("rb") as fh:
-            subject = BytesHeaderParser().parse(fh).get("Subject", "")
-    except (OSError, ValueError):
-        return False
-    return str(subject).strip().startswith("RxLog return ")
-
-
-def find_returns(paths: Iterable[Path]) -> list[ReturnFiles]:
-    """The returns in some folders and/or files, one entry per manifest, in name order.
-
-    A folder is searched (with its sub-folders) for ``*.manifest.json``, and for the
-    e-mails of returns whose manifest is not beside them; a file names the return it
-    belongs to (its manifest may be missing: verifying then says so).
-    """
-    found: dict[Path, ReturnFiles] = {}
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for m in sorted(path.rglob(f"*{MANIFEST_SUFFIX}")):
-                if m.is_file():
-                    base = m.name[: -len(MANIFEST_SUFFIX)]
-                    found.setdefault(m.resolve(), _files_for(m.parent, base))
-            # Returns the lead saved as e-mails only (under any name, e.g. the subject).
-            for e in sorted(path.rglob("*.eml")):
-                if e.is_file() and _is_return_email(e):
-                    rf = _files_for(e.parent, e.name[: -len(".eml")])
-                    if rf.manifest.is_file():
-                        continue  # found above, with this e-mail as one of its files
-                    found.setdefault(rf.manifest.resolve(), replace(rf, eml=e))
-        elif path.is_file():
-            file_base = _base_of(path)
-            if file_base is None:
-                raise ReturnVerificationError(
-                    f"{path} is not a file of an RxLog return "
-                    f"(expected *.manifest.json, *.csv, *.pdf or *.eml)"
-                )
-            rf = _files_for(path.parent, file_base)
-            found.setdefault(rf.manifest.resolve(), rf)
-        else:
-            raise ReturnVerificationError(f"{path}: no such file or folder")
-    if not found:
-        names = ", ".join(str(p) for p in paths) or "(nothing given)"
-        raise ReturnVerificationError(f"no RxLog return (*.manifest.json) found in {names}")
-    return [found[k] for k in sorted(found, key=str)]
-
-
 # -- checking ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VerifiedReturn:
@@ -175,6 +98,7 @@ class VerifiedReturn:
     manifest: dict[str, Any]
     fingerprint: str
     files: ReturnFiles
+    contents: dict[str, bytes] = field(default_factory=dict, repr=False)  # name -> bytes
 
     @property
     def return_id(self) -> str:
@@ -239,13 +163,48 @@ def _b64(value: Any, what: str, length: int) -> bytes:
 _SIGNATURE_KEYS = {"alg", "key_fingerprint", "public_key", "value"}
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number RxLog writes")
+
+
+def _check_values(value: Any, name: str, depth: int = 0) -> None:
+    """Every value is one RxLog writes: no lone surrogates or huge text, whole numbers
+    in range, no floats, nesting shallow (so nothing later overflows or fails to encode)."""
+    if depth > MAX_DEPTH:
+        raise _fail(f"manifest {name} does not match the format: nested too deep")
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise _fail(f"manifest {name} does not match the format: a text is too long")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _fail(
+                f"manifest {name} is corrupt: a text holds a lone surrogate (not real text)"
+            ) from None
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise _fail(f"manifest {name} does not match the format: a number is out of range")
+    elif isinstance(value, float):
+        raise _fail(f"manifest {name} does not match the format: numbers are whole")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_values(k, name, depth + 1)
+            _check_values(v, name, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _check_values(v, name, depth + 1)
+
+
 def _parse_document(data: bytes, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        document = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise _fail(f"manifest {name} is corrupt: not valid UTF-8 JSON") from None
     if not isinstance(document, dict):
         raise _fail(f"manifest {name} is corrupt: not a JSON object")
+    _check_values(document, name)
     manifest, signature = document.get("manifest"), document.get("signature")
     if not isinstance(manifest, dict) or not isinstance(signature, dict):
         raise _fail(f"manifest {name} does not match the format: needs 'manifest' and 'signature'")
@@ -285,8 +244,11 @@ def _require(manifest: dict[str, Any], key: str, kind: type | tuple[type, ...]) 
 
 
 def _check_structure(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    if manifest.get("format") != FORMAT:
-        raise _fail(f"manifest does not match the format: format is not {FORMAT!r}")
+    if manifest.get("format") not in READABLE_FORMATS:
+        raise _fail(
+            "manifest does not match the format: format is not one of "
+            + ", ".join(repr(f) for f in READABLE_FORMATS)
+        )
     _require(manifest, "return_id", str)
     version = _require(manifest, "version", int)
     if version < 1:
@@ -306,7 +268,7 @@ def _check_structure(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
         raise _fail("manifest does not match the format: it lists no files")
     for name, info in files.items():
         if not _SAFE_NAME.fullmatch(name) or ".." in name:
-            raise _fail(f"manifest does not match the format: bad file name {name!r}")
+            raise _fail(f"manifest does not match the format: bad file name {name[:80]!r}")
         if (
             not isinstance(info, dict)
             or not isinstance(info.get("sha256"), str)
@@ -314,8 +276,10 @@ def _check_structure(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
             or not isinstance(info.get("bytes"), int)
         ):
             raise _fail(f"manifest does not match the format: bad entry for file {name}")
-    if not any(n.endswith(".csv") for n in files):
-        raise _fail("manifest does not match the format: it lists no CSV file")
+    if sum(1 for n in files if n.endswith(".csv")) != 1:
+        raise _fail("manifest does not match the format: it lists no CSV file, or several")
+    if sum(1 for n in files if n.endswith(".pdf")) > 1:
+        raise _fail("manifest does not match the format: it lists several PDF files")
     return files
 
 
@@ -324,10 +288,6 @@ def _check_file(name: str, info: dict[str, Any], data: bytes | None) -> None:
         raise _fail(f"file missing: {name}")
     if len(data) != info["bytes"] or hashlib.sha256(data).hexdigest() != info["sha256"]:
         raise _fail(f"file changed: {name} (it does not match the signed manifest)")
-
-
-def _unneutralise(cell: str) -> str:
-    return cell[1:] if _NEUTRALISED.match(cell) else cell
 
 
 def _check_csv(manifest: dict[str, Any], name: str, data: bytes) -> None:
@@ -340,16 +300,16 @@ def _check_csv(manifest: dict[str, Any], name: str, data: bytes) -> None:
         for row in reader:
             rows += 1
             minutes += int(row["minutes"])
-            if _unneutralise(row["return_id"]) != manifest["return_id"] or int(
-                row["version"]
-            ) != int(manifest["version"]):
+            if unescape(row["return_id"]) != manifest["return_id"] or int(row["version"]) != int(
+                manifest["version"]
+            ):
                 raise _fail(
                     f"manifest mismatch: {name} row {rows} belongs to "
-                    f"{row['return_id']} v{row['version']}, not this return"
+                    f"{row['return_id'][:40]!r} v{row['version'][:10]}, not this return"
                 )
     except ReturnVerificationError:
         raise
-    except (UnicodeDecodeError, csv.Error, KeyError, TypeError, ValueError):
+    except (UnicodeDecodeError, csv.Error, KeyError, TypeError, ValueError, AttributeError):
         raise _fail(f"manifest mismatch: {name} is not a readable RxLog CSV") from None
     if rows != manifest["rows"]:
         raise _fail(
@@ -362,72 +322,6 @@ def _check_csv(manifest: dict[str, Any], name: str, data: bytes) -> None:
         )
 
 
-def _verify(
-    manifest_data: bytes,
-    manifest_name: str,
-    load: Callable[[str], bytes | None],
-    check_pdf_signature: bool,
-) -> tuple[dict[str, Any], str, dict[str, bytes]]:
-    manifest, signature = _parse_document(manifest_data, manifest_name)
-    fingerprint = _check_signature(manifest, signature)
-    listed = _check_structure(manifest)
-    contents: dict[str, bytes] = {}
-    for name, info in sorted(listed.items()):
-        data = load(name)
-        _check_file(name, info, data)
-        assert data is not None
-        contents[name] = data
-    for name, data in contents.items():
-        if name.endswith(".csv"):
-            _check_csv(manifest, name, data)
-    if check_pdf_signature:
-        for name, data in contents.items():
-            if name.endswith(".pdf"):
-                from rxlog.export.pdf_sign import check_pdf_signature as check_pdf
-
-                try:
-                    check_pdf(data, manifest.get("pdf_certificate_sha256"))
-                except ReturnVerificationError as exc:
-                    raise _fail(f"{name}: {exc.message}") from None
-    return manifest, fingerprint, contents
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def verify_return(files: ReturnFiles, check_pdf_signature: bool = False) -> VerifiedReturn:
-    """Check a return on disk: signature, every listed file, the CSV's figures."""
-    data = _read(files.manifest)
-    if data is None and files.eml is not None:
-        return verify_eml(files.eml, check_pdf_signature)
-    if data is None:
-        raise _fail(f"file missing: {files.manifest.name} (the return's manifest)")
-    folder = files.manifest.parent
-    manifest, fingerprint, contents = _verify(
-        data, files.manifest.name, lambda n: _read(folder / n), check_pdf_signature
-    )
-    for extra in (files.csv, files.pdf):
-        if extra is not None and extra.name not in contents:
-            raise _fail(f"manifest mismatch: {extra.name} is not listed in the signed manifest")
-    if files.eml is not None:
-        _check_eml(files.eml, manifest["files"])
-    csv_name = next(n for n in contents if n.endswith(".csv"))
-    pdf_name = next((n for n in contents if n.endswith(".pdf")), None)
-    located = ReturnFiles(
-        manifest=files.manifest,
-        csv=folder / csv_name,
-        pdf=folder / pdf_name if pdf_name else None,
-        eml=files.eml,
-    )
-    return VerifiedReturn(manifest, fingerprint, located)
-
-
 def verify_return_bytes(
     manifest: bytes,
     files: dict[str, bytes],
@@ -435,74 +329,66 @@ def verify_return_bytes(
     manifest_name: str = "manifest.json",
     check_pdf_signature: bool = False,
 ) -> VerifiedReturn:
-    """The same checks on data in memory (e.g. an e-mail's attachments), keyed by file name.
+    """Check a return held in memory: signature, every listed file, the CSV's figures.
 
-    ``files`` may also hold the manifest itself; any other CSV or PDF in it must be one
-    the manifest lists.
+    ``files`` is keyed by file name and may also hold the manifest itself; any other
+    CSV or PDF in it must be one the manifest lists. Keys ``"<e-mail>/<name>"`` are the
+    attachments of the return's e-mail beside it: each that the manifest lists must be
+    the signed file.
     """
     if not isinstance(manifest, bytes | bytearray) or not isinstance(files, dict):
         raise _fail("manifest mismatch: expected the manifest's bytes and a dict of files")
-    doc, fingerprint, contents = _verify(
-        bytes(manifest), manifest_name, files.get, check_pdf_signature
-    )
+    m, signature = _parse_document(bytes(manifest), manifest_name)
+    fingerprint = _check_signature(m, signature)
+    listed = _check_structure(m)
+    contents: dict[str, bytes] = {}
+    for name, info in sorted(listed.items()):
+        data = files.get(name)
+        _check_file(name, info, data)
+        assert data is not None
+        contents[name] = data
     for name in files:
-        if name.lower().endswith((".csv", ".pdf")) and name not in contents:
+        if "/" in name:  # an attachment of the e-mail beside the return
+            eml, _, attached = name.partition("/")
+            if attached in listed and files[name] != contents[attached]:
+                raise _fail(f"file changed: {eml} attaches a changed copy of {attached}")
+        elif name.lower().endswith((".csv", ".pdf")) and name not in contents:
             raise _fail(f"manifest mismatch: {name} is not listed in the signed manifest")
     csv_name = next(n for n in contents if n.endswith(".csv"))
+    _check_csv(m, csv_name, contents[csv_name])
     pdf_name = next((n for n in contents if n.endswith(".pdf")), None)
+    if check_pdf_signature and pdf_name is not None:
+        from rxlog.returnformat.pdf import check_pdf_signature as check_pdf
+
+        try:
+            check_pdf(contents[pdf_name], m.get("pdf_certificate_sha256"))
+        except ReturnVerificationError as exc:
+            raise _fail(f"{pdf_name}: {exc.message}") from None
     located = ReturnFiles(
         manifest=Path(manifest_name),
         csv=Path(csv_name),
         pdf=Path(pdf_name) if pdf_name else None,
     )
-    return VerifiedReturn(doc, fingerprint, located)
+    return VerifiedReturn(m, fingerprint, located, contents)
 
 
-def eml_attachments(data: bytes, name: str = "e-mail") -> dict[str, bytes]:
-    """The attachments of an e-mail (``.eml``) by file name."""
-    import email
-    import email.policy
-
-    try:
-        message = email.message_from_bytes(data, policy=email.policy.default)
-        out: dict[str, bytes] = {}
-        for part in message.iter_attachments():
-            filename = part.get_filename()
-            payload = part.get_payload(decode=True)
-            if filename and isinstance(payload, bytes):
-                out[filename] = payload
-        return out
-    except Exception:  # the e-mail parser raises many kinds on a damaged message
-        raise _fail(f"file changed: {name} is not a readable e-mail") from None
-
-
-def verify_eml(path: Path, check_pdf_signature: bool = False) -> VerifiedReturn:
-    """Check a return from the files attached to an e-mail (the draft, or as received)."""
-    data = _read(path)
-    if data is None:
-        raise _fail(f"file missing: {path.name}")
-    attached = eml_attachments(data, path.name)
-    manifests = [n for n in attached if n.endswith(MANIFEST_SUFFIX)]
-    if len(manifests) != 1:
-        raise _fail(f"file missing: {path.name} attaches {len(manifests)} manifests, not 1")
-    verified = verify_return_bytes(
-        attached[manifests[0]],
-        attached,
-        manifest_name=manifests[0],
-        check_pdf_signature=check_pdf_signature,
+def verify_return(cand: Candidate, check_pdf_signature: bool = False) -> VerifiedReturn:
+    """Check one discovered return (:func:`rxlog.returnformat.discovery.find_returns`)."""
+    if cand.kind == "problem":
+        raise _fail(cand.problem or f"{cand.label} holds no return")
+    manifest, files = load(cand)
+    v = verify_return_bytes(
+        manifest, files, manifest_name=cand.manifest_name, check_pdf_signature=check_pdf_signature
     )
-    return VerifiedReturn(
-        verified.manifest,
-        verified.fingerprint,
-        ReturnFiles(manifest=path.parent / manifests[0], csv=None, pdf=None, eml=path),
-    )
-
-
-def _check_eml(path: Path, listed: dict[str, dict[str, Any]]) -> None:
-    """The e-mail draft is not signed, but what it attaches must be the signed files."""
-    data = _read(path)
-    if data is None:
-        return
-    for name, payload in eml_attachments(data, path.name).items():
-        if name in listed and hashlib.sha256(payload).hexdigest() != listed[name]["sha256"]:
-            raise _fail(f"file changed: {path.name} attaches a changed copy of {name}")
+    path = Path(cand.path)
+    if cand.kind == "eml":
+        located = ReturnFiles(manifest=path.parent / cand.manifest_name, eml=path)
+    else:
+        folder = path.parent
+        located = ReturnFiles(
+            manifest=path,
+            csv=folder / v.files.csv.name if v.files.csv else None,
+            pdf=folder / v.files.pdf.name if v.files.pdf else None,
+            eml=Path(cand.eml) if cand.eml else None,
+        )
+    return VerifiedReturn(v.manifest, v.fingerprint, located, v.contents)

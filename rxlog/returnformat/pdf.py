@@ -1,6 +1,6 @@
 """PAdES signatures on the return's PDF (pyHanko), with the installation's certificate.
 
-The certificate is self-signed (see :mod:`rxlog.export.keys`), so a PDF reader shows
+The certificate is self-signed (made by :mod:`rxlog.export.keys`), so a PDF reader shows
 the document as signed and unchanged but asks whether to trust the signer; the lead
 trusts it by importing the file ``rxlog key export`` writes. Validation here checks
 the signature is intact and made with the expected certificate.
@@ -13,7 +13,7 @@ import io
 import logging
 from typing import Any
 
-from rxlog.export.manifest import ReturnVerificationError
+from rxlog.returnformat import ReturnVerificationError
 
 # pyHanko logs a long traceback at ERROR for an untrusted (self-signed) certificate
 # while still returning a status; silence it during validation.

@@ -1,0 +1,31 @@
+"""The monthly return's format, in one place (``docs/return-format.md``).
+
+Everything that writes or reads a return uses this package and nothing else: the
+technician's export (``rxlog.export``), ``rxlog verify`` and the project lead's import
+(``rxlog.central``). It imports nothing from either side, so a technician's
+installation needs none of the lead's code.
+
+- :mod:`rxlog.returnformat.manifest`: canonical bytes, signing and verification;
+- :mod:`rxlog.returnformat.csvfile`: the CSV's columns, escaping and checked parsing;
+- :mod:`rxlog.returnformat.eml`: the e-mail draft, and reading attachments safely;
+- :mod:`rxlog.returnformat.discovery`: finding returns in folders, files and e-mails;
+- :mod:`rxlog.returnformat.pdf`: the PDF's PAdES signature.
+
+This module stays light (no cryptography, no e-mail parser): the CLI imports it.
+"""
+
+from __future__ import annotations
+
+from rxlog.errors import RxlogError
+
+FORMAT_V1 = "rxlog-return/1"
+FORMAT_V2 = "rxlog-return/2"
+FORMAT = FORMAT_V1  # what the export writes
+READABLE_FORMATS = (FORMAT_V1,)  # what the readers accept
+MANIFEST_SUFFIX = ".manifest.json"
+SUFFIXES = (MANIFEST_SUFFIX, ".csv", ".pdf", ".eml")
+SUBJECT_PREFIX = "RxLog return "
+
+
+class ReturnVerificationError(RxlogError):
+    """A return is not genuine or not whole; the message says which file and why."""

@@ -1,0 +1,133 @@
+"""The one return-format package: hostile e-mails and manifests are refused with a
+reason (never an exception of another kind), and renamed files are found by hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from rxlog.returnformat import ReturnVerificationError
+from rxlog.returnformat.discovery import discover, find_returns
+from rxlog.returnformat.eml import EmlOptions, attachments, write_eml
+from rxlog.returnformat.manifest import (
+    manifest_file_bytes,
+    sign_manifest,
+    verify_return,
+    verify_return_bytes,
+)
+
+BASE = "rxlog_RPA_2026-11_v1"
+CSV = "\ufeffreturn_id,version,entry_id,minutes\r\n5012345-2026-11,1,a,30\r\n".encode()
+
+
+def _manifest(**over):
+    m = {
+        "format": "rxlog-return/1",
+        "return_id": "5012345-2026-11",
+        "version": 1,
+        "technician": {"name": "Alex Morgan", "gphc": "5012345"},
+        "month": "2026-11",
+        "files": {f"{BASE}.csv": {"sha256": hashlib.sha256(CSV).hexdigest(), "bytes": len(CSV)}},
+        "rows": 1,
+        "totals": {"minutes": 30},
+    }
+    m.update(over)
+    return m
+
+
+def _nested_mime(depth: int) -> bytes:
+    head = b"Subject: RxLog return RPA 2026-11 v1\r\nMIME-Version: 1.0\r\n"
+    body = b""
+    for i in range(depth):
+        body += f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n'.encode()
+    return head + body + b"Content-Type: text/plain\r\n\r\nx\r\n"
+
+
+def test_deeply_nested_mime_is_refused_not_a_recursion_error():
+    with pytest.raises(ReturnVerificationError, match="nested"):
+        attachments(_nested_mime(5000), "deep.eml")
+
+
+def test_an_e_mail_with_two_different_files_of_one_name_is_refused():
+    when = datetime(2026, 12, 1)
+    data = write_eml(
+        EmlOptions(None, "RxLog return", "x", when), [("a.csv", b"one"), ("a.csv", b"two")]
+    )
+    with pytest.raises(ReturnVerificationError, match="two different files named 'a.csv'"):
+        attachments(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('{"manifest": {"rows": Infinity}, "signature": {}}', "corrupt"),
+        ('{"manifest": {"rows": NaN}, "signature": {}}', "corrupt"),
+        ('{"manifest": {"name": "\\ud800"}, "signature": {}}', "lone surrogate"),
+        ('{"manifest": {"rows": 9223372036854775808}, "signature": {}}', "out of range"),
+        ('{"manifest": {"rows": 1.5}, "signature": {}}', "whole"),
+        ("[" * 100000 + "]" * 100000, "corrupt"),
+    ],
+)
+def test_hostile_json_is_refused_with_a_reason(text, why):
+    with pytest.raises(ReturnVerificationError, match=why):
+        verify_return_bytes(text.encode(), {})
+
+
+def test_a_signed_manifest_with_a_huge_number_is_refused(tmp_path):
+    key = Ed25519PrivateKey.generate()
+    doc = sign_manifest(_manifest(rows=2**63), key)
+    with pytest.raises(ReturnVerificationError, match="out of range"):
+        verify_return_bytes(manifest_file_bytes(doc), {f"{BASE}.csv": CSV})
+
+
+def test_a_very_long_listed_name_is_refused_and_never_touches_the_disk(tmp_path):
+    key = Ed25519PrivateKey.generate()
+    long_name = "a" * 5000 + ".csv"
+    m = _manifest(files={long_name: {"sha256": "0" * 64, "bytes": 1}})
+    (tmp_path / f"{BASE}.manifest.json").write_bytes(manifest_file_bytes(sign_manifest(m, key)))
+    (cand,) = find_returns([tmp_path])
+    with pytest.raises(ReturnVerificationError, match="too long|bad file name"):
+        verify_return(cand)
+
+
+def test_a_renamed_copy_is_found_by_its_hash(tmp_path):
+    key = Ed25519PrivateKey.generate()
+    doc = sign_manifest(_manifest(), key)
+    (tmp_path / f"{BASE}.manifest.json").write_bytes(manifest_file_bytes(doc))
+    (tmp_path / f"{BASE} (1).csv").write_bytes(CSV)  # a mail client's rename
+    (tmp_path / f"{BASE} (2).csv").write_bytes(CSV.replace(b"30", b"31"))
+    (cand,) = find_returns([tmp_path])
+    v = verify_return(cand)
+    assert v.version == 1 and v.contents[f"{BASE}.csv"] == CSV
+    # A renamed attachment of an e-mail as well.
+    when = datetime(2026, 12, 1)
+    eml = write_eml(
+        EmlOptions(None, "RxLog return RPA 2026-11 v1", "x", when),
+        [(f"{BASE} (1).csv", CSV), (f"{BASE}.manifest.json", manifest_file_bytes(doc))],
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "Re return.eml").write_bytes(eml)
+    (cand,) = discover([inbox]).candidates
+    assert verify_return(cand).return_id == "5012345-2026-11"
+
+
+def test_an_e_mail_beside_its_manifest_must_attach_the_signed_files(tmp_path):
+    key = Ed25519PrivateKey.generate()
+    doc = sign_manifest(_manifest(), key)
+    (tmp_path / f"{BASE}.manifest.json").write_bytes(manifest_file_bytes(doc))
+    (tmp_path / f"{BASE}.csv").write_bytes(CSV)
+    when = datetime(2026, 12, 1)
+    eml = write_eml(
+        EmlOptions(None, "RxLog return RPA 2026-11 v1", "x", when),
+        [(f"{BASE}.csv", CSV.replace(b"30", b"99"))],
+    )
+    (tmp_path / f"{BASE}.eml").write_bytes(eml)
+    (cand,) = discover([tmp_path]).candidates  # one return, not two
+    with pytest.raises(ReturnVerificationError, match="attaches a changed copy"):
+        verify_return(cand)
+    assert json.loads((tmp_path / f"{BASE}.manifest.json").read_text())["manifest"]["rows"] == 1
