@@ -54,7 +54,7 @@ def setup(session: Session, name: str, gphc: str) -> TechnicianView:
     return TechnicianView(name, gphc)
 
 
-def _placement_view(p: Placement) -> PlacementView:
+def placement_view(p: Placement) -> PlacementView:
     return PlacementView(
         id=p.id,
         ods=p.ods,
@@ -68,21 +68,24 @@ def _placement_view(p: Placement) -> PlacementView:
 
 def list_placements(session: Session) -> list[PlacementView]:
     rows = session.execute(select(Placement).order_by(Placement.date_from)).scalars()
-    return [_placement_view(p) for p in rows]
+    return [placement_view(p) for p in rows]
 
 
 def _overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
     return a_from <= (b_to or _FAR_FUTURE) and b_from <= (a_to or _FAR_FUTURE)
 
 
-def add_placement(
+def check_placement(
     session: Session,
     ods: str,
     name: str,
     sector: str,
     date_from: date,
     date_to: date | None,
-) -> PlacementView:
+    exclude_id: int | None = None,
+) -> tuple[str, str, str]:
+    """A placement's site kind, ODS code and name, checked against the calendar (nothing
+    is written); ``exclude_id`` is the placement being changed."""
     kind = ods_kind(ods)
     ods = normalise_ods(ods)
     name = (name or "").strip()
@@ -98,6 +101,8 @@ def add_placement(
             f"the placement ends ({date_to}) before it starts ({date_from})", field="to"
         )
     for other in list_placements(session):
+        if other.id == exclude_id:
+            continue
         if _overlaps(date_from, date_to, other.date_from, other.date_to):
             until = other.date_to.isoformat() if other.date_to else "open-ended"
             raise ValidationError(
@@ -105,9 +110,21 @@ def add_placement(
                 f"{other.date_from} to {until}; placements may not overlap",
                 field="from",
             )
+    return kind.value, ods, name
+
+
+def add_placement(
+    session: Session,
+    ods: str,
+    name: str,
+    sector: str,
+    date_from: date,
+    date_to: date | None,
+) -> PlacementView:
+    kind, ods, name = check_placement(session, ods, name, sector, date_from, date_to)
     row = Placement(
         ods=ods,
-        site_kind=kind.value,
+        site_kind=kind,
         name=name,
         sector=sector,
         date_from=date_from.isoformat(),
@@ -115,7 +132,7 @@ def add_placement(
     )
     session.add(row)
     session.flush()
-    return _placement_view(row)
+    return placement_view(row)
 
 
 def list_phases(session: Session) -> list[PhaseView]:

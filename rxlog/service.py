@@ -110,6 +110,49 @@ class RxLog:
                 raise ValidationError("set up the technician first (rxlog setup)", "setup")
             return profile.add_placement(s, ods, name, sector, date_from or self.today(), date_to)
 
+    def end_placement(
+        self,
+        placement_id: int | str,
+        on: date,
+        *,
+        reason: str | None = None,
+        delete_entries: bool = False,
+    ) -> Any:
+        """Set a placement's last day; returns ``placements.CalendarChange``."""
+        from rxlog import placements
+
+        with self.db.transaction() as s:
+            return placements.end_placement(
+                s, self.taxonomy, placement_id, on, reason=reason, delete_entries=delete_entries
+            )
+
+    def edit_placement(self, placement_id: int | str, *, reason: str | None, **changes: Any) -> Any:
+        """Change a placement's name, from, to (or open-ended) or sector; see
+        ``rxlog.placements`` for what happens to the entries it covers."""
+        from rxlog import placements
+
+        with self.db.transaction() as s:
+            return placements.edit_placement(
+                s, self.taxonomy, placement_id, reason=reason, **changes
+            )
+
+    def delete_placement(self, placement_id: int | str, *, reason: str | None) -> Any:
+        from rxlog import placements
+
+        with self.db.transaction() as s:
+            return placements.delete_placement(s, placement_id, reason=reason)
+
+    def next_rotation(
+        self, ods: str, name: str, sector: str, date_from: date, date_to: date | None = None
+    ) -> Any:
+        """Add the next placement from ``date_from``, ending the one that covers that day."""
+        from rxlog import placements
+
+        with self.db.transaction() as s:
+            if profile.get_technician(s) is None:
+                raise ValidationError("set up the technician first (rxlog setup)", "setup")
+            return placements.next_rotation(s, self.taxonomy, ods, name, sector, date_from, date_to)
+
     def placements(self) -> list[PlacementView]:
         with self.db.transaction() as s:
             return profile.list_placements(s)

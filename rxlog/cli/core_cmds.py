@@ -76,16 +76,75 @@ def cmd_setup(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def _print_placement(p: Any, verb: str = "Placement") -> None:
+    until = p.date_to or "open-ended"
+    print(f"{verb} {p.id}: {p.ods} {p.name} ({p.sector} care) from {p.date_from} to {until}")
+
+
+def _print_change(change: Any) -> None:
+    if change.moved:
+        print(f"{len(change.moved)} entries now belong to the placement that covers their date")
+    if change.deleted:
+        print(f"{len(change.deleted)} entries outside every placement were deleted (audited)")
+
+
 def cmd_placement_add(args: argparse.Namespace, ctx: CliContext) -> int:
-    p = ctx.app().add_placement(
+    values = (
         args.ods,
         args.name,
         args.sector,
         _opt_date(args.date_from, "from"),
         _opt_date(args.date_to, "to"),
     )
-    until = p.date_to or "open-ended"
-    print(f"Placement {p.id}: {p.ods} {p.name} ({p.sector} care) from {p.date_from} to {until}")
+    if args.end_previous:
+        if values[3] is None:
+            raise ValidationError(
+                "--end-previous needs --from (the new placement's first day)", "from"
+            )
+        change = ctx.app().next_rotation(*values[:3], values[3], values[4])
+        if change.previous is not None:
+            _print_placement(change.previous, "Ended placement")
+        _print_placement(change.placement)
+        _print_change(change)
+        return 0
+    _print_placement(ctx.app().add_placement(*values))
+    return 0
+
+
+def cmd_placement_end(args: argparse.Namespace, ctx: CliContext) -> int:
+    change = ctx.app().end_placement(
+        args.id,
+        parse_date(args.on, "on"),
+        reason=args.reason,
+        delete_entries=args.delete_entries,
+    )
+    _print_placement(change.placement)
+    _print_change(change)
+    return 0
+
+
+def cmd_placement_edit(args: argparse.Namespace, ctx: CliContext) -> int:
+    change = ctx.app().edit_placement(
+        args.id,
+        reason=args.reason,
+        name=args.name,
+        date_from=_opt_date(args.date_from, "from"),
+        date_to=_opt_date(args.date_to, "to"),
+        open_ended=args.open_ended,
+        sector=args.sector,
+        delete_entries=args.delete_entries,
+    )
+    _print_placement(change.placement)
+    _print_change(change)
+    return 0
+
+
+def cmd_placement_delete(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.placements import placement_id
+
+    pid = placement_id(args.id)
+    ctx.app().delete_placement(pid, reason=args.reason)
+    print(f"Deleted placement {pid}; the audit trail keeps it")
     return 0
 
 
@@ -316,10 +375,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sector", required=True, choices=("primary", "secondary"))
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first day (default today)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last day (default open-ended)")
+    p.add_argument(
+        "--end-previous",
+        action="store_true",
+        help="the next rotation: end the placement covering --from the day before; its "
+        "entries from --from on move to this placement",
+    )
     p.set_defaults(handler=cmd_placement_add)
     p = pl.add_parser("list", help="list placements")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=cmd_placement_list)
+    delete_help = "delete the entries the change leaves outside every placement (audited)"
+    p = pl.add_parser("end", help="set a placement's last day")
+    p.add_argument("id", metavar="ID", help="placement id (rxlog placement list)")
+    p.add_argument("--on", required=True, metavar="DATE", help="last day of the placement")
+    p.add_argument("--reason", metavar="TEXT", help="kept in the audit trail")
+    p.add_argument("--delete-entries", action="store_true", help=delete_help)
+    p.set_defaults(handler=cmd_placement_end)
+    p = pl.add_parser("edit", help="change a placement (the reason is audited)")
+    p.add_argument("id", metavar="ID", help="placement id (rxlog placement list)")
+    p.add_argument("--name", metavar="N", help="site name")
+    p.add_argument("--from", dest="date_from", metavar="D", help="first day")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--to", dest="date_to", metavar="D", help="last day")
+    g.add_argument("--open-ended", action="store_true", help="no end date yet")
+    p.add_argument("--sector", choices=("primary", "secondary"))
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.add_argument("--delete-entries", action="store_true", help=delete_help)
+    p.set_defaults(handler=cmd_placement_edit)
+    p = pl.add_parser("delete", help="delete a placement no entry depends on")
+    p.add_argument("id", metavar="ID", help="placement id (rxlog placement list)")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.set_defaults(handler=cmd_placement_delete)
 
     ph = sub.add_parser("phase", help="project phases").add_subparsers(
         dest="action", metavar="ACTION", required=True

@@ -680,18 +680,30 @@ class MainWindow(QMainWindow):
 
     # -- other dialogs -----------------------------------------------------------
     def open_placements(self) -> None:
-        from rxlog.ui.placements_dialog import PlacementsDialog
+        from rxlog.ui.placements_dialog import CalendarActions, PlacementsDialog
 
-        dlg = PlacementsDialog(self.app.placements, self.app.add_placement, self.app.today(), self)
-        dlg.finished.connect(self._placements_changed)
+        actions = CalendarActions(
+            end=self.app.end_placement,
+            edit=self.app.edit_placement,
+            delete=self.app.delete_placement,
+            next_rotation=self.app.next_rotation,
+        )
+        dlg = PlacementsDialog(
+            self.app.placements, self.app.add_placement, self.app.today(), self, actions
+        )
+        dlg.finished.connect(lambda _r: self._placements_changed(dlg.touched))
         self.dialog = dlg
         dlg.open()
 
-    def _placements_changed(self) -> None:
+    def _placements_changed(self, touched: list[str] | None = None) -> None:
+        from rxlog.ui.operations import Change
+
         self._placements = self.app.placements()
         self.details.set_placements(self._placements)
         self.refresh_today()
         self.quick.refresh()
+        if self.ops is not None:  # a calendar change may have moved or deleted entries
+            self.ops.changed.emit(Change("external", tuple(touched or ())))
 
     def _open_optional(self, module: str, cls: str, what: str, **kwargs: Any) -> QWidget | None:
         try:

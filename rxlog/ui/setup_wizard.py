@@ -59,6 +59,14 @@ class _PlacementPage(QWizardPage):
         )
         lay = QVBoxLayout(self)
         self.form = PlacementForm(today.replace(day=1))
+        # Ask when it ends: an open-ended first placement used to block the next rotation.
+        self.form.open_ended.setText("&Until further notice (no end date yet)")
+        self.ends = QLabel(
+            "When does this placement end? Give its last day under To, or tick "
+            "Until further notice (you can end it later in Placements)."
+        )
+        self.ends.setWordWrap(True)
+        lay.addWidget(self.ends)
         lay.addWidget(self.form)
         note = QLabel("The ODS code is on your placement letter, or search the NHS ODS portal.")
         note.setWordWrap(True)
