@@ -168,6 +168,41 @@ class RxLog:
         with self.db.transaction() as s:
             return profile.list_phases(s)
 
+    # -- absence and bank holidays ------------------------------------------------------
+    def add_absence(
+        self,
+        date_from: date,
+        date_to: date | None = None,
+        kind: str = "annual-leave",
+        note: str | None = None,
+    ) -> Any:
+        """Record days away in one step; returns ``absence.AddResult``."""
+        from rxlog import absence
+
+        with self.db.transaction() as s:
+            if profile.get_technician(s) is None:
+                raise ValidationError("set up the technician first (rxlog setup)", "setup")
+            return absence.add_absence(s, self.today(), date_from, date_to, kind, note)
+
+    def absences(self, first: date | None = None, last: date | None = None) -> list[Any]:
+        """Recorded absence overlapping ``first``..``last`` (all when not given)."""
+        from rxlog import absence
+
+        with self.db.transaction() as s:
+            return absence.list_absence(s, first, last)
+
+    def delete_absence(self, absence_id: int | str, reason: str | None) -> Any:
+        from rxlog import absence
+
+        with self.db.transaction() as s:
+            return absence.delete_absence(s, absence_id, reason)
+
+    def days_off(self, first: date, last: date) -> dict[date, str]:
+        """Days not expected to be logged (recorded absence, bank holidays), with why."""
+        from rxlog import absence
+
+        return absence.days_off(self.absences(first, last), first, last)
+
     # -- entries ---------------------------------------------------------------------
     def _ctx(self, s: Any) -> entries.Context:
         if profile.get_technician(s) is None:

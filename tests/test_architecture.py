@@ -39,7 +39,8 @@ def test_cli_start_up_imports_no_heavy_module():
     code = (
         "import sys, rxlog.cli, rxlog.service, rxlog.cli.context;"
         "from rxlog.cli import build_parser; build_parser();"
-        "heavy = [m for m in ('PySide6', 'pandas', 'reportlab', 'pyhanko', 'alembic', 'openpyxl')"
+        "heavy = [m for m in ('PySide6', 'pandas', 'reportlab', 'pyhanko', 'alembic', 'openpyxl',"
+        " 'holidays')"
         " if m in sys.modules]; print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

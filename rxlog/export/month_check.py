@@ -140,7 +140,20 @@ def check_month(app: RxLog, month: str) -> MonthCheck:
             for p in app.placements()
             if p.date_from <= last and (p.date_to is None or p.date_to >= first)
         ]
-        gaps = working_days_without_entries(entries, placements, first, last, today)
+        off = app.days_off(first, last)
+        gaps = working_days_without_entries(entries, placements, first, last, today, off)
+        shown = {d: why for d, why in off.items() if d.weekday() < 5}
+        if shown:
+            found.append(
+                Finding(
+                    INFO,
+                    "days_off",
+                    f"{len(shown)} working day{'s' if len(shown) != 1 else ''} away or a bank "
+                    "holiday, not counted as days without entries: "
+                    + _list([f"{d:%a %d %b} ({why})" for d, why in shown.items()]),
+                    dates=tuple(d.isoformat() for d in shown),
+                )
+            )
         if gaps:
             found.append(
                 Finding(

@@ -7,8 +7,8 @@ only :func:`collect` reads the installation.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Container, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -40,6 +40,8 @@ class MonthData:
     version: int = 1
     supersedes: int | None = None
     supersedes_reason: str | None = None
+    # Days not expected to be logged: recorded absence and bank holidays, with why.
+    days_off: Mapping[date, str] = field(default_factory=dict)
 
     @property
     def return_id(self) -> str:
@@ -66,7 +68,7 @@ class MonthData:
 
     def working_days_without_entries(self) -> list[date]:
         return working_days_without_entries(
-            self.entries, self.placements, self.first, self.last, self.today
+            self.entries, self.placements, self.first, self.last, self.today, self.days_off
         )
 
 
@@ -76,14 +78,21 @@ def working_days_without_entries(
     first: date,
     last: date,
     today: date,
+    days_off: Container[date] = (),
 ) -> list[date]:
-    """Mon-Fri days inside a placement, up to today, with nothing logged."""
+    """Mon-Fri days inside a placement, up to today, with nothing logged, leaving out
+    ``days_off`` (recorded absence and bank holidays)."""
     logged = {e.date for e in entries}
     placements = list(placements)
     days = []
     d = first
     while d <= min(last, today):
-        if d.weekday() < 5 and d not in logged and any(p.covers(d) for p in placements):
+        if (
+            d.weekday() < 5
+            and d not in logged
+            and d not in days_off
+            and any(p.covers(d) for p in placements)
+        ):
             days.append(d)
         d += timedelta(days=1)
     return days
@@ -144,4 +153,5 @@ def collect(
         version=version,
         supersedes=supersedes,
         supersedes_reason=supersedes_reason,
+        days_off=app.days_off(first, last),
     )

@@ -440,21 +440,59 @@ def _qs120(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any
     ]
 
 
+def _day(d: date) -> str:
+    """The report's one date format for a day: "Mon 2 Nov 2026"."""
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def _days_off_text(data: MonthData) -> str:
+    """Working days away or on a bank holiday, runs of the same reason joined:
+    "Mon 2 Nov 2026 to Wed 4 Nov 2026 annual leave; Wed 25 Dec 2026 bank holiday: ..."."""
+    days = [(d, why) for d, why in sorted(data.days_off.items()) if d.weekday() < 5]
+    runs: list[tuple[date, date, str]] = []
+    for d, why in days:
+        if runs and runs[-1][2] == why and (d - runs[-1][1]).days <= 3:
+            runs[-1] = (runs[-1][0], d, why)
+        else:
+            runs.append((d, d, why))
+    return "; ".join(
+        f"{_day(a)} {why}" if a == b else f"{_day(a)} to {_day(b)} {why}" for a, b, why in runs
+    )
+
+
 def _gaps(doc: _Doc, data: MonthData) -> list[Any]:
     missing = data.working_days_without_entries()
+    away = _days_off_text(data)
+    n_away = sum(1 for d in data.days_off if d.weekday() < 5)
+    out = []
     if not missing:
-        return [doc.p("Every working day (Monday to Friday) in a placement has entries.")]
-    by_week: dict[int, list[date]] = defaultdict(list)
-    for d in missing:
-        by_week[d.isocalendar()[1]].append(d)
-    text = "; ".join(", ".join(f"{d:%a %d}" for d in days) for days in by_week.values())
-    return [
-        doc.p(
-            f"{len(missing)} working day{'s' if len(missing) != 1 else ''} (Monday to Friday, "
-            f"inside a placement) with no entries: {text}. Leave, training away or bank "
-            "holidays are not known to RxLog."
+        out.append(
+            doc.p(
+                "Every working day (Monday to Friday) in a placement has entries"
+                + (", apart from the days away and bank holidays below." if away else ".")
+            )
         )
-    ]
+    else:
+        by_week: dict[int, list[date]] = defaultdict(list)
+        for d in missing:
+            by_week[d.isocalendar()[1]].append(d)
+        text = "; ".join(", ".join(_day(d) for d in days) for days in by_week.values())
+        out.append(
+            doc.p(
+                f"{len(missing)} working day{'s' if len(missing) != 1 else ''} (Monday to "
+                f"Friday, inside a placement) with no entries: {text}. Days away and bank "
+                "holidays are not counted here."
+            )
+        )
+    if away:
+        out.append(_gap(4))
+        out.append(
+            doc.p(
+                f"Days away and bank holidays ({n_away} working "
+                f"day{'s' if n_away != 1 else ''}): {away}."
+            )
+        )
+    return out
 
 
 def _signoff(doc: _Doc, data: MonthData, options: PdfOptions, width: float) -> Any:

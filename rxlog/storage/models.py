@@ -139,3 +139,17 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Absence(Base):
+    """Days away from work (annual leave, sickness, training, other), from one date to
+    another inclusive. Its note never leaves this PC, like an entry's."""
+
+    __tablename__ = "absence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date_from: Mapped[str] = mapped_column(String(10), index=True)
+    date_to: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))

@@ -695,6 +695,16 @@ class MainWindow(QMainWindow):
         self.dialog = dlg
         dlg.open()
 
+    def open_absence(self) -> None:
+        from rxlog.ui.absence_dialog import AbsenceDialog
+
+        dlg = AbsenceDialog(
+            self.app.absences, self.app.add_absence, self.app.delete_absence, self.app.today(), self
+        )
+        dlg.finished.connect(lambda _r: self._after_optional())
+        self.dialog = dlg
+        dlg.open()
+
     def _placements_changed(self, touched: list[str] | None = None) -> None:
         from rxlog.ui.operations import Change
 

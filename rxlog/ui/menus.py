@@ -81,5 +81,12 @@ def build_menus(win: MainWindow) -> None:
     )
     m = mb.addMenu("&Setup")
     add(m, "&Placements…", win.open_placements, "Ctrl+Shift+P", "The rotation calendar")
+    add(
+        m,
+        "&Absence…",
+        win.open_absence,
+        "Ctrl+Shift+A",
+        "Record leave, sickness or training (not counted as days without entries)",
+    )
     m = mb.addMenu("&Help")
     add(m, "Quick-entry &grammar", win.show_grammar, "F1")
