@@ -16,6 +16,9 @@ DEBS=(
   fonts-dejavu-core
   # pdftoppm / pdftotext / pdfsig to look inside the PDFs RxLog writes
   poppler-utils
+  # the accessibility test: a real X server, a session bus, the AT-SPI registry and
+  # the client library screen readers such as Orca use (for /usr/bin/python3)
+  xvfb dbus at-spi2-core python3-pyatspi
 )
 
 if command -v apt-get >/dev/null 2>&1; then

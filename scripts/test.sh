@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-exec .venv/bin/python -m pytest "$@"
+# The JUnit file is what scripts/safety-report reads for the hazard log's evidence.
+mkdir -p build
+exec .venv/bin/python -m pytest --junitxml=build/test-results.xml "$@"

@@ -30,6 +30,7 @@ from rxlog.export import keys as keymod
 from rxlog.export.atomic import FileBatch
 from rxlog.export.csv_writer import write_csv
 from rxlog.export.month_data import MonthData, collect
+from rxlog.export.nhsmail import NHSMAIL_LIMIT_BYTES, nhsmail_warnings
 from rxlog.export.unit_costs import SETTING_KEY as UNIT_COST_SETTING
 from rxlog.export.unit_costs import load_unit_costs
 from rxlog.identifiers import check_return_text
@@ -72,6 +73,8 @@ class ExportOptions:
     out_dir: Path
     passphrase: str | None = None
     now: datetime | None = None  # the export's time (default: now, UTC)
+    # the size over which the draft is warned about (NHSmail's attachment limit)
+    mail_limit: int = NHSMAIL_LIMIT_BYTES
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,7 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
             "no lead e-mail address is set, so the draft has no recipient "
             "(rxlog config set lead-email ADDRESS)"
         )
+    warnings += nhsmail_warnings(len(eml_bytes), lead, options.mail_limit)
 
     from rxlog.storage.backups import backup_before
 
