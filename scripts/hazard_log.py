@@ -285,7 +285,11 @@ def read_junit(path: Path = JUNIT_PATH) -> RunResults | None:
         )  # fmt: skip
         node = _node_id(case.get("classname", ""), case.get("name", ""))
         outcomes.setdefault(node, []).append(outcome)
-    return RunResults(str(path), when, outcomes)
+    try:
+        source = str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        source = str(path)
+    return RunResults(source, when, outcomes)
 
 
 def run_evidence_tests(log: HazardLog, junit: Path, python: str = sys.executable) -> int:
