@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from rxlog.central.dictionary import RETURN_COLUMNS
-from rxlog.export.csv_writer import COLUMNS
+from rxlog.returnformat.csvfile import CSV_COLUMNS as COLUMNS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
