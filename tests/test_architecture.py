@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PKG = Path(__file__).resolve().parents[1] / "rxlog"
 
 
@@ -64,3 +66,54 @@ def test_the_return_format_is_one_package_that_needs_neither_side():
         text = path.read_text(encoding="utf-8")
         assert '"return_id", "version", "entry_id"' not in text, path
         assert "message_from_bytes" not in text, path
+
+
+# What each CLI command may load: a command imports only what it uses (issue: close to the
+# floor). "never" lists modules that must stay out of the process for that command.
+NEVER_ALWAYS = ("PySide6", "pandas", "openpyxl")
+CLI_IMPORTS = [
+    (["--version"], ("sqlalchemy", "rxlog.service", "rxlog.cli.core_cmds")),
+    (["--help"], ("sqlalchemy", "rxlog.service", "reportlab", "pyhanko", "alembic")),
+    (["taxonomy"], ("sqlalchemy", "rxlog.service", "reportlab", "pyhanko", "alembic")),
+    (["verify", "--skip-pdf-signature", "{ret}"], ("sqlalchemy", "pyhanko", "reportlab")),
+    (["log", "QRY-PAT"], ("reportlab", "pyhanko", "alembic")),
+    (["list", "--month", "2026-11"], ("reportlab", "pyhanko", "alembic")),
+    (["month", "check", "2026-11"], ("reportlab", "pyhanko", "alembic")),
+]
+_PROBE = (
+    "import sys\n"
+    "from rxlog.cli import main\n"
+    "try:\n    main(sys.argv[2:])\nexcept SystemExit:\n    pass\n"
+    "print('LOADED=' + ','.join(m for m in sys.argv[1].split(',') if m in sys.modules))\n"
+)
+
+
+@pytest.fixture(scope="module")
+def cli_folder(tmp_path_factory):
+    import os
+
+    root = tmp_path_factory.mktemp("cli-imports")
+    env = {**os.environ, "RXLOG_DATA_DIR": str(root / "data"), "RXLOG_TODAY": "2026-12-02"}
+    run = [sys.executable, "-m", "rxlog"]
+    subprocess.run([*run, "demo", "--months", "2"], env=env, check=True, capture_output=True)
+    subprocess.run([*run, "export", "2026-11", "--out", str(root / "ret")], env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    return env, root / "ret"
+
+
+@pytest.mark.parametrize(("argv", "never"), CLI_IMPORTS, ids=lambda v: " ".join(v)[:40])
+def test_each_cli_command_imports_only_what_it_uses(cli_folder, argv, never):
+    env, ret = cli_folder
+    watched = (*NEVER_ALWAYS, *never)
+    argv = [a.format(ret=ret) for a in argv]
+    out = subprocess.run([sys.executable, "-c", _PROBE, ",".join(watched), *argv], env=env,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    loaded = out.stdout.rsplit("LOADED=", 1)[1].strip()
+    assert loaded == "", f"rxlog {' '.join(argv)} imported {loaded}"
+
+
+def test_the_import_probe_sees_a_module_a_command_loads(cli_folder):
+    env, _ = cli_folder
+    out = subprocess.run([sys.executable, "-c", _PROBE, "sqlalchemy", "list"], env=env,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    assert out.stdout.rsplit("LOADED=", 1)[1].strip() == "sqlalchemy"

@@ -54,8 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else list(argv)
+    if args_in == ["--version"]:
+        # Answered before the parser is built: building it imports every command module.
+        print(f"rxlog {__version__}")
+        return EXIT_OK
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
     ctx = CliContext(args.data_dir)
     try:
         code = args.handler(args, ctx)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rxlog.errors import ValidationError
-from rxlog.service import RxLog
 from rxlog.storage.paths import DB_FILENAME, resolve_data_dir
+
+if TYPE_CHECKING:  # the service (and the SQLAlchemy ORM) loads only for commands that use it
+    from rxlog.service import RxLog
 
 
 class CliContext:
@@ -28,6 +31,8 @@ class CliContext:
                     "(rxlog setup), or check --data-dir / RXLOG_DATA_DIR",
                     field="data-dir",
                 )
+            from rxlog.service import RxLog
+
             self._app = RxLog.open(self.data_dir)
         return self._app
 
