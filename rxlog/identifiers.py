@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from rxlog.errors import ValidationError
@@ -87,18 +89,166 @@ def nhs_number_is_valid(digits: str) -> bool:
     return check == int(digits[9])
 
 
-# Ten digits, optionally grouped 3-3-4 with spaces or hyphens, not part of a longer number.
-_NHS_CANDIDATE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+# --- The identifier filter ---------------------------------------------------------
+#
+# Every text that leaves the PC (return files, file names, PDF metadata, the signing
+# certificate, the e-mail draft) goes through :func:`check_outgoing`. It looks for an NHS
+# number however it is spelled:
+#
+# 1. each character is normalised (NFKC, so full-width, superscript and circled digits,
+#    no-break and thin spaces become plain ones); every Unicode decimal digit (Arabic-Indic,
+#    Devanagari, ...) becomes 0-9; format characters and combining marks (zero-width space
+#    and joiner, soft hyphen, bidi marks, variation selectors) are dropped;
+# 2. digits are grouped; groups separated by at most MAX_GAP characters that are neither
+#    letters nor digits (spaces, dots, slashes, underscores, dashes of any kind) form one
+#    number. A letter ends a number: ODS codes (G82001 U12345), UUIDs and hashes are letters
+#    and digits, an NHS number is written with digits and separators;
+# 3. a number made of nothing but dates (2026-11-20, 20/11/2026, 20.11.26) and times
+#    (14:30) is left alone, so a date range ("03/11/2026 - 05/11/2026") is not read as
+#    one long number; a date joined to other digits ("01.11.2026 12") is read as digits;
+# 4. UUIDs and hex digests of 32+ characters are ids and are left alone;
+# 5. any run of whole consecutive groups holding exactly 10 digits that passes Modulus 11
+#    is refused ("943 476 5919", "1 943 476 5919", "9434 765 919"). A single group of more
+#    than 10 digits (a phone number 01634830000, a SNOMED id 526421000000109) is a longer
+#    number, not an NHS number, and is left alone.
+
+MAX_GAP = 3
+_DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+_DATE_SEPARATORS = "-/."
+
+
+# UUIDs and hex digests (entry ids, fingerprints, hashes) are ids, not numbers anyone
+# writes an NHS number as; their digits would otherwise join across the hyphens.
+_HEX_ID = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+    r"|(?=[0-9]*[a-fA-F])[0-9a-fA-F]{32,})(?![0-9A-Za-z])"
+)
+
+
+def _is_date(parts: list[str], seps: list[str]) -> bool:
+    """Three digit groups joined by one repeated - / or . that read as a date."""
+    if len(seps) != 2 or seps[0] != seps[1] or seps[0] not in _DATE_SEPARATORS:
+        return False
+    a, b, c = parts
+    if len(a) == 4:  # 2026-11-20
+        y, m, d = a, b, c
+    elif len(a) <= 2 and len(c) in (2, 4):  # 20/11/2026, 20.11.26, 11/20/2026
+        d, m, y = a, b, c
+        if len(m) <= 2 and len(d) <= 2 and int(m) > 12 >= int(d):
+            d, m = m, d
+    else:
+        return False
+    if len(y) == 4 and not 1900 <= int(y) <= 2099:
+        return False
+    return len(m) <= 2 and len(d) <= 2 and 1 <= int(m) <= 12 and 1 <= int(d) <= 31
+
+
+def _is_time(parts: list[str], seps: list[str]) -> bool:
+    """Two or three digit groups joined by ``:`` that read as a time (14:30, 09:15:00)."""
+    if not seps or any(s != ":" for s in seps) or len(parts) > 3:
+        return False
+    if not (1 <= len(parts[0]) <= 2 and int(parts[0]) <= 23):
+        return False
+    return all(len(p) == 2 and int(p) <= 59 for p in parts[1:])
+
+
+def _normalised(text: str) -> tuple[str, list[int]]:
+    """``text`` normalised for the scan, and for each character its index in ``text``."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKC", ch):
+            if unicodedata.category(c) in _DROPPED_CATEGORIES:
+                continue
+            d = unicodedata.decimal(c, None)
+            chars.append(str(d) if d is not None else c)
+            where.append(i)
+    return "".join(chars), where
+
+
+@dataclass(frozen=True)
+class NhsNumberFound:
+    """A valid NHS number found in a text: its digits and where (indices into the text)."""
+
+    digits: str
+    start: int
+    end: int  # exclusive
+    shown: str  # the normalised span, digits masked but the last two
+
+    def masked(self) -> str:
+        return self.shown
+
+
+def _mask(span: str) -> str:
+    positions = [i for i, c in enumerate(span) if c.isdigit()]
+    keep = set(positions[-2:])
+    out = []
+    for i, c in enumerate(span):
+        if c.isdigit():
+            out.append(c if i in keep else "*")
+        elif c.isascii() and c.isprintable():
+            out.append(c)
+        else:
+            out.append("~")  # a dash or space of another kind, shown plainly
+    return "".join(out)
+
+
+def _runs(norm: str) -> list[list[tuple[int, int]]]:
+    """Digit groups ``(start, end)`` of ``norm``, in runs joined by small gaps."""
+    runs: list[list[tuple[int, int]]] = []
+    for m in re.finditer("[0-9]+", norm):
+        if runs:
+            gap = norm[runs[-1][-1][1] : m.start()]
+            if len(gap) <= MAX_GAP and not any(c.isalnum() for c in gap):
+                runs[-1].append(m.span())
+                continue
+        runs.append([m.span()])
+    return runs
+
+
+def _only_dates_and_times(norm: str, run: list[tuple[int, int]]) -> bool:
+    """Whether a run is nothing but dates and times ("03/11/2026 - 05/11/2026 14:30").
+    A date joined to any other digits is read as digits: "01.11.2026 12" is a number."""
+    i = 0
+    while i < len(run):
+        for size, test in ((3, _is_date), (3, _is_time), (2, _is_time)):
+            part = run[i : i + size]
+            if len(part) == size:
+                digits = [norm[a:b] for a, b in part]
+                seps = [norm[part[k][1] : part[k + 1][0]] for k in range(size - 1)]
+                if test(digits, seps):
+                    i += size
+                    break
+        else:
+            return False
+    return True
+
+
+def scan_nhs_numbers(text: str) -> list[NhsNumberFound]:
+    """Every valid NHS number in ``text``, however spelled (see the rules above)."""
+    if not text:
+        return []
+    norm, where = _normalised(text)
+    norm = _HEX_ID.sub(lambda m: "x" * len(m.group(0)), norm)  # same length: `where` holds
+    found: list[NhsNumberFound] = []
+    for run in _runs(norm):
+        if _only_dates_and_times(norm, run):
+            continue
+        for i in range(len(run)):
+            digits = ""
+            for j in range(i, len(run)):
+                digits += norm[run[j][0] : run[j][1]]
+                if len(digits) >= 10:
+                    break
+            if len(digits) == 10 and nhs_number_is_valid(digits):
+                a, b = run[i][0], run[j][1]
+                found.append(NhsNumberFound(digits, where[a], where[b - 1] + 1, _mask(norm[a:b])))
+    return found
 
 
 def find_nhs_numbers(text: str) -> list[str]:
     """The valid NHS numbers written anywhere in ``text`` (as 10 plain digits)."""
-    found = []
-    for m in _NHS_CANDIDATE.finditer(text or ""):
-        digits = "".join(m.groups())
-        if nhs_number_is_valid(digits):
-            found.append(digits)
-    return found
+    return [f.digits for f in scan_nhs_numbers(text)]
 
 
 # Bidirectional overrides and isolates reorder what a reader sees ("Trojan Source").
@@ -115,17 +265,47 @@ def check_return_text(text: str, field: str, what: str) -> None:
                 "type it on one line, with letters, digits and punctuation only",
                 field=field,
             )
-    refuse_nhs_numbers(text, field, what)
+    check_outgoing(text, field, what)
 
 
 def refuse_nhs_numbers(text: str, field: str, what: str) -> None:
     """Refuse text that goes into a return (sent off this PC) if it holds an NHS number."""
-    if find_nhs_numbers(text):
+    check_outgoing(text, field, what)
+
+
+def check_outgoing(text: str | None, field: str, what: str) -> str:
+    """THE identifier filter: ``text`` as it is if it may leave the PC, else a
+    ``ValidationError`` naming ``field`` and showing the NHS number masked."""
+    found = scan_nhs_numbers(text or "")
+    if found:
+        f = found[0]
         raise ValidationError(
-            f"{what} holds what looks like an NHS number; it goes into the monthly return "
-            "sent to the project lead, so leave patient identifiers out",
+            f"{what} holds what looks like an NHS number ({f.masked()}, characters "
+            f"{f.start + 1} to {f.end}); it goes into the monthly return sent to the project "
+            "lead, so leave patient identifiers out",
             field=field,
         )
+    return text or ""
+
+
+@dataclass(frozen=True)
+class OutgoingText:
+    """One text a return carries off the PC, as declared by the return's builder.
+
+    ``source`` says where it comes from (``"table.column"``, ``"setting:key"``,
+    ``"certificate:CN"``), so a test can plant an NHS number there.
+    """
+
+    field: str
+    what: str
+    text: str | None
+    source: str
+
+
+def check_outgoing_texts(texts: Iterable[OutgoingText]) -> None:
+    """Run every declared outgoing text through :func:`check_outgoing`."""
+    for t in texts:
+        check_outgoing(t.text, t.field, t.what)
 
 
 # SNOMED CT identifiers: 6-18 digits, no leading zero, and a partition identifier in the

@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 from rxlog.clock import utc_now_iso
 from rxlog.domain import PhaseView, PlacementView, TechnicianView
 from rxlog.errors import ValidationError
-from rxlog.identifiers import check_return_text, normalise_ods, ods_kind, validate_gphc
+from rxlog.identifiers import (
+    check_outgoing,
+    check_return_text,
+    normalise_ods,
+    ods_kind,
+    validate_gphc,
+)
 from rxlog.storage.models import Phase, Placement, Technician
 from rxlog.taxonomy import SECTORS
 
@@ -155,6 +161,7 @@ def add_phase(session: Session, name: str, date_from: date, date_to: date | None
             f"{name!r} is not a phase name: one word such as {', '.join(PHASE_NAMES)}",
             field="name",
         )
+    check_outgoing(name, "name", "the phase name")  # printed in every CSV row of the return
     if date_to is not None and date_to < date_from:
         raise ValidationError(
             f"the phase ends ({date_to}) before it starts ({date_from})", field="to"

@@ -47,7 +47,7 @@ def test_nhs_number_modulus_11():
     assert not any(nhs_number_is_valid(f"000000006{d}") for d in range(10))
     # 000000001: sum 2, check 11 - 2 = 9; and a sum of 0 gives 11, which becomes 0
     assert nhs_number_is_valid("0000000019") and nhs_number_is_valid("0000000000")
-    assert find_nhs_numbers("seen 943 476 5919, 943-476-5919 and 9434765918") == [
+    assert find_nhs_numbers("seen 943 476 5919 and 943-476-5919 and 9434765918") == [
         "9434765919",
         "9434765919",
     ]

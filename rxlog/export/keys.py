@@ -145,6 +145,10 @@ def create_keys(
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+    from rxlog.identifiers import check_outgoing
+
+    # The certificate's name is in every signed PDF that leaves the PC.
+    check_outgoing(name, "name", "the name for the signing certificate")
     paths = key_paths(data_dir)
     if paths.signing_key.exists() and not replace:
         raise ValidationError(

@@ -31,9 +31,10 @@ from rxlog.export.atomic import FileBatch
 from rxlog.export.csv_writer import write_csv
 from rxlog.export.month_data import MonthData, collect
 from rxlog.export.nhsmail import NHSMAIL_LIMIT_BYTES, nhsmail_warnings
+from rxlog.export.outgoing import Composed, outgoing_texts
 from rxlog.export.unit_costs import SETTING_KEY as UNIT_COST_SETTING
 from rxlog.export.unit_costs import load_unit_costs
-from rxlog.identifiers import check_return_text
+from rxlog.identifiers import check_outgoing, check_outgoing_texts, check_return_text
 from rxlog.returnformat import FORMAT
 from rxlog.returnformat.eml import EmlOptions, subject_for, write_eml
 from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
@@ -58,7 +59,8 @@ def check_email(value: str) -> str:
             "type the address in plain letters, as NHSmail shows it",
             "lead-email",
         )
-    return value
+    # The address is the draft's To: header, which leaves the PC.
+    return check_outgoing(value, "lead-email", "the lead's e-mail address")
 
 
 def set_lead_email(app: RxLog, value: str) -> str:
@@ -194,14 +196,11 @@ def _email_body(data: MonthData, names: list[str]) -> str:
     )
 
 
-def _refuse_pid(data: MonthData) -> None:
-    """No NHS number in the free text a return carries (checked on input too; this also
-    catches text stored before those checks, which would otherwise leave the PC)."""
-    check_return_text(data.technician.name, "name", "the technician's name")
-    for ods in data.sites_used:
-        check_return_text(data.site_names.get(ods, ""), "name", f"the name of site {ods}")
-    if data.supersedes_reason:
-        check_return_text(data.supersedes_reason, "reason", f"the reason {data.month} was reopened")
+def _certificate_cn(keys: Any) -> str | None:
+    from cryptography.x509.oid import NameOID
+
+    names = keys.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else None
 
 
 def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult:
@@ -212,10 +211,20 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     _check_out_dir(out_dir)
     unit_costs = load_unit_costs(app.setting(UNIT_COST_SETTING))
     data = collect(app, month, unit_costs, version, supersedes, reason)
-    _refuse_pid(data)
+    lead = app.setting(LEAD_EMAIL_SETTING)
+    # The identifier filter, on the texts stored before the input checks too.
+    check_outgoing_texts(outgoing_texts(data, lead_email=lead, certificate_cn=None))
     keys = keymod.load_signing_keys(app.db.data_dir, options.passphrase)
     base = data.base_name
     names = {ext: f"{base}.{ext}" for ext in ("csv", "pdf", "manifest.json", "eml")}
+    subject = subject_for(data.main_site, month, version)
+    body = _email_body(data, [names[k] for k in ("csv", "pdf", "manifest.json")])
+    composed = Composed(tuple(names.values()), subject, body)
+    check_outgoing_texts(
+        outgoing_texts(
+            data, lead_email=lead, certificate_cn=_certificate_cn(keys), composed=composed
+        )
+    )
     for name in names.values():
         if (out_dir / name).exists():
             raise StorageError(
@@ -245,15 +254,9 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     signed_files = {names["csv"]: csv_bytes, names["pdf"]: pdf_bytes}
     document = sign_manifest(build_manifest(data, keys, signed_files, exported_at), keys.ed25519)
     manifest_bytes = manifest_file_bytes(document)
-    lead = app.setting(LEAD_EMAIL_SETTING)
     attachments = [*signed_files.items(), (names["manifest.json"], manifest_bytes)]
     eml_bytes = write_eml(
-        EmlOptions(
-            to=lead,
-            subject=subject_for(data.main_site, month, version),
-            body=_email_body(data, [n for n, _ in attachments]),
-            when=exported_at,
-        ),
+        EmlOptions(to=lead, subject=subject, body=body, when=exported_at),
         attachments,
     )
     warnings = []
