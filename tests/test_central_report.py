@@ -91,6 +91,10 @@ def store(tmp_path, resources):
             rows = gen.make_rows(
                 inst, month, 1, 120 + 10 * t, rng, "baseline" if i < 2 else "pilot"
             )
+            if t == 1 and i == 3:  # outcome recorded but not graded (e.g. a cost switch)
+                for r in [r for r in rows if r["significance"] is not None][:6]:
+                    r.update(significance=None, significance_scale=None, harm=None,
+                             harm_scale=None)  # fmt: skip
             if (t, month) == (2, "2026-02"):
                 for r in rows[:30]:  # logged before the taxonomy update retired REP-HOUSE
                     if r["sector"] == "primary":
@@ -134,7 +138,8 @@ def test_report_figures_agree_with_the_csvs_and_roll_up_retired_codes(store):
     assert data.total.entries == len(rows)
     assert data.total.minutes == sum(int(r["minutes"]) for r in rows)
     assert data.total.released_minutes == sum(int(r["released_minutes"] or 0) for r in rows)
-    assert data.total.interventions == sum(1 for r in rows if r["significance"])
+    assert data.total.interventions == sum(1 for r in rows if r["significance"] or r["outcome"])
+    assert data.graded == sum(1 for r in rows if r["significance"]) < data.total.interventions
     pence = sum(round(float(r["cost_avoided"]) * 100) for r in rows if r["cost_avoided"])
     assert data.total.cost_pence == pence
     old = sum(1 for r in rows if r["code"] == "REP-HOUSE")
@@ -202,3 +207,157 @@ def test_an_empty_store_gives_a_short_report(tmp_path, resources):
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     assert "No returns have been imported" in text
     st.close()
+
+
+# -- cost avoided (the lead's table, per setting) -----------------------------------------
+def _per_minute(cost: str, minutes: str):
+    from decimal import Decimal
+
+    return Decimal(cost) / Decimal(minutes)
+
+
+def _pence(minutes: int, per_minute) -> int:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return int((per_minute * minutes * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def test_cost_avoided_counts_accepted_only_per_setting_and_never_eadon_1(store):
+    st, inbox = store
+    data = gather(st)
+    rows = _csv_rows(inbox)
+    c = data.cost
+    assert c is not None and c.table.price_year == "2015"
+
+    def minutes(sector, outcome):
+        return sum(
+            int(r["released_minutes"] or 0)
+            for r in rows
+            if r["sector"] == sector and r["outcome"] == outcome and r["significance"] != "1"
+        )
+
+    low, high = _per_minute("33", "11.7"), _per_minute("44", "11.7")
+    for outcome in ("accepted", "declined", "pending"):
+        m = minutes("primary", outcome)
+        assert m > 0
+        cell = c.cells[("primary", outcome)]
+        assert cell.minutes == m
+        assert (cell.basis, cell.low) == (_pence(m, low), _pence(m, low))
+        assert cell.high == _pence(m, high)
+        # No published hospital figure in the shipped table: secondary care is not valued.
+        sec = c.cells[("secondary", outcome)]
+        assert sec.minutes == minutes("secondary", outcome) > 0 and sec.basis is None
+    assert c.total("accepted") == _pence(minutes("primary", "accepted"), low)
+    assert c.total("accepted", "high") == _pence(minutes("primary", "accepted"), high)
+    assert c.unvalued_sectors() == ["secondary"]
+    detrimental = [r for r in rows if r["significance"] == "1"]
+    assert detrimental and c.detrimental == len(detrimental)
+    assert c.detrimental_minutes == sum(int(r["released_minutes"] or 0) for r in detrimental)
+    # The headline is below what the returns themselves claim (all outcomes, one GP rate).
+    assert c.total("accepted") < data.total.cost_pence
+
+
+def _table_text(**over: str) -> str:
+    base = {
+        "price_year": '"2015"',
+        "report_price_year": '"2015"',
+        "index": "",
+        "secondary": "",
+        "source": '"PSSRU, Unit Costs of Health and Social Care 2015"',
+    }
+    base.update(over)
+    return f"""version = "t1"
+price_year = {base["price_year"]}
+report_price_year = {base["report_price_year"]}
+[setting.primary]
+basis = "gp"
+low = "gp"
+high = "gp"
+{base["secondary"]}
+[[figure]]
+key = "gp"
+title = "GP"
+cost_gbp = "33"
+minutes = "11.7"
+price_year = "2015"
+source = {base["source"]}
+[[figure]]
+key = "ward"
+title = "ward nurse (test figure)"
+cost_gbp = "12"
+minutes = "10"
+price_year = "2015"
+source = "test source"
+{base["index"]}
+"""
+
+
+def test_the_lead_table_is_refused_without_sources_index_or_a_price_year(tmp_path):
+    from rxlog.central.costs import load_cost_table
+    from rxlog.errors import TaxonomyError
+
+    def load(**over):
+        (tmp_path / "central-unit-costs.toml").write_text(_table_text(**over), encoding="utf-8")
+        return load_cost_table(tmp_path)
+
+    assert load().settings["primary"].basis.cost_gbp == 33
+    with pytest.raises(TaxonomyError, match="has no source"):
+        load(source='""')
+    with pytest.raises(TaxonomyError, match="needs \\[\\[index\\]\\] rows"):
+        load(report_price_year='"2025/26"')
+    with pytest.raises(TaxonomyError, match="price_year"):
+        load(price_year='"last year"')
+    index = '[[index]]\nfrom = "2015"\nto = "2025/26"\nfactor = "1.5"\nsource = ""\n'
+    with pytest.raises(TaxonomyError, match="its source"):
+        load(report_price_year='"2025/26"', index=index)
+
+
+def test_a_hospital_figure_and_a_cited_index_value_secondary_minutes(store, resources):
+    st, inbox = store
+    secondary = '[setting.secondary]\nbasis = "ward"\nlow = "ward"\nhigh = "ward"\n'
+    index = '[[index]]\nfrom = "2015"\nto = "2025/26"\nfactor = "1.25"\nsource = "test index"\n'
+    (resources / "central-unit-costs.toml").write_text(
+        _table_text(report_price_year='"2025/26"', index=index, secondary=secondary),
+        encoding="utf-8",
+    )
+    c = gather(st).cost
+    rows = _csv_rows(inbox)
+    m = sum(
+        int(r["released_minutes"] or 0)
+        for r in rows
+        if r["sector"] == "secondary" and r["outcome"] == "accepted" and r["significance"] != "1"
+    )
+    from decimal import Decimal
+
+    assert c.table.report_price_year == "2025/26"
+    assert c.cells[("secondary", "accepted")].basis == _pence(m, Decimal("1.2") * Decimal("1.25"))
+    assert c.unvalued_sectors() == []
+
+
+def test_interventions_graded_agree_with_the_manifests_and_shares_add_up(store, tmp_path):
+    import json
+
+    st, inbox = store
+    data = gather(st)
+    manifests = [
+        json.loads(p.read_text("utf-8"))["manifest"] for p in inbox.rglob("*.manifest.json")
+    ]
+    current = {}
+    for mf in manifests:
+        rid = mf["return_id"]
+        if rid not in current or mf["version"] > current[rid]["version"]:
+            current[rid] = mf
+    assert data.graded == sum(mf["totals"]["interventions"] for mf in current.values())
+    rows = _csv_rows(inbox)
+    assert data.total.interventions == sum(
+        1 for r in rows if r["significance"] or r["harm"] or r["outcome"]
+    )
+    out = write_report(data, ReportOptions(tmp_path / "r.pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"{data.graded:,} of them were graded for significance" in text
+    assert "Not graded" in text and "Not recorded" in text
+    assert "never counted as cost avoided" in text
+    assert "not valued" in text and "secondary care" in text
+    assert "Not inflated" in text

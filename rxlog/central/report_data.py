@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
+from rxlog.central.costs import CostAvoided, cost_avoided, load_cost_table
 from rxlog.central.models import KEYS as K
 from rxlog.central.models import RETURNS as R
 from rxlog.central.models import SUMMARY as S
@@ -84,6 +85,8 @@ class ReportData:
     outcome: dict[str, int] = field(default_factory=dict)
     sig_by_harm: dict[tuple[int | None, str | None], int] = field(default_factory=dict)
     cost_by_version: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    graded: int = 0  # interventions graded for significance (as the manifests count)
+    cost: CostAvoided | None = None  # recomputed with the lead's table, per setting
     qs120: dict[str, tuple[int, int]] = field(default_factory=dict)  # sector -> (n, in time)
     qs120_bands: dict[tuple[str, str], int] = field(default_factory=dict)
     monthly: dict[str, Totals] = field(default_factory=dict)
@@ -182,6 +185,17 @@ def gather(store: CentralStore, start: str | None = None, end: str | None = None
             )
             .where(where)
             .group_by(S.c.unit_cost_version)
+        ).all()
+        valued = conn.execute(
+            select(
+                S.c.sector,
+                S.c.outcome,
+                S.c.significance,
+                func.sum(case((is_int, S.c.entries), else_=0)),
+                func.sum(S.c.released_minutes),
+            )
+            .where(where, or_(is_int, S.c.released_minutes > 0))
+            .group_by(S.c.sector, S.c.outcome, S.c.significance)
         ).all()
         timely = conn.execute(
             select(S.c.month, S.c.sector, S.c.qs120_days, func.sum(S.c.entries))
@@ -284,6 +298,7 @@ def gather(store: CentralStore, start: str | None = None, end: str | None = None
         n = n or 0
         if sig is not None:
             data.significance[sig] = data.significance.get(sig, 0) + n
+            data.graded += n
         if harm is not None:
             data.harm[harm] = data.harm.get(harm, 0) + n
         if outcome is not None:
@@ -292,6 +307,11 @@ def gather(store: CentralStore, start: str | None = None, end: str | None = None
     for version, released, cost, ints in costs:
         if released or cost or ints:
             data.cost_by_version[version or "(none)"] = (released or 0, cost or 0, ints or 0)
+
+    data.cost = cost_avoided(
+        load_cost_table(),
+        [(sec, out, sig, n or 0, mins or 0) for sec, out, sig, n, mins in valued],
+    )
 
     qs_month: dict[str, tuple[int, int]] = {}
     for month, sector, days, n in timely:

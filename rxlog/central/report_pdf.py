@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData, Series, Totals
 from rxlog.central.spc import COMMON, HIGH
@@ -225,10 +226,7 @@ def _kpis(data: ReportData, st: dict[str, Any], width: float) -> Any:
         (sup(int(rec)), "patients with medicines reconciled"),
         (sup(t.interventions), "clinical interventions"),
         (hours(t.released_minutes), "clinician hours released"),
-        (
-            money(t.cost_pence),
-            "cost avoided (unit-cost table " + ", ".join(v for v in data.cost_by_version) + ")",
-        ),
+        _cost_kpi(data),
         (pct_of_count(qok, qn), "reconciliations within the NICE QS120 time"),
         (
             f"{data.returns:,}",
@@ -255,6 +253,23 @@ def _kpis(data: ReportData, st: dict[str, Any], width: float) -> Any:
         )
     )
     return t2
+
+
+def _cost_kpi(data: ReportData) -> tuple[str, str]:
+    c = data.cost
+    if c is None:
+        return ("–", "cost avoided")
+    basis = c.total("accepted")
+    if basis is None:
+        return ("not valued", "cost avoided: no unit cost set for the settings")
+    low, high = c.total("accepted", "low"), c.total("accepted", "high")
+    rng = f" (range {money(low or 0)}–{money(high or 0)})" if low != high else ""
+    unvalued = c.unvalued_sectors()
+    note = f"; {', '.join(unvalued)} care not valued" if unvalued else ""
+    return (
+        money(basis),
+        f"cost avoided by accepted interventions{rng}, {c.table.report_price_year} prices{note}",
+    )
 
 
 def _spc_drawing(s: Series, width: float, height: float = 150) -> Any:
@@ -611,9 +626,12 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     n_int = t.interventions
     story.append(
         P(
-            f"<b>{sup(n_int)}</b> clinical interventions were graded for significance (Eadon, "
-            "1 to 6) and for the harm the error could have caused (NCC MERP categories A to I). "
-            "Each return records the scale used with every graded value.",
+            f"<b>{sup(n_int)}</b> clinical interventions were recorded; <b>{sup(data.graded)}</b> "
+            "of them were graded for significance (Eadon, 1 to 6), as each technician's signed "
+            "return counts them. Harm is the harm the error could have caused (NCC MERP "
+            "categories A to I). Shares are of all interventions, so each table adds up to "
+            '100% with its "not graded" row. Each return records the scale used with every '
+            "graded value.",
             st["body"],
         )
     )
@@ -623,19 +641,24 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         rows.append(
             [P(f"{level}: {SIGNIFICANCE[level]}", st["cell"]), sup(n), pct_of_count(n, n_int)]
         )
-    left = _table(rows, [width * 0.40, width * 0.15, width * 0.1])
+    rows.append(["Not graded", sup(n_int - data.graded), pct_of_count(n_int - data.graded, n_int)])
+    rows.append(["All interventions", sup(n_int), "100%" if n_int else "–"])
+    left = _table(rows, [width * 0.40, width * 0.15, width * 0.1], total_row=True)
     rows = [["Harm (NCC MERP)", "Interventions", "Share"]]
     for cat_ in "ABCDEFGHI":
         n = data.harm.get(cat_, 0)
         if n or cat_ in "ABCDE":
             rows.append([P(f"{cat_}: {HARM[cat_]}", st["cell"]), sup(n), pct_of_count(n, n_int)])
-    right = _table(rows, [width * 0.40, width * 0.15, width * 0.1])
+    no_harm = n_int - sum(data.harm.values())
+    rows.append(["Not graded", sup(no_harm), pct_of_count(no_harm, n_int)])
+    rows.append(["All interventions", sup(n_int), "100%" if n_int else "–"])
+    right = _table(rows, [width * 0.40, width * 0.15, width * 0.1], total_row=True)
     story.append(left)
     story.append(Spacer(1, 6))
     story.append(right)
     harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
     story.append(P("Significance by harm", st["h2"]))
-    rows = [["Significance \\ harm", *harms, "Not graded", "All"]]
+    rows = [["Significance \\ harm", *harms, "No harm grade", "All"]]
     for level in [*range(1, 7), None]:
         cells = [data.sig_by_harm.get((level, h), 0) for h in harms]
         ungraded = data.sig_by_harm.get((level, None), 0)
@@ -651,32 +674,14 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     for o in ("accepted", "declined", "pending"):
         n = data.outcome.get(o, 0)
         rows.append([o.title(), sup(n), pct_of_count(n, n_int)])
-    story.append(_table(rows, [width * 0.40, width * 0.15, width * 0.1]))
+    no_outcome = n_int - sum(data.outcome.get(o, 0) for o in ("accepted", "declined", "pending"))
+    rows.append(["Not recorded", sup(no_outcome), pct_of_count(no_outcome, n_int)])
+    rows.append(["All interventions", sup(n_int), "100%" if n_int else "–"])
+    story.append(_table(rows, [width * 0.40, width * 0.15, width * 0.1], total_row=True))
 
     # 4. Time released and cost avoided
     story.append(P("4. Clinician time released and cost avoided", st["h1"]))
-    rows = [
-        [
-            "Unit-cost table",
-            "Interventions",
-            "Clinician hours released",
-            "Cost avoided",
-            "Basis (published source)",
-        ]
-    ]
-    for version, (released, pence, ints) in sorted(data.cost_by_version.items()):
-        rows.append(
-            [version, sup(ints), hours(released), money(pence), P(_basis(version), st["cell"])]
-        )
-    story.append(_table(rows, [width * w for w in (0.12, 0.14, 0.16, 0.14, 0.44)]))
-    story.append(
-        P(
-            "Cost avoided = clinician minutes released × cost per minute of the basis figure of "
-            "the unit-cost table in force when the return was made. A newer table changes future "
-            "returns only; figures from different tables are shown separately.",
-            st["small"],
-        )
-    )
+    story += _cost_section(data, st, width)
 
     # 5. QS120
     qs_block: list[Any] = [P("5. Timeliness of medicines reconciliation (NICE QS120)", st["h1"])]
@@ -799,6 +804,100 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         )
     )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
+
+
+def _cost_section(data: ReportData, st: dict[str, Any], width: float) -> list[Any]:
+    from reportlab.platypus import Paragraph as P
+
+    c = data.cost
+    if c is None:
+        return []
+    tab = c.table
+    out: list[Any] = []
+
+    def m(pence: int | None) -> str:
+        return "not valued" if pence is None else money(pence)
+
+    basis = c.total("accepted")
+    out.append(
+        P(
+            f"Cost avoided by <b>accepted</b> interventions: <b>{m(basis)}</b> "
+            f"(range {m(c.total('accepted', 'low'))} to {m(c.total('accepted', 'high'))}), "
+            f"at {escape(tab.report_price_year)} prices. Declined interventions released "
+            f"{hours(c.minutes('declined'))} clinician hours ({m(c.total('declined'))}) and "
+            f"pending ones {hours(c.minutes('pending'))} hours ({m(c.total('pending'))}); "
+            "neither is counted in the headline. Interventions graded Eadon 1 (detrimental to "
+            f"the patient) are never counted as cost avoided ({sup(c.detrimental)} such "
+            f"intervention(s), {hours(c.detrimental_minutes)} hours).",
+            st["body"],
+        )
+    )
+    rows = [["Sector", "Outcome", "Interventions", "Clinician hours released", "Cost avoided",
+             "Low", "High"]]  # fmt: skip
+    for sector in sorted({s for s, _ in c.cells}):
+        for outcome in ("accepted", "declined", "pending", "not recorded"):
+            cell = c.cells.get((sector, outcome))
+            if cell is None:
+                continue
+            rows.append([sector.title(), outcome, sup(cell.interventions), hours(cell.minutes),
+                         m(cell.basis), m(cell.low), m(cell.high)])  # fmt: skip
+    out.append(_table(rows, [width * w for w in (0.12, 0.14, 0.13, 0.17, 0.16, 0.14, 0.14)],
+                      numeric_from=2))  # fmt: skip
+    out.append(P("Unit costs (the lead's table " + escape(tab.version) + ")", st["h2"]))
+    rows = [["Setting", "Figure", "£", "Minutes", "Price year", "Published source"]]
+    for sector in ("primary", "secondary"):
+        s = tab.settings.get(sector)
+        if s is None:
+            rows.append([sector.title(), P("not set: no published figure in the table", st["cell"]),
+                         "–", "–", "–", P("the project lead sets it", st["cell"])])  # fmt: skip
+            continue
+        roles: dict[str, list[str]] = {}
+        figs = {}
+        for label, f in (("basis", s.basis), ("low", s.low), ("high", s.high)):
+            roles.setdefault(f.key, []).append(label)
+            figs[f.key] = f
+        for key, f in figs.items():
+            rows.append(
+                [
+                    P(f"{sector.title()} ({', '.join(roles[key])})", st["cell"]),
+                    P(escape(f.title), st["cell"]),
+                    f"{f.cost_gbp}",
+                    f"{f.minutes}",
+                    f.price_year,
+                    P(escape(f.source), st["cell"]),
+                ]
+            )
+    out.append(_table(rows, [width * w for w in (0.15, 0.24, 0.06, 0.09, 0.09, 0.37)],
+                      numeric_from=2))  # fmt: skip
+    notes = [
+        "Cost avoided = clinician minutes released (from the signed rows) × cost per minute of "
+        "the figure for the setting the minutes were released in; low and high use the "
+        "table's bounds."
+    ]
+    if tab.index:
+        notes.append(
+            "Inflated to "
+            + escape(tab.report_price_year)
+            + " prices with "
+            + "; ".join(
+                f"{s.from_year}→{s.to_year} ×{s.factor} ({escape(s.source)})" for s in tab.index
+            )  # fmt: skip
+            + "."
+        )
+    else:
+        notes.append(
+            f"Not inflated: figures are at {escape(tab.price_year)} prices, because the table "
+            "has no cited inflation index to a later year."
+        )
+    for sector in c.unvalued_sectors():
+        notes.append(
+            f"{sector.title()} care: {hours(c.minutes('accepted', sector))} clinician hours "
+            "released by accepted interventions are not valued, because the table has no "
+            f"published figure for {sector} care; the project lead sets one in "
+            "central-unit-costs.toml."
+        )
+    out.append(P(" ".join(notes), st["small"]))
+    return out
 
 
 def _phase_label(phase: str) -> str:
