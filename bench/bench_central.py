@@ -30,12 +30,85 @@ from rxlog.central.store import CentralStore  # noqa: E402
 from rxlog.central.trust import trust_key  # noqa: E402
 
 
+def floor_rows(path: Path, pk: int) -> list[tuple]:
+    """One return's CSV parsed the plainest way: csv.reader, ints and pence converted."""
+    import csv
+    import io
+    from decimal import Decimal
+
+    from rxlog.returnformat.csvfile import CSV_COLUMNS
+
+    reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""))
+    header = next(reader)
+    at = [header.index(c) for c in CSV_COLUMNS]
+    ints = {CSV_COLUMNS.index(c) for c in ("version", "minutes", "count", "significance",
+                                           "released_minutes", "qs120_days")}  # fmt: skip
+    cost = CSV_COLUMNS.index("cost_avoided")
+    out = []
+    for row in reader:
+        vals: list = [row[i] or None for i in at]
+        for i in ints:
+            if vals[i] is not None:
+                vals[i] = int(vals[i])
+        if vals[cost] is not None:
+            vals[cost] = int(Decimal(vals[cost]) * 100)
+        out.append((pk, *vals))
+    return out
+
+
+def floor_import(url: str, csvs: list[Path]) -> float:
+    """The floor: every return's rows into a central_entry of the same schema and indexes,
+    one transaction a return; SQLite by executemany, PostgreSQL by psycopg's COPY."""
+    from sqlalchemy import create_engine
+
+    from rxlog.central.models import CentralEntry
+    from rxlog.returnformat.csvfile import DB_COLUMNS
+
+    cols = ", ".join(f'"{c}"' for c in ("return_pk", *DB_COLUMNS))
+    engine = create_engine(url)
+    table = CentralEntry.__table__
+    with engine.begin() as conn:
+        table.drop(conn, checkfirst=True)
+        conn.exec_driver_sql("DROP TABLE IF EXISTS central_return CASCADE"
+                             if engine.dialect.name == "postgresql" else "SELECT 1")  # fmt: skip
+    # same columns and indexes, without the foreign key (the floor writes no return rows)
+    from sqlalchemy import Column, Index, MetaData, Table
+
+    md = MetaData()
+    copy = Table(
+        table.name, md, *[Column(c.name, c.type, primary_key=c.primary_key) for c in table.columns]
+    )
+    for ix in table.indexes:
+        Index(ix.name, *[copy.c[c.name] for c in ix.columns])
+    md.create_all(engine)
+    t = time.perf_counter()
+    for pk, path in enumerate(csvs, 1):
+        rows = floor_rows(path, pk)
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                marks = ", ".join("?" for _ in range(len(DB_COLUMNS) + 1))
+                conn.exec_driver_sql(f"INSERT INTO central_entry ({cols}) VALUES ({marks})", rows)
+            else:
+                raw = conn.connection.driver_connection
+                with raw.cursor() as cur, cur.copy(f"COPY central_entry ({cols}) FROM STDIN") as cp:
+                    for r in rows:
+                        cp.write_row(r)
+    elapsed = time.perf_counter() - t
+    engine.dispose()
+    return elapsed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, required=True, help="output of gen_returns.py")
     ap.add_argument("--db", help="SQLAlchemy URL (default: a new SQLite file in a temp folder)")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
     ap.add_argument("--export", action="store_true", help="also time the CSV export")
+    ap.add_argument(
+        "--floor-db",
+        help="SQLAlchemy URL for the floor's table (default: a new "
+        "SQLite file; give a second PostgreSQL database when --db is PostgreSQL)",
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rxlog-central-bench-"))
     url = args.db or f"sqlite:///{work / 'central.sqlite3'}"
@@ -67,6 +140,14 @@ def main() -> None:
     print(
         f"  CPU: main process {cpu_main:.1f} s, worker processes {cpu_workers_s:.1f} s; "
         f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    csvs = sorted((args.data / "returns").rglob("*.csv"))
+    floor_url = args.floor_db or f"sqlite:///{work / 'floor.sqlite3'}"
+    t_floor = floor_import(floor_url, csvs)
+    print(
+        f"floor ({'COPY' if floor_url.startswith('postgresql') else 'executemany'}, same schema"
+        f" and indexes): {len(csvs)} returns in {t_floor:.1f} s; "
+        f"ratio RxLog / floor {t_import / t_floor:.2f}x"
     )
     t0 = time.perf_counter()
     again = import_paths(store, [args.data / "returns"])

@@ -363,6 +363,15 @@ def _insert_entries(
         conn.exec_driver_sql(
             f"INSERT INTO central_entry ({cols}) VALUES ({int(pk)}, {marks})", rows
         )
+    elif conn.dialect.driver == "psycopg":
+        # PostgreSQL through psycopg 3: COPY FROM STDIN on the same connection, so inside
+        # the same transaction (one INSERT per row through Core was ~6x slower than COPY).
+        cols = ", ".join(f'"{c}"' for c in _ENTRY_INSERT_COLUMNS)
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(f"COPY central_entry ({cols}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row((pk, *r))
     else:
         conn.execute(
             insert(ENTRIES),
