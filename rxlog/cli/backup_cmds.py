@@ -108,8 +108,12 @@ def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.storage import health
+    from rxlog.storage import health, privacy
 
+    if args.fix:
+        for fixed in privacy.tighten(ctx.data_dir):
+            mode = f"{fixed.mode:04o}" if fixed.mode is not None else "?"
+            print(f"fixed  {fixed.path}: {mode} -> {fixed.wanted:04o}", file=sys.stderr)
     report = health.full_check(ctx.data_dir)
     if args.format == "json":
         print_json(
@@ -157,4 +161,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="check integrity, audit chain, schema and backups (exit 1 if anything is wrong)",
     )
     c.add_argument("--format", choices=("table", "json"), default="table")
+    c.add_argument(
+        "--fix",
+        action="store_true",
+        help="first make the data folder and its files readable by you only",
+    )
     c.set_defaults(handler=cmd_check)

@@ -1,6 +1,7 @@
 """Writing files so that a failure leaves nothing half-written.
 
-One file: a temporary name in the same folder, fsync, then ``os.replace``. Several
+One file: a temporary name in the same folder, fsync, then ``os.replace``. Files are
+``0600`` (readable by their user only; see ``rxlog.storage.privacy``). Several
 files (an export): all are written and synced under temporary names first, then
 renamed into place; if anything fails, every file of the batch is removed.
 """
@@ -30,6 +31,8 @@ def _write_temp(path: Path, data: bytes, mode: int) -> Path:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
+        if os.name == "posix":
+            os.fchmod(fd, mode)  # the mode asked for, whatever the umask
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -45,7 +48,7 @@ def _storage_error(path: Path, exc: OSError) -> StorageError:
     return StorageError(f"cannot write {path}: {exc.strerror or exc}")
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` all at once (readers see the old file or the new)."""
     try:
         tmp = _write_temp(path, data, mode)
@@ -76,7 +79,7 @@ class FileBatch:
     def add(self, name: str, data: bytes) -> Path:
         final = self.folder / name
         try:
-            tmp = _write_temp(final, data, 0o644)
+            tmp = _write_temp(final, data, 0o600)  # readable by their user only
         except OSError as exc:
             self.discard()
             raise _storage_error(final, exc) from None

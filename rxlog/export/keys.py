@@ -156,8 +156,9 @@ def create_keys(
             "returns already sent were signed with it, so it is kept"
         )
     try:
-        paths.folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(paths.folder, 0o700)
+        from rxlog.storage.privacy import make_private_dir
+
+        make_private_dir(paths.folder)
     except OSError as exc:
         raise SigningKeyError(f"cannot create {paths.folder}: {exc.strerror or exc}") from None
     ed = ed25519.Ed25519PrivateKey.generate()

@@ -277,7 +277,10 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     backup_before(app, "export")  # the month is about to be locked: keep a copy first
     created = not out_dir.is_dir()
     try:
-        out_dir.mkdir(exist_ok=True)
+        if created:
+            from rxlog.storage.privacy import make_private_dir
+
+            make_private_dir(out_dir, parents=False)
     except OSError as exc:
         raise StorageError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
     batch = FileBatch(out_dir)

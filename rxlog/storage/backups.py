@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from rxlog.errors import StorageError
-from rxlog.storage import health
+from rxlog.storage import health, privacy
 from rxlog.storage.paths import DB_FILENAME
 
 BACKUP_DIRNAME = "backups"
@@ -173,6 +173,7 @@ def _same_file(source: Path, target: Path) -> None:
         part = target.with_name(f"{target.name}.{os.getpid()}.part")
         try:
             shutil.copyfile(source, part)
+            privacy.make_private_file(part)
             with open(part, "rb+") as fh:
                 os.fsync(fh.fileno())
             part.replace(target)
@@ -226,7 +227,7 @@ def daily_backup(db_path: Path, today: date) -> BackupInfo | None:
     daily = folder / f"daily-{today.isoformat()}.sqlite3"
     if daily.exists():
         return None
-    folder.mkdir(parents=True, exist_ok=True)
+    privacy.make_private_dir(folder)
     info = _copy_verified(db_path, daily)
     made = {daily}
     monthly = folder / f"monthly-{today.strftime('%Y-%m')}.sqlite3"
@@ -249,7 +250,7 @@ def backup_before(app_or_db: Any, reason: str) -> BackupInfo:
     slug = re.sub(r"[^a-z0-9]+", "-", reason.lower()).strip("-") or "change"
     target = backups_dir(db_path.parent) / f"pre-{slug}-{_stamp()}.sqlite3"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        privacy.make_private_dir(target.parent)
     except OSError as exc:
         raise StorageError(
             f"cannot create the backups folder {target.parent}: {exc.strerror}"
@@ -265,7 +266,7 @@ def backup_now(app_or_db: Any, out: Path | None = None) -> BackupInfo:
     db_path = _db_path(app_or_db)
     if out is None:
         target = backups_dir(db_path.parent) / f"manual-{_stamp()}.sqlite3"
-        target.parent.mkdir(parents=True, exist_ok=True)
+        privacy.make_private_dir(target.parent)
         return _copy_verified(db_path, target)
     out = Path(out).expanduser()
     if out.is_dir():
@@ -371,7 +372,7 @@ def restore(data_dir: Path, source: Path) -> RestoreResult:
     db_path = data_dir / DB_FILENAME
     check_restorable(source)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)  # a new PC: restore into a new folder
+        privacy.make_private_dir(data_dir)  # a new PC: restore into a new folder
     except OSError as exc:
         raise StorageError(f"cannot create the data folder {data_dir}: {exc.strerror}") from None
     lock = health.FolderLock(data_dir)
@@ -405,7 +406,7 @@ def _set_current_aside(db_path: Path) -> Path:
     ``backups/damaged-<stamp>/``.
     """
     folder = backups_dir(db_path.parent)
-    folder.mkdir(parents=True, exist_ok=True)
+    privacy.make_private_dir(folder)
     wal = db_path.with_name(db_path.name + "-wal")
     shm = db_path.with_name(db_path.name + "-shm")
     if backup_problem(db_path) is None:
@@ -426,7 +427,7 @@ def _set_current_aside(db_path: Path) -> Path:
         shm.unlink(missing_ok=True)
         return safety
     aside = folder / f"damaged-{_stamp()}"
-    aside.mkdir()
+    privacy.make_private_dir(aside, parents=False)
     # The database first: from here a -wal without its database is refused on open.
     for p in (db_path, wal, shm):
         if p.exists():

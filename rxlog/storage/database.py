@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -22,7 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from rxlog.errors import StorageError
-from rxlog.storage import health
+from rxlog.storage import health, privacy
 from rxlog.storage.paths import DB_FILENAME
 
 # The newest schema revision this RxLog knows (tests check it is Alembic's head).
@@ -107,7 +109,9 @@ def backup_file(source: Path, target: Path) -> Path:
     """
     tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.parent.is_dir():
+            privacy.make_private_dir(target.parent)
+        privacy.create_private_file(tmp)  # SQLite keeps the mode (and gives it its journal)
         src = health.connect_ro(source)
         try:
             dst = sqlite3.connect(tmp)
@@ -240,6 +244,40 @@ def _upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+# What a killed restore or atomic write leaves: a whole copy of a database being swapped
+# in (with its journals), or a temporary file not yet renamed into place.
+_RESTORE_LEFTOVER = re.compile(r"^\.restore-\d+\.sqlite3(-journal|-wal|-shm)?$")
+_TMP_LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
+STALE_TMP_SECONDS = 600
+
+
+def clean_leftovers(data_dir: Path) -> list[Path]:
+    """Remove what a killed restore or write left in the data folder and ``keys/``.
+
+    Called with the folder lock held shared: a restore holds it exclusively while its
+    ``.restore-<pid>`` copy exists, so any such file found now is stale. A ``*.tmp`` of
+    an atomic write is removed once ten minutes old (a writer takes milliseconds).
+    """
+    removed = []
+    now = time.time()
+    for folder in (data_dir, data_dir / "keys"):
+        try:
+            items = list(os.scandir(folder))
+        except OSError:
+            continue
+        for item in items:
+            try:
+                if _RESTORE_LEFTOVER.match(item.name) or (
+                    _TMP_LEFTOVER.match(item.name)
+                    and now - item.stat(follow_symlinks=False).st_mtime > STALE_TMP_SECONDS
+                ):
+                    os.unlink(item.path)
+                    removed.append(Path(item.path))
+            except OSError:
+                pass  # gone meanwhile, or not ours to remove: never block opening
+    return removed
+
+
 class Database:
     """An open RxLog database in a data folder.
 
@@ -266,7 +304,8 @@ class Database:
         """
         data_dir = Path(data_dir)
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            if not data_dir.is_dir():
+                privacy.make_private_dir(data_dir)  # 0700: notes are nobody else's
         except OSError as exc:
             if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise StorageError(
@@ -285,10 +324,15 @@ class Database:
                 "try again when it has finished"
             )
         try:
+            clean_leftovers(data_dir)
             revision = _revision_for_open(path)
             if revision != SCHEMA_HEAD:
                 lock.require_exclusive("start RxLog again so it can update the database")
                 revision = _revision_for_open(path)  # another RxLog may have done it
+            if revision is None and not path.exists():
+                # A new database is private from its first byte; SQLite gives its -wal
+                # and -shm the database file's mode.
+                privacy.create_private_file(path)
             engine = _make_engine(path)
             if revision != SCHEMA_HEAD:
                 _migrate(engine, path, revision)

@@ -99,7 +99,8 @@ def _lock(fh: IO[Any], exclusive: bool) -> bool:
 
 def _open_lock_file(path: Path) -> IO[Any]:
     try:
-        return open(path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
+        return os.fdopen(fd, "a+b")  # held open for the lock's lifetime
     except OSError as exc:
         if exc.errno in _READ_ONLY_ERRNOS:
             msg = read_only_message(path.parent, exc.strerror or "no access")
@@ -278,6 +279,7 @@ def full_check(data_dir: Path) -> CheckReport:
                     report.add("schema", False, f"revision {revision!r} is not one RxLog knows")
             if revision in KNOWN_REVISIONS and not problems:
                 report.add(*_audit_item(path))
+    report.add(*_permissions_item(Path(data_dir)))
     newest = backups.list_backups(data_dir)
     if not newest:
         report.add("backup", False, "no backup yet (run: rxlog backup)")
@@ -299,6 +301,17 @@ def full_check(data_dir: Path) -> CheckReport:
 
 
 STALE_BACKUP_DAYS = 2
+
+
+def _permissions_item(data_dir: Path) -> tuple[str, bool, str]:
+    from rxlog.storage import privacy
+
+    loose = privacy.permission_problems(data_dir)
+    if not loose:
+        return ("privacy", True, "only you can read the data folder and its files")
+    more = f" (and {len(loose) - 3} more)" if len(loose) > 3 else ""
+    fix = " Run: rxlog check --fix" if any(p.wanted is not None for p in loose) else ""
+    return ("privacy", False, "; ".join(p.text() for p in loose[:3]) + more + "." + fix)
 
 
 def _days_behind(db_path: Path, backup_time: float) -> int:

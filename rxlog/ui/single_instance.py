@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, Signal
+
+from rxlog.storage.privacy import make_private_dir, make_private_file
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer
@@ -30,7 +33,8 @@ class SingleInstance(QObject):
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._data_dir = Path(data_dir)
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        if not self._data_dir.is_dir():
+            make_private_dir(self._data_dir)
         self.lock = QLockFile(str(Path(data_dir) / "rxlog-gui.lock"))
         self.lock.setStaleLockTime(0)
         self.server: QLocalServer | None = None  # once listening
@@ -46,10 +50,13 @@ class SingleInstance(QObject):
 
     def try_lock(self) -> bool:
         """Take the folder's lock file (cheap: no networking imported yet)."""
-        if self.lock.tryLock(100):
-            return True
-        self.lock.removeStaleLockFile()
-        return self.lock.tryLock(100)
+        if not self.lock.tryLock(100):
+            self.lock.removeStaleLockFile()
+            if not self.lock.tryLock(100):
+                return False
+        with contextlib.suppress(OSError):  # QLockFile makes it 0644: readable by its user only
+            make_private_file(self._data_dir / "rxlog-gui.lock")
+        return True
 
     @property
     def name(self) -> str:
