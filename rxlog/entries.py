@@ -372,9 +372,17 @@ def resolve_id(session: Session, prefix: str) -> str:
         raise ValidationError("give at least the first 4 characters of the entry's id", "id")
     if session.get(Entry, prefix) is not None:
         return prefix
+    # An exact prefix, compared as text: LIKE would read "_" and "%" as wildcards (so
+    # "b___" matched any id starting with b). The range keeps the primary-key index.
     ids = (
         session.execute(
-            select(Entry.id).where(Entry.id.like(prefix.replace("%", "") + "%")).limit(2)
+            select(Entry.id)
+            .where(
+                Entry.id >= prefix,
+                Entry.id < prefix + "\U0010ffff",
+                func.substr(Entry.id, 1, len(prefix)) == prefix,
+            )
+            .limit(2)
         )
         .scalars()
         .all()

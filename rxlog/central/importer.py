@@ -427,6 +427,37 @@ def _insert_summary(
 PARALLEL_FROM = 12
 
 
+def _end_with_parent() -> None:
+    """In a worker: end this process as soon as the process that started it is gone.
+
+    A worker holds both ends of the pool's queues, so a parent killed outright (Task
+    Manager, SIGKILL) would otherwise leave it waiting for work forever.
+    """
+    import multiprocessing
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="rxlog-parent-watch", daemon=True).start()
+
+
+def worker_pool(workers: int) -> Any:
+    """The import's worker processes ("spawn": safe beside the GUI's threads and the
+    same on Windows and Linux); each ends when its parent does."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_end_with_parent)
+
+
 def _prepared(
     cands: list[Candidate], workers: int, known: dict[tuple[str, int], str]
 ) -> Iterator[Prepared | ImportResult]:
@@ -439,12 +470,9 @@ def _prepared(
         for cand in cands:
             yield prepare(cand, hint(cand))
         return
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
 
-    # "spawn": safe beside the GUI's threads and the same on Windows and Linux.
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with worker_pool(workers) as pool:
         ahead: deque[Future[Prepared | ImportResult]] = deque()
         todo = iter(cands)
         try:
