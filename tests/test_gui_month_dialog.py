@@ -111,7 +111,7 @@ def test_errors_are_shown_not_raised(qtbot, month_app, data_dir, tmp_path, opene
 
 
 def test_passphrase_field_when_the_key_has_one(qtbot, rx, data_dir, tmp_path):
-    keys.create_keys(data_dir, "Alex Morgan", "5012345", passphrase="pw")
+    keys.create_keys(data_dir, "Alex Morgan", "5012345", passphrase="correct horse battery")
     rx.log(EntryInput("REP-MGMT", date(2026, 10, 5), minutes=30, count=3))
     d = MonthDialog(rx, month="2026-10", open_url=lambda _u: None)
     qtbot.addWidget(d)
@@ -123,7 +123,7 @@ def test_passphrase_field_when_the_key_has_one(qtbot, rx, data_dir, tmp_path):
     d.passphrase.setText("nope")
     assert d.export() is None and "wrong passphrase" in d.status.text().lower()
     assert list(Path(out).iterdir()) == []
-    d.passphrase.setText("pw")
+    d.passphrase.setText("correct horse battery")
     assert d.export() is not None and d.passphrase.text() == ""
 
 

@@ -18,7 +18,16 @@ from rxlog.errors import ValidationError
 
 
 def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str | None:
-    """From ``--passphrase-file``, else ``RXLOG_KEY_PASSPHRASE``, else a prompt on a tty."""
+    """From ``--passphrase-file``, else ``RXLOG_KEY_PASSPHRASE``, else a prompt on a tty.
+
+    ``confirm``: a new key's passphrase, so asked twice and refused if too short."""
+    from rxlog.export.keys import check_new_passphrase
+
+    value = _read_passphrase(args, confirm)
+    return check_new_passphrase(value) if confirm else value
+
+
+def _read_passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
     from rxlog.export.keys import passphrase_from
 
     value = passphrase_from(getattr(args, "passphrase_file", None))
