@@ -78,7 +78,7 @@ class RxLog:
         from rxlog.storage import backups
 
         data_dir = self.db.data_dir
-        backups.check_restorable(source)  # refuse a bad file before closing anything
+        backups.check_restorable(source, data_dir)  # refuse a bad file before closing anything
         self.db.close()
         try:
             return backups.restore(data_dir, source)

@@ -81,11 +81,28 @@ def cmd_backup_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.storage import backups
+    from rxlog.storage import backups, restore_checks
     from rxlog.storage.database import Database
 
     source = Path(args.file).expanduser()
-    revision = backups.check_restorable(source)  # refuse a bad file before asking
+    reason = None
+    if args.other_technician:
+        reason = (args.reason or "").strip()
+        if not reason:
+            raise ValidationError(
+                "say why another technician's backup is restored here (--reason TEXT); "
+                "it goes into the audit trail",
+                "reason",
+            )
+    elif args.reason:
+        raise ValidationError("--reason goes with --other-technician", "reason")
+    # Refuse a bad, booby-trapped or foreign file before asking.
+    try:
+        revision = backups.check_restorable(source, ctx.data_dir, reason)
+    except restore_checks.OtherTechnicianError as exc:
+        raise ValidationError(
+            f'{exc.message}: rxlog restore FILE --other-technician --reason "why"', exc.field
+        ) from None
     if not args.yes:
         if not sys.stdin.isatty():
             raise ValidationError("restoring replaces the database: add --yes to confirm", "yes")
@@ -97,7 +114,12 @@ def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
             print("Nothing restored.")
             return 1
     ctx.close()  # this process must not hold the database while it is swapped
-    result = backups.restore(ctx.data_dir, source)
+    result = backups.restore(ctx.data_dir, source, reason)
+    if result.other_technician:
+        warn(
+            f"restored another technician's backup ({result.other_technician}); recorded in "
+            "the audit trail with your reason"
+        )
     for problem in result.audit_problems:
         warn(f"the restored audit trail has a problem: {problem}")
     Database.open(ctx.data_dir).close()  # bring an older backup up to date now
@@ -154,6 +176,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     r.add_argument("file", metavar="FILE", help="the backup to restore")
     r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    r.add_argument(
+        "--other-technician",
+        action="store_true",
+        help="allow a backup of another technician (different GPhC number or key)",
+    )
+    r.add_argument("--reason", metavar="TEXT", help="why (with --other-technician; audited)")
     r.set_defaults(handler=cmd_restore)
 
     c = sub.add_parser(

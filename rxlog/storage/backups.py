@@ -342,10 +342,17 @@ class RestoreResult:
     revision: str
     safety_backup: Path | None  # the database as it was before (a file or a folder)
     audit_problems: tuple[str, ...]
+    other_technician: str | None = None  # how the backup differs, when allowed in
 
 
-def check_restorable(source: Path) -> str:
-    """The schema revision of a good RxLog backup, or ``StorageError`` saying why not."""
+def check_restorable(
+    source: Path, data_dir: Path | None = None, other_reason: str | None = None
+) -> str:
+    """The schema revision of a good RxLog backup, or an error saying why not.
+
+    A damaged or foreign file is a ``StorageError``; with ``data_dir``, a schema that is
+    not RxLog's, a broken audit trail or another technician's backup (without
+    ``other_reason``) is a ``ValidationError`` (see ``rxlog.storage.restore_checks``)."""
     source = Path(source).expanduser()
     if not source.is_file():
         raise StorageError(f"{source} is not a file", "file")
@@ -357,11 +364,23 @@ def check_restorable(source: Path) -> str:
         raise StorageError(f"{source} cannot be restored: it is damaged ({deep[0]})", "file")
     revision, _ = health.read_revision_ro(source)
     assert revision is not None
+    if data_dir is not None:
+        from rxlog.storage import restore_checks
+
+        restore_checks.check_schema(source, revision)
+        restore_checks.check_audit(source)
+        restore_checks.check_identity(data_dir, source, other_reason)
     return revision
 
 
-def restore(data_dir: Path, source: Path) -> RestoreResult:
+def restore(
+    data_dir: Path, source: Path, other_technician_reason: str | None = None
+) -> RestoreResult:
     """Replace the database with ``source`` after checking it and backing up the current one.
+
+    ``source`` must pass every check of :func:`check_restorable` (schema, audit trail,
+    identity); another technician's backup goes in only with ``other_technician_reason``,
+    which is recorded in the restored audit trail.
 
     Call with no ``Database`` open on ``data_dir`` in this process. Refuses (nothing
     changed) while another RxLog uses the folder. The swap is one ``os.replace``; a
@@ -370,7 +389,7 @@ def restore(data_dir: Path, source: Path) -> RestoreResult:
     data_dir = Path(data_dir)
     source = Path(source).expanduser().resolve()
     db_path = data_dir / DB_FILENAME
-    check_restorable(source)
+    check_restorable(source, data_dir, other_technician_reason)
     try:
         privacy.make_private_dir(data_dir)  # a new PC: restore into a new folder
     except OSError as exc:
@@ -382,7 +401,13 @@ def restore(data_dir: Path, source: Path) -> RestoreResult:
         from rxlog.storage.database import backup_file
 
         backup_file(source, prepared)
-        revision = check_restorable(prepared)
+        # Checked again on the copy that goes in: the source may change meanwhile.
+        revision = check_restorable(prepared, data_dir, other_technician_reason)
+        from rxlog.storage import restore_checks
+
+        other = restore_checks.identity_difference(data_dir, prepared)
+        if other is not None:
+            _record_other_technician(prepared, other, other_technician_reason or "", source)
         audit_problems = _audit_problems(prepared)
         safety = _set_current_aside(db_path) if db_path.exists() else None
         prepared.replace(db_path)
@@ -390,7 +415,34 @@ def restore(data_dir: Path, source: Path) -> RestoreResult:
     finally:
         prepared.unlink(missing_ok=True)
         lock.release()
-    return RestoreResult(source, revision, safety, tuple(audit_problems))
+    return RestoreResult(source, revision, safety, tuple(audit_problems), other)
+
+
+def _record_other_technician(path: Path, difference: str, reason: str, source: Path) -> None:
+    """Add the restore of another technician's backup, and why, to its audit trail."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.engine import URL
+    from sqlalchemy.orm import Session
+
+    from rxlog import audit
+    from rxlog.storage.models import Technician
+
+    engine = create_engine(URL.create("sqlite", database=str(path)))
+    try:
+        with Session(engine) as s, s.begin():
+            tech = s.execute(select(Technician.gphc).limit(1)).scalar_one_or_none()
+            audit.append(
+                s,
+                action="restore-other",
+                entry_id="installation",
+                before=None,
+                after=None,
+                reason=f"restored {source.name}, another technician's backup ({difference}): "
+                f"{reason.strip()}",
+                technician=tech,
+            )
+    finally:
+        engine.dispose()
 
 
 def _audit_problems(path: Path) -> list[str]:

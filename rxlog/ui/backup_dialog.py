@@ -199,7 +199,8 @@ class BackupDialog(QDialog):
 
     def _restore(self, path: Path, what: str) -> None:
         try:
-            backups.check_restorable(path)  # a bad file is refused before asking anything
+            # A bad, booby-trapped or another technician's file is refused before asking.
+            backups.check_restorable(path, self.app.db.data_dir)
         except RxlogError as exc:
             self._show(exc.message.replace(str(path), f"“{path.name}”"), error=True)
             return
