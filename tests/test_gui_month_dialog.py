@@ -139,3 +139,21 @@ def test_a_missing_key_can_be_created_here(qtbot, rx, data_dir, tmp_path):
     assert keys.has_keys(data_dir) and not keys.is_encrypted(data_dir)
     assert "Signing key created" in d.status.text()
     assert d.export_button.isEnabled() and not d.create_key_button.isVisible()
+
+
+def test_a_short_new_passphrase_is_refused_inline(qtbot, rx, data_dir, tmp_path):
+    rx.log(EntryInput("REP-MGMT", date(2026, 10, 5), minutes=30, count=3))
+    d = MonthDialog(rx, month="2026-10", open_url=lambda _u: None)
+    qtbot.addWidget(d)
+    d.resize(1366, 768)
+    d.show()
+    d.passphrase.setFocus()
+    qtbot.keyClicks(d.passphrase, "short")
+    d.create_key_button.click()
+    assert not keys.has_keys(data_dir)
+    assert d.status.text().startswith("The passphrase has 5 characters; use at least 12")
+    d.grab().save(str(tmp_path / "month_dialog_short_passphrase.png"))
+    d.passphrase.clear()
+    qtbot.keyClicks(d.passphrase, "tea and biscuits")
+    d.create_key_button.click()
+    assert keys.has_keys(data_dir) and keys.is_encrypted(data_dir)

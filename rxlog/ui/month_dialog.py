@@ -247,7 +247,7 @@ class MonthDialog(QDialog):
         no_key = not keys.has_keys(self.app.db.data_dir)
         needs = no_key or self._needs_passphrase()
         self.passphrase_label.setText(
-            "New key &passphrase (optional)" if no_key else "Key &passphrase"
+            "New key &passphrase (optional, 12+ characters)" if no_key else "Key &passphrase"
         )
         self.passphrase.setVisible(needs)
         self.passphrase_label.setVisible(needs)
