@@ -32,6 +32,7 @@ from rxlog.central.models import (
 from rxlog.central.store import CentralStore
 from rxlog.central.trust import KeyView, all_keys, key_for
 from rxlog.clock import utc_now_iso
+from rxlog.domain import short_installation_id
 from rxlog.errors import RxlogError
 from rxlog.returnformat import READABLE_FORMATS, ReturnVerificationError
 from rxlog.returnformat.csvfile import DB_COLUMNS, ParsedCsv, parse_return_csv
@@ -107,8 +108,15 @@ def _check_manifest(m: dict[str, Any]) -> None:
         version = m["version"]
         if not isinstance(version, int) or version < 1:
             raise _Refused(f"version {version!r} is not a whole number from 1")
-        if m["return_id"] != f"{gphc}-{month}":
-            raise _Refused(f"return id {m['return_id']!r} does not match GPhC {gphc} and {month}")
+        inst = m.get("installation")
+        allowed = {f"{gphc}-{month}"}  # a return from before installations (or its versions)
+        if isinstance(inst, dict):
+            allowed.add(f"{gphc}-{month}-{short_installation_id(str(inst.get('id')))}")
+        if m["return_id"] not in allowed:
+            raise _Refused(
+                f"return id {m['return_id']!r} does not match GPhC {gphc}, {month}"
+                + (" and its installation" if isinstance(inst, dict) else "")
+            )
         if m.get("format") not in READABLE_FORMATS:
             raise _Refused(f"format {m.get('format')!r} is not one this RxLog reads")
     except (KeyError, TypeError):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from rxlog.dates import parse_month
-from rxlog.domain import EntryView, PlacementView, TechnicianView
+from rxlog.domain import EntryView, InstallationView, PlacementView, TechnicianView
 from rxlog.errors import ValidationError
 from rxlog.export.unit_costs import UnitCosts
 
@@ -42,14 +42,20 @@ class MonthData:
     supersedes_reason: str | None = None
     # Days not expected to be logged: recorded absence and bank holidays, with why.
     days_off: Mapping[date, str] = field(default_factory=dict)
+    # The installation the return comes from (None: one from before installations).
+    installation: InstallationView | None = None
+    # An earlier version of this month went out before installations: the new versions
+    # keep its return id, so they supersede it at the lead's.
+    legacy_id: bool = False
 
     @property
     def return_id(self) -> str:
-        return f"{self.technician.gphc}-{self.month}"
+        return return_id_for(self.technician.gphc, self.month, self.installation, self.legacy_id)
 
     @property
     def base_name(self) -> str:
-        return f"rxlog_{self.main_site}_{self.month}_v{self.version}"
+        inst = f"_{self.installation.short}" if self.installation else ""
+        return f"rxlog_{self.main_site}{inst}_{self.month}_v{self.version}"
 
     def cost_avoided(self, e: EntryView) -> Decimal | None:
         return self.unit_costs.cost_of_minutes(e.released_minutes)
@@ -70,6 +76,16 @@ class MonthData:
         return working_days_without_entries(
             self.entries, self.placements, self.first, self.last, self.today, self.days_off
         )
+
+
+def return_id_for(
+    gphc: str, month: str, installation: InstallationView | None, legacy: bool = False
+) -> str:
+    """``<gphc>-<YYYY-MM>-<installation>``: technician, month and installation (a return
+    from before installations, or a later version of one, has no installation part)."""
+    if installation is None or legacy:
+        return f"{gphc}-{month}"
+    return f"{gphc}-{month}-{installation.short}"
 
 
 def working_days_without_entries(
@@ -118,6 +134,7 @@ def collect(
     version: int = 1,
     supersedes: int | None = None,
     supersedes_reason: str | None = None,
+    legacy_id: bool = False,
 ) -> MonthData:
     """Read a month from the installation; refuses a month with nothing to return."""
     first, last = parse_month(month)
@@ -154,4 +171,6 @@ def collect(
         supersedes=supersedes,
         supersedes_reason=supersedes_reason,
         days_off=app.days_off(first, last),
+        installation=app.installation(),
+        legacy_id=legacy_id,
     )

@@ -151,6 +151,11 @@ def build_manifest(
         "supersedes": data.supersedes,
         "supersedes_reason": data.supersedes_reason,
         "technician": {"name": data.technician.name, "gphc": data.technician.gphc},
+        **(
+            {"installation": {"id": data.installation.id, "name": data.installation.name}}
+            if data.installation is not None
+            else {}
+        ),
         "month": data.month,
         "sites": [
             {
@@ -203,6 +208,20 @@ def _certificate_cn(keys: Any) -> str | None:
     return str(names[0].value) if names else None
 
 
+def _legacy_id(app: RxLog, month: str) -> bool:
+    """Did a version of ``month`` go out before installations (a return id without one)?"""
+    tech = app.technician()
+    if tech is None:
+        return False
+    with app.db.transaction() as s:
+        found = s.execute(
+            select(ReturnRecord.id).where(
+                ReturnRecord.month == month, ReturnRecord.return_id == f"{tech.gphc}-{month}"
+            )
+        ).first()
+    return found is not None
+
+
 def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult:
     """Sign ``month`` off: write its return into ``options.out_dir`` and lock the month."""
     month = _check_month(app, month)
@@ -210,14 +229,16 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     out_dir = Path(options.out_dir)
     _check_out_dir(out_dir)
     unit_costs = load_unit_costs(app.setting(UNIT_COST_SETTING))
-    data = collect(app, month, unit_costs, version, supersedes, reason)
+    data = collect(app, month, unit_costs, version, supersedes, reason, _legacy_id(app, month))
     lead = app.setting(LEAD_EMAIL_SETTING)
     # The identifier filter, on the texts stored before the input checks too.
     check_outgoing_texts(outgoing_texts(data, lead_email=lead, certificate_cn=None))
     keys = keymod.load_signing_keys(app.db.data_dir, options.passphrase)
     base = data.base_name
     names = {ext: f"{base}.{ext}" for ext in ("csv", "pdf", "manifest.json", "eml")}
-    subject = subject_for(data.main_site, month, version)
+    subject = subject_for(
+        data.main_site, month, version, data.installation.short if data.installation else None
+    )
     body = _email_body(data, [names[k] for k in ("csv", "pdf", "manifest.json")])
     composed = Composed(tuple(names.values()), subject, body)
     check_outgoing_texts(
