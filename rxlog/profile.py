@@ -5,6 +5,7 @@ Functions here take an open session; ``rxlog.service.RxLog`` owns the transactio
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -61,6 +62,7 @@ def setup(session: Session, name: str, gphc: str) -> TechnicianView:
 
 
 DEFAULT_INSTALLATION_NAME = "RxLog PC"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def check_installation_name(name: str) -> str:
@@ -102,6 +104,13 @@ def get_installation(session: Session, create: bool = True) -> InstallationView 
         )
         session.add(row)
         session.flush()
+    if not _UUID.fullmatch(row.id):
+        from rxlog.errors import StorageError
+
+        raise StorageError(
+            "the installation id stored in the database is not a UUID RxLog made "
+            "(the database was changed outside RxLog); restore a backup"
+        )
     return InstallationView(row.id, row.name)
 
 

@@ -19,8 +19,8 @@ from rxlog.clock import Today, local_today
 from rxlog.dates import parse_month
 from rxlog.domain import (
     EntryInput,
-    InstallationView,
     EntryView,
+    InstallationView,
     LogResult,
     PhaseView,
     PlacementView,
@@ -94,9 +94,7 @@ class RxLog:
         with self.db.transaction() as s:
             return profile.get_technician(s)
 
-    def setup(
-        self, name: str, gphc: str, installation_name: str | None = None
-    ) -> TechnicianView:
+    def setup(self, name: str, gphc: str, installation_name: str | None = None) -> TechnicianView:
         if installation_name is not None:
             installation_name = profile.check_installation_name(installation_name)
         with self.db.transaction() as s:

@@ -204,7 +204,10 @@ def _details(doc: _Doc, data: MonthData, width: float) -> Any:
         ("Unit-cost table", data.unit_costs.version),
     ]
     if data.supersedes:
-        rows.insert(len(rows) - 2, ("Replaces", f"version {data.supersedes}: {data.supersedes_reason or ''}"))
+        rows.insert(
+            len(rows) - 2,
+            ("Replaces", f"version {data.supersedes}: {data.supersedes_reason or ''}"),
+        )
     cells = [[doc.p(k, doc.cell), doc.p(v, doc.cell)] for k, v in rows]
     t = Table(cells, colWidths=[38 * 2.835, width - 38 * 2.835], hAlign="LEFT")
     t.setStyle(

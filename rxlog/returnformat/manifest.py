@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,10 +287,12 @@ def _check_structure(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
             or not _UUID.fullmatch(inst["id"])
             or not isinstance(inst.get("name"), str)
             or not inst["name"].strip()
+            or len(inst["name"]) > 200
+            or any(unicodedata.category(c) in ("Cc", "Cf") for c in inst["name"])
         ):
             raise _fail(
                 "manifest does not match the format: installation needs an id (a UUID) "
-                "and a name"
+                "and a name (one line of plain text)"
             )
     _require(manifest, "rows", int)
     totals = _require(manifest, "totals", dict)
