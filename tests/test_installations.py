@@ -315,3 +315,51 @@ def test_a_return_from_before_installations_reads_and_its_v2_supersedes_it(pcs, 
     assert [(s["installation"], s["version"], s["rows"]) for s in row["installations"]] == [
         ("Gillingham practice PC", 2, 4)
     ]
+
+
+def test_a_nil_return_is_signed_read_and_told_apart_from_not_sent(pcs):
+    inbox = pcs / "inbox"
+    inbox.mkdir()
+    practice, trust = str(pcs / "practice"), str(pcs / "trust")
+    # Refused while the month has entries: exit 2, nothing written, month still open.
+    r = rxlog("--data-dir", trust, "export", "2026-11", "--out", str(inbox), "--nil")
+    assert r.code == 2 and "2026-11 has 2 entries" in r.err and "without --nil" in r.err
+    assert list(inbox.iterdir()) == []
+    assert "next export: version 1" in rxlog("--data-dir", trust, "month", "check", "2026-11").out
+    # October: nothing done on the trust laptop, so it sends a nil return.
+    r = rxlog("--data-dir", trust, "export", "2026-10", "--out", str(inbox))
+    assert r.code == 2 and "--nil" in r.err  # an empty month points at the nil return
+    r = rxlog(
+        "--data-dir", trust, "export", "2026-10", "--out", str(inbox), "--nil", "--format", "json"
+    )
+    assert r.code == 0, r.err
+    out = json.loads(r.out)
+    assert out["nil"] is True and out["rows"] == 0
+    r = rxlog("--data-dir", trust, "verify", str(inbox))
+    assert r.code == 0 and "a nil return: nothing done this month" in r.out
+    (cand,) = find_returns([inbox])
+    v = verify_return(cand, check_pdf_signature=True)
+    assert v.nil and v.manifest["rows"] == 0 and v.installation_name == "Trust laptop"
+    # The lead: October from the trust laptop is "nothing done"; November's two PCs
+    # merge; a month nobody sent is "missing".
+    _export_both(pcs, inbox)
+    _trust_both(pcs)
+    r = rxlog("central", "import", str(inbox))
+    assert r.code == 0 and "3 imported" in r.out, r.out
+    r = rxlog("central", "status", "--from", "2026-09", "--to", "2026-11", "--format", "json")
+    cells = {row["month"]: row for row in json.loads(r.out)}
+    assert cells["2026-10"]["state"] == "nothing done"
+    assert cells["2026-10"]["installations"][0]["nil"] is True
+    assert cells["2026-11"]["state"] == "received"
+    assert cells["2026-09"]["state"] == "not expected"
+    r = rxlog("central", "status")
+    assert "nothing done" in r.out and "Trust laptop" in r.out and "nothing this month" in r.out
+    # Nothing of the nil return reaches the figures.
+    db = pcs / "lead" / "central.sqlite3"
+    assert _sql(db, "SELECT COUNT(*) FROM central_entry WHERE date < '2026-11-01'") == [(0,)]
+    assert _sql(db, "SELECT nil, rows FROM central_return WHERE month = '2026-10'") == [(1, 0)]
+    # A changed byte in a nil return is refused like any other.
+    man = next(inbox.glob("*_2026-10_v1.manifest.json"))
+    man.write_text(man.read_text().replace('"rows": 0', '"rows": 1'))
+    r = rxlog("--data-dir", practice, "verify", str(man))
+    assert r.code == 1 and "signature invalid" in r.out + r.err

@@ -316,6 +316,7 @@ def _write(
     Returns the version replaced, and the entries another return already counts."""
     now = utc_now_iso()
     sites = m.get("sites") or []
+    main_site = parsed.main_site or str(m.get("main_site") or "")[:6]
     sector = next((s.get("sector") for s in sites if s.get("ods") == parsed.main_site), None)
     sector = sector or (parsed.sectors.most_common(1)[0][0] if parsed.sectors else "")
     previous = conn.execute(
@@ -346,7 +347,7 @@ def _write(
             gphc=m["technician"]["gphc"],
             technician=m["technician"].get("name") or "",
             month=m["month"],
-            main_site=parsed.main_site,
+            main_site=main_site,
             sector=sector,
             sites=json.dumps(sites, ensure_ascii=False),
             taxonomy_versions=json.dumps(m.get("taxonomy_versions") or []),

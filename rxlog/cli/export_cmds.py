@@ -106,7 +106,9 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.export.signoff import ExportOptions, export_month
 
     passphrase = _unlock_passphrase(args, ctx)
-    result = export_month(ctx.app(), args.month, ExportOptions(Path(args.out), passphrase))
+    result = export_month(
+        ctx.app(), args.month, ExportOptions(Path(args.out), passphrase, nil=args.nil)
+    )
     for w in result.warnings:
         warn(w)
     if args.format == "json":
@@ -116,12 +118,14 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
                 "version": result.version,
                 "return_id": result.return_id,
                 "rows": result.rows,
+                "nil": args.nil,
                 "fingerprint": result.fingerprint,
                 "files": [str(p) for p in result.files],
             }
         )
         return 0
-    print(f"{result.month} signed off: return {result.return_id} version {result.version}")
+    what = " (a nil return: nothing this month)" if args.nil else ""
+    print(f"{result.month} signed off: return {result.return_id} version {result.version}{what}")
     for p in result.files:
         print(f"  {p}")
     print(f"The month is now locked. E-mail draft: {result.eml}")
@@ -283,6 +287,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="sign a month off and write its signed return")
     p.add_argument("month", metavar="YYYY-MM")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the return into")
+    p.add_argument(
+        "--nil",
+        action="store_true",
+        help='a signed "nothing this month" return (refused if the month has entries)',
+    )
     _passphrase_options(p)
     _format(p)
     p.set_defaults(handler=cmd_export)

@@ -47,6 +47,8 @@ class MonthData:
     # An earlier version of this month went out before installations: the new versions
     # keep its return id, so they supersede it at the lead's.
     legacy_id: bool = False
+    # A signed "nothing this month" return: no entries, on purpose.
+    nil: bool = False
 
     @property
     def return_id(self) -> str:
@@ -135,6 +137,7 @@ def collect(
     supersedes: int | None = None,
     supersedes_reason: str | None = None,
     legacy_id: bool = False,
+    nil: bool = False,
 ) -> MonthData:
     """Read a month from the installation; refuses a month with nothing to return."""
     first, last = parse_month(month)
@@ -143,8 +146,18 @@ def collect(
     if tech is None:
         raise ValidationError("set up the technician first (rxlog setup)", "setup")
     entries = tuple(app.month(month))
-    if not entries:
-        raise ValidationError(f"{month} has no entries: there is nothing to return", "month")
+    if nil and entries:
+        raise ValidationError(
+            f"{month} has {len(entries)} entries: a nil return is for a month with nothing "
+            "logged on this PC; export it without --nil",
+            "nil",
+        )
+    if not entries and not nil:
+        raise ValidationError(
+            f"{month} has no entries: there is nothing to return (to tell the lead that "
+            "nothing was done on this PC this month, send a nil return: --nil)",
+            "month",
+        )
     placements = tuple(
         p
         for p in app.placements()
@@ -165,7 +178,7 @@ def collect(
         placements=placements,
         site_names=names,
         site_kinds=kinds,
-        main_site=main_site(entries),
+        main_site=main_site(entries) if entries else _nil_site(placements),
         unit_costs=unit_costs,
         version=version,
         supersedes=supersedes,
@@ -173,4 +186,10 @@ def collect(
         days_off=app.days_off(first, last),
         installation=app.installation(),
         legacy_id=legacy_id,
+        nil=nil,
     )
+
+
+def _nil_site(placements: tuple[PlacementView, ...]) -> str:
+    """A nil return's site in its file names: the month's first placement, else "nil"."""
+    return min(placements, key=lambda p: p.date_from).ods if placements else "nil"

@@ -576,7 +576,23 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
         invariant=1,
     )
     width = A4[0] - 2 * margin
-    story: list[Any] = [
+    if data.nil:
+        nil_story: list[Any] = [
+            _header(doc, data, width),
+            _gap(10),
+            _details(doc, data, width),
+            _gap(10),
+            doc.p("Nil return: nothing this month", doc.h2),
+            doc.p(
+                "Nothing was logged on this installation in this month, and the technician "
+                "signs that there is nothing to declare from it. This return is not "
+                "\u201cnot sent\u201d: it is a return with no activity.",
+                doc.cell,
+            ),
+            _gap(8),
+            KeepTogether([_signoff(doc, data, options, width)]),
+        ]
+    story: list[Any] = nil_story if data.nil else [
         _header(doc, data, width),
         _gap(10),
         _details(doc, data, width),

@@ -77,6 +77,7 @@ class ExportOptions:
     now: datetime | None = None  # the export's time (default: now, UTC)
     # the size over which the draft is warned about (NHSmail's attachment limit)
     mail_limit: int = NHSMAIL_LIMIT_BYTES
+    nil: bool = False  # a signed "nothing this month" return (the month has no entries)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def build_manifest(
             if data.installation is not None
             else {}
         ),
+        **({"nil": True} if data.nil else {}),
         "month": data.month,
         "sites": [
             {
@@ -191,9 +193,13 @@ def _email_body(data: MonthData, names: list[str]) -> str:
     v = f"version {data.version}"
     if data.supersedes:
         v += f", which replaces version {data.supersedes}"
+    inst = f"Installation: {data.installation.label}\n" if data.installation else ""
+    nil = "This is a nil return: nothing was done on this PC this month.\n\n" if data.nil else ""
     return (
         f"Please find attached my RxLog monthly return for {data.month} ({v}).\n\n"
-        f"Main site: {data.main_site}\n"
+        + nil
+        + inst
+        + f"Main site: {data.main_site}\n"
         f"Entries: {len(data.entries)}\n\n"
         "Attached:\n" + "".join(f"  - {n}\n" for n in names) + "\n"
         "The manifest is signed; check the return with: rxlog verify <folder>\n\n"
@@ -229,7 +235,9 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     out_dir = Path(options.out_dir)
     _check_out_dir(out_dir)
     unit_costs = load_unit_costs(app.setting(UNIT_COST_SETTING))
-    data = collect(app, month, unit_costs, version, supersedes, reason, _legacy_id(app, month))
+    data = collect(
+        app, month, unit_costs, version, supersedes, reason, _legacy_id(app, month), options.nil
+    )
     lead = app.setting(LEAD_EMAIL_SETTING)
     # The identifier filter, on the texts stored before the input checks too.
     check_outgoing_texts(outgoing_texts(data, lead_email=lead, certificate_cn=None))

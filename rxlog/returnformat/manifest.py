@@ -124,6 +124,11 @@ class VerifiedReturn:
         return str(self.manifest["technician"]["name"])
 
     @property
+    def nil(self) -> bool:
+        """A signed "nothing this month" return."""
+        return self.manifest.get("nil") is True
+
+    @property
     def installation_id(self) -> str | None:
         """The installation's UUID (None: a return from before installations)."""
         inst = self.manifest.get("installation")
@@ -148,6 +153,8 @@ class VerifiedReturn:
 
     def summary(self) -> str:
         sites = ", ".join(self.sites) or "no site"
+        if self.nil:
+            sites = "a nil return: nothing done this month"
         inst = (
             f"installation {self.installation_name} ({self.installation_id[:8]}), "
             if self.installation_id
@@ -294,6 +301,8 @@ def _check_structure(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 "manifest does not match the format: installation needs an id (a UUID) "
                 "and a name (one line of plain text)"
             )
+    if "nil" in manifest and (manifest["nil"] is not True or manifest.get("rows") != 0):
+        raise _fail("manifest does not match the format: nil is true, and only with no rows")
     _require(manifest, "rows", int)
     totals = _require(manifest, "totals", dict)
     if not isinstance(totals.get("minutes"), int) or isinstance(totals.get("minutes"), bool):
