@@ -133,6 +133,9 @@ def test_two_installations_returns_never_collide_and_name_their_pc(pcs):
         seen[v.installation_name] = v
     practice, trust = installation_of(pcs / "practice"), installation_of(pcs / "trust")
     assert practice.id != trust.id
+    for pc, inst in (("practice", practice), ("trust", trust)):  # the key file names it
+        text = (pcs / "keys" / pc).read_text(encoding="utf-8")
+        assert f"# installation: {inst.name} ({inst.id})\n" in text
     assert set(seen) == {"Gillingham practice PC", "Trust laptop"}
     for inst in (practice, trust):
         v = seen[inst.name]

@@ -187,7 +187,8 @@ def cmd_key_show(args: argparse.Namespace, ctx: CliContext) -> int:
 def cmd_key_export(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.export.keys import export_public
 
-    info = export_public(ctx.data_dir, Path(args.file))
+    inst = ctx.app().installation()
+    info = export_public(ctx.data_dir, Path(args.file), installation=f"{inst.name} ({inst.id})")
     print(f"Wrote the public key and certificate to {args.file}")
     print(f"fingerprint: {info.fingerprint}")
     return 0
