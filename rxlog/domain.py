@@ -42,6 +42,27 @@ class EntryInput:
 
 
 @dataclass(frozen=True)
+class InstallationView:
+    """This PC's RxLog: its UUID and the name the technician gave it."""
+
+    id: str
+    name: str
+
+    @property
+    def short(self) -> str:
+        """The id's first 8 hex digits: in file names, subjects and return ids."""
+        return short_installation_id(self.id)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.short})"
+
+
+def short_installation_id(installation_id: str) -> str:
+    return installation_id.replace("-", "")[:8].lower()
+
+
+@dataclass(frozen=True)
 class TechnicianView:
     name: str
     gphc: str

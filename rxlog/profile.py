@@ -5,13 +5,14 @@ Functions here take an open session; ``rxlog.service.RxLog`` owns the transactio
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rxlog.clock import utc_now_iso
-from rxlog.domain import PhaseView, PlacementView, TechnicianView
+from rxlog.domain import InstallationView, PhaseView, PlacementView, TechnicianView
 from rxlog.errors import ValidationError
 from rxlog.identifiers import (
     check_outgoing,
@@ -20,7 +21,7 @@ from rxlog.identifiers import (
     ods_kind,
     validate_gphc,
 )
-from rxlog.storage.models import Phase, Placement, Technician
+from rxlog.storage.models import Installation, Phase, Placement, Technician
 from rxlog.taxonomy import SECTORS
 
 PHASE_NAMES = ("baseline", "pilot", "analysis")
@@ -58,6 +59,68 @@ def setup(session: Session, name: str, gphc: str) -> TechnicianView:
     else:
         row.name = name
     return TechnicianView(name, gphc)
+
+
+DEFAULT_INSTALLATION_NAME = "RxLog PC"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def check_installation_name(name: str) -> str:
+    """An installation's name, trimmed and checked: it is printed in every return and
+    the key file, so it leaves the PC and passes the identifier filter."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError("the installation needs a name", field="installation-name")
+    if len(name) > MAX_NAME:
+        raise ValidationError(
+            f"the installation name is longer than {MAX_NAME} characters",
+            field="installation-name",
+        )
+    check_return_text(name, "installation-name", "the installation name")
+    return name
+
+
+def default_installation_name() -> str:
+    """The PC's host name when it passes the identifier filter, else a plain default."""
+    import socket
+
+    try:
+        return check_installation_name(socket.gethostname())
+    except (ValidationError, OSError):
+        return DEFAULT_INSTALLATION_NAME
+
+
+def get_installation(session: Session, create: bool = True) -> InstallationView | None:
+    """This installation; made (with a new UUID and the default name) the first time
+    it is asked for, so a database from before installations gets one too."""
+    row = session.execute(select(Installation).limit(1)).scalar_one_or_none()
+    if row is None:
+        if not create:
+            return None
+        import uuid
+
+        row = Installation(
+            id=str(uuid.uuid4()), name=default_installation_name(), created_at=utc_now_iso()
+        )
+        session.add(row)
+        session.flush()
+    if not _UUID.fullmatch(row.id):
+        from rxlog.errors import StorageError
+
+        raise StorageError(
+            "the installation id stored in the database is not a UUID RxLog made "
+            "(the database was changed outside RxLog); restore a backup"
+        )
+    return InstallationView(row.id, row.name)
+
+
+def name_installation(session: Session, name: str) -> InstallationView:
+    name = check_installation_name(name)
+    get_installation(session)
+    row = session.execute(select(Installation).limit(1)).scalar_one()
+    row.name = name
+    session.flush()
+    return InstallationView(row.id, row.name)
 
 
 def placement_view(p: Placement) -> PlacementView:

@@ -20,6 +20,7 @@ from rxlog.dates import parse_month
 from rxlog.domain import (
     EntryInput,
     EntryView,
+    InstallationView,
     LogResult,
     PhaseView,
     PlacementView,
@@ -93,9 +94,26 @@ class RxLog:
         with self.db.transaction() as s:
             return profile.get_technician(s)
 
-    def setup(self, name: str, gphc: str) -> TechnicianView:
+    def setup(self, name: str, gphc: str, installation_name: str | None = None) -> TechnicianView:
+        if installation_name is not None:
+            installation_name = profile.check_installation_name(installation_name)
         with self.db.transaction() as s:
-            return profile.setup(s, name, gphc)
+            tech = profile.setup(s, name, gphc)
+            profile.get_installation(s)
+            if installation_name is not None:
+                profile.name_installation(s, installation_name)
+            return tech
+
+    def installation(self) -> InstallationView:
+        """This installation (id and name); made the first time it is asked for."""
+        with self.db.transaction() as s:
+            inst = profile.get_installation(s)
+            assert inst is not None
+            return inst
+
+    def name_installation(self, name: str) -> InstallationView:
+        with self.db.transaction() as s:
+            return profile.name_installation(s, name)
 
     def add_placement(
         self,

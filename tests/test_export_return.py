@@ -97,13 +97,21 @@ def _locked(app: RxLog, month: str) -> bool:
 
 def test_export_then_verify_round_trip(app, tmp_path):
     res = _export(app, tmp_path / "out")
+    inst = app.installation()
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == sorted(
-        f"rxlog_G82001_2026-10_v1.{ext}" for ext in ("csv", "pdf", "manifest.json", "eml")
+        f"rxlog_G82001_{inst.short}_2026-10_v1.{ext}"
+        for ext in ("csv", "pdf", "manifest.json", "eml")
     )
     (rf,) = find_returns([tmp_path / "out"])
     v = verify_return(rf, check_pdf_signature=True)
-    assert (v.return_id, v.version, v.month, v.gphc) == ("5012345-2026-10", 1, "2026-10", "5012345")
+    assert (v.return_id, v.version, v.month, v.gphc) == (
+        f"5012345-2026-10-{inst.short}",
+        1,
+        "2026-10",
+        "5012345",
+    )
+    assert (v.installation_id, v.installation_name) == (inst.id, inst.name)
     assert v.fingerprint == keys.key_info(app.db.data_dir).fingerprint == res.fingerprint
     m = v.manifest
     assert m["rows"] == 24 and m["totals"]["minutes"] == 20 + 25 + 10 + 20 * 30 + 60
@@ -158,7 +166,8 @@ def test_reopen_then_v2_supersedes_v1(app, tmp_path):
         reopen_month(app, "2026-10", "again")
     app.log(EntryInput("REP-MGMT", date(2026, 10, 30), minutes=45, count=3))
     res = _export(app, tmp_path / "v2")
-    assert res.version == 2 and res.csv.name == "rxlog_G82001_2026-10_v2.csv"
+    short = app.installation().short
+    assert res.version == 2 and res.csv.name == f"rxlog_G82001_{short}_2026-10_v2.csv"
     v = verify_return(find_returns([tmp_path / "v2"])[0])
     assert v.version == 2 and v.manifest["supersedes"] == 1
     assert v.manifest["supersedes_reason"] == "forgot the Friday clinic"
@@ -262,7 +271,7 @@ def test_eml_draft_is_an_unsent_message_to_the_lead(app, tmp_path):
     msg = email.message_from_bytes(res.eml.read_bytes(), policy=email.policy.default)
     assert msg["X-Unsent"] == "1"
     assert msg["To"] == "lead@nhs.net"
-    assert msg["Subject"] == "RxLog return G82001 2026-10 v1"
+    assert msg["Subject"] == f"RxLog return G82001 {app.installation().short} 2026-10 v1"
     attached = {p.get_filename(): p.get_payload(decode=True) for p in msg.iter_attachments()}
     assert attached == {p.name: p.read_bytes() for p in (res.csv, res.pdf, res.manifest)}
 
@@ -332,10 +341,11 @@ def test_failed_database_step_removes_the_files(app, tmp_path):
 def test_existing_files_are_never_overwritten(app, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "rxlog_G82001_2026-10_v1.pdf").write_bytes(b"mine")
+    mine = out / f"rxlog_G82001_{app.installation().short}_2026-10_v1.pdf"
+    mine.write_bytes(b"mine")
     with pytest.raises(StorageError, match="already exists"):
         _export(app, out)
-    assert (out / "rxlog_G82001_2026-10_v1.pdf").read_bytes() == b"mine"
+    assert mine.read_bytes() == b"mine"
     assert len(list(out.iterdir())) == 1 and not _locked(app, "2026-10")
 
 

@@ -35,8 +35,12 @@ def _type(qtbot, win, text):
     qtbot.keyClick(win.quick.line, Qt.Key.Key_Return)
 
 
-def test_opens_with_focus_in_quick_entry(win):
-    assert "RxLog" in win.windowTitle()
+def test_opens_with_focus_in_quick_entry(win, rx):
+    inst = rx.installation()
+    assert win.windowTitle() == f"RxLog – activity log – {inst.name} ({inst.short})"
+    rx.name_installation("Trust laptop")
+    win.show_installation()
+    assert win.windowTitle() == f"RxLog – activity log – Trust laptop ({inst.short})"
     QApplication.processEvents()
     assert QApplication.focusWidget() is win.quick.line
 

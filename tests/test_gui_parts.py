@@ -271,9 +271,11 @@ def test_first_run_from_run_goes_through_the_wizard_to_the_window(qtbot, tmp_pat
 
     QTimer.singleShot(0, fill_wizard)
     assert gui.run(data) == 0
-    assert seen == {"rows": 1, "title": "RxLog – activity log"}
     again = RxLog.open(data)
     try:
+        inst = again.installation()
+        # The window title names this installation (set up by the wizard).
+        assert seen == {"rows": 1, "title": f"RxLog – activity log – {inst.name} ({inst.short})"}
         assert again.technician().gphc == "5012345"
         assert [(e.code, e.count, e.minutes) for e in again.list_entries()] == [("ACU-TTO", 2, 25)]
     finally:

@@ -159,6 +159,7 @@ PLANTERS = {
     "technician.name": lambda d, v, **_: _sql(d, "UPDATE technician SET name = ?", v),
     "placement.name": lambda d, v, **_: _sql(d, "UPDATE placement SET name = ?", v),
     "phase.name": lambda d, v, **_: _sql(d, "UPDATE phase SET name = ?", v),
+    "installation.name": lambda d, v, **_: _sql(d, "UPDATE installation SET name = ?", v),
     "setting:lead_email": lambda d, v, **_: _sql(
         d, "UPDATE setting SET value = ? WHERE key = 'lead_email'", f"{v}@nhs.net"
     ),
@@ -252,6 +253,8 @@ STRUCTURED = {
     "return_record.supersedes": "a version number",
     "return_record.exported_at": "a timestamp RxLog writes",
     "setting.key": "a setting name RxLog chooses",
+    "installation.id": "a UUID RxLog makes (refused as damaged when it is not one)",
+    "installation.created_at": "a timestamp RxLog writes",
 }
 
 

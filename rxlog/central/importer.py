@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from rxlog.central.models import (
+    DUPLICATES,
     ENTRIES,
     EVENTS,
     RETURNS,
@@ -32,6 +33,7 @@ from rxlog.central.models import (
 from rxlog.central.store import CentralStore
 from rxlog.central.trust import KeyView, all_keys, key_for
 from rxlog.clock import utc_now_iso
+from rxlog.domain import short_installation_id
 from rxlog.errors import RxlogError
 from rxlog.returnformat import READABLE_FORMATS, ReturnVerificationError
 from rxlog.returnformat.csvfile import DB_COLUMNS, ParsedCsv, parse_return_csv
@@ -79,6 +81,8 @@ class ImportResult:
     fingerprint: str | None = None
     key_name: str | None = None
     replaced_version: int | None = None
+    # Entries another installation's return already counts (counted once, there).
+    duplicates: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -107,8 +111,15 @@ def _check_manifest(m: dict[str, Any]) -> None:
         version = m["version"]
         if not isinstance(version, int) or version < 1:
             raise _Refused(f"version {version!r} is not a whole number from 1")
-        if m["return_id"] != f"{gphc}-{month}":
-            raise _Refused(f"return id {m['return_id']!r} does not match GPhC {gphc} and {month}")
+        inst = m.get("installation")
+        allowed = {f"{gphc}-{month}"}  # a return from before installations (or its versions)
+        if isinstance(inst, dict):
+            allowed.add(f"{gphc}-{month}-{short_installation_id(str(inst.get('id')))}")
+        if m["return_id"] not in allowed:
+            raise _Refused(
+                f"return id {m['return_id']!r} does not match GPhC {gphc}, {month}"
+                + (" and its installation" if isinstance(inst, dict) else "")
+            )
         if m.get("format") not in READABLE_FORMATS:
             raise _Refused(f"format {m.get('format')!r} is not one this RxLog reads")
     except (KeyError, TypeError):
@@ -229,12 +240,16 @@ def commit(
             if prep.problem is not None or prep.parsed is None:
                 raise _Refused(prep.problem or "the return could not be read")
             parsed = prep.parsed
-            replaced = _write(store, conn, m, prep.manifest_bytes, prep.sha, fp, parsed, label)
+            replaced, dups = _write(
+                store, conn, m, prep.manifest_bytes, prep.sha, fp, parsed, label
+            )
     except RxlogError as exc:
         return ImportResult(label, REFUSED, f"{_who(m)}: {exc.message}", **base)
+    base["duplicates"] = tuple(e for e, _ in dups)
+    counted = len(parsed.rows) - len(dups)
     if replaced is None:
         msg = f"{_who(m)}: {len(parsed.rows)} entries, signed by {key.name}"
-        return ImportResult(label, IMPORTED, msg, rows=len(parsed.rows), **base)
+        return ImportResult(label, IMPORTED, msg + _dup_note(dups), rows=counted, **base)
     reason = m.get("supersedes_reason")
     msg = (
         f"v{m['version']} replaced v{replaced} of {m['return_id']} ({base['technician']}, "
@@ -242,7 +257,18 @@ def commit(
         + (f"; reason given: {reason}" if reason else "")
     )
     return ImportResult(
-        label, REPLACED, msg, rows=len(parsed.rows), replaced_version=replaced, **base
+        label, REPLACED, msg + _dup_note(dups), rows=counted, replaced_version=replaced, **base
+    )
+
+
+def _dup_note(dups: list[tuple[str, str]]) -> str:
+    if not dups:
+        return ""
+    where = ", ".join(sorted({c for _, c in dups}))
+    ids = ", ".join(e[:8] for e, _ in dups[:10]) + (", …" if len(dups) > 10 else "")
+    return (
+        f"; {len(dups)} of them already counted from {where} (another installation's "
+        f"return), so counted once: {ids}"
     )
 
 
@@ -285,10 +311,12 @@ def _write(
     fp: str,
     parsed: ParsedCsv,
     source: str,
-) -> int | None:
-    """Insert the return, its entries and summary; retire the previous version."""
+) -> tuple[int | None, list[tuple[str, str]]]:
+    """Insert the return, its entries and summary; retire the previous version.
+    Returns the version replaced, and the entries another return already counts."""
     now = utc_now_iso()
     sites = m.get("sites") or []
+    main_site = parsed.main_site or str(m.get("main_site") or "")[:6]
     sector = next((s.get("sector") for s in sites if s.get("ods") == parsed.main_site), None)
     sector = sector or (parsed.sectors.most_common(1)[0][0] if parsed.sectors else "")
     previous = conn.execute(
@@ -300,12 +328,16 @@ def _write(
         # Retire the old version first: at most one version of a return is "current"
         # (a unique index says so), so its rows are never counted twice.
         conn.execute(ENTRIES.delete().where(ENTRIES.c.return_pk == previous.id))
+        conn.execute(DUPLICATES.delete().where(DUPLICATES.c.return_pk == previous.id))
         conn.execute(SUMMARY.delete().where(SUMMARY.c.return_pk == previous.id))
         conn.execute(
             update(RETURNS)
             .where(RETURNS.c.id == previous.id)
             .values(state="superseded", superseded_at=now)
         )
+    inst = m.get("installation") if isinstance(m.get("installation"), dict) else None
+    rows, duplicates = _drop_counted(conn, m, parsed.rows)
+    summary = parsed.summary if not duplicates else summarise(rows)
     pk = conn.execute(
         insert(RETURNS)
         .values(
@@ -315,7 +347,7 @@ def _write(
             gphc=m["technician"]["gphc"],
             technician=m["technician"].get("name") or "",
             month=m["month"],
-            main_site=parsed.main_site,
+            main_site=main_site,
             sector=sector,
             sites=json.dumps(sites, ensure_ascii=False),
             taxonomy_versions=json.dumps(m.get("taxonomy_versions") or []),
@@ -325,16 +357,24 @@ def _write(
             exported_at=str(m.get("exported_at") or ""),
             imported_at=now,
             key_fingerprint=fp,
-            rows=len(parsed.rows),
+            rows=len(rows),
             totals=json.dumps(m.get("totals") or {}),
             manifest_sha256=sha,
             manifest=manifest_bytes.decode("utf-8"),
             source=source,
+            installation_id=inst["id"] if inst else None,
+            installation_name=inst["name"] if inst else None,
+            nil=1 if m.get("nil") is True else 0,
         )
         .returning(RETURNS.c.id)
     ).scalar_one()
-    _insert_entries(store, conn, pk, parsed.rows)
-    _insert_summary(store, conn, pk, m["month"], parsed.summary)
+    _insert_entries(store, conn, pk, rows)
+    _insert_summary(store, conn, pk, m["month"], summary)
+    if duplicates:
+        conn.execute(
+            insert(DUPLICATES),
+            [{"return_pk": pk, "entry_id": e, "counted_in": c} for e, c in duplicates],
+        )
     conn.execute(
         insert(EVENTS).values(
             at=now,
@@ -347,7 +387,34 @@ def _write(
             detail=m.get("supersedes_reason"),
         )
     )
-    return previous.version if previous is not None else None
+    return (previous.version if previous is not None else None), duplicates
+
+
+_ENTRY_ID_AT = DB_COLUMNS.index("entry_id")
+
+
+def _drop_counted(
+    conn: Connection, m: dict[str, Any], rows: list[tuple[Any, ...]]
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
+    """The rows to store, and (entry id, return id) of those another current return of
+    the same technician (another installation's, say after a handover) already holds:
+    an entry is counted once, in the return that brought it first."""
+    ids = [r[_ENTRY_ID_AT] for r in rows]
+    held: dict[str, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for entry_id, return_id in conn.execute(
+            select(ENTRIES.c.entry_id, ENTRIES.c.return_id).where(
+                ENTRIES.c.gphc == m["technician"]["gphc"],
+                ENTRIES.c.entry_id.in_(chunk),
+                ENTRIES.c.return_id != m["return_id"],
+            )
+        ):
+            held.setdefault(entry_id, return_id)
+    if not held:
+        return rows, []
+    kept = [r for r in rows if r[_ENTRY_ID_AT] not in held]
+    return kept, sorted(held.items())
 
 
 def _insert_entries(

@@ -71,6 +71,10 @@ class CentralReturn(CentralBase):
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     manifest: Mapped[str] = mapped_column(Text)  # the signed manifest file, as received
     source: Mapped[str] = mapped_column(Text)
+    # The installation it came from (None: a return from before installations).
+    installation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    installation_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    nil: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # "nothing this month"
 
     __table_args__ = (
         UniqueConstraint("return_id", "version", name="uq_central_return_version"),
@@ -120,7 +124,24 @@ class CentralEntry(CentralBase):
     unit_cost_version: Mapped[str | None] = mapped_column(String(80), nullable=True)
     qs120_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
-    __table_args__ = (Index("ix_central_entry_return", "return_pk"),)
+    __table_args__ = (
+        Index("ix_central_entry_return", "return_pk"),
+        Index("ix_central_entry_gphc_entry", "gphc", "entry_id"),
+    )
+
+
+class CentralDuplicate(CentralBase):
+    """An entry a return carried that another current return of the same technician
+    (another installation's) already holds: counted once, there, and reported here."""
+
+    __tablename__ = "central_duplicate"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    return_pk: Mapped[int] = mapped_column(Integer, ForeignKey("central_return.id"))
+    entry_id: Mapped[str] = mapped_column(String(36))
+    counted_in: Mapped[str] = mapped_column(String(40))  # the return id that counts it
+
+    __table_args__ = (Index("ix_central_duplicate_return", "return_pk"),)
 
 
 class CentralSummary(CentralBase):
@@ -178,3 +199,4 @@ RETURNS = cast(Table, CentralReturn.__table__)
 ENTRIES = cast(Table, CentralEntry.__table__)
 SUMMARY = cast(Table, CentralSummary.__table__)
 EVENTS = cast(Table, ImportEvent.__table__)
+DUPLICATES = cast(Table, CentralDuplicate.__table__)

@@ -11,6 +11,36 @@ from rxlog.central.models import RETURNS
 from rxlog.central.store import CentralStore
 
 RECEIVED, REOPENED, MISSING, NOT_EXPECTED = "received", "reopened", "missing", "not expected"
+NOTHING_DONE = "nothing done"  # only nil returns ("nothing this month") for the month
+LEGACY = "legacy"  # how a return from before installations is shown
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What one installation sent for a technician-month (its current version)."""
+
+    installation: str  # its name, or "legacy"
+    installation_id: str | None
+    return_id: str
+    version: int
+    rows: int
+    nil: bool
+
+    @property
+    def label(self) -> str:
+        short = f" ({self.installation_id[:8]})" if self.installation_id else ""
+        what = "nothing this month" if self.nil else f"{self.rows} entries"
+        return f"{self.installation}{short}: v{self.version}, {what}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "installation": self.installation,
+            "installation_id": self.installation_id,
+            "return_id": self.return_id,
+            "version": self.version,
+            "rows": self.rows,
+            "nil": self.nil,
+        }
 
 
 def month_range(first: str, last: str) -> list[str]:
@@ -30,9 +60,17 @@ class Cell:
     site: str | None = None
     sector: str | None = None
     reason: str | None = None
+    sent: tuple[Sent, ...] = ()  # one per installation that sent the month
 
     @property
     def label(self) -> str:
+        if len(self.sent) > 1:
+            versions = "+".join(f"v{s.version}" for s in self.sent)
+            return f"{versions} ({len(self.sent)} PCs)" + (
+                " reopened" if self.state == REOPENED else ""
+            )
+        if self.state == NOTHING_DONE:
+            return "nothing done"
         if self.state == RECEIVED:
             return f"v{self.version}"
         if self.state == REOPENED:
@@ -48,6 +86,7 @@ class Cell:
             "sector": self.sector,
             "reason": self.reason,
             "label": self.label,
+            "installations": [x.to_dict() for x in self.sent],
         }
 
 
@@ -99,9 +138,14 @@ def status_matrix(
                 RETURNS.c.main_site,
                 RETURNS.c.sector,
                 RETURNS.c.supersedes_reason,
+                RETURNS.c.return_id,
+                RETURNS.c.rows,
+                RETURNS.c.installation_id,
+                RETURNS.c.installation_name,
+                RETURNS.c.nil,
             )
             .where(RETURNS.c.state == "current")
-            .order_by(RETURNS.c.gphc, RETURNS.c.month)
+            .order_by(RETURNS.c.gphc, RETURNS.c.month, RETURNS.c.imported_at, RETURNS.c.id)
         ).all()
     if not rows:
         return StatusMatrix([], [])
@@ -115,15 +159,42 @@ def status_matrix(
     for gphc, got in by_tech.items():
         latest = got[-1]
         t = TechnicianStatus(gphc, latest.technician, latest.main_site, latest.sector)
-        have = {r.month: r for r in got}
+        have: dict[str, list[Any]] = {}
+        for r in got:
+            have.setdefault(r.month, []).append(r)
         started = got[0].month
         for month in months:
             got_month = have.get(month)
-            if got_month is not None:
-                v = got_month
-                state = REOPENED if v.version > 1 else RECEIVED
+            if got_month:
+                # Every installation's return for the month; the figures come from the
+                # one with most entries (the others are listed in ``sent``).
+                v = max(got_month, key=lambda r: (not r.nil, r.rows))
+                sent = tuple(
+                    Sent(
+                        r.installation_name or LEGACY,
+                        r.installation_id,
+                        r.return_id,
+                        r.version,
+                        r.rows,
+                        bool(r.nil),
+                    )
+                    for r in got_month
+                )
+                if all(x.nil for x in sent):
+                    state = NOTHING_DONE
+                elif any(x.version > 1 for x in sent):
+                    state = REOPENED
+                else:
+                    state = RECEIVED
+                reason = "; ".join(r.supersedes_reason for r in got_month if r.supersedes_reason)
                 t.cells[month] = Cell(
-                    month, state, v.version, v.main_site, v.sector, v.supersedes_reason
+                    month,
+                    state,
+                    max(x.version for x in sent),
+                    v.main_site,
+                    v.sector,
+                    reason or None,
+                    sent,
                 )
             else:
                 t.cells[month] = Cell(month, MISSING if month >= started else NOT_EXPECTED)

@@ -124,6 +124,16 @@ def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
          for t in matrix.technicians],
         ("technician (GPhC)", "site", "sector", *matrix.months),
     )  # fmt: skip
+    several = [
+        (t, c)
+        for t in matrix.technicians
+        for c in t.cells.values()
+        if len(c.sent) > 1 or any(s.nil for s in c.sent)
+    ]
+    if several:
+        print("\nWhich installation sent what:")
+        for t, c in several:
+            print(f"  {t.name} ({t.gphc}) {c.month}: " + "; ".join(s.label for s in c.sent))
     missing = len(matrix.cells("missing"))
     reopened = len(matrix.cells("reopened"))
     print(f"\n{missing} missing, {reopened} reopened (site and sector: latest month received)")

@@ -57,15 +57,19 @@ def _add_entry_options(p: argparse.ArgumentParser) -> None:
 def cmd_setup(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.cli import export_cmds
     from rxlog.export.keys import has_keys
-    from rxlog.profile import check_technician
+    from rxlog.profile import check_installation_name, check_technician
 
     # Check every input before anything is written (even the data folder).
     check_technician(args.name, args.gphc)
+    if args.installation_name is not None:
+        check_installation_name(args.installation_name)
     lead = export_cmds._check_email(args.lead_email) if args.lead_email else None
     need_key = not has_keys(ctx.data_dir)
     passphrase = export_cmds.read_passphrase(args, confirm=True) if need_key else None
-    tech = ctx.app(create=True).setup(args.name, args.gphc)
+    tech = ctx.app(create=True).setup(args.name, args.gphc, args.installation_name)
+    inst = ctx.app().installation()
     print(f"RxLog is set up for {tech.name} (GPhC {tech.gphc}) in {ctx.data_dir}")
+    print(f"This installation: {inst.name} (id {inst.id})")
     if lead:
         ctx.app().set_setting("lead_email", lead)
         print(f"Returns will be addressed to {lead}")
@@ -356,6 +360,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", required=True)
     p.add_argument("--gphc", required=True, metavar="NUMBER", help="GPhC registration number")
     p.add_argument("--lead-email", metavar="ADDRESS", help="the project lead's e-mail address")
+    p.add_argument(
+        "--installation-name",
+        metavar="NAME",
+        help="a name for this PC's RxLog, shown on its returns (default: the host name)",
+    )
     p.add_argument(
         "--passphrase-file",
         metavar="FILE",

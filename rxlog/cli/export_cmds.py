@@ -115,7 +115,9 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.export.signoff import ExportOptions, export_month
 
     passphrase = _unlock_passphrase(args, ctx)
-    result = export_month(ctx.app(), args.month, ExportOptions(Path(args.out), passphrase))
+    result = export_month(
+        ctx.app(), args.month, ExportOptions(Path(args.out), passphrase, nil=args.nil)
+    )
     for w in result.warnings:
         warn(w)
     if args.format == "json":
@@ -125,12 +127,14 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
                 "version": result.version,
                 "return_id": result.return_id,
                 "rows": result.rows,
+                "nil": args.nil,
                 "fingerprint": result.fingerprint,
                 "files": [str(p) for p in result.files],
             }
         )
         return 0
-    print(f"{result.month} signed off: return {result.return_id} version {result.version}")
+    what = " (a nil return: nothing this month)" if args.nil else ""
+    print(f"{result.month} signed off: return {result.return_id} version {result.version}{what}")
     for p in result.files:
         print(f"  {p}")
     print(f"The month is now locked. E-mail draft: {result.eml}")
@@ -192,7 +196,8 @@ def cmd_key_show(args: argparse.Namespace, ctx: CliContext) -> int:
 def cmd_key_export(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.export.keys import export_public
 
-    info = export_public(ctx.data_dir, Path(args.file))
+    inst = ctx.app().installation()
+    info = export_public(ctx.data_dir, Path(args.file), installation=f"{inst.name} ({inst.id})")
     print(f"Wrote the public key and certificate to {args.file}")
     print(f"fingerprint: {info.fingerprint}")
     return 0
@@ -292,6 +297,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="sign a month off and write its signed return")
     p.add_argument("month", metavar="YYYY-MM")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the return into")
+    p.add_argument(
+        "--nil",
+        action="store_true",
+        help='a signed "nothing this month" return (refused if the month has entries)',
+    )
     _passphrase_options(p)
     _format(p)
     p.set_defaults(handler=cmd_export)

@@ -454,8 +454,9 @@ def load_signing_keys(data_dir: Path, passphrase: str | None = None) -> SigningK
     )
 
 
-def export_public(data_dir: Path, dest: Path) -> KeyInfo:
-    """Write the public key and certificate (what the lead registers) to ``dest``."""
+def export_public(data_dir: Path, dest: Path, installation: str | None = None) -> KeyInfo:
+    """Write the public key and certificate (what the lead registers) to ``dest``;
+    ``installation`` ("<name> (<uuid>)") names the installation the key belongs to."""
     dest = Path(dest)
     if dest.name in ("", "..") or dest.is_dir():
         raise ValidationError(
@@ -468,6 +469,7 @@ def export_public(data_dir: Path, dest: Path) -> KeyInfo:
     text = (
         f"# RxLog installation key: {info.subject}\n"
         f"# fingerprint (SHA-256 of the Ed25519 public key): {info.fingerprint}\n"
+        + (f"# installation: {installation}\n" if installation else "")
     ).encode()
     body = _read(paths.public_key, data_dir) + _read(paths.certificate, data_dir)
     write_atomic(Path(dest), text + body)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from rxlog.dates import parse_month
-from rxlog.domain import EntryView, PlacementView, TechnicianView
+from rxlog.domain import EntryView, InstallationView, PlacementView, TechnicianView
 from rxlog.errors import ValidationError
 from rxlog.export.unit_costs import UnitCosts
 
@@ -42,14 +42,22 @@ class MonthData:
     supersedes_reason: str | None = None
     # Days not expected to be logged: recorded absence and bank holidays, with why.
     days_off: Mapping[date, str] = field(default_factory=dict)
+    # The installation the return comes from (None: one from before installations).
+    installation: InstallationView | None = None
+    # An earlier version of this month went out before installations: the new versions
+    # keep its return id, so they supersede it at the lead's.
+    legacy_id: bool = False
+    # A signed "nothing this month" return: no entries, on purpose.
+    nil: bool = False
 
     @property
     def return_id(self) -> str:
-        return f"{self.technician.gphc}-{self.month}"
+        return return_id_for(self.technician.gphc, self.month, self.installation, self.legacy_id)
 
     @property
     def base_name(self) -> str:
-        return f"rxlog_{self.main_site}_{self.month}_v{self.version}"
+        inst = f"_{self.installation.short}" if self.installation else ""
+        return f"rxlog_{self.main_site}{inst}_{self.month}_v{self.version}"
 
     def cost_avoided(self, e: EntryView) -> Decimal | None:
         return self.unit_costs.cost_of_minutes(e.released_minutes)
@@ -70,6 +78,16 @@ class MonthData:
         return working_days_without_entries(
             self.entries, self.placements, self.first, self.last, self.today, self.days_off
         )
+
+
+def return_id_for(
+    gphc: str, month: str, installation: InstallationView | None, legacy: bool = False
+) -> str:
+    """``<gphc>-<YYYY-MM>-<installation>``: technician, month and installation (a return
+    from before installations, or a later version of one, has no installation part)."""
+    if installation is None or legacy:
+        return f"{gphc}-{month}"
+    return f"{gphc}-{month}-{installation.short}"
 
 
 def working_days_without_entries(
@@ -118,6 +136,8 @@ def collect(
     version: int = 1,
     supersedes: int | None = None,
     supersedes_reason: str | None = None,
+    legacy_id: bool = False,
+    nil: bool = False,
 ) -> MonthData:
     """Read a month from the installation; refuses a month with nothing to return."""
     first, last = parse_month(month)
@@ -126,8 +146,18 @@ def collect(
     if tech is None:
         raise ValidationError("set up the technician first (rxlog setup)", "setup")
     entries = tuple(app.month(month))
-    if not entries:
-        raise ValidationError(f"{month} has no entries: there is nothing to return", "month")
+    if nil and entries:
+        raise ValidationError(
+            f"{month} has {len(entries)} entries: a nil return is for a month with nothing "
+            "logged on this PC; export it without --nil",
+            "nil",
+        )
+    if not entries and not nil:
+        raise ValidationError(
+            f"{month} has no entries: there is nothing to return (to tell the lead that "
+            "nothing was done on this PC this month, send a nil return: --nil)",
+            "month",
+        )
     placements = tuple(
         p
         for p in app.placements()
@@ -148,10 +178,18 @@ def collect(
         placements=placements,
         site_names=names,
         site_kinds=kinds,
-        main_site=main_site(entries),
+        main_site=main_site(entries) if entries else _nil_site(placements),
         unit_costs=unit_costs,
         version=version,
         supersedes=supersedes,
         supersedes_reason=supersedes_reason,
         days_off=app.days_off(first, last),
+        installation=app.installation(),
+        legacy_id=legacy_id,
+        nil=nil,
     )
+
+
+def _nil_site(placements: tuple[PlacementView, ...]) -> str:
+    """A nil return's site in its file names: the month's first placement, else "nil"."""
+    return min(placements, key=lambda p: p.date_from).ods if placements else "nil"

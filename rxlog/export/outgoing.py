@@ -35,6 +35,15 @@ def month_texts(data: MonthData) -> list[OutgoingText]:
     texts = [
         OutgoingText("name", "the technician's name", data.technician.name, "technician.name"),
     ]
+    if data.installation is not None:
+        texts.append(
+            OutgoingText(
+                "installation-name",
+                "the installation name",
+                data.installation.name,
+                "installation.name",
+            )
+        )
     for ods in sorted(set(data.sites_used) | {p.ods for p in data.placements}):
         texts.append(
             OutgoingText(

@@ -192,6 +192,11 @@ def _details(doc: _Doc, data: MonthData, width: float) -> Any:
     rows = [
         ("Technician", data.technician.name),
         ("GPhC registration", data.technician.gphc),
+        *(
+            [("Installation", f"{data.installation.name} ({data.installation.short})")]
+            if data.installation is not None
+            else []
+        ),
         ("Sites", "\n".join(sites)),
         ("Month", f"{_month_title(data.first)} ({data.first:%d %b} to {data.last:%d %b %Y})"),
         ("Return", f"{data.return_id}, version {data.version}"),
@@ -199,7 +204,10 @@ def _details(doc: _Doc, data: MonthData, width: float) -> Any:
         ("Unit-cost table", data.unit_costs.version),
     ]
     if data.supersedes:
-        rows.insert(5, ("Replaces", f"version {data.supersedes}: {data.supersedes_reason or ''}"))
+        rows.insert(
+            len(rows) - 2,
+            ("Replaces", f"version {data.supersedes}: {data.supersedes_reason or ''}"),
+        )
     cells = [[doc.p(k, doc.cell), doc.p(v, doc.cell)] for k, v in rows]
     t = Table(cells, colWidths=[38 * 2.835, width - 38 * 2.835], hAlign="LEFT")
     t.setStyle(
@@ -568,7 +576,23 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
         invariant=1,
     )
     width = A4[0] - 2 * margin
-    story: list[Any] = [
+    if data.nil:
+        nil_story: list[Any] = [
+            _header(doc, data, width),
+            _gap(10),
+            _details(doc, data, width),
+            _gap(10),
+            doc.p("Nil return: nothing this month", doc.h2),
+            doc.p(
+                "Nothing was logged on this installation in this month, and the technician "
+                "signs that there is nothing to declare from it. This return is not "
+                "\u201cnot sent\u201d: it is a return with no activity.",
+                doc.cell,
+            ),
+            _gap(8),
+            KeepTogether([_signoff(doc, data, options, width)]),
+        ]
+    story: list[Any] = nil_story if data.nil else [
         _header(doc, data, width),
         _gap(10),
         _details(doc, data, width),

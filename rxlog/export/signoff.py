@@ -77,6 +77,7 @@ class ExportOptions:
     now: datetime | None = None  # the export's time (default: now, UTC)
     # the size over which the draft is warned about (NHSmail's attachment limit)
     mail_limit: int = NHSMAIL_LIMIT_BYTES
+    nil: bool = False  # a signed "nothing this month" return (the month has no entries)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,12 @@ def build_manifest(
         "supersedes": data.supersedes,
         "supersedes_reason": data.supersedes_reason,
         "technician": {"name": data.technician.name, "gphc": data.technician.gphc},
+        **(
+            {"installation": {"id": data.installation.id, "name": data.installation.name}}
+            if data.installation is not None
+            else {}
+        ),
+        **({"nil": True} if data.nil else {}),
         "month": data.month,
         "sites": [
             {
@@ -186,9 +193,13 @@ def _email_body(data: MonthData, names: list[str]) -> str:
     v = f"version {data.version}"
     if data.supersedes:
         v += f", which replaces version {data.supersedes}"
+    inst = f"Installation: {data.installation.label}\n" if data.installation else ""
+    nil = "This is a nil return: nothing was done on this PC this month.\n\n" if data.nil else ""
     return (
         f"Please find attached my RxLog monthly return for {data.month} ({v}).\n\n"
-        f"Main site: {data.main_site}\n"
+        + nil
+        + inst
+        + f"Main site: {data.main_site}\n"
         f"Entries: {len(data.entries)}\n\n"
         "Attached:\n" + "".join(f"  - {n}\n" for n in names) + "\n"
         "The manifest is signed; check the return with: rxlog verify <folder>\n\n"
@@ -203,6 +214,20 @@ def _certificate_cn(keys: Any) -> str | None:
     return str(names[0].value) if names else None
 
 
+def _legacy_id(app: RxLog, month: str) -> bool:
+    """Did a version of ``month`` go out before installations (a return id without one)?"""
+    tech = app.technician()
+    if tech is None:
+        return False
+    with app.db.transaction() as s:
+        found = s.execute(
+            select(ReturnRecord.id).where(
+                ReturnRecord.month == month, ReturnRecord.return_id == f"{tech.gphc}-{month}"
+            )
+        ).first()
+    return found is not None
+
+
 def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult:
     """Sign ``month`` off: write its return into ``options.out_dir`` and lock the month."""
     month = _check_month(app, month)
@@ -210,14 +235,18 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     out_dir = Path(options.out_dir)
     _check_out_dir(out_dir)
     unit_costs = load_unit_costs(app.setting(UNIT_COST_SETTING))
-    data = collect(app, month, unit_costs, version, supersedes, reason)
+    data = collect(
+        app, month, unit_costs, version, supersedes, reason, _legacy_id(app, month), options.nil
+    )
     lead = app.setting(LEAD_EMAIL_SETTING)
     # The identifier filter, on the texts stored before the input checks too.
     check_outgoing_texts(outgoing_texts(data, lead_email=lead, certificate_cn=None))
     keys = keymod.load_signing_keys(app.db.data_dir, options.passphrase)
     base = data.base_name
     names = {ext: f"{base}.{ext}" for ext in ("csv", "pdf", "manifest.json", "eml")}
-    subject = subject_for(data.main_site, month, version)
+    subject = subject_for(
+        data.main_site, month, version, data.installation.short if data.installation else None
+    )
     body = _email_body(data, [names[k] for k in ("csv", "pdf", "manifest.json")])
     composed = Composed(tuple(names.values()), subject, body)
     check_outgoing_texts(

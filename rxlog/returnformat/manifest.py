@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from rxlog.returnformat.discovery import Candidate, load
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+LEGACY_INSTALLATION = "legacy"  # what a return from before installations counts as
 # Numbers in a manifest are whole and far below what a database integer holds.
 MAX_INT = 2**53
 MAX_TEXT = 4000
@@ -121,6 +124,22 @@ class VerifiedReturn:
         return str(self.manifest["technician"]["name"])
 
     @property
+    def nil(self) -> bool:
+        """A signed "nothing this month" return."""
+        return self.manifest.get("nil") is True
+
+    @property
+    def installation_id(self) -> str | None:
+        """The installation's UUID (None: a return from before installations)."""
+        inst = self.manifest.get("installation")
+        return str(inst["id"]) if isinstance(inst, dict) else None
+
+    @property
+    def installation_name(self) -> str | None:
+        inst = self.manifest.get("installation")
+        return str(inst["name"]) if isinstance(inst, dict) else None
+
+    @property
     def supersedes(self) -> int | None:
         s = self.manifest.get("supersedes")
         return int(s) if isinstance(s, int) else None
@@ -134,8 +153,15 @@ class VerifiedReturn:
 
     def summary(self) -> str:
         sites = ", ".join(self.sites) or "no site"
+        if self.nil:
+            sites = "a nil return: nothing done this month"
+        inst = (
+            f"installation {self.installation_name} ({self.installation_id[:8]}), "
+            if self.installation_id
+            else ""
+        )
         return (
-            f"genuine: {self.technician_name} (GPhC {self.gphc}), {self.month}, "
+            f"genuine: {self.technician_name} (GPhC {self.gphc}), {inst}{self.month}, "
             f"version {self.version}, {sites}; key {self.fingerprint[:16]}…"
         )
 
@@ -259,6 +285,24 @@ def _check_structure(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     tech = _require(manifest, "technician", dict)
     if not isinstance(tech.get("name"), str) or not isinstance(tech.get("gphc"), str):
         raise _fail("manifest does not match the format: technician needs name and gphc")
+    if "installation" in manifest:
+        inst = manifest["installation"]
+        if (
+            not isinstance(inst, dict)
+            or set(inst) != {"id", "name"}
+            or not isinstance(inst.get("id"), str)
+            or not _UUID.fullmatch(inst["id"])
+            or not isinstance(inst.get("name"), str)
+            or not inst["name"].strip()
+            or len(inst["name"]) > 200
+            or any(unicodedata.category(c) in ("Cc", "Cf") for c in inst["name"])
+        ):
+            raise _fail(
+                "manifest does not match the format: installation needs an id (a UUID) "
+                "and a name (one line of plain text)"
+            )
+    if "nil" in manifest and (manifest["nil"] is not True or manifest.get("rows") != 0):
+        raise _fail("manifest does not match the format: nil is true, and only with no rows")
     _require(manifest, "rows", int)
     totals = _require(manifest, "totals", dict)
     if not isinstance(totals.get("minutes"), int) or isinstance(totals.get("minutes"), bool):

@@ -25,6 +25,17 @@ class Technician(Base):
     created_at: Mapped[str] = mapped_column(String(32))
 
 
+class Installation(Base):
+    """This installation (one PC's RxLog): a UUID made once and the name the technician
+    gave it ("Gillingham practice PC"); both go on every return and in the key file."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
 class Placement(Base):
     """A stretch of the rotation calendar: one site from one date to another."""
 

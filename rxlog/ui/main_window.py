@@ -120,12 +120,19 @@ class MainWindow(QMainWindow):
             self.day_heading.setText(f"Today – {self._today():%a %d %b %Y} · opening your log…")
         self.quick.line.setFocus()
 
+    def show_installation(self) -> None:
+        """The window title names this installation, so a technician with RxLog on
+        several PCs always sees which one this is."""
+        inst = self.app.installation()
+        self.setWindowTitle(f"RxLog – activity log – {inst.name} ({inst.short})")
+
     def attach(self, app: RxLog) -> None:
         """Connect the window to an open installation and show its data."""
         from rxlog.ui.operations import Operations
 
         self._ensure_built()
         self.app = app
+        self.show_installation()
         self.ops = Operations(app, self)
         self.ops.changed.connect(self._on_changed)
         from rxlog.timers import TimerStore
