@@ -317,9 +317,9 @@ class CentralWindow(QMainWindow):
         layout.addLayout(buttons)
 
         self.tabs = QTabWidget(central)
-        self.results_view = self._view(self.results, stretch=5)
-        self.status_view = self._view(self.status)
-        self.returns_view = self._view(self.returns)
+        self.results_view = self._view(self.results, "Import results", stretch=5)
+        self.status_view = self._view(self.status, "Completeness: who has sent which month")
+        self.returns_view = self._view(self.returns, "Returns in the store")
         self.tabs.addTab(self.results_view, "Import res&ults")
         self.tabs.addTab(self.status_view, "&Completeness")
         self.tabs.addTab(self.returns_view, "Returns in the &store")
@@ -338,9 +338,13 @@ class CentralWindow(QMainWindow):
         self.refresh()
 
     # -- building ------------------------------------------------------------------
-    def _view(self, model: QAbstractTableModel, stretch: int | None = None) -> QTableView:
+    def _view(
+        self, model: QAbstractTableModel, name: str, stretch: int | None = None
+    ) -> QTableView:
         v = QTableView(self)
         v.setModel(model)
+        v.setAccessibleName(name)  # what a screen reader announces on reaching it
+        v.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         v.setAlternatingRowColors(False)
         v.verticalHeader().setVisible(False)

@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
         self.day_table = QTableView()
         self.day_table.setModel(self.day_model)
         self.day_table.setAccessibleName("Today's entries")
+        self.day_table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.day_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.day_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.day_table.setAlternatingRowColors(True)

@@ -146,6 +146,7 @@ class MonthDialog(QDialog):
         lay.addLayout(form)
 
         self.status = QLabel()
+        self.status.setAccessibleName("Result")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.status)

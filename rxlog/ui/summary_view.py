@@ -85,6 +85,7 @@ class SummaryView(QWidget):
         self.by_sector.setAccessibleName("Time by sector")
         for t in (self.by_category, self.by_sector):
             t.verticalHeader().hide()
+            t.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
             t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
             t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.by_sector.setMaximumHeight(
