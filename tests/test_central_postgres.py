@@ -65,7 +65,9 @@ def test_postgres_store_follows_the_same_rules(pg_store, tmp_path):
     from rxlog.central.status import status_matrix
     from rxlog.central.trust import trust_key
 
-    assert pg_store.engine.dialect.name == "postgresql" and pg_store.revision() == "c0001"
+    from rxlog.central.store import SCHEMA_HEAD
+
+    assert pg_store.engine.dialect.name == "postgresql" and pg_store.revision() == SCHEMA_HEAD
     insts = [gen.Installation.new(i) for i in (31, 32, 33)]
     for inst in insts:
         trust_key(pg_store, inst.write_key(tmp_path / f"{inst.gphc}.pem"), inst.name)
