@@ -31,29 +31,18 @@ _spec.loader.exec_module(gen)
 MONTHS = gen.months_from("2025-12", 12)
 
 
-# -- XmR ---------------------------------------------------------------------------------
+# -- XmR (the rules themselves: tests/test_spc_mdc.py) ----------------------------------
 def test_xmr_limits_are_mean_plus_minus_2_66_mean_moving_range():
     values = [12.0, 15, 11, 14, 13, 16, 12, 14]
-    ch = spc.xmr([str(i) for i in range(8)], values)
+    ch = spc.spc([str(i) for i in range(8)], values)
     mean = sum(values) / 8
     mr = sum(abs(values[i] - values[i - 1]) for i in range(1, 8)) / 7
-    assert ch.mean == pytest.approx(mean)
-    assert ch.mr_mean == pytest.approx(mr)
-    assert ch.upper == pytest.approx(mean + 2.66 * mr)
-    assert ch.lower == pytest.approx(max(0, mean - 2.66 * mr))
-    assert ch.flags == [spc.COMMON] * 8
-
-
-def test_xmr_flags_points_outside_limits_runs_of_seven_and_trends():
-    outside = spc.xmr(list("abcdefgh"), [10, 11, 10, 12, 11, 10, 40, 11])
-    assert outside.flags[6] == spc.HIGH and outside.flags.count(spc.COMMON) == 7
-    assert "above the upper process limit" in outside.reasons[6]
-    shift = spc.xmr([str(i) for i in range(12)], [5, 4, 6, 5, 9, 10, 9, 10, 9, 10, 9, 9.5])
-    assert shift.flags[4:] == [spc.HIGH] * 8 and "run of 8" in shift.reasons[5]
-    trend = spc.xmr([str(i) for i in range(8)], [20, 19.5, 19, 18.5, 18, 17.5, 18, 19])
-    assert trend.flags == [spc.LOW] * 6 + [spc.COMMON] * 2
-    assert trend.reasons[0] == "trend of 6 points"
-    assert spc.xmr([], []).values == []
+    assert ch.phases[0].mean == pytest.approx(mean)
+    assert ch.phases[0].mr_mean == pytest.approx(mr)
+    assert ch.points[0].upper == pytest.approx(mean + 2.66 * mr)
+    assert ch.points[0].lower == pytest.approx(mean - 2.66 * mr)
+    assert not any(p.special_cause for p in ch.points) and ch.trial
+    assert spc.spc([], []).points == []
 
 
 def test_small_counts_are_suppressed():
@@ -154,8 +143,8 @@ def test_report_figures_agree_with_the_csvs_and_roll_up_retired_codes(store):
     monthly = {}
     for r in rows:
         monthly[r["date"][:7]] = monthly.get(r["date"][:7], 0) + int(r["minutes"])
-    hours = next(s for s in data.series if s.key == "hours").chart
-    assert hours.labels == MONTHS
+    hours = next(s for s in data.series if s.key == "HOURS_M").chart
+    assert hours.labels == [f"{m}-01" for m in MONTHS]
     assert hours.values == pytest.approx([monthly[m] / 60 for m in MONTHS])
 
 
@@ -171,7 +160,8 @@ def test_the_pdf_has_every_section_and_suppresses_small_numbers(store, tmp_path)
         "Interventions by significance and harm",
         "Clinician time released and cost avoided",
         "NICE QS120",
-        "Monthly run charts",
+        "Run charts (statistical process control)",
+        "Weekly points",
         "Data quality",
         "Missing returns",
         "Reopened months",
@@ -361,3 +351,44 @@ def test_interventions_graded_agree_with_the_manifests_and_shares_add_up(store, 
     assert "never counted as cost avoided" in text
     assert "not valued" in text and "secondary care" in text
     assert "Not inflated" in text
+
+
+def test_run_charts_rates_weekly_and_monthly_rebased_at_the_pilot(store):
+    from datetime import date, timedelta
+
+    from rxlog.central.report_data import MEASURES
+
+    st, inbox = store
+    data = gather(st)
+    rows = _csv_rows(inbox)
+    keys = {s.key for s in data.series}
+    assert keys == {f"{m[0]}_{p}" for m in MEASURES for p in "MW"} - (
+        set() if any(r["qs120_days"] for r in rows) else {"QS120_M", "QS120_W"}
+    )
+    by = {s.key: s for s in data.series}
+    monthly = by["INT_RATE_M"].chart
+    assert [p.phase for p in monthly.points] == ["baseline"] * 2 + ["pilot"] * 10
+    assert [ph.n for ph in monthly.phases] == [2, 10] and monthly.trial
+    assert by["HOURS_M"].direction == "neutral" and by["INT_RATE_M"].direction == "increase"
+    assert by["QS120_M"].target == 100.0
+
+    def week(d: str) -> str:
+        day = date.fromisoformat(d)
+        return (day - timedelta(days=day.weekday())).isoformat()
+
+    mins, ints, released = {}, {}, {}
+    for r in rows:
+        w = week(r["date"])
+        mins[w] = mins.get(w, 0) + int(r["minutes"])
+        ints[w] = ints.get(w, 0) + (1 if r["significance"] or r["outcome"] else 0)
+        released[w] = released.get(w, 0) + int(r["released_minutes"] or 0)
+    weekly = by["INT_RATE_W"].chart
+    assert weekly.labels == sorted(mins)
+    assert weekly.values == pytest.approx([ints[w] * 6000 / mins[w] for w in sorted(mins)])
+    rel = by["RELEASED_RATE_W"].chart
+    assert rel.values == pytest.approx([released[w] * 100 / mins[w] for w in sorted(mins)])
+    # Rebased once, at the first week logged mostly in the pilot phase.
+    phases = [p.phase for p in weekly.points]
+    first_pilot = phases.index("pilot")
+    assert set(phases[:first_pilot]) == {"baseline"} and set(phases[first_pilot:]) == {"pilot"}
+    assert len(weekly.phases) == 2 and not weekly.phases[1].trial

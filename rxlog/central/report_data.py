@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 
 from rxlog.central.costs import CostAvoided, cost_avoided, load_cost_table
+from rxlog.central.models import ENTRIES as E
 from rxlog.central.models import KEYS as K
 from rxlog.central.models import RETURNS as R
 from rxlog.central.models import SUMMARY as S
-from rxlog.central.spc import XmR, xmr
+from rxlog.central.spc import DECREASE, INCREASE, NEUTRAL, Chart, spc
 from rxlog.central.status import MISSING, StatusMatrix, status_matrix
 from rxlog.central.store import CentralStore
 from rxlog.clock import utc_now_iso
@@ -52,11 +53,39 @@ class Totals:
 
 @dataclass
 class Series:
-    key: str
+    key: str  # measure code, as the BI feed names it (e.g. INT_RATE_M)
     title: str
     unit: str
-    chart: XmR
-    higher_is_better: bool = True
+    chart: Chart
+    period: str = "month"  # "month" or "week": what a point covers
+    direction: str = NEUTRAL
+    target: float | None = None
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction != DECREASE
+
+
+# The charted measures: (code, title, unit, direction, target). Volumes are neutral;
+# rates per 100 hours logged compare fairly across periods with different staffing.
+MEASURES: tuple[tuple[str, str, str, str, float | None], ...] = (
+    ("HOURS", "Technician hours logged", "hours", NEUTRAL, None),
+    ("REC", "Patients with medicines reconciled", "patients", NEUTRAL, None),
+    ("REC_RATE", "Patients reconciled per 100 hours logged", "per 100 h", INCREASE, None),
+    ("INT", "Clinical interventions", "interventions", NEUTRAL, None),
+    ("INT_RATE", "Clinical interventions per 100 hours logged", "per 100 h", INCREASE, None),
+    ("RELEASED", "Clinician hours released", "hours", NEUTRAL, None),
+    (
+        "RELEASED_RATE",
+        "Clinician hours released per 100 hours logged",
+        "per 100 h",
+        INCREASE,
+        None,
+    ),
+    # NICE QS120 asks it of every reconciliation: the target line is 100 %.
+    ("QS120", "QS120: reconciliations within the target time", "% in time", INCREASE, 100.0),
+)
+PERIODS = (("month", "M"), ("week", "W"))
 
 
 @dataclass
@@ -113,8 +142,16 @@ def _band(days: int) -> str:
 QS120_BANDS = ("0-1 days", "2-7 days", "8-14 days", "over 14 days")
 
 
-def gather(store: CentralStore, start: str | None = None, end: str | None = None) -> ReportData:
-    """All the report's figures for the months ``start``..``end`` (YYYY-MM, inclusive)."""
+def gather(
+    store: CentralStore,
+    start: str | None = None,
+    end: str | None = None,
+    pilot_start: str | None = None,
+) -> ReportData:
+    """All the report's figures for the months ``start``..``end`` (YYYY-MM, inclusive).
+
+    ``pilot_start`` (YYYY-MM-DD) is where the run charts are rebased; without it, the
+    first week/month in which most minutes were logged in the "pilot" phase."""
     from rxlog.taxonomy import current_taxonomy
 
     if start:
@@ -313,64 +350,131 @@ def gather(store: CentralStore, start: str | None = None, end: str | None = None
         [(sec, out, sig, n or 0, mins or 0) for sec, out, sig, n, mins in valued],
     )
 
-    qs_month: dict[str, tuple[int, int]] = {}
-    for month, sector, days, n in timely:
+    for _month, sector, days, n in timely:
         target = QS120_TARGET_DAYS.get(sector, 7)
         ok = n if days <= target else 0
         a, b = data.qs120.get(sector, (0, 0))
         data.qs120[sector] = (a + n, b + ok)
-        a, b = qs_month.get(month, (0, 0))
-        qs_month[month] = (a + n, b + ok)
         band = (sector, _band(days))
         data.qs120_bands[band] = data.qs120_bands.get(band, 0) + n
 
-    # Monthly XmR charts (months with no return at all are left out, not drawn as 0).
-    ms = [m for m in data.months if m in data.monthly]
-    rec_by_month: dict[str, int] = defaultdict(int)
-    for row in main:
-        now = tax.current_code(row.code)
-        c = tax.get(now)
-        if (c.category if c is not None else row.category) == "reconciliation":
-            rec_by_month[row.month] += row[10] or 0  # count = patients reconciled
-    data.series = [
-        Series(
-            "hours",
-            "Technician hours logged",
-            "hours",
-            xmr(ms, [data.monthly[m].minutes / 60 for m in ms]),
-        ),
-        Series(
-            "reconciliations",
-            "Patients with medicines reconciled",
-            "patients",
-            xmr(ms, [float(rec_by_month.get(m, 0)) for m in ms]),
-        ),
-        Series(
-            "interventions",
-            "Clinical interventions",
-            "interventions",
-            xmr(ms, [float(data.monthly[m].interventions) for m in ms]),
-        ),
-        Series(
-            "released",
-            "Clinician hours released",
-            "hours",
-            xmr(ms, [data.monthly[m].released_minutes / 60 for m in ms]),
-        ),
-    ]
-    qm = [m for m in ms if qs_month.get(m, (0, 0))[0] > 0]
-    if qm:
-        data.series.append(
-            Series(
-                "qs120",
-                "QS120: reconciliations within target",
-                "% in time",
-                xmr(qm, [100 * qs_month[m][1] / qs_month[m][0] for m in qm], ceiling=100.0),
-            ),
-        )
+    data.series = _series(store, tax, in_range, pilot_start)
 
     data.status = status_matrix(
         store, data.months[0] if data.months else None, data.months[-1] if data.months else None
     )
     data.missing = [(t.name, t.gphc, c.month) for t, c in data.status.cells(MISSING)]
     return data
+
+
+@dataclass
+class _Bucket:
+    minutes: int = 0
+    interventions: int = 0
+    released: int = 0
+    reconciled: int = 0
+    timed: int = 0
+    in_time: int = 0
+    phase_minutes: dict[str, int] = field(default_factory=dict)
+
+
+def period_start(day: str, period: str) -> str:
+    """The first day (ISO) of the week (Monday) or month ``day`` falls in."""
+    from datetime import date, timedelta
+
+    if period == "month":
+        return day[:8] + "01"
+    d = date.fromisoformat(day)
+    return (d - timedelta(days=d.weekday())).isoformat()
+
+
+def _series(store: CentralStore, tax: Any, in_range: Any, pilot_start: str | None) -> list[Series]:
+    """Weekly and monthly points of every measure, from the current returns' entries
+    grouped by day (a few thousand rows), rebased at the pilot start."""
+    ej = E.join(R, R.c.id == E.c.return_pk)
+    e_int = or_(E.c.significance.isnot(None), E.c.harm.isnot(None), E.c.outcome.isnot(None))
+    with store.read() as conn:
+        daily = conn.execute(
+            select(
+                E.c.date,
+                E.c.phase,
+                E.c.code,
+                E.c.category,
+                func.sum(E.c.minutes),
+                func.sum(case((e_int, 1), else_=0)),
+                func.sum(func.coalesce(E.c.released_minutes, 0)),
+                func.sum(func.coalesce(E.c.count, 0)),
+            )
+            .select_from(ej)
+            .where(in_range(R.c.month))
+            .group_by(E.c.date, E.c.phase, E.c.code, E.c.category)
+        ).all()
+        timely = conn.execute(
+            select(E.c.date, E.c.sector, E.c.qs120_days, func.count())
+            .select_from(ej)
+            .where(in_range(R.c.month), E.c.qs120_days.isnot(None))
+            .group_by(E.c.date, E.c.sector, E.c.qs120_days)
+        ).all()
+    out: list[Series] = []
+    for period, suffix in PERIODS:
+        buckets: dict[str, _Bucket] = defaultdict(_Bucket)
+        for day, phase, code, category, minutes, ints, released, count in daily:
+            b = buckets[period_start(day, period)]
+            b.minutes += minutes or 0
+            b.interventions += ints or 0
+            b.released += released or 0
+            c = tax.get(tax.current_code(code))
+            if (c.category if c is not None else category) == "reconciliation":
+                b.reconciled += count or 0
+            ph = phase or ""
+            b.phase_minutes[ph] = b.phase_minutes.get(ph, 0) + (minutes or 0)
+        for day, sector, days, n in timely:
+            b = buckets[period_start(day, period)]
+            b.timed += n
+            b.in_time += n if days <= QS120_TARGET_DAYS.get(sector, 7) else 0
+        keys = sorted(buckets)
+        phases = _phases(keys, buckets, pilot_start)
+        per100 = {k: (6000 / buckets[k].minutes if buckets[k].minutes else 0.0) for k in keys}
+        values: dict[str, list[float]] = {
+            "HOURS": [buckets[k].minutes / 60 for k in keys],
+            "REC": [float(buckets[k].reconciled) for k in keys],
+            "REC_RATE": [buckets[k].reconciled * per100[k] for k in keys],
+            "INT": [float(buckets[k].interventions) for k in keys],
+            "INT_RATE": [buckets[k].interventions * per100[k] for k in keys],
+            "RELEASED": [buckets[k].released / 60 for k in keys],
+            "RELEASED_RATE": [buckets[k].released / 60 * per100[k] for k in keys],
+        }
+        for code, title, unit, direction, target in MEASURES:
+            if code == "QS120":
+                ks = [k for k in keys if buckets[k].timed]
+                if not ks:
+                    continue
+                vs = [100 * buckets[k].in_time / buckets[k].timed for k in ks]
+                ps = [phases[keys.index(k)] for k in ks]
+            else:
+                ks, vs, ps = keys, values[code], phases
+            out.append(
+                Series(
+                    f"{code}_{suffix}",
+                    title,
+                    unit,
+                    spc(ks, vs, ps, direction, target),
+                    period,
+                    direction,
+                    target,
+                )
+            )
+    return out
+
+
+def _phases(keys: list[str], buckets: dict[str, _Bucket], pilot_start: str | None) -> list[str]:
+    """baseline before the pilot start, pilot from it (one rebase)."""
+    if pilot_start is None:
+        for k in keys:
+            pm = buckets[k].phase_minutes
+            if pm.get("pilot", 0) > pm.get("baseline", 0):
+                pilot_start = k
+                break
+    if pilot_start is None:
+        return ["baseline"] * len(keys)
+    return ["baseline" if k < pilot_start else "pilot" for k in keys]

@@ -15,7 +15,16 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData, Series, Totals
-from rxlog.central.spc import COMMON, HIGH
+from rxlog.central.spc import (
+    COMMON,
+    CONCERN,
+    FAIL,
+    HIT_AND_MISS,
+    IMPROVEMENT,
+    NEUTRAL_HIGH,
+    NEUTRAL_LOW,
+    PASS,
+)
 from rxlog.errors import StorageError
 from rxlog.scales import HARM, SIGNIFICANCE
 
@@ -272,106 +281,148 @@ def _cost_kpi(data: ReportData) -> tuple[str, str]:
     )
 
 
+MDC_NEUTRAL = "#490092"  # Making Data Count: special cause, neither better nor worse
+_POINT_COLOUR = {
+    COMMON: MDC_COMMON,
+    IMPROVEMENT: MDC_IMPROVE,
+    CONCERN: MDC_CONCERN,
+    NEUTRAL_HIGH: MDC_NEUTRAL,
+    NEUTRAL_LOW: MDC_NEUTRAL,
+}
+_VARIATION_ICON = {  # letter and colour of the variation icon (last point's type)
+    COMMON: ("~", MDC_COMMON, "common cause"),
+    IMPROVEMENT: ("+", MDC_IMPROVE, "special cause: improvement"),
+    CONCERN: ("!", MDC_CONCERN, "special cause: concern"),
+    NEUTRAL_HIGH: ("H", MDC_NEUTRAL, "special cause: high"),
+    NEUTRAL_LOW: ("L", MDC_NEUTRAL, "special cause: low"),
+}
+_ASSURANCE_ICON = {
+    PASS: ("P", MDC_IMPROVE, "target consistently met"),
+    FAIL: ("F", MDC_CONCERN, "target consistently missed"),
+    HIT_AND_MISS: ("?", MDC_COMMON, "target met and missed at random"),
+}
+
+
+# The charts the PDF draws (the JSON and the BI feed carry every measure in both periods).
+PDF_MEASURES = {
+    "month": ("HOURS", "REC", "REC_RATE", "INT", "INT_RATE", "RELEASED_RATE", "QS120"),
+    "week": ("REC_RATE", "INT_RATE", "RELEASED_RATE", "QS120"),
+}
+
+
+def nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    """Round axis ticks (1, 2, 2.5 or 5 x a power of ten) covering ``lo``..``hi``."""
+    import math
+
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.floor(lo / step) * step
+    ticks = []
+    v = first
+    while v <= hi + step * 1e-9:
+        ticks.append(round(v, 10))
+        v += step
+    if ticks[-1] < hi:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
 def _spc_drawing(s: Series, width: float, height: float = 150) -> Any:
     from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
     from reportlab.lib import colors
 
     ch = s.chart
     d = Drawing(width, height)
-    left, right, bottom, top = 46, 12, 34, 22
+    left, right, bottom, top = 46, 12, 40, 22
     pw, ph = width - left - right, height - bottom - top
-    d.add(
-        String(
-            0,
-            height - 12,
-            s.title,
-            fontName="Helvetica-Bold",
-            fontSize=9,
-            fillColor=colors.HexColor(NHS_DARK_BLUE),
-        )
-    )
-    if not ch.values:
+    grey = colors.HexColor(NHS_MID_GREY)
+    d.add(String(0, height - 12, s.title, fontName="Helvetica-Bold", fontSize=9,
+                 fillColor=colors.HexColor(NHS_DARK_BLUE)))  # fmt: skip
+    if not ch.points:
         d.add(String(left, bottom + ph / 2, "no data", fontSize=8))
         return d
-    lo = min(min(ch.values), ch.lower)
-    hi = max(max(ch.values), ch.upper)
-    ceiling = 100.0 if s.unit.startswith("%") else None
-    if hi == lo:
-        hi, lo = hi + 1, max(0.0, lo - 1)
-    pad = (hi - lo) * 0.08
-    lo, hi = max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad
-    if ceiling is not None:
-        hi = min(hi, ceiling)
-    n = len(ch.values)
+    # Icons, top right: variation (last point's type) and assurance (against the target).
+    icons = [_VARIATION_ICON[ch.variation]]
+    if ch.assurance is not None:
+        icons.append(_ASSURANCE_ICON[ch.assurance])
+    xpos = width - right - 6
+    for letter, colour, _ in reversed(icons):
+        d.add(Circle(xpos, height - 8, 6.5, fillColor=colors.white,
+                     strokeColor=colors.HexColor(colour), strokeWidth=1.6))  # fmt: skip
+        d.add(String(xpos, height - 11, letter, fontName="Helvetica-Bold", fontSize=8,
+                     textAnchor="middle", fillColor=colors.HexColor(colour)))  # fmt: skip
+        xpos -= 17
+    span = [p.value for p in ch.points] + [p.lower for p in ch.points]
+    span += [p.upper for p in ch.points]
+    if ch.target is not None:
+        span.append(ch.target)
+    ticks = nice_ticks(min(span), max(span))
+    lo, hi = ticks[0], ticks[-1]
+    n = len(ch.points)
 
-    def x(i: int) -> float:
+    def x(i: float) -> float:
         return left + (pw * (i + 0.5) / n)
 
     def y(v: float) -> float:
         return bottom + ph * (v - lo) / (hi - lo)
 
-    grey = colors.HexColor(NHS_MID_GREY)
     d.add(Line(left, bottom, left + pw, bottom, strokeColor=grey, strokeWidth=0.5))
     d.add(Line(left, bottom, left, bottom + ph, strokeColor=grey, strokeWidth=0.5))
-    for frac in (0, 0.5, 1):
-        v = lo + (hi - lo) * frac
-        d.add(String(left - 4, y(v) - 3, _fmt(v), fontSize=6.5, textAnchor="end", fillColor=grey))
-    for value, colour, dash, label in (
-        (ch.upper, NHS_MID_GREY, [3, 2], "upper limit"),
-        (ch.mean, "#231F20", None, "mean"),
-        (ch.lower, NHS_MID_GREY, [3, 2], "lower limit"),
-    ):
-        d.add(
-            Line(
-                left,
-                y(value),
-                left + pw,
-                y(value),
-                strokeColor=colors.HexColor(colour),
-                strokeWidth=0.8,
-                strokeDashArray=dash,
-            )
-        )
-        d.add(String(left + pw + 2, y(value) - 2.5, "", fontSize=6))
-        del label
-    d.add(
-        PolyLine(
-            [c for i, v in enumerate(ch.values) for c in (x(i), y(v))],
-            strokeColor=grey,
-            strokeWidth=0.8,
-        )
-    )
-    for i, (v, f) in enumerate(zip(ch.values, ch.flags, strict=True)):
-        if f == COMMON:
-            fill = MDC_COMMON
-        else:
-            fill = MDC_IMPROVE if (f == HIGH) == s.higher_is_better else MDC_CONCERN
-        d.add(Circle(x(i), y(v), 2.6, fillColor=colors.HexColor(fill), strokeColor=None))
-    step = max(1, n // 12)
+    for v in ticks:
+        tick = f"{v:,.0f}" if float(v).is_integer() else _fmt(v)
+        d.add(String(left - 4, y(v) - 3, tick, fontSize=6.5, textAnchor="end", fillColor=grey))
+        d.add(Line(left - 2, y(v), left, y(v), strokeColor=grey, strokeWidth=0.5))
+    # Mean and limits, stepped: each phase's own.
+    start = 0
+    for phase in ch.phases:
+        a, b = x(start - 0.5), x(start + phase.n - 0.5)
+        for value, colour, dash in (
+            (phase.upper, NHS_MID_GREY, [3, 2]),
+            (phase.mean, "#231F20", None),
+            (phase.lower, NHS_MID_GREY, [3, 2]),
+        ):
+            if lo <= value <= hi:
+                d.add(Line(a, y(value), b, y(value), strokeColor=colors.HexColor(colour),
+                           strokeWidth=0.8, strokeDashArray=dash))  # fmt: skip
+        if len(ch.phases) > 1:
+            d.add(String(a + 2, bottom + ph + 3, phase.name + (" (trial limits)" if phase.trial
+                         else ""), fontSize=6, fillColor=grey))  # fmt: skip
+        if start:
+            d.add(Line(a, bottom, a, bottom + ph, strokeColor=grey, strokeWidth=0.5,
+                       strokeDashArray=[1, 2]))  # fmt: skip
+        start += phase.n
+    if ch.target is not None:
+        d.add(Line(left, y(ch.target), left + pw, y(ch.target),
+                   strokeColor=colors.HexColor("#DA291C"), strokeWidth=0.8,
+                   strokeDashArray=[6, 2]))  # fmt: skip
+    d.add(PolyLine([c for i, p in enumerate(ch.points) for c in (x(i), y(p.value))],
+                   strokeColor=grey, strokeWidth=0.8))  # fmt: skip
+    for i, p in enumerate(ch.points):
+        fill = colors.HexColor(_POINT_COLOUR[p.type])
+        d.add(Circle(x(i), y(p.value), 2.6 if n <= 30 else 1.8, fillColor=fill, strokeColor=None))
+    step = max(1, -(-n // 12))
     for i in range(0, n, step):
-        m = ch.labels[i]
-        d.add(
-            String(
-                x(i),
-                bottom - 10,
-                month_label(m)[:3],
-                fontSize=6,
-                textAnchor="middle",
-                fillColor=grey,
-            )
-        )
-        if i == 0 or m.endswith("-01"):
-            d.add(String(x(i), bottom - 18, m[:4], fontSize=6, textAnchor="middle", fillColor=grey))
-    d.add(
-        String(
-            left,
-            4,
-            f"mean {_fmt(ch.mean)}  ·  process limits {_fmt(ch.lower)} to {_fmt(ch.upper)}"
-            f"  ·  {ch.summary()}",
-            fontSize=6.5,
-            fillColor=colors.HexColor(NHS_DARK_GREY),
-        )
+        label = ch.points[i].label
+        text = month_label(label[:7])[:3] if s.period == "month" else label[8:10] + "/" + label[5:7]
+        d.add(String(x(i), bottom - 10, text, fontSize=6, textAnchor="middle", fillColor=grey))
+        if i == 0 or label[:4] != ch.points[i - step].label[:4]:
+            d.add(String(x(i), bottom - 18, label[:4], fontSize=6, textAnchor="middle",
+                         fillColor=grey))  # fmt: skip
+    limits = "; ".join(
+        f"{ph_.name + ': ' if ph_.name else ''}mean {_fmt(ph_.mean)}, limits {_fmt(ph_.lower)} "
+        f"to {_fmt(ph_.upper)}"
+        for ph_ in ch.phases
     )
+    words = [ch.summary()]
+    if ch.trial:
+        words.append("trial limits (a phase has fewer than 13 points)")
+    words += [w for _, _, w in icons]
+    dark = colors.HexColor(NHS_DARK_GREY)
+    d.add(String(left, 9, limits, fontSize=6, fillColor=dark))
+    d.add(String(left, 1, "  ·  ".join(words), fontSize=6, fillColor=dark))
     return d
 
 
@@ -384,25 +435,29 @@ def _legend(width: float) -> Any:
     from reportlab.lib import colors
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    d = Drawing(width, 14)
+    d = Drawing(width, 40)
     xpos = 0.0
     for colour, label in (
         (MDC_COMMON, "common cause"),
         (MDC_IMPROVE, "special cause: improvement"),
         (MDC_CONCERN, "special cause: concern"),
+        (MDC_NEUTRAL, "special cause: neutral measure"),
     ):
-        d.add(Circle(xpos + 3, 6, 3, fillColor=colors.HexColor(colour), strokeColor=None))
-        d.add(String(xpos + 9, 3.5, label, fontSize=7))
+        d.add(Circle(xpos + 3, 32, 3, fillColor=colors.HexColor(colour), strokeColor=None))
+        d.add(String(xpos + 9, 29.5, label, fontSize=7))
         xpos += 20 + stringWidth(label, "Helvetica", 7)
-    d.add(Line(xpos, 6, xpos + 14, 6, strokeColor=colors.black, strokeWidth=0.8))
-    d.add(String(xpos + 17, 3.5, "mean", fontSize=7))
-    xpos += 44
-    d.add(
-        Line(
-            xpos, 6, xpos + 14, 6, strokeColor=colors.HexColor(NHS_MID_GREY), strokeDashArray=[3, 2]
-        )
-    )
-    d.add(String(xpos + 17, 3.5, "process limits (mean ± 2.66 × mean moving range)", fontSize=7))
+    xpos = 0.0
+    for colour, dash, label in (
+        ("#231F20", None, "mean"),
+        (NHS_MID_GREY, [3, 2], "process limits (per phase)"),
+        ("#DA291C", [6, 2], "target"),
+    ):
+        d.add(Line(xpos, 19, xpos + 14, 19, strokeColor=colors.HexColor(colour), strokeWidth=0.8,
+                   strokeDashArray=dash))  # fmt: skip
+        d.add(String(xpos + 17, 16.5, label, fontSize=7))
+        xpos += 30 + stringWidth(label, "Helvetica", 7)
+    d.add(String(0, 3.5, "icons: ~ common cause, + improvement, ! concern, H/L neutral high/"
+                 "low; P target met, F missed, ? either", fontSize=7))  # fmt: skip
     return d
 
 
@@ -716,21 +771,35 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
 
     # 6. Run charts
     story.append(PageBreak())
-    story.append(P("6. Monthly run charts (statistical process control)", st["h1"]))
+    story.append(P("6. Run charts (statistical process control)", st["h1"]))
     story.append(
         P(
-            "XmR charts in the style of NHS England's <i>Making Data Count</i>: the line shows "
-            "each month's total across all returns received; the solid line is the mean and the "
-            "dashed lines the process limits. A point is special cause when it falls outside "
-            "the limits, or is part of a run of 7 or more on one side of the mean, or a trend "
-            "of 6 or more rising or falling. Months with missing returns (section 7) pull "
-            "totals down.",
+            "XmR charts by NHS England's <i>Making Data Count</i> method, as the NHS-R "
+            "Community's NHSRplotthedots applies it. Rates per 100 hours logged are not moved "
+            "by a missing return or a new starter the way totals are; volumes (hours, counts) "
+            "have no better direction and are coloured neutral. Limits are recalculated at the "
+            "pilot start (one set per phase): mean ± 2.66 × mean moving range, after screening "
+            "out moving ranges of 3.267 × their mean or more. A point is special cause when it "
+            "lies outside the limits, is one of 7 points rising or falling, is one of 2 of 3 "
+            "points beyond 2 sigma on the same side, or is one of 7 or more points on one side "
+            "of the mean. A phase of fewer than 13 points has trial limits. Top right of each "
+            "chart: the variation icon (the latest point) and, where there is a target, the "
+            "assurance icon.",
             st["body"],
         )
     )
     story.append(_legend(width))
-    for series in data.series:
-        story.append(KeepTogether([_spc_drawing(series, width), Spacer(1, 6)]))
+    for period_kind, heading in (
+        ("month", "Monthly points"),
+        ("week", "Weekly points (Monday start)"),
+    ):
+        shown = [se for se in data.series if se.period == period_kind and se.key.rsplit("_", 1)[0]
+                 in PDF_MEASURES[period_kind]]  # fmt: skip
+        if not shown:
+            continue
+        story.append(P(heading, st["h2"]))
+        for series in shown:
+            story.append(KeepTogether([_spc_drawing(series, width), Spacer(1, 6)]))
 
     # 7. Data quality
     story.append(P("7. Data quality", st["h1"]))
