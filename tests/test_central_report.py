@@ -392,3 +392,56 @@ def test_run_charts_rates_weekly_and_monthly_rebased_at_the_pilot(store):
     first_pilot = phases.index("pilot")
     assert set(phases[:first_pilot]) == {"baseline"} and set(phases[first_pilot:]) == {"pilot"}
     assert len(weekly.phases) == 2 and not weekly.phases[1].trial
+
+
+def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
+    import json
+    import re
+
+    from rxlog.cli import main as cli_main
+
+    st, inbox = store
+    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"  # the store fixture's file
+    out, js = tmp_path / "r.pdf", tmp_path / "r.json"
+    assert cli_main(["central", "--db", url, "report", "--out", str(out), "--json", str(js)]) == 0
+    doc = json.loads(js.read_text("utf-8"))
+    data = gather(st)
+    rows = _csv_rows(inbox)
+    assert set(doc) >= {"completeness", "interventions", "cost_avoided", "qs120", "spc"}
+    comp = doc["completeness"]
+    assert (comp["expected"], comp["received"]) == (48, 47)
+    assert comp["missing"] == [{"gphc": "5100003", "month": "2026-05"}]
+    ints = doc["interventions"]
+    assert ints["total"] == sum(1 for r in rows if r["significance"] or r["outcome"])
+    assert ints["graded"] == sum(1 for r in rows if r["significance"])
+    for o in ("accepted", "declined", "pending"):
+        assert ints["by_outcome"][o] == sum(1 for r in rows if r["outcome"] == o)
+    cost = doc["cost_avoided"]
+    assert set(cost) >= {"accepted", "declined", "pending", "low", "high", "price_year"}
+    for key in ("accepted", "declined", "pending", "low", "high"):
+        assert re.fullmatch(r"\d+\.\d\d", cost[key]), cost[key]
+    pence = data.cost.total("accepted")
+    assert cost["accepted"] == f"{pence // 100}.{pence % 100:02d}"
+    assert cost["price_year"] == "2015" and cost["not_valued_sectors"] == ["secondary"]
+    for sector in ("primary", "secondary"):
+        q = doc["qs120"][sector]
+        assert set(q) == {"timed", "in_time", "not_recorded"}
+        assert q["timed"] == sum(1 for r in rows if r["sector"] == sector and r["qs120_days"])
+    adm = sum(1 for r in rows if r["code"] == "REC-ADM")
+    assert doc["qs120"]["secondary"]["not_recorded"] == adm > 0
+    assert {s["measure"] for s in doc["spc"]} == {s.key for s in data.series}
+    for s in doc["spc"]:
+        assert s["direction"] in ("increase", "decrease", "neutral") and s["title"]
+        for p in s["points"]:
+            assert set(p) >= {"period", "value", "phase", "mean", "lower", "upper",
+                              "special_cause"}  # fmt: skip
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d", p["period"]) and p["phase"] in (
+                "baseline",
+                "pilot",
+            )
+    hours = next(s for s in doc["spc"] if s["measure"] == "HOURS_M")
+    assert [p["period"] for p in hours["points"]] == [f"{m}-01" for m in MONTHS]
+    # A bad --json name is refused (exit 2) before anything is written.
+    bad = tmp_path / "x.txt"
+    assert cli_main(["central", "--db", url, "report", "--out", str(out), "--json", str(bad)]) == 2
+    assert not bad.exists()

@@ -29,6 +29,9 @@ from rxlog.errors import ValidationError
 # NICE QS120: reconciliation within 1 week of discharge information in primary care,
 # within 24 hours of admission in hospital.
 QS120_TARGET_DAYS = {"primary": 7, "secondary": 1}
+# Reconciliations QS120 times that carry no date to time them from (yet): admission
+# reconciliations have no admission time in the return format, so all are "not recorded".
+QS120_UNTIMED_CODES = frozenset({"REC-ADM"})
 
 
 @dataclass
@@ -117,6 +120,7 @@ class ReportData:
     graded: int = 0  # interventions graded for significance (as the manifests count)
     cost: CostAvoided | None = None  # recomputed with the lead's table, per setting
     qs120: dict[str, tuple[int, int]] = field(default_factory=dict)  # sector -> (n, in time)
+    qs120_not_recorded: dict[str, int] = field(default_factory=dict)  # sector -> entries
     qs120_bands: dict[tuple[str, str], int] = field(default_factory=dict)
     monthly: dict[str, Totals] = field(default_factory=dict)
     monthly_returns: dict[str, int] = field(default_factory=dict)
@@ -239,6 +243,11 @@ def gather(
             .where(where, S.c.qs120_days.isnot(None))
             .group_by(S.c.month, S.c.sector, S.c.qs120_days)
         ).all()
+        undated = conn.execute(
+            select(S.c.sector, S.c.code, func.sum(S.c.entries))
+            .where(where, S.c.qs120_days.is_(None))
+            .group_by(S.c.sector, S.c.code)
+        ).all()
         phase_returns = conn.execute(
             select(S.c.phase, func.count(func.distinct(S.c.return_pk)))
             .where(where)
@@ -357,6 +366,11 @@ def gather(
         data.qs120[sector] = (a + n, b + ok)
         band = (sector, _band(days))
         data.qs120_bands[band] = data.qs120_bands.get(band, 0) + n
+
+    for sector, code, n in undated:
+        c = tax.get(tax.current_code(code))
+        if c is not None and (c.needs_discharge_date or c.code in QS120_UNTIMED_CODES):
+            data.qs120_not_recorded[sector] = data.qs120_not_recorded.get(sector, 0) + (n or 0)
 
     data.series = _series(store, tax, in_range, pilot_start)
 

@@ -749,23 +749,35 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
             st["body"],
         )
     )
-    rows = [["Sector", "Target", "Timed", "In time", "Share", *QS120_BANDS]]
-    for sector, (n, ok) in sorted(data.qs120.items()):
+    rows = [["Sector", "Target", "Not recorded", "Timed", "In time", "Share", *QS120_BANDS]]
+    for sector in ("primary", "secondary"):
+        n, ok = data.qs120.get(sector, (0, 0))
         target = QS120_TARGET_DAYS.get(sector, 7)
         rows.append(
             [
                 sector.title(),
-                f"{target} day{'s' if target > 1 else ''}",
+                "24 hours" if target == 1 else f"{target} days",
+                sup(data.qs120_not_recorded.get(sector, 0)),
                 sup(n),
                 sup(ok),
                 pct_of_count(ok, n),
                 *[sup(data.qs120_bands.get((sector, b), 0)) for b in QS120_BANDS],
             ]
         )
-    if len(rows) == 1:
-        rows.append(["–", "–", "0", "0", "–", "", "", "", ""])
     qs_block.append(
-        _table(rows, [width * w for w in (0.12, 0.09, 0.11, 0.11, 0.09, 0.12, 0.12, 0.12, 0.12)])
+        _table(
+            rows,
+            [width * w for w in (0.11, 0.09, 0.11, 0.09, 0.09, 0.07, 0.11, 0.11, 0.11, 0.11)],
+        )
+    )
+    qs_block.append(
+        P(
+            "Not recorded: reconciliations QS120 applies to with no date to time them from "
+            "(a discharge reconciliation without the date the information was received; every "
+            "admission reconciliation, since the return does not yet carry the admission "
+            "time). Timeliness is counted per entry, not per patient.",
+            st["small"],
+        )
     )
     story.append(KeepTogether(qs_block))
 

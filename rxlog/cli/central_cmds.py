@@ -180,8 +180,18 @@ def cmd_report(args: argparse.Namespace, ctx: CliContext) -> int:
         if not args.organisation
         else ReportOptions(out, organisation=args.organisation)
     )
+    json_out = Path(args.json) if args.json else None
+    if json_out is not None and json_out.suffix.lower() != ".json":
+        from rxlog.errors import ValidationError
+
+        raise ValidationError(f"{json_out.name}: the --json file name must end in .json", "json")
     write_report(data, opts)
     print(f"Report of {data.returns:,} returns written to {out}")
+    if json_out is not None:
+        from rxlog.central.report_json import write_json
+
+        write_json(data, json_out)
+        print(f"Figures written to {json_out}")
     return 0
 
 
@@ -249,5 +259,8 @@ def register(sub: Any) -> None:
     q = cs.add_parser("report", help=REPORT_HELP)
     q.add_argument("--out", required=True, metavar="FILE.pdf")
     q.add_argument("--organisation", help="the programme named under the title")
+    q.add_argument(
+        "--json", metavar="FILE.json", help="also write every figure the report prints as JSON"
+    )
     _months(q)
     q.set_defaults(handler=cmd_report)

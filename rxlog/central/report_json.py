@@ -1,0 +1,149 @@
+"""Every figure the evidence report prints, as JSON (``rxlog central report --json``), so
+a BI team reproduces the report without reading the PDF. Money is a string with two
+decimals (never a float); ``period`` is the first day of the week or month; a point's
+limits are those of its own phase."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from rxlog.central.report_data import ReportData
+from rxlog.central.spc import COMMON
+from rxlog.errors import StorageError
+
+FORMAT = "rxlog-central-report/1"
+
+
+def money(pence: int | None) -> str | None:
+    if pence is None:
+        return None
+    sign = "-" if pence < 0 else ""
+    pence = abs(pence)
+    return f"{sign}{pence // 100}.{pence % 100:02d}"
+
+
+def _num(v: float) -> float:
+    return round(float(v), 6)
+
+
+def report_dict(data: ReportData) -> dict[str, Any]:
+    status = data.status
+    expected = (
+        sum(1 for t in status.technicians for c in t.cells.values() if c.state != "not expected")
+        if status
+        else 0
+    )
+    total = data.total.interventions
+    outcomes = {o: data.outcome.get(o, 0) for o in ("accepted", "declined", "pending")}
+    outcomes["not_recorded"] = total - sum(outcomes.values())
+    cost = data.cost
+    cost_out: dict[str, Any] = {}
+    if cost is not None:
+        cost_out = {
+            "accepted": money(cost.total("accepted")),
+            "declined": money(cost.total("declined")),
+            "pending": money(cost.total("pending")),
+            "low": money(cost.total("accepted", "low")),
+            "high": money(cost.total("accepted", "high")),
+            "price_year": cost.table.report_price_year,
+            "unit_cost_table": cost.table.version,
+            "not_valued_sectors": cost.unvalued_sectors(),
+            "detrimental_excluded": {
+                "interventions": cost.detrimental,
+                "released_minutes": cost.detrimental_minutes,
+            },
+            "by_sector": [
+                {
+                    "sector": sector,
+                    "outcome": outcome,
+                    "interventions": cell.interventions,
+                    "released_minutes": cell.minutes,
+                    "cost": money(cell.basis),
+                    "low": money(cell.low),
+                    "high": money(cell.high),
+                }
+                for (sector, outcome), cell in sorted(cost.cells.items())
+            ],
+        }
+    qs120 = {}
+    for sector in ("primary", "secondary"):
+        n, ok = data.qs120.get(sector, (0, 0))
+        qs120[sector] = {
+            "timed": n,
+            "in_time": ok,
+            "not_recorded": data.qs120_not_recorded.get(sector, 0),
+        }
+    spc = []
+    for s in data.series:
+        ch = s.chart
+        spc.append(
+            {
+                "measure": s.key,
+                "title": s.title,
+                "unit": s.unit,
+                "period_type": s.period,
+                "direction": s.direction,
+                "target": s.target,
+                "variation": ch.variation,
+                "assurance": ch.assurance,
+                "trial_limits": ch.trial,
+                "points": [
+                    {
+                        "period": p.label,
+                        "value": _num(p.value),
+                        "phase": p.phase,
+                        "mean": _num(p.mean),
+                        "lower": _num(p.lower),
+                        "upper": _num(p.upper),
+                        "special_cause": p.special_cause,
+                        "type": p.type if p.type != COMMON else "common_cause",
+                    }
+                    for p in ch.points
+                ],
+            }
+        )
+    return {
+        "format": FORMAT,
+        "generated_at": data.generated_at,
+        "period": {
+            "from": data.months[0] if data.months else None,
+            "to": data.months[-1] if data.months else None,
+        },  # fmt: skip
+        "completeness": {
+            "expected": expected,
+            "received": data.returns,
+            "missing": [{"gphc": g, "month": m} for _, g, m in data.missing],
+        },
+        "interventions": {
+            "total": total,
+            "graded": data.graded,
+            "by_outcome": outcomes,
+        },
+        "cost_avoided": cost_out,
+        "qs120": qs120,
+        "spc": spc,
+    }
+
+
+def write_json(data: ReportData, path: Path) -> Path:
+    """Write the JSON atomically (a temporary file renamed into place)."""
+    out = Path(path)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            json.dump(report_dict(data), fh, indent=2, ensure_ascii=False, allow_nan=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
