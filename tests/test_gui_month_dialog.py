@@ -80,7 +80,7 @@ def test_export_from_the_keyboard_then_open_folder_and_draft(qtbot, dialog, tmp_
     dialog.grab().save(str(tmp_path / "month_dialog_done.png"))
 
 
-def test_reopen_then_version_2(qtbot, dialog, tmp_path):
+def test_reopen_then_version_2(qtbot, dialog, month_app, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     dialog.folder.setText(str(out))
@@ -91,9 +91,10 @@ def test_reopen_then_version_2(qtbot, dialog, tmp_path):
     assert dialog.export_button.isEnabled()
     result = dialog.export()
     assert result is not None and result.version == 2
+    short = month_app.installation().short
     assert sorted(p.name for p in out.glob("*.manifest.json")) == [
-        "rxlog_G82001_2026-10_v1.manifest.json",
-        "rxlog_G82001_2026-10_v2.manifest.json",
+        f"rxlog_G82001_{short}_2026-10_v1.manifest.json",
+        f"rxlog_G82001_{short}_2026-10_v2.manifest.json",
     ]
 
 
