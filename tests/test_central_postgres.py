@@ -63,9 +63,8 @@ def test_postgres_store_follows_the_same_rules(pg_store, tmp_path):
     from rxlog.central.importer import import_paths
     from rxlog.central.report_data import gather
     from rxlog.central.status import status_matrix
-    from rxlog.central.trust import trust_key
-
     from rxlog.central.store import SCHEMA_HEAD
+    from rxlog.central.trust import trust_key
 
     assert pg_store.engine.dialect.name == "postgresql" and pg_store.revision() == SCHEMA_HEAD
     insts = [gen.Installation.new(i) for i in (31, 32, 33)]
