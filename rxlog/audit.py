@@ -4,6 +4,12 @@ Each record's hash covers its own content and the hash before it, so a record th
 is changed, removed or inserted later breaks the chain. Replaying the chain gives
 what every entry should look like now; ``verify`` compares that with the entry
 table, so an entry changed behind RxLog's back (a direct SQL edit) is caught too.
+
+A note is in the chain only as a salted hash (``"note": "sha256:..."`` in the
+snapshot); its salt and text are kept beside the record in ``notes``, which the hash
+does not cover, and ``verify`` checks they still give that hash. Redacting a note
+(:mod:`rxlog.redaction`) deletes the salt and text: the chain still verifies, and
+what is left cannot be turned back into the note.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +32,8 @@ GENESIS = "0" * 64
 # records (the rotation calendar, absence) are in the same chain but name their subject
 # as "placement:ID" or "absence:ID" and are not replayed against the entry table.
 ENTRY_ACTIONS = frozenset({"create", "update", "delete", "restore", "redact"})
+NOTE_DIGEST_PREFIX = "sha256:"
+REDACTED = "[redacted]"  # a note's place in the snapshot a redaction records as "before"
 _ENTRY_COLUMNS = tuple(c.name for c in Entry.__table__.columns)
 
 
@@ -49,6 +58,50 @@ def _canonical(value: Any) -> str:
 
 def _record_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256((str(prev_hash) + _canonical(fields)).encode("utf-8")).hexdigest()
+
+
+def note_digest(salt: str, text: str) -> str:
+    """What the chain keeps of a note: SHA-256 of a random salt and the text."""
+    return NOTE_DIGEST_PREFIX + hashlib.sha256(f"{salt}\0{text}".encode()).hexdigest()
+
+
+def _seal(side: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
+    """(the snapshot as the chain keeps it, the note's salt and text kept beside it)."""
+    if side is None:
+        return None, None
+    text = side.get("note")
+    if not isinstance(text, str) or text == REDACTED:
+        return side, None
+    salt = secrets.token_hex(16)
+    return {**side, "note": note_digest(salt, text)}, {"salt": salt, "text": text}
+
+
+def _note_material(rec: AuditRecord) -> dict[str, Any]:
+    try:
+        value = json.loads(rec.notes) if rec.notes else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def state(rec: AuditRecord, side: str) -> dict[str, Any] | None:
+    """A record's ``before`` or ``after`` snapshot with its note's text put back (None
+    when it was redacted or is not there any more)."""
+    raw = rec.before if side == "before" else rec.after
+    if raw is None:
+        return None
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError(f"audit record {rec.seq}'s {side} is not an entry snapshot")
+    note = value.get("note")
+    if isinstance(note, str) and note.startswith(NOTE_DIGEST_PREFIX):
+        material = _note_material(rec).get(side) or {}
+        salt, text = material.get("salt"), material.get("text")
+        ok = isinstance(salt, str) and isinstance(text, str) and note_digest(salt, text) == note
+        value["note"] = text if ok else None
+    elif note == REDACTED:
+        value["note"] = None
+    return dict(value)
 
 
 def _hashed_fields(rec: AuditRecord) -> dict[str, Any]:
@@ -81,6 +134,9 @@ def append(
         select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
     ).first()
     prev_seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+    before, before_note = _seal(before)
+    after, after_note = _seal(after)
+    notes = {k: v for k, v in (("before", before_note), ("after", after_note)) if v}
     rec = AuditRecord(
         seq=prev_seq + 1,
         at=utc_now_iso(),
@@ -93,6 +149,7 @@ def append(
         reason=reason,
         prev_hash=prev_hash,
         hash="",
+        notes=_canonical(notes) if notes else None,
     )
     rec.hash = _record_hash(prev_hash, _hashed_fields(rec))
     session.add(rec)
@@ -123,7 +180,8 @@ def verify(session: Session) -> AuditReport:
         elif len(report.problems) == _MAX_PROBLEMS:
             report.problems.append("... and more problems (only the first 50 are listed)")
 
-    expected: dict[str, str | None] = {}  # entry id -> digest of its expected snapshot
+    # entry id -> (digest of its expected snapshot, the salt of its note) or None if deleted
+    expected: dict[str, tuple[str, str | None] | None] = {}
     prev_hash, prev_seq = GENESIS, 0
     for rec in (
         session.execute(select(AuditRecord).order_by(AuditRecord.seq)).yield_per(5000).scalars()
@@ -136,13 +194,19 @@ def verify(session: Session) -> AuditReport:
         if _record_hash(rec.prev_hash, _hashed_fields(rec)) != rec.hash:
             problem(f"audit record {rec.seq} was changed after it was written")
         prev_hash, prev_seq = rec.hash, rec.seq
+        material = _note_material(rec)
+        for side in ("before", "after"):
+            if _material_problem(rec, side, material.get(side)):
+                problem(f"audit record {rec.seq}'s note was changed after it was written")
         if rec.action not in ENTRY_ACTIONS:
             pass
-        elif rec.action == "delete":
+        elif rec.action == "delete" or not rec.after:
             expected[rec.entry_id] = None
         else:
+            salt = (material.get("after") or {}).get("salt")
             expected[rec.entry_id] = (
-                hashlib.sha1(str(rec.after).encode("utf-8")).hexdigest() if rec.after else None
+                hashlib.sha1(str(rec.after).encode("utf-8")).hexdigest(),
+                salt if isinstance(salt, str) else None,
             )
         if rec in session:  # a damaged index can return one row twice
             session.expunge(rec)
@@ -154,12 +218,18 @@ def verify(session: Session) -> AuditReport:
             problem("an entry has no id (the database file is damaged)")
             continue
         seen.add(entry.id)
-        digest = hashlib.sha1(_canonical(snapshot(entry)).encode("utf-8")).hexdigest()
+        want = expected.get(entry.id)
+        snap = snapshot(entry)
+        if snap["note"] is not None:
+            salt = want[1] if want else None
+            # no salt for a note: the audit trail holds no note, so it cannot match
+            snap["note"] = note_digest(salt, str(snap["note"])) if salt else "unaudited"
+        digest = hashlib.sha1(_canonical(snap).encode("utf-8")).hexdigest()
         if entry.id not in expected:
             problem(f"entry {entry.id} is not in the audit trail (added outside RxLog)")
-        elif expected[entry.id] is None:
+        elif want is None:
             problem(f"entry {entry.id} was deleted in the audit trail but is still stored")
-        elif expected[entry.id] != digest:
+        elif want[0] != digest:
             problem(f"entry {entry.id} differs from its last audited state (changed outside RxLog)")
         if entry in session:
             session.expunge(entry)
@@ -167,3 +237,15 @@ def verify(session: Session) -> AuditReport:
         if expected_digest is not None and entry_id not in seen:
             problem(f"entry {entry_id} is missing (removed outside RxLog)")
     return report
+
+
+def _material_problem(rec: AuditRecord, side: str, material: Any) -> bool:
+    """True when a note's kept text no longer gives the hash the chain holds."""
+    if material is None:
+        return False
+    raw = rec.before if side == "before" else rec.after
+    try:
+        note = json.loads(raw).get("note") if raw else None
+        return note != note_digest(material["salt"], material["text"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return True

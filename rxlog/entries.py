@@ -5,7 +5,6 @@ Every function takes an open session; ``rxlog.service.RxLog`` owns the transacti
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -515,7 +514,8 @@ def restore(session: Session, ctx: Context, entry_id: str, reason: str | None) -
     ).scalar_one_or_none()
     if rec is None or rec.action != "delete" or rec.before is None:
         raise NotFoundError(f"no deleted entry with id {entry_id}", field="id")
-    old = json.loads(rec.before)
+    old = audit.state(rec, "before")
+    assert old is not None
     d = date.fromisoformat(old["date"])
     locked = month_lock_problem(session, d)
     if locked:

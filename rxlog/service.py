@@ -265,6 +265,29 @@ class RxLog:
             row = entries.restore(s, ctx, entry_id, reason)
             return entries.to_view(row, self.taxonomy, ctx.phases)
 
+    def redact_note(self, entry_id: str, reason: str | None) -> Any:
+        """Take an entry's note out of the entry, its audit records and every backup;
+        returns ``redaction.RedactResult`` (with the backups rewritten and any that
+        could not be)."""
+        from rxlog import redaction
+
+        with self.db.transaction() as s:
+            result = redaction.redact_note(s, entry_id, reason)
+            tech = profile.get_technician(s)
+        self.db.truncate_wal()
+        done, skipped = redaction.rewrite_backups(
+            self.db.data_dir,
+            result.entry_id,
+            redaction.check_reason(reason),
+            tech.gphc if tech else None,
+            self.second_backup_folders(),
+        )
+        return replace(result, backups=done, skipped=skipped)
+
+    def second_backup_folders(self) -> list[Path]:
+        """Folders beyond ``backups/`` that hold this installation's backups."""
+        return []
+
     def resolve_id(self, prefix: str) -> str:
         with self.db.transaction() as s:
             return entries.resolve_id(s, prefix)

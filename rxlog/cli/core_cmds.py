@@ -289,8 +289,8 @@ def cmd_audit(args: argparse.Namespace, ctx: CliContext) -> int:
                     "technician": r.technician,
                     "action": r.action,
                     "entry_id": r.entry_id,
-                    "before": r.before,
-                    "after": r.after,
+                    "before": _audited_state(r, "before"),
+                    "after": _audited_state(r, "after"),
                     "reason": r.reason,
                     "hash": r.hash,
                 }
@@ -306,6 +306,21 @@ def cmd_audit(args: argparse.Namespace, ctx: CliContext) -> int:
             ("seq", "at (UTC)", "user", "action", "entry", "reason"),
         )
     return 0
+
+
+def _audited_state(rec: Any, side: str) -> str | None:
+    """A record's snapshot as JSON text, its note's text put back (None once redacted)."""
+    import json
+
+    from rxlog import audit
+
+    try:
+        value = audit.state(rec, side)
+    except ValueError:  # damaged JSON: shown as it is stored
+        return rec.before if side == "before" else rec.after
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def cmd_taxonomy(args: argparse.Namespace, ctx: CliContext) -> int:

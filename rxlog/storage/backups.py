@@ -154,7 +154,7 @@ def _copy_verified(db_path: Path, target: Path) -> BackupInfo:
                 "damaged: run `rxlog check`. No backup was kept."
             )
         part.replace(target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     finally:
         part.unlink(missing_ok=True)
     info = _info(target)
@@ -179,10 +179,10 @@ def _same_file(source: Path, target: Path) -> None:
             part.replace(target)
         finally:
             part.unlink(missing_ok=True)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     if os.name == "nt":  # pragma: no cover - directories cannot be opened on Windows
         return
     fd = os.open(folder, os.O_RDONLY)
@@ -411,7 +411,7 @@ def restore(
         audit_problems = _audit_problems(prepared)
         safety = _set_current_aside(db_path) if db_path.exists() else None
         prepared.replace(db_path)
-        _fsync_dir(data_dir)
+        fsync_dir(data_dir)
     finally:
         prepared.unlink(missing_ok=True)
         lock.release()
@@ -484,5 +484,5 @@ def _set_current_aside(db_path: Path) -> Path:
     for p in (db_path, wal, shm):
         if p.exists():
             p.replace(aside / p.name)
-    _fsync_dir(db_path.parent)
+    fsync_dir(db_path.parent)
     return aside

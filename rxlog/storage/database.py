@@ -380,6 +380,20 @@ class Database:
             )
         return StorageError(f"the change was NOT saved: {reason}")
 
+    def truncate_wal(self) -> bool:
+        """Fold the write-ahead log into the database and empty it (after a redaction,
+        so no old page image is left in ``-wal``). False when a reader kept it busy."""
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            cur.close()
+        except sqlite3.Error:
+            return False
+        finally:
+            raw.close()
+        return not busy
+
     def close(self) -> None:
         self.engine.dispose()
         if self._lock is not None:

@@ -107,6 +107,9 @@ class AuditRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # A note's salt and text for ``before``/``after`` (JSON), outside the hash: the
+    # chain covers only the note's salted hash, so redaction can delete these.
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class MonthLock(Base):

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from rxlog.absence import KINDS, bank_holidays_in
 from rxlog.errors import RxlogError
 from rxlog.identifiers import find_nhs_numbers
+from rxlog.ui.detail_panel import NOTE_TYPING_WARNING
 from rxlog.ui.field_errors import ERROR_STYLE, FieldForm
 from rxlog.ui.placement_form import pydate, qdate
 
@@ -134,10 +135,7 @@ class AbsenceDialog(QDialog):
         """Warn while typing, before anything is saved, when the note looks like it holds
         a patient identifier."""
         if find_nhs_numbers(text):
-            self.note_warning.setText(
-                "This looks like an NHS number. Notes stay on this PC, but please keep "
-                "patient identifiers out of RxLog: take it out before you save."
-            )
+            self.note_warning.setText(NOTE_TYPING_WARNING)
             self.note_warning.show()
         else:
             self.note_warning.hide()

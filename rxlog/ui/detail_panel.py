@@ -25,6 +25,10 @@ from rxlog.scales import HARM, OUTCOMES, SIGNIFICANCE
 from rxlog.taxonomy import Code, Taxonomy
 
 UNSET = -1
+NOTE_TYPING_WARNING = (
+    "This looks like an NHS number. Notes stay on this PC, but please keep patient "
+    "identifiers out of RxLog: take it out before you save."
+)
 ERROR_STYLE = "color: #b00020;"
 
 
@@ -132,12 +136,29 @@ class DetailPanel(QWidget):
         self.note = QLineEdit()
         self.note.setPlaceholderText("optional; no patient identifiers")
         self._add(form2, "note", "&Note", self.note)
+        # Warned while typing, before anything is saved (the core warns again after).
+        self.note_warning = QLabel()
+        self.note_warning.setStyleSheet(ERROR_STYLE)
+        self.note_warning.setWordWrap(True)
+        self.note_warning.setAccessibleName("Note warning")
+        self.note_warning.hide()
+        form2.addRow(self.note_warning)
+        self.note.textChanged.connect(self._check_note)
         self._general = QLabel()
         self._general.setStyleSheet(ERROR_STYLE)
         self._general.setWordWrap(True)
         self._general.hide()
         outer.addWidget(self._general)
         self._on_code()
+
+    def _check_note(self, text: str) -> None:
+        from rxlog.identifiers import find_nhs_numbers
+
+        if find_nhs_numbers(text):
+            self.note_warning.setText(NOTE_TYPING_WARNING)
+            self.note_warning.show()
+        else:
+            self.note_warning.hide()
 
     def _add(self, form: QFormLayout, name: str, label: str, widget: QWidget) -> QLabel:
         lab = QLabel(label)

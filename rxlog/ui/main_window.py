@@ -520,6 +520,50 @@ class MainWindow(QMainWindow):
         self.dialog = dlg
         dlg.open()
 
+    def redact_selected(self) -> None:
+        """Take the selected entry's note out of the entry, the audit trail and every
+        backup, after asking why (the reason is kept)."""
+        from rxlog.ui.operations import Change
+        from rxlog.ui.reason_dialog import ReasonDialog
+
+        eid = self.selected_entry_id()
+        if eid is None:
+            self._status("Select an entry first (Today's list or History)")
+            return
+        e = self.app.get(eid)
+        done: list[Any] = []
+
+        def act(reason: str) -> None:
+            done.append(self.app.redact_note(eid, reason))
+
+        dlg = ReasonDialog(
+            "Redact note",
+            f"Take this entry's note out of RxLog for good?\n\n{e.code} – {e.title}\n"
+            f"{e.date:%a %d %b %Y} at {e.site}\n\nIts text (now and every earlier version) is "
+            "removed from the entry, the audit trail and every backup in the backups "
+            "folder. The entry itself stays. This cannot be undone.",
+            act,
+            self,
+        )
+        dlg.reason.setPlaceholderText("e.g. an NHS number was typed in (kept in the audit trail)")
+
+        def finished() -> None:
+            result = done[-1]
+            n = len(result.backups)
+            text = f"Note redacted from {e.code} and {n} backup{'s' if n != 1 else ''}"
+            if result.skipped:
+                text += (
+                    f"; {len(result.skipped)} backup(s) could not be rewritten and may still "
+                    f"hold it: {', '.join(str(p) for p, _ in result.skipped)}"
+                )
+            self._status(text)
+            if self.ops is not None:
+                self.ops.changed.emit(Change("edit", (eid,), (e.date,)))
+
+        dlg.accepted.connect(finished)
+        self.dialog = dlg
+        dlg.open()
+
     def undo_delete(self) -> None:
         try:
             back = self.ops.undo_delete()

@@ -54,6 +54,13 @@ def build_menus(win: MainWindow) -> None:
     add(m, "&Edit selected entry…", win.edit_selected, "Ctrl+E")
     add(m, "&Delete selected entry…", win.delete_selected, "Ctrl+Del")
     add(m, "&Undo delete", win.undo_delete, "Ctrl+Z")
+    add(
+        m,
+        "Redact &note of selected entry…",
+        win.redact_selected,
+        "Ctrl+Shift+R",
+        "Take the note's text out of the entry, the audit trail and every backup",
+    )
     add(m, "&Repeat last entry", win.repeat_last, "Ctrl+R", "Log the last entry again, today")
     add(m, "&Copy a day to today…", win.copy_day, "Ctrl+Shift+C")
     m.addSeparator()
