@@ -1,6 +1,7 @@
 """Upgrade proof: a database at every earlier schema revision, filled, opens on the latest.
 
-Every record survives the migration byte for byte, the audit chain still verifies, a
+Every record survives the migration byte for byte (the audit trail as it reads: 0004
+moved note texts beside the hashed records and re-chained them), the chain verifies, a
 pre-migration backup is taken, and a migration that fails (a stray table in the way,
 or a broken revision injected into a copy of the migration scripts) leaves the file
 byte-identical. A process killed while migrating leaves the old or the new schema,
@@ -9,6 +10,7 @@ never a mix, and nothing lost.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -17,9 +19,11 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from rxlog import audit
 from rxlog.demo import fill_demo
 from rxlog.domain import EntryInput
 from rxlog.errors import StorageError
@@ -74,22 +78,74 @@ def _build_at(revision: str, source: Path, target_dir: Path) -> dict[str, list[t
     engine.dispose()
     con = sqlite3.connect(path)
     con.execute("ATTACH DATABASE ? AS src", (health.sqlite_uri(source),))
-    rows = {}
     for table in _tables(con):
         cols = ", ".join(f'"{c}"' for c in _columns(con, table))
         con.execute(f'INSERT INTO main."{table}" ({cols}) SELECT {cols} FROM src."{table}"')
-        rows[table] = con.execute(f'SELECT {cols} FROM main."{table}" ORDER BY 1').fetchall()
+    if "notes" not in _columns(con, "audit"):
+        _unseal(con)
     con.commit()
+    rows = {}
+    for table in _tables(con):
+        cols = ", ".join(f'"{c}"' for c in _columns(con, table))
+        rows[table] = con.execute(f'SELECT {cols} FROM main."{table}" ORDER BY 1').fetchall()
     con.execute("DETACH DATABASE src")
     con.close()
+    rows["audit"] = _audit_as_text(path)
     assert read_revision(path) == revision
     return rows
 
 
+_AUDIT_COLS = 'seq, at, os_user, technician, action, entry_id, reason, "before", "after"'
+
+
+def _unseal(con: sqlite3.Connection) -> None:
+    """Before 0004 a note's text was inside the hashed snapshot: put the source's note
+    texts back there and re-chain with the same formula, as an older RxLog wrote it."""
+    prev = audit.GENESIS
+    for r in con.execute(f"SELECT {_AUDIT_COLS}, notes FROM src.audit ORDER BY seq").fetchall():
+        rec = SimpleNamespace(seq=r[0], before=r[7], after=r[8], notes=r[9])
+        sides = [audit.state(rec, side) for side in ("before", "after")]  # type: ignore[arg-type]
+        before, after = (audit._canonical(v) if v is not None else None for v in sides)
+        names = ("seq", "at", "os_user", "technician", "action", "entry_id")
+        fields = dict(zip(names, r[:6], strict=True))
+        fields.update(before=before, after=after, reason=r[6])
+        h = audit._record_hash(prev, fields)
+        con.execute(
+            'UPDATE main.audit SET "before" = ?, "after" = ?, prev_hash = ?, hash = ? '
+            "WHERE seq = ?",
+            (before, after, prev, h, r[0]),
+        )
+        prev = h
+
+
+def _audit_as_text(path: Path) -> list[tuple]:
+    """Every audit record as it reads, whatever the revision: its fields and its
+    snapshots with the note's text (0004 moved the text beside the hashed record)."""
+    con = sqlite3.connect(health.sqlite_uri(path), uri=True)
+    try:
+        has_notes = "notes" in _columns(con, "audit")
+        q = f"SELECT {_AUDIT_COLS}{', notes' if has_notes else ''} FROM audit ORDER BY seq"
+        out = []
+        for r in con.execute(q).fetchall():
+            rec = SimpleNamespace(
+                seq=r[0], before=r[7], after=r[8], notes=r[9] if has_notes else None
+            )
+            sides = [
+                audit.state(rec, side) if has_notes else (json.loads(raw) if raw else None)  # type: ignore[arg-type]
+                for side, raw in (("before", r[7]), ("after", r[8]))
+            ]
+            out.append((*r[:7], *(json.dumps(v, sort_keys=True) for v in sides)))
+        return out
+    finally:
+        con.close()
+
+
 def _rows_now(path: Path, tables: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
     con = sqlite3.connect(health.sqlite_uri(path), uri=True)
-    out = {}
+    out = {"audit": _audit_as_text(path)}
     for table, old in tables.items():
+        if table == "audit":
+            continue
         cols = _columns(con, table)[: len(old[0])] if old else _columns(con, table)
         sel = ", ".join(f'"{c}"' for c in cols)
         out[table] = con.execute(f'SELECT {sel} FROM "{table}" ORDER BY 1').fetchall()
