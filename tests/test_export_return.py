@@ -253,17 +253,43 @@ def test_pdf_report_content_and_small_numbers(app, tmp_path):
     for expected in ("Alex Morgan", "5012345", "October 2026", "Version 1", "G82001",
                      "Repeat prescribing", "Primary care", "Daily activity",
                      "NCC MERP", "Eadon", "Cost avoided", "2026.1", "PSSRU",
-                     "QS120", "Days without entries", "Sign-off"):  # fmt: skip
+                     "quality standard 120", "Days without entries", "Sign-off"):  # fmt: skip
         assert expected in text, expected
     fingerprint = keys.key_info(app.db.data_dir).fingerprint
     assert fingerprint[:4] + " " + fingerprint[4:8] in text
-    # One accepted intervention: shown as <5 in the PDF; exact in the CSV.
-    assert "<5" in text
+    # The technician's own counts are exact (suppression is for what the lead publishes)
+    assert "<5" not in text and "These are your exact counts" in text
+    flat = " ".join(text.split())
+    assert "Accepted 1" in flat  # the one accepted intervention, counted exactly
+    # plain words: no rate to four decimal places, no unexplained jargon, one date format
+    assert "a minute" not in flat and "£33 for 11.7 minutes" in flat
+    assert "QS120" not in flat and "Eadon scale" in flat and "NCC MERP categories" in flat
+    assert "(Thu 1 Oct 2026 to Sat 31 Oct 2026)" in flat
+    assert "Signed on: Fri 20 Nov 2026" in flat
     rows = list(csv.DictReader(io.StringIO(res.csv.read_text("utf-8-sig"))))
     assert sum(1 for r in rows if r["significance"]) == 1
     # 15 released minutes at GBP 33 / 11.7 min = 42.31
     assert [r["cost_avoided"] for r in rows if r["cost_avoided"]] == ["42.31"]
     assert sorted(r["qs120_days"] for r in rows if r["qs120_days"]) == ["16", "4"]
+
+
+def test_small_number_suppression_stays_an_option_of_the_writer(app):
+    from rxlog.export.month_data import collect
+    from rxlog.export.pdf_writer import PdfOptions, write_pdf
+    from rxlog.export.unit_costs import load_unit_costs
+
+    data = collect(app, "2026-10", load_unit_costs())
+    opts = {"signed_on": TODAY, "fingerprint": "ab" * 32, "base_name": "x"}
+    exact = write_pdf(data, PdfOptions(**opts))
+    hidden = write_pdf(data, PdfOptions(**opts, suppress_small_counts=True))
+    texts = []
+    for pdf in (exact, hidden):
+        texts.append(
+            subprocess.run(
+                [pdftotext, "-", "-"], input=pdf, capture_output=True, check=True
+            ).stdout.decode()
+        )
+    assert "<5" not in texts[0] and "<5" in texts[1]
 
 
 def test_eml_draft_is_an_unsent_message_to_the_lead(app, tmp_path):

@@ -148,9 +148,9 @@ def test_key_export_to_a_folder_is_bad_input(tech, tmp_path):
     assert list(folder.iterdir()) == []
 
 
-# -- the PDF: counts of 1-4 never shown exactly -------------------------------------------
+# -- the PDF: the technician's own exact counts ---------------------------------------------
 @pytest.mark.skipif(pdftotext is None, reason="poppler-utils not installed")
-def test_qs120_table_does_not_reveal_small_counts(tech, tmp_path):
+def test_the_technicians_pdf_shows_their_own_exact_counts(tech, tmp_path):
     for day, received in (("2026-10-06", "2026-10-02"), ("2026-10-07", "2026-10-01"),
                           ("2026-10-08", "2026-09-20")):  # fmt: skip
         r = tech("log", "REC-DIS", "--date", day, "--discharge-received", received)
@@ -162,12 +162,13 @@ def test_qs120_table_does_not_reveal_small_counts(tech, tmp_path):
     text = subprocess.run(
         [pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True, text=True
     ).stdout
-    section = text[text.index("NICE QS120 timeliness") :]
+    section = text[text.index("Reconciliations after discharge") :]
     section = section[: section.index("Days without entries")]
     total_line = next(ln for ln in section.splitlines() if "All reconciliations" in ln)
-    assert total_line.split()[-1] == "<5", total_line
-    # 2 of 3 within the week: a percentage would give the exact count away
-    assert "67%" not in section and "33%" not in section
+    assert total_line.split()[-1] == "3", total_line  # suppression is for what the lead publishes
+    assert "67% within 7 days" in section  # 2 of 3
+    assert "<5" not in text and "These are your exact counts" in text
+    assert "NICE quality standard 120" in section and "QS120" not in text
     # the CSV keeps the exact figures
     csv_text = next(out.glob("*.csv")).read_text("utf-8-sig")
     assert csv_text.count("REC-DIS") == 3

@@ -1,9 +1,10 @@
 """The return's PDF: a report for people (the project lead, an NHS manager).
 
 A pure function of :class:`~rxlog.export.month_data.MonthData`; signing is separate
-(:mod:`rxlog.returnformat.pdf`). Counts of 1-4 in the summary tables are shown as
-``<5`` (small-number suppression); the CSV keeps exact counts. No note text and no
-patient data is ever written here.
+(:mod:`rxlog.returnformat.pdf`). It is the technician's own record, so its counts are
+exact: small-number suppression (``<5``) is for what the lead publishes (the evidence
+report) and stays here only as an option. Days are written one way ("Mon 2 Nov 2026"),
+in plain words. No note text and no patient data is ever written here.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class PdfOptions:
     signed_on: date
     fingerprint: str
     base_name: str
-    suppress_small_counts: bool = True
+    suppress_small_counts: bool = False  # the technician's own counts are exact
 
 
 def small(n: int, suppress: bool = True) -> str:
@@ -198,7 +199,7 @@ def _details(doc: _Doc, data: MonthData, width: float) -> Any:
             else []
         ),
         ("Sites", "\n".join(sites)),
-        ("Month", f"{_month_title(data.first)} ({data.first:%d %b} to {data.last:%d %b %Y})"),
+        ("Month", f"{_month_title(data.first)} ({_day(data.first)} to {_day(data.last)})"),
         ("Return", f"{data.return_id}, version {data.version}"),
         ("Taxonomy", ", ".join(sorted({e.taxonomy_version for e in data.entries}))),
         ("Unit-cost table", data.unit_costs.version),
@@ -249,7 +250,7 @@ def _fitting(style: Any, text: str, width: float) -> Any:
     )
 
 
-def _key_figures(doc: _Doc, data: MonthData, width: float) -> Any:
+def _key_figures(doc: _Doc, data: MonthData, width: float, suppress: bool) -> Any:
     from reportlab.platypus import Table, TableStyle
 
     minutes = sum(e.minutes for e in data.entries)
@@ -258,7 +259,7 @@ def _key_figures(doc: _Doc, data: MonthData, width: float) -> Any:
     figures = [
         (f"{len(data.entries):,}", "entries logged"),
         (hours(minutes), "hours of activity"),
-        (small(interventions), "graded interventions"),
+        (small(interventions, suppress), "graded interventions"),
         (hours(released), "hours released"),
         (f"£{data.total_cost_avoided:,.2f}", "cost avoided"),
     ]
@@ -396,6 +397,17 @@ def _interventions(doc: _Doc, data: MonthData, width: float, suppress: bool) -> 
         out.append(_gap(6))
     rows = [[k.capitalize(), small(outcome[k], suppress)] for k in sorted(outcome)]
     out.append(doc.table(["Outcome", "Entries"], rows, [w, 60]))
+    out.append(_gap(4))
+    out.append(
+        doc.p(
+            "Significance is how much the intervention mattered to the patient, from 1 "
+            "(detrimental) to 6 (potentially life-saving), on the Eadon scale. Potential "
+            "harm is what could have happened without it, from A (circumstances that could "
+            "cause an error) to I (an error that could have contributed to death), in the "
+            "NCC MERP categories. Outcome is whether the prescriber accepted the change.",
+            doc.note,
+        )
+    )
     return out
 
 
@@ -406,8 +418,9 @@ def _released(doc: _Doc, data: MonthData) -> list[Any]:
     return [
         doc.p(
             f"Clinician time released: {released:,} minutes ({hours(released)} hours). "
-            f"Cost avoided: £{data.total_cost_avoided:,.2f}, at £{basis.per_minute:.4f} a minute "
-            "(each entry rounded to the penny)."
+            f"Cost avoided: £{data.total_cost_avoided:,.2f}, counting each minute released "
+            f"at the cost of a clinician's time: £{basis.cost_gbp} for {basis.minutes} "
+            "minutes (each entry rounded to the penny)."
         ),
         doc.p(
             f"Unit-cost table {uc.version}: {basis.title}, £{basis.cost_gbp} for "
@@ -440,11 +453,19 @@ def _qs120(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any
     if suppress and any(0 < len(x) < SMALL for x in (within, later)):
         sentence = sentence[0].upper() + sentence[1:]
     else:
-        sentence = f"{100 * len(within) / len(timed):.0f}% within the QS120 week; " + sentence
+        sentence = (
+            f"{100 * len(within) / len(timed):.0f}% within {QS120_PRIMARY_DAYS} days; " + sentence
+        )
     return [
-        doc.table(["NICE QS120 timeliness", "Entries"], rows, [width - 60, 60], True),
+        doc.table(["Reconciliations after discharge", "Entries"], rows, [width - 60, 60], True),
         _gap(4),
         doc.p(sentence),
+        doc.p(
+            "NICE quality standard 120 (medicines optimisation) asks that medicines are "
+            f"reconciled within {QS120_PRIMARY_DAYS} days of a GP practice receiving the "
+            "patient's discharge information.",
+            doc.note,
+        ),
     ]
 
 
@@ -515,7 +536,7 @@ def _signoff(doc: _Doc, data: MonthData, options: PdfOptions, width: float) -> A
         _gap(6),
         doc.p(f"Name: {data.technician.name}"),
         doc.p(f"GPhC registration: {data.technician.gphc}"),
-        doc.p(f"Signed on: {options.signed_on:%d %B %Y}"),
+        doc.p(f"Signed on: {_day(options.signed_on)}"),
         doc.p(f"Key fingerprint (SHA-256): {_fingerprint_groups(options.fingerprint)}", doc.note),
         _gap(4),
         doc.p(
@@ -597,11 +618,13 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
         _gap(10),
         _details(doc, data, width),
         _gap(10),
-        _key_figures(doc, data, width),
+        _key_figures(doc, data, width, suppress),
         _gap(4),
         doc.p(
             "Counts of 1 to 4 are shown as <5 to protect patients at small sites; the CSV "
-            "return holds exact counts." if suppress else "Counts are exact.",
+            "return holds exact counts." if suppress else "These are your exact counts. "
+            "The project lead's published reports hide counts under 5 to protect patients "
+            "at small sites.",
             doc.note,
         ),
         _section(doc, "Activity by category", _by_category(doc, data, width, suppress)),
@@ -617,7 +640,11 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
         doc.p("Interventions", doc.h2),
         *_interventions(doc, data, width, suppress),
         _section(doc, "Clinician time released and cost avoided", *_released(doc, data)),
-        _section(doc, "Reconciliation timeliness (QS120)", *_qs120(doc, data, width, suppress)),
+        _section(
+            doc,
+            "How soon reconciliations followed discharge",
+            *_qs120(doc, data, width, suppress),
+        ),
         _section(doc, "Days without entries", *_gaps(doc, data)),
         _gap(8),
         KeepTogether([_signoff(doc, data, options, width)]),
