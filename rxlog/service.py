@@ -73,6 +73,36 @@ class RxLog:
 
         return backups.backup_now(self, out)
 
+    def back_up_to(self, folder: Path) -> Any:
+        """A one-off backup into ``folder`` (a second place: another drive, a USB stick),
+        in its ``RxLog-<GPhC>`` subfolder; returns its ``BackupInfo``."""
+        from rxlog.storage import second_place
+
+        return second_place.backup_to(self.db.path, Path(folder))
+
+    def second_place(self) -> Path | None:
+        """The folder chosen for scheduled copies of the daily backup, if any."""
+        from rxlog.storage import second_place
+
+        return second_place.chosen_folder(self.db.path)
+
+    def set_second_place(self, folder: Path | None) -> Path | None:
+        """Choose (checked: it exists and RxLog may write there) or clear (None) the
+        folder each day's backup is also copied to; copies today's backup there now."""
+        from rxlog.storage import backups, second_place
+
+        if folder is None:
+            self.set_setting(second_place.SECOND_PLACE_KEY, "")
+            return None
+        checked = second_place.check_folder(folder, "folder")
+        self.set_setting(second_place.SECOND_PLACE_KEY, str(checked))
+        newest = next(
+            (i for i in backups.list_backups(self.db.data_dir) if i.kind == "daily"), None
+        )
+        if newest is not None:
+            self.db.copy_to_second_place(newest)
+        return checked
+
     def restore_backup(self, source: Path) -> Any:
         """Swap in a backup (checked first; the current database is backed up first) and
         reopen: this object stays usable. Returns ``backups.RestoreResult``."""
@@ -286,7 +316,10 @@ class RxLog:
 
     def second_backup_folders(self) -> list[Path]:
         """Folders beyond ``backups/`` that hold this installation's backups."""
-        return []
+        from rxlog.storage import second_place
+
+        folder, _copies, problem = second_place.list_copies(self.db.path)
+        return [folder] if folder is not None and problem is None else []
 
     def resolve_id(self, prefix: str) -> str:
         with self.db.transaction() as s:

@@ -83,6 +83,12 @@ def main() -> None:
         win.open_placements()
         save(win.dialog, out, "placements")
         win.dialog.reject()
+        win.open_absence()
+        save(win.dialog, out, "absence")
+        win.dialog.reject()
+        win.open_backups()
+        save(win.dialog, out, "backups")
+        win.dialog.reject()
         win._tick.stop()
         win.close()
         rx.close()
@@ -94,6 +100,9 @@ def main() -> None:
         wiz.you.gphc.setText("1234567")
         wiz.next()  # refused: shows the error beside the field
         save(wiz, out, "wizard")
+        wiz.you.gphc.setText("5012345")
+        wiz.next()
+        save(wiz, out, "wizard-placement")
         wiz.close()
         fresh.close()
 

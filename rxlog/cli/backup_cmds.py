@@ -24,6 +24,12 @@ def _keep(value: str, field: str) -> int:
 def cmd_backup(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.storage import backups
 
+    if args.to:
+        if args.out:
+            raise ValidationError("give --to DIR or --out FILE, not both", "to")
+        info = ctx.app().back_up_to(Path(args.to))
+        print(f"Backed up to {info.path} ({_size(info.size)})")
+        return 0
     keep_daily = _keep(args.keep_daily, "keep-daily") if args.keep_daily else None
     keep_monthly = _keep(args.keep_monthly, "keep-monthly") if args.keep_monthly else None
     if args.out and keep_daily is None and keep_monthly is None:
@@ -51,14 +57,18 @@ def cmd_backup(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_backup_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.storage import backups
+    from rxlog.storage import backups, second_place
+    from rxlog.storage.paths import DB_FILENAME
 
     infos = backups.list_backups(ctx.data_dir)
-    checked = {i.path: backups.backup_problem(i.path) for i in infos} if args.check else {}
+    second, copies, unreachable = second_place.list_copies(ctx.data_dir / DB_FILENAME)
+    every = [(i, "backups") for i in infos] + [(i, "second") for i in copies]
+    checked = {i.path: backups.backup_problem(i.path) for i, _ in every} if args.check else {}
     if args.format == "json":
         rows = []
-        for i in infos:
+        for i, place in every:
             d = i.to_dict()
+            d["place"] = place
             if args.check:
                 d["problem"] = checked[i.path]
             rows.append(d)
@@ -67,9 +77,14 @@ def cmd_backup_list(args: argparse.Namespace, ctx: CliContext) -> int:
     headers = ["made", "kind", "size", "file"] + (["check"] if args.check else [])
     print_table(
         [
-            [i.made_at_text(), i.kind, _size(i.size), i.path.name]
+            [
+                i.made_at_text(),
+                i.kind,
+                _size(i.size),
+                i.path.name if place == "backups" else str(i.path),
+            ]
             + ([checked[i.path] or "ok"] if args.check else [])
-            for i in infos
+            for i, place in every
         ],
         headers,
     )
@@ -77,6 +92,11 @@ def cmd_backup_list(args: argparse.Namespace, ctx: CliContext) -> int:
         print(f"{len(infos)} backups in {backups.backups_dir(ctx.data_dir)}")
     else:
         print(f"no backups yet in {backups.backups_dir(ctx.data_dir)} (run: rxlog backup)")
+    if second is not None:
+        if unreachable:
+            print(f"second place: {unreachable}")
+        else:
+            print(f"{len(copies)} copies in the second place {second}")
     return 0
 
 
@@ -159,6 +179,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "monthly backups are also made automatically in <data folder>/backups.",
     )
     p.add_argument("--out", metavar="FILE", help="write the backup here instead")
+    p.add_argument(
+        "--to",
+        metavar="DIR",
+        help="a one-off backup into a second place (another drive, a USB stick): "
+        "DIR/RxLog-<GPhC>/; scheduled copies: rxlog config set backup-folder DIR",
+    )
     p.add_argument("--keep-daily", metavar="N", help="daily backups to keep (default 7)")
     p.add_argument("--keep-monthly", metavar="M", help="monthly backups to keep (default 12)")
     p.set_defaults(handler=cmd_backup)

@@ -300,7 +300,14 @@ def cmd_audit(args: argparse.Namespace, ctx: CliContext) -> int:
     else:
         print_table(
             [
-                (r.seq, r.at[:19], r.os_user, r.action, r.entry_id[:8], r.reason or "")
+                (
+                    r.seq,
+                    r.at[:19],
+                    r.os_user,
+                    r.action,
+                    r.entry_id if ":" in r.entry_id else r.entry_id[:8],  # placement:3
+                    r.reason or "",
+                )
                 for r in records
             ],
             ("seq", "at (UTC)", "user", "action", "entry", "reason"),

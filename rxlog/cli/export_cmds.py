@@ -233,7 +233,20 @@ def _check_unit_cost_version(value: str) -> str:
     return load_unit_costs(value.strip()).version
 
 
+def _check_backup_folder(value: str) -> str:
+    from rxlog.storage.second_place import check_folder
+
+    if not value.strip():
+        return ""  # no scheduled copies
+    return str(check_folder(value, "backup-folder"))
+
+
 CONFIG_KEYS = {
+    "backup-folder": (
+        "backup.second_place",
+        _check_backup_folder,
+        "a second place each day's backup is copied to (a folder or drive; '' for none)",
+    ),
     "lead-email": ("lead_email", _check_email, "the project lead's e-mail address"),
     "unit-cost-version": (
         "unit_cost_version",

@@ -88,9 +88,18 @@ def _info(path: Path) -> BackupInfo | None:
     )
 
 
+def info_of(path: Path) -> BackupInfo | None:
+    """A backup file's kind, label, time and size (None when not named as a backup)."""
+    return _info(path)
+
+
 def list_backups(data_dir: Path) -> list[BackupInfo]:
     """Every finished backup, newest first (by when the file was written)."""
-    folder = backups_dir(data_dir)
+    return list_backups_in(backups_dir(data_dir))
+
+
+def list_backups_in(folder: Path) -> list[BackupInfo]:
+    """Every finished backup in ``folder``, newest first."""
     try:
         paths = list(folder.glob("*.sqlite3"))
     except OSError:

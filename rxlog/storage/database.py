@@ -23,7 +23,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
-from rxlog.errors import StorageError
+from rxlog.errors import RxlogError, StorageError
 from rxlog.storage import health, privacy
 from rxlog.storage.paths import DB_FILENAME
 
@@ -294,6 +294,7 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._lock = lock
         self.backup_problem: str | None = None
+        self.second_place_problem: str | None = None
 
     @classmethod
     def open(cls, data_dir: Path, today: date | None = None) -> Database:
@@ -351,11 +352,26 @@ class Database:
         if not backups.daily_backup_due(self.data_dir, today):
             return
         try:
-            backups.daily_backup(self.path, today)
+            made = backups.daily_backup(self.path, today)
         except StorageError as exc:  # never block opening; `rxlog check` reports it
             self.backup_problem = exc.message
+            return
         except (OSError, sqlite3.Error) as exc:
             self.backup_problem = f"could not make today's backup: {_plain_reason(exc)}"
+            return
+        if made is not None:
+            self.copy_to_second_place(made)
+
+    def copy_to_second_place(self, daily: Any) -> None:
+        """Copy a daily backup to the chosen second place, if any (never blocks opening;
+        ``second_place_problem`` says why it could not be made)."""
+        from rxlog.storage import second_place
+
+        self.second_place_problem = None
+        try:
+            second_place.copy_daily(self.path, daily)
+        except (RxlogError, OSError, sqlite3.Error) as exc:
+            self.second_place_problem = getattr(exc, "message", None) or str(exc)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -297,7 +297,35 @@ def full_check(data_dir: Path) -> CheckReport:
             bad is None,
             f"last backup {b.made_at_text()} ({b.path.name})" + (f": {bad}" if bad else ""),
         )
+    _second_place_item(report, path)
     return report
+
+
+def _second_place_item(report: CheckReport, db_path: Path) -> None:
+    """The copies in the second place, checked like the backups beside the database."""
+    from rxlog.storage import backups, second_place
+
+    if not db_path.exists():
+        return
+    folder, copies, problem = second_place.list_copies(db_path)
+    if folder is None:
+        return
+    if problem:
+        report.add("2nd place", False, problem)
+        return
+    if not copies:
+        report.add("2nd place", False, f"no copy in {folder} yet (run: rxlog backup --to DIR)")
+        return
+    b = copies[0]
+    bad = backups.backup_problem(b.path)
+    behind = _days_behind(db_path, b.made_at.timestamp())
+    if bad is None and behind >= second_place.STALE_DAYS:
+        bad = f"{behind} days older than the latest changes (is the drive plugged in?)"
+    report.add(
+        "2nd place",
+        bad is None,
+        f"last copy {b.made_at_text()} ({b.path})" + (f": {bad}" if bad else ""),
+    )
 
 
 STALE_BACKUP_DAYS = 2

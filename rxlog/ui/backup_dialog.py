@@ -4,7 +4,8 @@ A thin shell over :mod:`rxlog.storage.backups` through the ``RxLog`` façade
 (``back_up``, ``restore_backup``); it never opens a database session itself. Restoring
 asks first and says that the current database is backed up before it is replaced.
 Keyboard: the list has focus, Enter restores the selected backup, Alt+U backs up,
-Alt+R restores, Alt+F restores from a file, Esc closes.
+Alt+D backs up to a folder or drive you choose, Alt+P turns the daily copy to that
+second place on or off, Alt+R restores, Alt+F restores from a file, Esc closes.
 
 Signals: ``backed_up(str path)`` and ``restored(str path)`` so the main window can
 refresh its views after a restore.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -67,12 +69,16 @@ class BackupDialog(QDialog):
         *,
         confirm: Callable[[str], bool] | None = None,
         choose_file: Callable[[], str | None] | None = None,
+        choose_folder: Callable[[], str | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.app = app
         self._confirm = confirm or self._ask
         self._choose_file = choose_file or self._file_dialog
+        self._choose_folder = choose_folder or self._folder_dialog
+        self._last_folder: Path | None = None
         self.infos: list[backups.BackupInfo] = []
+        self.places: list[str] = []
         self.setWindowTitle("Backups - RxLog")
         self.resize(640, 420)
 
@@ -93,6 +99,18 @@ class BackupDialog(QDialog):
         self.policy.setWordWrap(True)
         self.policy.setTextFormat(Qt.TextFormat.PlainText)
         lay.addWidget(self.policy)
+        second = QHBoxLayout()
+        self.daily_copy = QCheckBox("Also copy each day's backup to a second &place")
+        self.daily_copy.setToolTip(
+            "Another drive or a USB stick, so a failed disk does not take the backups too"
+        )
+        self.daily_copy.toggled.connect(self._daily_copy_toggled)
+        self.second_label = QLabel()
+        self.second_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.second_label.setWordWrap(True)
+        second.addWidget(self.daily_copy)
+        second.addWidget(self.second_label, 1)
+        lay.addLayout(second)
 
         list_label = QLabel("&Backups, newest first:")
         self.table = QTableWidget(0, 3)
@@ -125,13 +143,15 @@ class BackupDialog(QDialog):
         row = QHBoxLayout()
         self.backup_button = QPushButton("Back &up now")
         self.backup_button.clicked.connect(self.back_up_now)
+        self.folder_button = QPushButton("Back up to a folder or &drive…")
+        self.folder_button.clicked.connect(self.back_up_to_folder)
         self.restore_button = QPushButton("&Restore…")
         self.restore_button.clicked.connect(self.restore_selected)
         self.file_button = QPushButton("Restore from &file…")
         self.file_button.clicked.connect(self.restore_from_file)
         self.close_button = QPushButton("&Close")
         self.close_button.clicked.connect(self.reject)
-        for b in (self.backup_button, self.restore_button, self.file_button):
+        for b in (self.backup_button, self.folder_button, self.restore_button, self.file_button):
             b.setAutoDefault(False)
             row.addWidget(b)
         row.addStretch(1)
@@ -143,10 +163,28 @@ class BackupDialog(QDialog):
 
     # -- state -----------------------------------------------------------------------
     def refresh(self) -> None:
-        self.infos = backups.list_backups(self.app.db.data_dir)
+        from rxlog.storage import second_place
+
+        here = backups.list_backups(self.app.db.data_dir)
+        folder, copies, unreachable = second_place.list_copies(self.app.db.path)
+        self.infos = here + copies
+        self.places = ["here"] * len(here) + ["second"] * len(copies)
+        chosen = self.app.second_place()
+        self.daily_copy.blockSignals(True)
+        self.daily_copy.setChecked(chosen is not None)
+        self.daily_copy.blockSignals(False)
+        if chosen is None:
+            self.second_label.setText("(none chosen)")
+        elif unreachable:
+            self.second_label.setText(f"{chosen}: not there now (is the drive plugged in?)")
+        else:
+            self.second_label.setText(f"{folder} ({len(copies)} copies)")
         self.table.setRowCount(len(self.infos))
         for r, info in enumerate(self.infos):
-            cells = (info.made_at_text(), _KIND_TEXT.get(info.kind, info.kind), _size(info.size))
+            kind = _KIND_TEXT.get(info.kind, info.kind)
+            if self.places[r] == "second":
+                kind += " (second place)"
+            cells = (info.made_at_text(), kind, _size(info.size))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(str(info.path))
@@ -186,6 +224,50 @@ class BackupDialog(QDialog):
         self.refresh()
         self._show(f"Backed up to {info.path.name} ({_size(info.size)}).")
         self.backed_up.emit(str(info.path))
+
+    def back_up_to_folder(self) -> None:
+        chosen = self._choose_folder()
+        if not chosen:
+            self._show("Nothing was backed up.")
+            return
+        try:
+            info = self.app.back_up_to(Path(chosen))
+        except RxlogError as exc:
+            self._show(exc.message[:1].upper() + exc.message[1:] + ".", error=True)
+            return
+        self._last_folder = Path(chosen)
+        self.refresh()
+        text = f"Backed up to {info.path} ({_size(info.size)})."
+        if self.app.second_place() is None:
+            text += " To copy each day's backup there too, tick Also copy (Alt+P)."
+        self._show(text)
+        self.backed_up.emit(str(info.path))
+
+    def _daily_copy_toggled(self, on: bool) -> None:
+        try:
+            if not on:
+                self.app.set_second_place(None)
+                self.refresh()
+                self._show("Each day's backup stays beside the database only.")
+                return
+            folder = self._last_folder or (
+                Path(chosen) if (chosen := self._choose_folder()) else None
+            )
+            if folder is None:
+                self.refresh()
+                self._show("No folder chosen: nothing changed.")
+                return
+            checked = self.app.set_second_place(folder)
+        except RxlogError as exc:
+            self.refresh()
+            self._show(exc.message[:1].upper() + exc.message[1:] + ".", error=True)
+            return
+        self.refresh()
+        problem = getattr(self.app.db, "second_place_problem", None)
+        if problem:
+            self._show(f"Chosen, but today's copy could not be made: {problem}", error=True)
+        else:
+            self._show(f"Each day's backup is now also copied to {checked}.")
 
     def restore_selected(self) -> None:
         info = self.selected()
@@ -236,6 +318,12 @@ class BackupDialog(QDialog):
             QMessageBox.StandardButton.No,
         )
         return answer == QMessageBox.StandardButton.Yes
+
+    def _folder_dialog(self) -> str | None:
+        path = QFileDialog.getExistingDirectory(
+            self, "Back up to a folder or drive", str(Path.home())
+        )
+        return path or None
 
     def _file_dialog(self) -> str | None:
         path, _ = QFileDialog.getOpenFileName(

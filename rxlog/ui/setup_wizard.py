@@ -66,8 +66,8 @@ class _PlacementPage(QWizardPage):
             "Until further notice (you can end it later in Placements)."
         )
         self.ends.setWordWrap(True)
-        lay.addWidget(self.ends)
         lay.addWidget(self.form)
+        lay.addWidget(self.ends)  # under the dates it is about
         note = QLabel("The ODS code is on your placement letter, or search the NHS ODS portal.")
         note.setWordWrap(True)
         lay.addWidget(note)
