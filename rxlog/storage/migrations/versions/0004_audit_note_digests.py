@@ -40,8 +40,8 @@ def _canonical(value: Any) -> str:  # the same canonical JSON as rxlog.audit at 
     )
 
 
-def _hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    return hashlib.sha256((str(prev_hash) + _canonical(fields)).encode("utf-8")).hexdigest()
+def _sha(text: str) -> str:  # the chain's formula: SHA-256 of prev_hash + canonical fields
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _digest(salt: str, text: str) -> str:
@@ -50,8 +50,8 @@ def _digest(salt: str, text: str) -> str:
 
 def _seal(raw: str | None) -> tuple[str | None, dict[str, str] | None]:
     """(the snapshot string to hash, the note material) for one side of a record."""
-    if raw is None:
-        return None, None
+    if raw is None or '"note":null' in raw:  # canonical JSON: no note, nothing to seal
+        return raw, None
     try:
         value = json.loads(raw)
     except (TypeError, ValueError):
@@ -84,32 +84,33 @@ def upgrade() -> None:
         for row in rows:
             fields = dict(zip(_FIELDS, row[:9], strict=True))
             stored_prev, stored_hash = row[9], row[10]
-            content_ok = _hash(stored_prev, fields) == stored_hash
             link_ok = stored_prev == old_prev
             before, before_note = _seal(fields["before"])
             after, after_note = _seal(fields["after"])
-            notes = {k: v for k, v in (("before", before_note), ("after", after_note)) if v}
-            fields["before"], fields["after"] = before, after
             prev = new_prev if link_ok else stored_prev
-            new_hash = _hash(prev, fields) if content_ok else stored_hash
-            updates.append(
-                {
-                    "b": before,
-                    "a": after,
-                    "n": _canonical(notes) if notes else None,
-                    "p": prev,
-                    "h": new_hash,
-                    "s": row[0],
-                }
-            )
+            sealed = before_note is not None or after_note is not None
+            if not sealed and prev == stored_prev:
+                new_hash = stored_hash  # neither this record nor any before it changed
+            else:
+                old_text = _canonical(fields)
+                content_ok = _sha(str(stored_prev) + old_text) == stored_hash
+                if sealed:
+                    fields["before"], fields["after"] = before, after
+                    new_text = _canonical(fields)
+                else:
+                    new_text = old_text
+                new_hash = _sha(str(prev) + new_text) if content_ok else stored_hash
+                notes = {k: v for k, v in (("before", before_note), ("after", after_note)) if v}
+                updates.append(
+                    (before, after, _canonical(notes) if notes else None, prev, new_hash, row[0])
+                )
             old_prev, new_prev, last_seq = stored_hash, new_hash, row[0]
-        conn.execute(
-            sa.text(
-                'UPDATE audit SET "before" = :b, "after" = :a, notes = :n, prev_hash = :p, '
-                "hash = :h WHERE seq = :s"
-            ),
-            updates,
-        )
+        if updates:
+            conn.exec_driver_sql(
+                'UPDATE audit SET "before" = ?, "after" = ?, notes = ?, prev_hash = ?, '
+                "hash = ? WHERE seq = ?",
+                updates,
+            )
 
 
 def downgrade() -> None:
