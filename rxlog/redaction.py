@@ -162,12 +162,13 @@ def rewrite_backup(path: Path, entry_id: str, reason: str, technician: str | Non
     (the file is left untouched)."""
     import shutil
 
-    from rxlog.storage import backups
+    from rxlog.storage import backups, privacy
     from rxlog.storage.database import SCHEMA_HEAD, _upgrade, read_revision
 
     part = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
         shutil.copyfile(path, part)
+        privacy.make_private_file(part)  # a backup holds notes: its user's alone
         revision = read_revision(part)
         engine = _engine_for(part)
         try:

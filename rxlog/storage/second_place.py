@@ -22,7 +22,7 @@ import sqlite3
 from pathlib import Path
 
 from rxlog.errors import StorageError, ValidationError
-from rxlog.storage import backups, health
+from rxlog.storage import backups, health, privacy
 
 SECOND_PLACE_KEY = "backup.second_place"
 STALE_DAYS = 7  # `rxlog check` fails when the newest copy there is older than this
@@ -73,7 +73,7 @@ def _target_dir(db_path: Path, base: Path) -> Path:
     _, gphc = _read(db_path)
     target = copies_folder(base, gphc)
     try:
-        target.mkdir(exist_ok=True)
+        privacy.make_private_dir(target, parents=False)  # backups hold notes
     except OSError as exc:
         raise StorageError(f"cannot create {target}: {exc.strerror}", "to") from None
     return target
@@ -98,6 +98,7 @@ def copy_daily(db_path: Path, daily: backups.BackupInfo) -> backups.BackupInfo |
     part = target.with_name(f"{target.name}.{os.getpid()}.check")
     try:
         shutil.copyfile(daily.path, part)
+        privacy.make_private_file(part)
         with open(part, "rb+") as fh:
             os.fsync(fh.fileno())
         problem = backups.backup_problem(part)
