@@ -1,7 +1,7 @@
-"""How long revision 0004 (audit note digests, re-chaining) takes on a big trail.
+"""How long revision 0005 (audit note digests, re-chaining) takes on a big trail.
 
 Builds a database of N entries with ``make_big_db`` (a tenth of them with a note), puts
-it back to revision 0003 (note texts inside the hashed snapshots, chained the old way),
+it back to revision 0004 (note texts inside the hashed snapshots, chained the old way),
 then times ``Database.open``, which backs up and migrates. Prints the figures.
 
     .venv/bin/python bench/bench_migrate_notes.py 200000
@@ -25,8 +25,8 @@ from rxlog import audit  # noqa: E402
 from rxlog.storage.database import Database  # noqa: E402
 
 
-def to_0003(path: Path) -> int:
-    """Give every tenth entry a note and rewrite the trail as 0003 wrote it."""
+def to_0004(path: Path) -> int:
+    """Give every tenth entry a note and rewrite the trail as 0004 wrote it."""
     con = sqlite3.connect(path)
     con.execute("UPDATE entry SET note = 'called the ward back' WHERE rowid % 10 = 0")
     prev = audit.GENESIS
@@ -48,7 +48,7 @@ def to_0003(path: Path) -> int:
         prev = h
     con.executemany('UPDATE audit SET "after" = ?, prev_hash = ?, hash = ? WHERE seq = ?', updates)
     con.execute("ALTER TABLE audit DROP COLUMN notes")
-    con.execute("UPDATE alembic_version SET version_num = '0003'")
+    con.execute("UPDATE alembic_version SET version_num = '0004'")
     con.commit()
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
@@ -60,14 +60,14 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="rxlog-bench-migrate-"))
     try:
         path = make_big_db(tmp / "data", n)
-        noted = to_0003(path)
+        noted = to_0004(path)
         t0 = time.perf_counter()
         db = Database.open(tmp / "data")
         took = time.perf_counter() - t0
         with db.transaction() as s:
             ok = audit.verify(s).ok
         db.close()
-        print(f"{n:,} entries ({noted:,} with a note): backup + migration 0004 in {took:.1f} s "
+        print(f"{n:,} entries ({noted:,} with a note): backup + migration 0005 in {took:.1f} s "
               f"({took / n * 1e6:.1f} us a record); chain verifies: {ok}")  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

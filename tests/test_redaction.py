@@ -168,7 +168,7 @@ def _old_hash(prev, fields):  # the chain's formula, unchanged by the migration
 
 
 def _database_at_0003(data_dir: Path) -> None:
-    """A data folder as RxLog left it before 0004: notes inside the hashed snapshots, and
+    """A data folder as RxLog left it before 0005: notes inside the hashed snapshots, and
     one record (3) changed after it was written."""
     import sqlite3
 

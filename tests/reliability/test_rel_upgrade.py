@@ -1,6 +1,6 @@
 """Upgrade proof: a database at every earlier schema revision, filled, opens on the latest.
 
-Every record survives the migration byte for byte (the audit trail as it reads: 0004
+Every record survives the migration byte for byte (the audit trail as it reads: 0005
 moved note texts beside the hashed records and re-chained them), the chain verifies, a
 pre-migration backup is taken, and a migration that fails (a stray table in the way,
 or a broken revision injected into a copy of the migration scripts) leaves the file
@@ -99,7 +99,7 @@ _AUDIT_COLS = 'seq, at, os_user, technician, action, entry_id, reason, "before",
 
 
 def _unseal(con: sqlite3.Connection) -> None:
-    """Before 0004 a note's text was inside the hashed snapshot: put the source's note
+    """Before 0005 a note's text was inside the hashed snapshot: put the source's note
     texts back there and re-chain with the same formula, as an older RxLog wrote it."""
     prev = audit.GENESIS
     for r in con.execute(f"SELECT {_AUDIT_COLS}, notes FROM src.audit ORDER BY seq").fetchall():
@@ -120,7 +120,7 @@ def _unseal(con: sqlite3.Connection) -> None:
 
 def _audit_as_text(path: Path) -> list[tuple]:
     """Every audit record as it reads, whatever the revision: its fields and its
-    snapshots with the note's text (0004 moved the text beside the hashed record)."""
+    snapshots with the note's text (0005 moved the text beside the hashed record)."""
     con = sqlite3.connect(health.sqlite_uri(path), uri=True)
     try:
         has_notes = "notes" in _columns(con, "audit")

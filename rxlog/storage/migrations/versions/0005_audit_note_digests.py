@@ -11,8 +11,8 @@ Re-chaining keeps every problem the old chain had visible: a record whose hash d
 match its content keeps its (wrong) hash, and a broken link stays broken, so
 ``rxlog audit --verify`` reports the same records after the upgrade as before.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01
 """
 
@@ -24,8 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
