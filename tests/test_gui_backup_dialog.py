@@ -86,6 +86,25 @@ def test_a_bad_file_is_refused_in_plain_words(qtbot, rx, asked, tmp_path: Path) 
     d.grab().save(str(tmp_path / "backup_dialog_refused.png"))
 
 
+def test_another_technicians_backup_is_refused_in_plain_words(qtbot, rx, asked, tmp_path):
+    from rxlog.service import RxLog
+
+    other = RxLog.open(tmp_path / "other", today=lambda: DAY)
+    other.setup("Sam Other", "5099999")
+    theirs = tmp_path / "sam.sqlite3"
+    backups.backup_now(other, theirs)
+    other.close()
+    entry = rx.log(EntryInput(code="QRY-CLIN", date=DAY)).entry.id
+    d = _dialog(qtbot, rx, asked, chosen=str(theirs))
+    qtbot.mouseClick(d.file_button, Qt.MouseButton.LeftButton)
+    text = d.status.text()
+    assert "cannot be restored here" in text and "another technician (Sam Other" in text
+    assert "rxlog" not in text and "--" not in text  # no command line in the app
+    assert asked == [] and rx.list_ids() == [entry]
+    d.resize(1366, 768)
+    d.grab().save(str(tmp_path / "backup_dialog_other_technician.png"))
+
+
 def test_a_damaged_database_at_start_up_is_offered_its_newest_backup(qtbot, rx) -> None:
     from rxlog.errors import StorageError
     from rxlog.service import RxLog

@@ -302,3 +302,21 @@ def test_notes_with_an_nhs_number_are_kept_but_never_exported(template, tmp_path
     (tmp_path / "out" / "extra.txt").write_text("see 943\u2009476\u20095919")
     with pytest.raises(AssertionError, match="reached"):
         _assert_nothing_leaked(tmp_path / "out")
+
+
+# --- 3. the key file the lead receives --------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["certificate:CN", "installation.name"])
+def test_a_planted_text_stops_the_key_file(source, template, tmp_path, monkeypatch):
+    from conftest import run_cli
+
+    data = _copy(template, tmp_path)
+    assert run_cli(data, "key", "export", str(tmp_path / "clean.pem")).code == 0
+    PLANTERS[source](
+        data, "Alex 943\u2009476\u20095919", tmp_path=tmp_path, monkeypatch=monkeypatch
+    )
+    out = tmp_path / "key.pem"
+    r = run_cli(data, "key", "export", str(out))
+    assert r.code == 2 and "NHS number" in r.err and NHS not in _digits(r.err), r.err
+    assert not out.exists()

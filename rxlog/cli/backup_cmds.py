@@ -121,7 +121,9 @@ def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
         revision = backups.check_restorable(source, ctx.data_dir, reason)
     except restore_checks.OtherTechnicianError as exc:
         raise ValidationError(
-            f'{exc.message}: rxlog restore FILE --other-technician --reason "why"', exc.field
+            f"{exc.message} If it is meant, say why (it is kept in the audit trail): "
+            'rxlog restore FILE --other-technician --reason "why"',
+            exc.field,
         ) from None
     if not args.yes:
         if not sys.stdin.isatty():

@@ -464,8 +464,13 @@ def export_public(data_dir: Path, dest: Path, installation: str | None = None) -
             "e.g. my-rxlog-key.pem",
             "file",
         )
+    from rxlog.identifiers import check_outgoing
+
     info = key_info(data_dir)
     paths = key_paths(data_dir)
+    # The key file goes to the lead: its texts pass the identifier filter too.
+    check_outgoing(info.subject, "name", "the name in the signing certificate")
+    check_outgoing(installation, "installation-name", "the installation name")
     text = (
         f"# RxLog installation key: {info.subject}\n"
         f"# fingerprint (SHA-256 of the Ed25519 public key): {info.fingerprint}\n"

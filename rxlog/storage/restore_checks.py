@@ -233,8 +233,7 @@ def check_identity(data_dir: Path, candidate: Path, other_reason: str | None) ->
         return None
     if not (other_reason or "").strip():
         raise OtherTechnicianError(
-            f"{Path(candidate).name} cannot be restored here: {difference}. Restoring it "
-            "anyway needs a reason, which is kept in the audit trail",
+            f"{Path(candidate).name} cannot be restored here: {difference}.",
             "file",
         )
     return difference
