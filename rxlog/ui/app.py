@@ -65,6 +65,9 @@ def _qapp():  # noqa: ANN202
         app.setApplicationName("RxLog")
         app.setOrganizationName("RxLog")
         app.setApplicationDisplayName("RxLog")
+        from rxlog.ui.palette import use_accessible_colours
+
+        use_accessible_colours(app)
     return app
 
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from rxlog.service import RxLog
 
 _ERROR_STYLE = "color: #b00020;"
-_OK_STYLE = "color: #007f3b;"  # NHS green
+_OK_STYLE = "color: #006747;"  # NHS dark green: 6:1 on the window grey (#007f3b gave 4.46)
 _KIND_TEXT = {
     "daily": "Daily",
     "monthly": "Monthly",

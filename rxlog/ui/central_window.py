@@ -211,7 +211,7 @@ class ReturnsModel(_Table):
             v = self.rows[index.row()][index.column()]
             return f"{v:,}" if isinstance(v, int) and index.column() == 6 else str(v)
         if role == Qt.ItemDataRole.ForegroundRole and self.rows[index.row()][2] == "superseded":
-            return QBrush(QColor("#768692"))
+            return QBrush(QColor("#425563"))  # NHS dark grey: 7.7:1 (NHS mid grey gave 3.75)
         return None
 
 
@@ -585,6 +585,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("RxLog Central")
+    from rxlog.ui.palette import use_accessible_colours
+
+    if isinstance(app, QApplication):
+        use_accessible_colours(app)
     try:
         store = CentralStore.open(resolve_url(args.db, args.central_dir))
     except RxlogError as exc:

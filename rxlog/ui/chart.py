@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 PALETTE = ("#2f6f9f", "#4c9a6a", "#c9822b", "#8a5aa8", "#c0504d", "#5b8fa8", "#7f8c3a")
@@ -127,9 +127,13 @@ class DayColumns(QWidget):
         for i, (d, minutes) in enumerate(self.days):
             x = left + i * slot
             h = (bottom - top) * minutes / biggest
-            colour = QColor(PALETTE[0] if d.weekday() < 5 else "#9bb7cc")
             if minutes:
-                p.fillRect(QRectF(x + slot * 0.15, bottom - h, slot * 0.7, h), colour)
+                bar = QRectF(x + slot * 0.15, bottom - h, slot * 0.7, h)
+                if d.weekday() < 5:
+                    p.fillRect(bar, QColor(PALETTE[0]))
+                else:  # a weekend is hatched, not only lighter (no meaning by colour alone)
+                    p.fillRect(bar, QColor("#9bb7cc"))
+                    p.fillRect(bar, QBrush(QColor(PALETTE[0]), Qt.BrushStyle.BDiagPattern))
             if i % every == 0:
                 label = f"{d:%a}"[0] + f"{d.day}" if len(self.days) <= 7 else f"{d.day}"
                 if len(self.days) <= 7:
