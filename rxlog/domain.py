@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rxlog.returnformat import short_installation_id
+
 # The fields of an entry a user sets (``rxlog log`` options / the detail panel).
 ENTRY_FIELDS = (
     "code",
@@ -50,16 +52,12 @@ class InstallationView:
 
     @property
     def short(self) -> str:
-        """The id's first 8 hex digits: in file names, subjects and return ids."""
+        """The short id in file names, subjects and return ids (see below)."""
         return short_installation_id(self.id)
 
     @property
     def label(self) -> str:
         return f"{self.name} ({self.short})"
-
-
-def short_installation_id(installation_id: str) -> str:
-    return installation_id.replace("-", "")[:8].lower()
 
 
 @dataclass(frozen=True)

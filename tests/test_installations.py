@@ -366,3 +366,25 @@ def test_a_nil_return_is_signed_read_and_told_apart_from_not_sent(pcs):
     man.write_text(man.read_text().replace('"rows": 0', '"rows": 1'))
     r = rxlog("--data-dir", practice, "verify", str(man))
     assert r.code == 1 and "signature invalid" in r.out + r.err
+
+
+def test_the_short_id_has_no_digits_so_no_file_name_trips_the_identifier_filter(pcs):
+    """A short id of hex digits could, beside the month's digits, make 10 digits that
+    pass the NHS number check (9434765919 is one): the export would then be refused at
+    random. The short id is written in letters, so it never adds a digit."""
+    from rxlog.identifiers import check_outgoing
+    from rxlog.returnformat import short_installation_id
+
+    uuid = "94347659-1900-4000-8000-000000000000"
+    assert short_installation_id(uuid) == "jedehgfj"
+    assert short_installation_id("0f1e2d3c-0000-4000-8000-000000000000") == "apbocndm"
+    con = sqlite3.connect(pcs / "trust" / "rxlog.sqlite3")
+    with con:
+        con.execute("UPDATE installation SET id = ?", (uuid,))
+    con.close()
+    out = pcs / "out"
+    r = rxlog("--data-dir", str(pcs / "trust"), "export", "2026-11", "--out", str(out))
+    assert r.code == 0, r.err
+    for p in out.iterdir():
+        assert check_outgoing(p.name, "name", "a file name") == p.name
+        assert "_jedehgfj_2026-11_v1." in p.name

@@ -33,9 +33,8 @@ from rxlog.central.models import (
 from rxlog.central.store import CentralStore
 from rxlog.central.trust import KeyView, all_keys, key_for
 from rxlog.clock import utc_now_iso
-from rxlog.domain import short_installation_id
 from rxlog.errors import RxlogError
-from rxlog.returnformat import READABLE_FORMATS, ReturnVerificationError
+from rxlog.returnformat import READABLE_FORMATS, ReturnVerificationError, short_installation_id
 from rxlog.returnformat.csvfile import DB_COLUMNS, ParsedCsv, parse_return_csv
 from rxlog.returnformat.discovery import Candidate, discover, load
 

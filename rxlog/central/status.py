@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from rxlog.central.models import RETURNS
 from rxlog.central.store import CentralStore
+from rxlog.returnformat import short_installation_id
 
 RECEIVED, REOPENED, MISSING, NOT_EXPECTED = "received", "reopened", "missing", "not expected"
 NOTHING_DONE = "nothing done"  # only nil returns ("nothing this month") for the month
@@ -28,7 +29,7 @@ class Sent:
 
     @property
     def label(self) -> str:
-        short = f" ({self.installation_id[:8]})" if self.installation_id else ""
+        short = f" ({short_installation_id(self.installation_id)})" if self.installation_id else ""
         what = "nothing this month" if self.nil else f"{self.rows} entries"
         return f"{self.installation}{short}: v{self.version}, {what}"
 

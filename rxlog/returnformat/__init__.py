@@ -29,3 +29,11 @@ SUBJECT_PREFIX = "RxLog return "
 
 class ReturnVerificationError(RxlogError):
     """A return is not genuine or not whole; the message says which file and why."""
+
+
+def short_installation_id(installation_id: str) -> str:
+    """The UUID's first 8 hex digits written as letters, a-p for 0-f ("0f1e..." ->
+    "apbo..."): random digits beside the month's in a file name could make 10 digits
+    that pass the NHS number check, and the identifier filter would then refuse it."""
+    hexits = installation_id.replace("-", "")[:8].lower()
+    return "".join(chr(ord("a") + int(h, 16)) for h in hexits if h in "0123456789abcdef")

@@ -23,7 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rxlog.returnformat import MANIFEST_SUFFIX, READABLE_FORMATS, ReturnVerificationError
+from rxlog.returnformat import (
+    MANIFEST_SUFFIX,
+    READABLE_FORMATS,
+    ReturnVerificationError,
+    short_installation_id,
+)
 from rxlog.returnformat.csvfile import unescape
 from rxlog.returnformat.discovery import SAFE_NAME as _SAFE_NAME
 from rxlog.returnformat.discovery import Candidate, load
@@ -156,7 +161,8 @@ class VerifiedReturn:
         if self.nil:
             sites = "a nil return: nothing done this month"
         inst = (
-            f"installation {self.installation_name} ({self.installation_id[:8]}), "
+            f"installation {self.installation_name} "
+            f"({short_installation_id(self.installation_id)}), "
             if self.installation_id
             else ""
         )
