@@ -56,17 +56,48 @@ def _add_entry_options(p: argparse.ArgumentParser) -> None:
 # -- handlers ----------------------------------------------------------------------------
 def cmd_setup(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.cli import export_cmds
+    from rxlog.errors import ValidationError
     from rxlog.export.keys import has_keys
     from rxlog.profile import check_installation_name, check_technician
 
+    profile = None
+    if args.from_profile:
+        from rxlog.profilefile import check_setup, read_profile
+
+        if args.name or args.gphc or args.lead_email:
+            raise ValidationError(
+                "--from-profile takes the name, GPhC number and lead address from the "
+                "profile: leave out --name, --gphc and --lead-email",
+                "from-profile",
+            )
+        from pathlib import Path
+
+        profile = read_profile(Path(args.from_profile))
+        check_setup(profile)
+    elif not args.name or not args.gphc:
+        raise ValidationError(
+            "give --name and --gphc (or --from-profile FILE from your other PC)", "name"
+        )
+    else:
+        check_technician(args.name, args.gphc)
     # Check every input before anything is written (even the data folder).
-    check_technician(args.name, args.gphc)
     if args.installation_name is not None:
         check_installation_name(args.installation_name)
     lead = export_cmds._check_email(args.lead_email) if args.lead_email else None
     need_key = not has_keys(ctx.data_dir)
     passphrase = export_cmds.read_passphrase(args, confirm=True) if need_key else None
-    tech = ctx.app(create=True).setup(args.name, args.gphc, args.installation_name)
+    if profile is not None:
+        from rxlog.profilefile import setup_from_profile
+
+        done = setup_from_profile(ctx.app(create=True), profile, args.installation_name)
+        tech = ctx.app().technician()
+        assert tech is not None
+        print(
+            f"{done.message}: {done.placements} placements, {done.phases} phases, "
+            "favourites, lead address and settings"
+        )
+    else:
+        tech = ctx.app(create=True).setup(args.name, args.gphc, args.installation_name)
     inst = ctx.app().installation()
     print(f"RxLog is set up for {tech.name} (GPhC {tech.gphc}) in {ctx.data_dir}")
     print(f"This installation: {inst.name} (id {inst.id})")
@@ -379,8 +410,15 @@ def _positive(text: str) -> int:
 # -- registration ------------------------------------------------------------------------
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("setup", help="set up this installation for a technician")
-    p.add_argument("--name", required=True)
-    p.add_argument("--gphc", required=True, metavar="NUMBER", help="GPhC registration number")
+    p.add_argument("--name", help="the technician's name (required unless --from-profile)")
+    p.add_argument(
+        "--gphc", metavar="NUMBER", help="GPhC registration number (unless --from-profile)"
+    )
+    p.add_argument(
+        "--from-profile",
+        metavar="FILE",
+        help="set up from the profile file written on your other PC (rxlog profile export)",
+    )
     p.add_argument("--lead-email", metavar="ADDRESS", help="the project lead's e-mail address")
     p.add_argument(
         "--installation-name",

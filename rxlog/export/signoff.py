@@ -109,6 +109,14 @@ def next_version(app: RxLog, month: str) -> tuple[int, int | None, str | None]:
         lock = s.get(MonthLock, month)
         if lock is None:
             return 1, None, None
+        if lock.locked and lock.version == 0:  # rxlog.handover.HANDED_OVER
+            raise ValidationError(
+                f"{month} was handed over to another PC ({(lock.locked_at or '')[:10]}): "
+                "its return is sent from there",
+                "month",
+            )
+        if lock.version == 0:  # handed over, then reopened here: a first version
+            return 1, None, None
         if lock.locked:
             raise ValidationError(
                 f"{month} is already signed off (return v{lock.version}); its files are where "

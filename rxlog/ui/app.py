@@ -254,7 +254,14 @@ def _run(data_dir: Path) -> int:
             if rx.technician() is None or not rx.placements():
                 from rxlog.ui.setup_wizard import SetupWizard
 
-                wiz = SetupWizard(rx.today(), rx.setup, rx.add_placement, win)
+                def from_profile(path: str, installation_name: str) -> None:
+                    from rxlog.profilefile import read_profile, setup_from_profile
+
+                    setup_from_profile(rx, read_profile(Path(path)), installation_name)
+
+                wiz = SetupWizard(
+                    rx.today(), rx.setup, rx.add_placement, win, from_profile=from_profile
+                )
                 if not wiz.exec():
                     win.close()
                     qapp.quit()

@@ -799,6 +799,9 @@ class MainWindow(QMainWindow):
             month=f"{today.year:04d}-{today.month:02d}",
         )
 
+    def open_profile(self) -> QWidget | None:
+        return self._open_optional("profile_dialog", "ProfileDialog", "Profile")
+
     def open_backups(self) -> QWidget | None:
         return self._open_optional("backup_dialog", "BackupDialog", "Backups")
 

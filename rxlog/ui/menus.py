@@ -46,6 +46,13 @@ def build_menus(win: MainWindow) -> None:
     mb = win.menuBar()
     m = mb.addMenu("&File")
     add(m, "&Backups…", win.open_backups, "Ctrl+Shift+B", "Back up or restore the database")
+    add(
+        m,
+        "&Profile for other PCs…",
+        win.open_profile,
+        "Ctrl+Shift+O",
+        "Set up or update another PC",
+    )
     m.addSeparator()
     add(m, "&Quit", win.close, "Ctrl+Q")
     m = mb.addMenu("&Entry")

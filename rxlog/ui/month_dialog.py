@@ -68,6 +68,25 @@ def _open_url(url: QUrl) -> bool:
     return QDesktopServices.openUrl(url)
 
 
+def installations_text(app: RxLog) -> str:
+    """Which installation this is, which others the technician has (from the profile),
+    and that each sends its own return."""
+    from rxlog.profilefile import other_installations
+
+    inst = app.installation()
+    others = other_installations(app)
+    if not others:
+        return (
+            f"This PC: {inst.name} ({inst.short}). If you also log on another PC, that PC "
+            "sends its own return for the month."
+        )
+    return (
+        f"This PC: {inst.name} ({inst.short}). Your other installations: "
+        f"{', '.join(others)}. Each must send its own return for this month (one with "
+        "nothing logged sends a nil return: nothing this month)."
+    )
+
+
 class MonthDialog(QDialog):
     """Check, sign off and hand over one month's return."""
 
@@ -110,6 +129,13 @@ class MonthDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         lay.addWidget(self.summary)
+
+        # Issue 12: a technician on several PCs sends one return from each.
+        self.installations = QLabel(installations_text(app))
+        self.installations.setWordWrap(True)
+        self.installations.setTextFormat(Qt.TextFormat.PlainText)
+        self.installations.setAccessibleName("Your installations")
+        lay.addWidget(self.installations)
 
         findings_label = QLabel("&Before signing off, check:")
         self.findings = QListWidget()

@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWizard, QWizardPage
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
 
 from rxlog.errors import RxlogError
 from rxlog.identifiers import validate_gphc
@@ -14,8 +26,9 @@ from rxlog.ui.placement_form import PlacementForm
 
 
 class _YouPage(QWizardPage):
-    def __init__(self) -> None:
+    def __init__(self, from_profile: Callable[[str, str], object] | None = None) -> None:
         super().__init__()
+        self._from_profile = from_profile
         self.setTitle("Welcome to RxLog")
         self.setSubTitle(
             "RxLog keeps your activity log on this PC and makes your signed monthly return. "
@@ -32,11 +45,75 @@ class _YouPage(QWizardPage):
         self.gphc.setMaxLength(7)
         self.fields.add("name", "Your &name", self.name)
         self.fields.add("gphc", "&GPhC number", self.gphc)
+        from rxlog.profile import default_installation_name
+
+        self.installation = QLineEdit(default_installation_name())
+        self.installation.setAccessibleName("This PC's name")
+        self.fields.add("installation-name", "This &PC's name", self.installation)
+        # Issue 12: a second PC starts from the profile written on the first.
+        self.elsewhere = QCheckBox("I &already use RxLog on another PC")
+        form.addRow(self.elsewhere)
+        row = QWidget()
+        row_lay = QHBoxLayout(row)
+        row_lay.setContentsMargins(0, 0, 0, 0)
+        self.profile = QLineEdit()
+        self.profile.setPlaceholderText("the profile file from that PC (Profile ▸ Export)")
+        self.profile.setAccessibleName("Profile file")
+        self.choose = QPushButton("C&hoose…")
+        self.choose.clicked.connect(self._choose)
+        row_lay.addWidget(self.profile, 1)
+        row_lay.addWidget(self.choose)
+        self.fields.add("profile", "Profile &file", row).setBuddy(self.profile)
         form.addRow(self.fields.general)
+        self.elsewhere.toggled.connect(self._toggle)
+        self._toggle(False)
         lay.addStretch(1)
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Your RxLog profile", "", "RxLog profile (*.json);;All files (*)"
+        )
+        if path:
+            self.profile.setText(path)
+
+    def _toggle(self, on: bool) -> None:
+        """With a profile, name and GPhC come from it and there is no placement page."""
+        for field in (self.name, self.gphc):
+            field.setEnabled(not on)
+        self.profile.setEnabled(on)
+        self.choose.setEnabled(on)
+        self.setFinalPage(on)
+        wiz = self.wizard()
+        if wiz is not None:
+            wiz.button(QWizard.WizardButton.NextButton).setVisible(not on)
+        if on:
+            self.profile.setFocus()
+
+    def nextId(self) -> int:  # noqa: N802
+        return -1 if self.elsewhere.isChecked() else super().nextId()
 
     def validatePage(self) -> bool:  # noqa: N802
         self.fields.clear()
+        if self.elsewhere.isChecked():
+            if not self.profile.text().strip():
+                self.fields.show("profile", "choose the profile file written on your other PC")
+                return False
+            if self._from_profile is None:
+                return False
+            try:
+                self._from_profile(self.profile.text().strip(), self.installation.text())
+            except RxlogError as exc:
+                field = exc.field if exc.field == "installation-name" else "profile"
+                self.fields.show(field, exc.message)
+                return False
+            return True
+        try:
+            from rxlog.profile import check_installation_name
+
+            check_installation_name(self.installation.text())
+        except RxlogError as exc:
+            self.fields.show(exc.field, exc.message)
+            return False
         if not self.name.text().strip():
             self.fields.show("name", "a name is required")
             return False
@@ -84,28 +161,35 @@ class _PlacementPage(QWizardPage):
 
 
 class SetupWizard(QWizard):
-    """Name, GPhC number and first placement. On Finish calls ``setup(name, gphc)`` then
-    ``add_placement(ods, name, sector, from, to)``; a core error stays on the page,
-    beside its field."""
+    """Name, GPhC number, this PC's name and first placement. On Finish calls
+    ``setup(name, gphc, installation_name)`` then ``add_placement(ods, name, sector,
+    from, to)``; or, with "I already use RxLog on another PC", ``from_profile(file,
+    installation_name)`` on the first page. A core error stays on the page, beside its
+    field."""
 
     def __init__(
         self,
         today: date,
-        setup: Callable[[str, str], object],
+        setup: Callable[..., object],
         add_placement: Callable[[str, str, str, date, date | None], object],
         parent=None,  # noqa: ANN001
+        from_profile: Callable[[str, str], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("RxLog – first-run setup")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self._setup = setup
         self._add_placement = add_placement
-        self.you = _YouPage()
+        self.you = _YouPage(from_profile)
         self.placement = _PlacementPage(today, self._save)
         self.addPage(self.you)
         self.addPage(self.placement)
         self.resize(560, 420)
 
     def _save(self) -> None:
-        self._setup(self.you.name.text().strip(), self.you.gphc.text().strip())
+        self._setup(
+            self.you.name.text().strip(),
+            self.you.gphc.text().strip(),
+            self.you.installation.text(),
+        )
         self._add_placement(*self.placement.form.values())
