@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rxlog.export.unit_costs import load_unit_costs  # noqa: E402
 from rxlog.returnformat.csvfile import COLUMNS, neutralise  # noqa: E402
+from rxlog.returnformat.keyfile import key_file_bytes  # noqa: E402
 from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest  # noqa: E402
 from rxlog.scales import HARM_SCALE, SIGNIFICANCE_SCALE  # noqa: E402
 from rxlog.taxonomy import current_taxonomy  # noqa: E402
@@ -68,9 +69,31 @@ class Installation:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 
-    def write_key(self, path: Path) -> Path:
+    def fingerprint(self) -> str:
+        from cryptography.hazmat.primitives import serialization
+
+        raw = self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        return hashlib.sha256(raw).hexdigest()
+
+    def write_key(self, path: Path, old: bool = False) -> Path:
+        """The key file (no certificate: these returns carry a placeholder PDF); ``old``
+        writes it as RxLog did before keys named their GPhC number."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(f"# RxLog installation key: {self.name}\n".encode() + self.public_pem())
+        if old:
+            header = f"# RxLog installation key: {self.name}\n".encode()
+            path.write_bytes(header + self.public_pem())
+            return path
+        path.write_bytes(
+            key_file_bytes(
+                public_pem=self.public_pem(),
+                certificate_pem=None,
+                name=self.name,
+                gphc=self.gphc,
+                fingerprint=self.fingerprint(),
+            )
+        )
         return path
 
 
@@ -89,12 +112,14 @@ def make_rows(
     practice = (inst.practice, f"{inst.practice} Surgery", "gp_practice", "primary")
     by_sector = {s: [c for c in tax.active() if s in c.sectors] for s in ("primary", "secondary")}
     days = _weekdays(month)
+    cap = max(1, 24 * 60 // -(-n // len(days)))  # minutes per entry that keep a day <= 24 h
     rows = []
     for i in range(n):
         d = days[min(len(days) - 1, i * len(days) // max(n, 1))]
         ods, site_name, kind, sector = practice if d.day <= 14 else TRUST
         code = rng.choice(by_sector[sector])
         minutes = max(1, round(code.default_minutes * rng.uniform(0.5, 1.5)))
+        minutes = min(minutes, cap)  # at most 24 hours a day, as RxLog allows
         row: dict[str, Any] = {
             "return_id": f"{inst.gphc}-{month}", "version": version,
             "entry_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -158,10 +183,10 @@ def write_return(
             {"ods": r["site"], "name": r["site_name"], "site_kind": r["site_kind"],
              "sector": r["sector"]},
         )  # fmt: skip
+    # Totals over every row, as the export's manifest gives them ("interventions" are
+    # the rows graded for significance).
     interventions = [r for r in rows if r["significance"] is not None]
-    cost = sum(
-        (int(r["cost_avoided"].replace(".", "")) for r in interventions if r["cost_avoided"]), 0
-    )
+    cost = sum((int(r["cost_avoided"].replace(".", "")) for r in rows if r["cost_avoided"]), 0)
     manifest = {
         "format": "rxlog-return/1",
         "return_id": f"{inst.gphc}-{month}",
@@ -183,7 +208,7 @@ def write_return(
             "minutes": sum(r["minutes"] for r in rows),
             "count": sum(r["count"] or 0 for r in rows),
             "interventions": len(interventions),
-            "released_minutes": sum(r["released_minutes"] or 0 for r in interventions),
+            "released_minutes": sum(r["released_minutes"] or 0 for r in rows),
             "cost_avoided": f"{cost // 100}.{cost % 100:02d}",
         },
     }

@@ -58,10 +58,20 @@ class RxLog:
         self.db = db
         self.taxonomy = taxonomy or current_taxonomy()
         self._today = today
+        self.notices: list[str] = []  # what opening found and settled (shown to the user)
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> RxLog:
-        return cls(Database.open(data_dir), **kwargs)
+        app = cls(Database.open(data_dir), **kwargs)
+        from rxlog.export.pending import PENDING_FILE
+
+        if (app.db.data_dir / PENDING_FILE).exists():  # an export was interrupted
+            from rxlog.export.pending import recover
+
+            message = recover(app)
+            if message:
+                app.notices.append(message)
+        return app
 
     def close(self) -> None:
         self.db.close()

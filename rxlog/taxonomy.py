@@ -297,3 +297,20 @@ def current_taxonomy(folder: Path | None = None) -> Taxonomy:
         raise TaxonomyError(f"no taxonomy-<version>.toml in {folder or resources_dir()}")
     newest = files[-1]
     return _load_cached(str(newest), newest.stat().st_mtime)
+
+
+def taxonomy_of_version(version: str, folder: Path | None = None) -> Taxonomy | None:
+    """The shipped taxonomy of ``version`` (what a return's rows name), or ``None``.
+
+    Asked once per return by the lead's import: the folder's files are listed once."""
+    by_version = _versions_in(str(folder or resources_dir()))
+    path = by_version.get(version)
+    return _load_cached(path, Path(path).stat().st_mtime) if path else None
+
+
+@lru_cache(maxsize=8)
+def _versions_in(folder: str) -> dict[str, str]:
+    out = {}
+    for path in taxonomy_files(Path(folder)):
+        out[_load_cached(str(path), path.stat().st_mtime).version] = str(path)
+    return out

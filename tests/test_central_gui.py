@@ -142,3 +142,24 @@ def test_results_and_status_models_pass_the_model_tester(window, qtmodeltester, 
     qtmodeltester.check(window.results)
     qtmodeltester.check(window.status)
     qtmodeltester.check(window.returns)
+
+
+def test_an_old_key_file_asks_for_the_gphc_number_it_is_bound_to(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from rxlog.central.trust import list_keys
+
+    inst = gen.Installation.new(7)
+    old = inst.write_key(tmp_path / "old.pem", old=True)  # from an earlier RxLog: no GPhC
+    asked = []
+
+    def answer(parent, title, label, *a, **k):
+        asked.append(label)
+        return (inst.gphc, True)
+
+    monkeypatch.setattr(QInputDialog, "getText", answer)
+    window.trust_key_file(old, "Technician 007")
+    assert asked and "names no GPhC number" in asked[0]
+    assert f"bound to GPhC {inst.gphc}" in window.statusBar().currentMessage()
+    bound = {k.name: k.gphc for k in list_keys(window.store)}
+    assert bound["Technician 007"] == inst.gphc

@@ -86,8 +86,10 @@ def store(tmp_path, resources):
                              harm_scale=None)  # fmt: skip
             if (t, month) == (2, "2026-02"):
                 for r in rows[:30]:  # logged before the taxonomy update retired REP-HOUSE
-                    if r["sector"] == "primary":
-                        r.update(code="REP-HOUSE", taxonomy_version="2026.1", category="repeat")
+                    plain = r["outcome"] is None and r["significance"] is None
+                    if r["sector"] == "primary" and plain and r["qs120_days"] is None:
+                        r.update(code="REP-HOUSE", taxonomy_version="2026.1", category="repeat",
+                                 count=r["count"] or 1, count_unit="patients")  # fmt: skip
             gen.write_return(inst, month, rows, inbox / inst.gphc)
     inst = gen.Installation.new(4)
     rows = gen.make_rows(inst, "2026-03", 2, 150, random.Random(7), "pilot")

@@ -52,7 +52,7 @@ def test_export_verify_and_locked_month_through_the_cli(setup_cli, tmp_path):
     assert r.code == 0 and "next export: version 1" in r.out
     r = cli("export", "2026-10", "--out", str(out))
     assert r.code == 0, r.err
-    assert re.search(r"rxlog_G82001_[a-p]{8}_2026-10_v1\.pdf", r.out)
+    assert re.search(r"rxlog_G82001_GPhC5012345_[a-p]{8}_2026-10_v1\.pdf", r.out)
     r = cli("verify", str(out))
     assert r.code == 0, r.err
     assert "Alex Morgan" in r.out and "2026-10" in r.out and "version 1" in r.out
@@ -75,7 +75,7 @@ def test_verify_names_what_is_wrong_and_exits_1(setup_cli, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     assert cli("export", "2026-10", "--out", str(out)).code == 0
-    (csv_path,) = out.glob("rxlog_G82001_*_2026-10_v1.csv")
+    (csv_path,) = out.glob("rxlog_G82001_GPhC5012345_*_2026-10_v1.csv")
     data = bytearray(csv_path.read_bytes())
     data[-5] ^= 1
     csv_path.write_bytes(bytes(data))

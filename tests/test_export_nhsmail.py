@@ -53,7 +53,7 @@ def test_a_lead_outside_nhsmail_is_told_to_use_secure(month, data_dir, tmp_path)
     # the draft itself is left as the format fixes it (no [secure] added by RxLog)
     eml = next((tmp_path / "out").glob("*.eml")).read_bytes()
     short = month.installation().short.encode()
-    assert b"Subject: RxLog return G82001 " + short + b" 2026-10 v1" in eml
+    assert b"Subject: RxLog return G82001 GPhC 5012345 " + short + b" 2026-10 v1" in eml
 
 
 def test_an_nhs_net_lead_gets_no_secure_advice(month, tmp_path):

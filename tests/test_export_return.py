@@ -100,7 +100,7 @@ def test_export_then_verify_round_trip(app, tmp_path):
     inst = app.installation()
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == sorted(
-        f"rxlog_G82001_{inst.short}_2026-10_v1.{ext}"
+        f"rxlog_G82001_GPhC5012345_{inst.short}_2026-10_v1.{ext}"
         for ext in ("csv", "pdf", "manifest.json", "eml")
     )
     (rf,) = find_returns([tmp_path / "out"])
@@ -167,7 +167,7 @@ def test_reopen_then_v2_supersedes_v1(app, tmp_path):
     app.log(EntryInput("REP-MGMT", date(2026, 10, 30), minutes=45, count=3))
     res = _export(app, tmp_path / "v2")
     short = app.installation().short
-    assert res.version == 2 and res.csv.name == f"rxlog_G82001_{short}_2026-10_v2.csv"
+    assert res.version == 2 and res.csv.name == f"rxlog_G82001_GPhC5012345_{short}_2026-10_v2.csv"
     v = verify_return(find_returns([tmp_path / "v2"])[0])
     assert v.version == 2 and v.manifest["supersedes"] == 1
     assert v.manifest["supersedes_reason"] == "forgot the Friday clinic"
@@ -297,7 +297,9 @@ def test_eml_draft_is_an_unsent_message_to_the_lead(app, tmp_path):
     msg = email.message_from_bytes(res.eml.read_bytes(), policy=email.policy.default)
     assert msg["X-Unsent"] == "1"
     assert msg["To"] == "lead@nhs.net"
-    assert msg["Subject"] == f"RxLog return G82001 {app.installation().short} 2026-10 v1"
+    assert (
+        msg["Subject"] == f"RxLog return G82001 GPhC 5012345 {app.installation().short} 2026-10 v1"
+    )
     attached = {p.get_filename(): p.get_payload(decode=True) for p in msg.iter_attachments()}
     assert attached == {p.name: p.read_bytes() for p in (res.csv, res.pdf, res.manifest)}
 
@@ -367,7 +369,7 @@ def test_failed_database_step_removes_the_files(app, tmp_path):
 def test_existing_files_are_never_overwritten(app, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    mine = out / f"rxlog_G82001_{app.installation().short}_2026-10_v1.pdf"
+    mine = out / f"rxlog_G82001_GPhC5012345_{app.installation().short}_2026-10_v1.pdf"
     mine.write_bytes(b"mine")
     with pytest.raises(StorageError, match="already exists"):
         _export(app, out)

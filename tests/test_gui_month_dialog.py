@@ -93,8 +93,8 @@ def test_reopen_then_version_2(qtbot, dialog, month_app, tmp_path):
     assert result is not None and result.version == 2
     short = month_app.installation().short
     assert sorted(p.name for p in out.glob("*.manifest.json")) == [
-        f"rxlog_G82001_{short}_2026-10_v1.manifest.json",
-        f"rxlog_G82001_{short}_2026-10_v2.manifest.json",
+        f"rxlog_G82001_GPhC5012345_{short}_2026-10_v1.manifest.json",
+        f"rxlog_G82001_GPhC5012345_{short}_2026-10_v2.manifest.json",
     ]
 
 

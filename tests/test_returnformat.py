@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from rxlog.errors import RxlogError
 from rxlog.returnformat import ReturnVerificationError
 from rxlog.returnformat.discovery import discover, find_returns
 from rxlog.returnformat.eml import EmlOptions, attachments, write_eml
@@ -131,3 +132,15 @@ def test_an_e_mail_beside_its_manifest_must_attach_the_signed_files(tmp_path):
     with pytest.raises(ReturnVerificationError, match="attaches a changed copy"):
         verify_return(cand)
     assert json.loads((tmp_path / f"{BASE}.manifest.json").read_text())["manifest"]["rows"] == 1
+
+
+def test_names_carry_the_gphc_number_without_running_into_a_site_codes_digits():
+    from rxlog.identifiers import check_outgoing
+    from rxlog.returnformat import base_name, subject_for
+
+    # Trust site RN101 and GPhC 5012345: "101" + "5012345" is a valid NHS number.
+    assert base_name("RN101", "5012345", "2026-10", 1) == "rxlog_RN101_GPhC5012345_2026-10_v1"
+    check_outgoing(base_name("RN101", "5012345", "2026-10", 1) + ".csv", "name", "a file name")
+    check_outgoing(subject_for("RN101", "5012345", "2026-10", 1), "name", "the subject")
+    with pytest.raises(RxlogError, match="NHS number"):
+        check_outgoing("rxlog_RN101_5012345_2026-10_v1.csv", "name", "a file name")

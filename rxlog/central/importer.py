@@ -37,6 +37,7 @@ from rxlog.errors import RxlogError
 from rxlog.returnformat import READABLE_FORMATS, ReturnVerificationError, short_installation_id
 from rxlog.returnformat.csvfile import DB_COLUMNS, ParsedCsv, parse_return_csv
 from rxlog.returnformat.discovery import Candidate, discover, load
+from rxlog.text import plain
 
 IMPORTED, REPLACED, ALREADY, REFUSED, SKIPPED = (
     "imported",
@@ -83,6 +84,11 @@ class ImportResult:
     # Entries another installation's return already counts (counted once, there).
     duplicates: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # A message quotes what a return or an e-mail says (names, file names): one
+        # plain line, whoever shows it (terminal, JSON, the lead's window).
+        object.__setattr__(self, "message", plain(self.message))
+
     @property
     def failed(self) -> bool:
         return self.outcome == REFUSED
@@ -99,8 +105,11 @@ class _Refused(RxlogError):
 
 
 def _who(m: dict[str, Any]) -> str:
-    tech = m.get("technician") or {}
-    return f"{m.get('return_id')} v{m.get('version')} ({tech.get('name')}, {m.get('month')})"
+    """The return a message is about: id, version, technician and month (made plain)."""
+    raw = m.get("technician")
+    tech: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    text = f"{m.get('return_id')} v{m.get('version')} ({tech.get('name')}, {m.get('month')})"
+    return plain(text)[:160]
 
 
 def _check_manifest(m: dict[str, Any]) -> None:
@@ -121,8 +130,57 @@ def _check_manifest(m: dict[str, Any]) -> None:
             )
         if m.get("format") not in READABLE_FORMATS:
             raise _Refused(f"format {m.get('format')!r} is not one this RxLog reads")
+        _validate_gphc(gphc)
+        _check_types(m)
     except (KeyError, TypeError):
         raise _Refused("the manifest lacks a field every return has") from None
+
+
+def _validate_gphc(gphc: str) -> None:
+    from rxlog.identifiers import validate_gphc
+
+    try:
+        validate_gphc(gphc)
+    except RxlogError:
+        raise _Refused(f"{plain(gphc)[:20]!r} is not a GPhC number") from None
+
+
+_OPTIONAL_TEXT = ("supersedes_reason", "unit_cost_version", "exported_at", "main_site",
+                  "pdf_certificate_sha256")  # fmt: skip
+
+
+def _check_types(m: dict[str, Any]) -> None:
+    """The manifest values the store writes have the types RxLog writes (a trusted key
+    may still sign anything): refused here rather than failing in the write."""
+    sites = m.get("sites", [])
+    if not isinstance(sites, list) or not all(
+        isinstance(x, dict) and all(isinstance(v, str) for v in x.values()) for x in sites
+    ):
+        raise _Refused("'sites' is not a list of sites")
+    tv = m.get("taxonomy_versions", [])
+    if not isinstance(tv, list) or not all(isinstance(v, str) for v in tv):
+        raise _Refused("'taxonomy_versions' is not a list of versions")
+    for key in _OPTIONAL_TEXT:
+        if m.get(key) is not None and not isinstance(m.get(key), str):
+            raise _Refused(f"'{key}' is not text")
+    if len(str(m.get("supersedes_reason") or "")) > 500:
+        raise _Refused("the reason given for the new version is longer than 500 characters")
+    sup = m.get("supersedes")
+    if sup is not None and (not isinstance(sup, int) or isinstance(sup, bool)):
+        raise _Refused("'supersedes' is not a version number")
+    if not isinstance(m.get("totals"), dict) or not isinstance(m["technician"].get("name"), str):
+        raise _Refused("'totals' or the technician's name is not what RxLog writes")
+    if len(m["technician"]["name"]) > 200:
+        raise _Refused("the technician's name is longer than 200 characters")
+
+
+def _claimed(manifest_bytes: bytes) -> str:
+    """ "<id> v<N> (<name>, <month>), as it claims: " from a manifest that did not verify,
+    so even a refusal for damage names the technician, month and version."""
+    from rxlog.returnformat.discovery import claimed_manifest
+
+    m = claimed_manifest(manifest_bytes)
+    return f"{_who(m)} as it claims: " if m else ""
 
 
 @dataclass
@@ -144,6 +202,26 @@ def prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | ImportR
 
     ``known_sha`` is the manifest hash already stored for this return id and version:
     a verified resend with that hash is not parsed again (it will change nothing).
+    Never raises: whatever goes wrong with one input is that input's refusal.
+    """
+    try:
+        return _prepare(cand, known_sha)
+    except Exception as exc:  # a case no check foresaw: refuse this one, go on
+        return ImportResult(cand.label, REFUSED, _unforeseen(exc))
+
+
+def _unforeseen(exc: BaseException) -> str:
+    return (
+        f"could not be checked ({type(exc).__name__}): nothing of it was stored; "
+        "please report this input to RxLog's maintainers"
+    )
+
+
+def _prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | ImportResult:
+    """Read, verify and parse one candidate (no database): safe in a worker process.
+
+    ``known_sha`` is the manifest hash already stored for this return id and version:
+    a verified resend with that hash is not parsed again (it will change nothing).
     """
     if cand.problem is not None:
         return ImportResult(cand.label, REFUSED if cand.refuse else SKIPPED, cand.problem)
@@ -159,7 +237,9 @@ def prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | ImportR
         # a return (20 s for a thousand), so the import leaves it to `rxlog verify`.
         verified = verify_return_bytes(manifest_bytes, files, manifest_name=cand.manifest_name)
     except ReturnVerificationError as exc:
-        return ImportResult(cand.label, REFUSED, f"failed verification: {exc.message}")
+        return ImportResult(
+            cand.label, REFUSED, f"{_claimed(manifest_bytes)}failed verification: {exc.message}"
+        )
     m = verified.manifest
     sha = hashlib.sha256(canonical_bytes(m)).hexdigest()
     parsed, problem = None, None
@@ -186,6 +266,21 @@ def prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | ImportR
 def commit(
     store: CentralStore, prep: Prepared | ImportResult, keys: dict[str, KeyView] | None = None
 ) -> ImportResult:
+    """:func:`_commit`; an unforeseen failure refuses that one return (its transaction is
+    rolled back) and the import goes on."""
+    try:
+        return _commit(store, prep, keys)
+    except RxlogError as exc:  # e.g. the store could not be written
+        label = prep.source if isinstance(prep, ImportResult) else prep.label
+        return ImportResult(label, REFUSED, exc.message)
+    except Exception as exc:
+        label = prep.source if isinstance(prep, ImportResult) else prep.label
+        return ImportResult(label, REFUSED, _unforeseen(exc))
+
+
+def _commit(
+    store: CentralStore, prep: Prepared | ImportResult, keys: dict[str, KeyView] | None = None
+) -> ImportResult:
     """Check trust and version rules, then write the return in one transaction.
 
     ``keys`` (fingerprint -> key) saves a query per return in a long run.
@@ -206,36 +301,20 @@ def commit(
     else:
         with store.read() as conn:
             key = key_for(conn, fp)
-    if key is None:
-        return ImportResult(
-            label,
-            REFUSED,
-            f"signed by an unknown key {fp[:16]}…: it is not in the trusted keys. Ask "
-            f"{base['technician']} for `rxlog key export` and run `rxlog central trust`",
-            **base,
-        )
+    who = _who(m)
+    refusal = trust_problem(key, m, fp)
+    if refusal is not None:
+        if key is not None:
+            base["key_name"] = key.name
+        return ImportResult(label, REFUSED, f"{who}: {refusal}", **base)
+    assert key is not None
     base["key_name"] = key.name
-    if key.revoked_at:
-        return ImportResult(
-            label,
-            REFUSED,
-            f"signed by key {fp[:16]}… ({key.name}), revoked on {key.revoked_at[:10]}"
-            + (f" ({key.revoke_reason})" if key.revoke_reason else ""),
-            **base,
-        )
-    if key.gphc and key.gphc != base["gphc"]:
-        return ImportResult(
-            label,
-            REFUSED,
-            f"key {fp[:16]}… ({key.name}) is trusted for GPhC {key.gphc}'s returns only, "
-            f"but this return is for GPhC {base['gphc']}",
-            **base,
-        )
     try:
         with store.begin() as conn:
-            decision = _version_decision(conn, m, prep.sha)
+            decision = _version_decision(conn, m, prep.sha, key, keys)
             if decision is not None:
-                return ImportResult(label, decision[0], decision[1], **base)
+                outcome, why = decision
+                return ImportResult(label, outcome, f"{who}: {why}", **base)
             if prep.problem is not None or prep.parsed is None:
                 raise _Refused(prep.problem or "the return could not be read")
             parsed = prep.parsed
@@ -243,14 +322,14 @@ def commit(
                 store, conn, m, prep.manifest_bytes, prep.sha, fp, parsed, label
             )
     except RxlogError as exc:
-        return ImportResult(label, REFUSED, f"{_who(m)}: {exc.message}", **base)
+        return ImportResult(label, REFUSED, f"{who}: {exc.message}", **base)
     base["duplicates"] = tuple(e for e, _ in dups)
     counted = len(parsed.rows) - len(dups)
     if replaced is None:
-        msg = f"{_who(m)}: {len(parsed.rows)} entries, signed by {key.name}"
+        msg = f"{_who(m)}: {len(parsed.rows)} entries, signed by {plain(key.name)}"
         return ImportResult(label, IMPORTED, msg + _dup_note(dups), rows=counted, **base)
     reason = m.get("supersedes_reason")
-    msg = (
+    msg = plain(
         f"v{m['version']} replaced v{replaced} of {m['return_id']} ({base['technician']}, "
         f"{m['month']}): {len(parsed.rows)} entries"
         + (f"; reason given: {reason}" if reason else "")
@@ -276,28 +355,101 @@ def import_candidate(store: CentralStore, cand: Candidate) -> ImportResult:
     return commit(store, prepare(cand))
 
 
-def _version_decision(conn: Connection, m: dict[str, Any], sha: str) -> tuple[str, str] | None:
-    """ALREADY/REFUSED with a message when the version rules say so, else None (go on)."""
-    rows = conn.execute(
-        select(RETURNS.c.version, RETURNS.c.manifest_sha256, RETURNS.c.state).where(
-            RETURNS.c.return_id == m["return_id"]
+def trust_problem(key: KeyView | None, m: dict[str, Any], fp: str) -> str | None:
+    """Why a return signed by ``key`` is not accepted from it (None: it is)."""
+    gphc = str((m.get("technician") or {}).get("gphc"))
+    if key is None:
+        return (
+            f"signed by an unknown key {fp[:16]}…: it is not in the trusted keys. Ask the "
+            "technician for `rxlog key export` and run `rxlog central trust`"
         )
+    if key.revoked_at:
+        return f"signed by key {fp[:16]}… ({plain(key.name)}), revoked on {key.revoked_at[:10]}" + (
+            f" ({plain(key.revoke_reason)})" if key.revoke_reason else ""
+        )
+    if key.gphc is None:
+        return (
+            f"key {fp[:16]}… ({plain(key.name)}) is bound to no GPhC number (trusted before "
+            "keys were bound): trust its file again with `rxlog central trust KEYFILE "
+            "--name NAME --gphc NUMBER`"
+        )
+    if key.gphc != gphc:
+        return (
+            f"key {fp[:16]}… ({plain(key.name)}) is bound to GPhC {key.gphc}, but this return "
+            f"is for GPhC {plain(gphc)[:20]}: a key signs its own technician's returns only"
+        )
+    cert = m.get("pdf_certificate_sha256")
+    has_pdf = any(str(n).endswith(".pdf") for n in (m.get("files") or {}))
+    if has_pdf and key.certificate_sha256 is not None and cert != key.certificate_sha256:
+        return (
+            f"its PDF is signed with a certificate that is not key {fp[:16]}…'s "
+            "(the manifest names another): the PDF belongs to another return"
+        )
+    return None
+
+
+def _version_decision(
+    conn: Connection,
+    m: dict[str, Any],
+    sha: str,
+    key: KeyView,
+    keys: dict[str, KeyView] | None = None,
+) -> tuple[str, str] | None:
+    """ALREADY/REFUSED with a reason when the version rules say so, else None (go on).
+
+    A version is accepted only as the next number after the newest version the store
+    holds, superseding exactly that one, and from a key bound to the same technician as
+    the key that signed it. A version whose rows were withdrawn with its key, or
+    superseded and then left with no current version, may be imported again.
+    """
+    rows = conn.execute(
+        select(
+            RETURNS.c.id,
+            RETURNS.c.version,
+            RETURNS.c.manifest_sha256,
+            RETURNS.c.state,
+            RETURNS.c.key_fingerprint,
+        ).where(RETURNS.c.return_id == m["return_id"])
     ).all()
     version = m["version"]
+    has_current = any(r.state == "current" for r in rows)
     for r in rows:
         if r.version == version:
             if r.manifest_sha256 == sha:
-                return ALREADY, f"{_who(m)} is already in the store (a resend): nothing changed"
+                if r.state == "superseded" and not has_current:
+                    return None  # its rows went with a withdrawn successor: restore them
+                return ALREADY, "already in the store (a resend): nothing changed"
             return REFUSED, (
-                f"{_who(m)}: a different return with the same id and version is already "
-                "imported; the technician must export a new version"
+                "a different return with the same id and version is already imported; "
+                "the technician must export a new version"
             )
-    newest = max((r.version for r in rows), default=0)
-    if newest > version:
+    if not rows:
+        if m.get("supersedes") not in (None, version - 1):
+            return REFUSED, f"it says it replaces v{m.get('supersedes')}, not v{version - 1}"
+        return None
+    held = max(rows, key=lambda r: r.version)
+    if held.version > version:
         return REFUSED, (
-            f"{_who(m)} is older than v{newest}, which is already imported: "
-            "an older version never replaces a newer one"
+            f"older than v{held.version}, which is already imported: an older version "
+            "never replaces a newer one"
         )
+    if version != held.version + 1:
+        return REFUSED, (
+            f"the store holds v{held.version}, so the next version is v{held.version + 1}, "
+            f"not v{version}"
+        )
+    if m.get("supersedes") != held.version:
+        return REFUSED, (
+            f"it replaces v{m.get('supersedes')}, but the store holds v{held.version}: a new "
+            "version must replace the version the store holds"
+        )
+    if held.key_fingerprint != key.fingerprint:
+        before = (keys or {}).get(held.key_fingerprint) or key_for(conn, held.key_fingerprint)
+        if before is None or before.gphc != key.gphc:
+            return REFUSED, (
+                f"v{held.version} was signed by a key bound to another technician; a new "
+                "version comes only from a key bound to the same technician"
+            )
     return None
 
 
@@ -318,6 +470,15 @@ def _write(
     main_site = parsed.main_site or str(m.get("main_site") or "")[:6]
     sector = next((s.get("sector") for s in sites if s.get("ods") == parsed.main_site), None)
     sector = sector or (parsed.sectors.most_common(1)[0][0] if parsed.sectors else "")
+    # A superseded version imported again (its successor was withdrawn): the old
+    # record goes, the return is written afresh below.
+    conn.execute(
+        RETURNS.delete().where(
+            RETURNS.c.return_id == m["return_id"],
+            RETURNS.c.version == m["version"],
+            RETURNS.c.state == "superseded",
+        )
+    )
     previous = conn.execute(
         select(RETURNS.c.id, RETURNS.c.version).where(
             RETURNS.c.return_id == m["return_id"], RETURNS.c.state == "current"

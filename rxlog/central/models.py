@@ -41,6 +41,8 @@ class TrustedKey(CentralBase):
     added_at: Mapped[str] = mapped_column(String(32))
     revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    technician: Mapped[str | None] = mapped_column(String(200), nullable=True)  # from the file
+    installation: Mapped[str | None] = mapped_column(String(64), nullable=True)  # issue 12
 
 
 class CentralReturn(CentralBase):
@@ -184,13 +186,35 @@ class ImportEvent(CentralBase):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[str] = mapped_column(String(32))
-    action: Mapped[str] = mapped_column(String(16))  # imported | replaced
+    action: Mapped[str] = mapped_column(String(16))  # imported | replaced | withdrawn
     return_id: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer)
     replaced_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     key_fingerprint: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Withdrawal(CentralBase):
+    """A return withdrawn because the key that signed it was revoked as compromised
+    (``central revoke --withdraw-from``): its rows left the store; this record stays."""
+
+    __tablename__ = "central_withdrawal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[str] = mapped_column(String(32))
+    return_id: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    gphc: Mapped[str] = mapped_column(String(7))
+    technician: Mapped[str] = mapped_column(String(200))
+    month: Mapped[str] = mapped_column(String(7))
+    state_before: Mapped[str] = mapped_column(String(12))
+    key_fingerprint: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_central_withdrawal_return", "return_id"),)
 
 
 # The tables as Core ``Table`` objects, for the bulk statements (typed for mypy).
@@ -200,3 +224,4 @@ ENTRIES = cast(Table, CentralEntry.__table__)
 SUMMARY = cast(Table, CentralSummary.__table__)
 EVENTS = cast(Table, ImportEvent.__table__)
 DUPLICATES = cast(Table, CentralDuplicate.__table__)
+WITHDRAWALS = cast(Table, Withdrawal.__table__)

@@ -27,6 +27,7 @@ from rxlog.central.spc import (
 )
 from rxlog.errors import StorageError
 from rxlog.scales import HARM, SIGNIFICANCE
+from rxlog.text import pdf_text, plain
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -187,12 +188,12 @@ def _table(
                           textColor=colors.white)  # fmt: skip
     rows = [
         [
-            Paragraph(h, ParagraphStyle("thx", parent=head,
+            Paragraph(pdf_text(h), ParagraphStyle("thx", parent=head,
                                         alignment=TA_RIGHT if i >= numeric_from else TA_LEFT))
             if isinstance(h, str) else h
             for i, h in enumerate(rows[0])
         ],
-        *rows[1:],
+        *[[plain(c) if isinstance(c, str) else c for c in row] for row in rows[1:]],
     ]  # fmt: skip
     t = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
     style = [
@@ -243,7 +244,8 @@ def _kpis(data: ReportData, st: dict[str, Any], width: float) -> Any:
         ),
     ]
     cells = [
-        [Paragraph(v, st["kpi_value"]), Paragraph(label, st["kpi_label"])] for v, label in items
+        [Paragraph(pdf_text(v), st["kpi_value"]), Paragraph(pdf_text(label), st["kpi_label"])]
+        for v, label in items
     ]
     grid = [[cells[i], cells[i + 1], cells[i + 2], cells[i + 3]] for i in (0, 4)]
     col = width / 4
@@ -508,8 +510,8 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     )
     P = Paragraph
     story: list[Any] = [
-        P(opts.title, st["title"]),
-        P(f"{opts.organisation} · {period}", st["subtitle"]),
+        P(pdf_text(opts.title), st["title"]),
+        P(pdf_text(f"{opts.organisation} · {period}"), st["subtitle"]),
     ]
     if not data.returns:
         story.append(P("No returns have been imported for this period.", st["body"]))
@@ -605,7 +607,7 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         rows.append(
             [
                 code,
-                P(data.code_titles.get(code, code), st["cell"]),
+                P(pdf_text(data.code_titles.get(code, code)), st["cell"]),
                 sup(s.entries),
                 sup(s.count),
                 hours(s.minutes),
@@ -681,7 +683,8 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     n_int = t.interventions
     story.append(
         P(
-            f"<b>{sup(n_int)}</b> clinical interventions were recorded; <b>{sup(data.graded)}</b> "
+            f"<b>{pdf_text(sup(n_int))}</b> clinical interventions were recorded; "
+            f"<b>{pdf_text(sup(data.graded))}</b> "
             "of them were graded for significance (Eadon, 1 to 6), as each technician's signed "
             "return counts them. Harm is the harm the error could have caused (NCC MERP "
             "categories A to I). Shares are of all interventions, so each table adds up to "
@@ -848,7 +851,7 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
                 r["technician"],
                 month_label(r["month"]),
                 f"v{r['version']}",
-                P(r["reason"] or "(none given)", st["cell"]),
+                P(pdf_text(r["reason"] or "(none given)"), st["cell"]),
             ]
             for r in data.reopened[:60]
         ]

@@ -1,29 +1,33 @@
-"""The lead's registry of trusted installation keys: trust, list, revoke.
+"""The lead's registry of trusted installation keys: trust, list, revoke (and withdraw).
 
-A key file is what ``rxlog key export`` writes: a PEM text holding the installation's
-Ed25519 public key (signs manifests) and its self-signed certificate (signs the PDF).
-Its fingerprint is the hex SHA-256 of the 32 raw public key bytes.
+A key file is what ``rxlog key export`` writes (format:
+:mod:`rxlog.returnformat.keyfile`): the installation's Ed25519 public key (signs
+manifests), its self-signed certificate (signs the PDF) and a header naming the
+technician, GPhC number and installation. Every trusted key is bound to exactly one
+GPhC number: a return is accepted only from a key bound to its technician.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
+from rxlog.central.models import ENTRIES, EVENTS, RETURNS, SUMMARY, WITHDRAWALS
 from rxlog.central.models import KEYS as _KEYS
 from rxlog.central.store import CentralStore
 from rxlog.clock import utc_now_iso
 from rxlog.errors import NotFoundError, ValidationError
 from rxlog.identifiers import validate_gphc
+from rxlog.returnformat.keyfile import KeyFile, read_key_file
+from rxlog.text import plain
 
-_PEM_BLOCK = re.compile(
-    r"-----BEGIN (?P<kind>[A-Z ]+)-----\s+[A-Za-z0-9+/=\s]+?-----END (?P=kind)-----"
-)
+MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -34,92 +38,136 @@ class KeyView:
     added_at: str
     revoked_at: str | None
     revoke_reason: str | None
+    technician: str | None = None  # the name the key file gives
+    installation: str | None = None
+    certificate_sha256: str | None = None
 
     @property
     def status(self) -> str:
-        return "revoked" if self.revoked_at else "trusted"
+        if self.revoked_at:
+            return "revoked"
+        return "trusted" if self.gphc else "unbound"
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "status": self.status}
+        d = asdict(self)
+        d.pop("certificate_sha256")
+        return {**d, "status": self.status}
+
+
+def _cert_sha(pem: str | None) -> str | None:
+    if not pem:
+        return None
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return None
+    return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
 
 
 def _view(row: Any) -> KeyView:
     return KeyView(
-        row.fingerprint, row.name, row.gphc, row.added_at, row.revoked_at, row.revoke_reason
+        row.fingerprint,
+        row.name,
+        row.gphc,
+        row.added_at,
+        row.revoked_at,
+        row.revoke_reason,
+        row.technician,
+        row.installation,
+        _cert_sha(row.certificate),
     )
 
 
-def read_key_file(path: Path) -> tuple[bytes, str | None]:
-    """The raw Ed25519 public key and the certificate PEM (if any) in a key file."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    try:
-        content = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"{path} does not exist", field="keyfile") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not a text file"
-        raise ValidationError(f"cannot read {path}: {reason}", field="keyfile") from None
-    blocks = {m.group("kind"): m.group(0) for m in _PEM_BLOCK.finditer(content)}
-    pem = blocks.get("PUBLIC KEY")
-    if pem is None:
-        raise ValidationError(
-            f"{path} holds no public key (-----BEGIN PUBLIC KEY-----); ask the technician "
-            "for the file `rxlog key export` writes",
-            field="keyfile",
-        )
-    try:
-        key = serialization.load_pem_public_key(pem.encode("ascii"))
-    except ValueError:
-        raise ValidationError(f"{path}: the public key block is damaged", field="keyfile") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValidationError(
-            f"{path}: the public key is not an Ed25519 key, so it is not an RxLog key",
-            field="keyfile",
-        )
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return raw, blocks.get("CERTIFICATE")
-
-
 def fingerprint(raw: bytes) -> str:
-    from rxlog.returnformat.manifest import fingerprint_of
+    from rxlog.returnformat.keyfile import fingerprint_of
 
     return fingerprint_of(raw)
+
+
+def read_key(path: Path, gphc: str | None = None) -> KeyFile:
+    """Read a key file and settle the GPhC number it binds (``gphc`` for an old file)."""
+    kf = read_key_file(path)
+    if gphc is not None:
+        gphc = validate_gphc(gphc)
+        if kf.gphc is not None and kf.gphc != gphc:
+            raise ValidationError(
+                f"{Path(path).name} binds GPhC {kf.gphc}, not {gphc}; check who sent it",
+                field="gphc",
+            )
+        if kf.certificate_gphc is not None and kf.certificate_gphc != gphc:
+            raise ValidationError(
+                f"{Path(path).name}: its certificate names GPhC {kf.certificate_gphc}, "
+                f"not {gphc}; check who sent it",
+                field="gphc",
+            )
+    bound = kf.gphc or gphc
+    if bound is None:
+        raise ValidationError(
+            f"{Path(path).name} names no GPhC number (a key file from an earlier RxLog): "
+            "ask the technician to run `rxlog key export` again, or give the number "
+            "yourself with --gphc NUMBER",
+            field="gphc",
+        )
+    from dataclasses import replace
+
+    return replace(kf, gphc=bound)
 
 
 def trust_key(
     store: CentralStore, path: Path, name: str, gphc: str | None = None
 ) -> tuple[KeyView, bool]:
-    """Register a key file; returns the key and whether it was newly added."""
-    name = (name or "").strip()
+    """Register a key file bound to its GPhC number; returns the key and whether it was
+    newly added (or an unbound key now bound)."""
+    name = plain(name or "").strip()
     if not name:
         raise ValidationError("give the installation a name (e.g. the technician's)", "name")
-    if gphc is not None:
-        gphc = validate_gphc(gphc)
-    raw, cert = read_key_file(path)
-    fp = fingerprint(raw)
+    if len(name) > 200:
+        raise ValidationError("the name is longer than 200 characters", "name")
+    kf = read_key(path, gphc)
     with store.begin() as conn:
-        row = conn.execute(select(_KEYS).where(_KEYS.c.fingerprint == fp)).first()
+        row = conn.execute(select(_KEYS).where(_KEYS.c.fingerprint == kf.fingerprint)).first()
         if row is not None:
             if row.revoked_at:
                 raise ValidationError(
-                    f"key {fp[:16]}… ({row.name}) was revoked on {row.revoked_at[:10]}; "
-                    "a revoked key is never trusted again: ask for a new key",
+                    f"key {kf.fingerprint[:16]}… ({row.name}) was revoked on "
+                    f"{row.revoked_at[:10]}; a revoked key is never trusted again: ask for a "
+                    "new key",
                     field="keyfile",
+                )
+            if row.gphc is None:  # trusted before keys were bound: bind it now
+                conn.execute(
+                    update(_KEYS)
+                    .where(_KEYS.c.fingerprint == kf.fingerprint)
+                    .values(gphc=kf.gphc, technician=kf.name, installation=kf.installation)
+                )
+                return _view(
+                    conn.execute(select(_KEYS).where(_KEYS.c.fingerprint == kf.fingerprint)).one()
+                ), True
+            if row.gphc != kf.gphc:
+                raise ValidationError(
+                    f"key {kf.fingerprint[:16]}… is already trusted for GPhC {row.gphc}; "
+                    "a key is bound to one technician only",
+                    field="gphc",
                 )
             return _view(row), False
         conn.execute(
             insert(_KEYS).values(
-                fingerprint=fp,
+                fingerprint=kf.fingerprint,
                 name=name,
-                gphc=gphc,
-                public_key=base64.b64encode(raw).decode("ascii"),
-                certificate=cert,
+                gphc=kf.gphc,
+                technician=kf.name,
+                installation=kf.installation,
+                public_key=base64.b64encode(kf.public_key).decode("ascii"),
+                certificate=kf.certificate_pem,
                 added_at=utc_now_iso(),
             )
         )
-        return _view(conn.execute(select(_KEYS).where(_KEYS.c.fingerprint == fp)).one()), True
+        return _view(
+            conn.execute(select(_KEYS).where(_KEYS.c.fingerprint == kf.fingerprint)).one()
+        ), True
 
 
 def all_keys(conn: Connection) -> list[KeyView]:
@@ -136,7 +184,8 @@ def _find(conn: Connection, prefix: str) -> Any:
     p = prefix.strip().lower().replace(":", "")
     if len(p) < 8 or not re.fullmatch(r"[0-9a-f]+", p):
         raise ValidationError(
-            f"{prefix!r} is not a key fingerprint: give at least its first 8 hex digits",
+            f"{plain(prefix)[:80]!r} is not a key fingerprint: give at least its first 8 hex "
+            "digits",
             field="fingerprint",
         )
     rows = conn.execute(select(_KEYS).where(_KEYS.c.fingerprint.startswith(p))).all()
@@ -149,20 +198,103 @@ def _find(conn: Connection, prefix: str) -> Any:
     return rows[0]
 
 
-def revoke_key(store: CentralStore, prefix: str, reason: str | None = None) -> KeyView:
-    """Revoke a key: returns it signs are refused from now on (already imported stay)."""
+@dataclass(frozen=True)
+class Withdrawn:
+    """A return withdrawn because the key that signed it was compromised."""
+
+    return_id: str
+    version: int
+    technician: str
+    month: str
+    state_before: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _check_reason(reason: str | None) -> str | None:
+    text = plain(reason or "").strip()
+    if len(text) > MAX_REASON:
+        raise ValidationError(f"the reason is longer than {MAX_REASON} characters", "reason")
+    return text or None
+
+
+def revoke_key(
+    store: CentralStore,
+    prefix: str,
+    reason: str | None = None,
+    withdraw_from: str | None = None,
+) -> tuple[KeyView, list[Withdrawn]]:
+    """Revoke a key: returns it signs are refused from now on. With ``withdraw_from``
+    (YYYY-MM-DD), the returns it signed that were exported or imported on or after that
+    day are withdrawn too: their rows leave the store and each withdrawal is recorded
+    with the reason (a compromised key)."""
+    reason = _check_reason(reason)
+    if withdraw_from is not None:
+        from rxlog.dates import parse_date
+
+        withdraw_from = parse_date(withdraw_from, "withdraw-from").isoformat()
+        if reason is None:
+            raise ValidationError("say why the returns are withdrawn (--reason TEXT)", "reason")
+    withdrawn: list[Withdrawn] = []
     with store.begin() as conn:
         row = _find(conn, prefix)
-        if row.revoked_at:
-            return _view(row)
+        if not row.revoked_at:
+            conn.execute(
+                update(_KEYS)
+                .where(_KEYS.c.fingerprint == row.fingerprint)
+                .values(revoked_at=utc_now_iso(), revoke_reason=reason)
+            )
+        if withdraw_from is not None:
+            withdrawn = _withdraw(conn, row.fingerprint, withdraw_from, reason or "")
+        key = _view(conn.execute(select(_KEYS).where(_KEYS.c.fingerprint == row.fingerprint)).one())
+    return key, withdrawn
+
+
+def _withdraw(conn: Connection, fp: str, day: str, reason: str) -> list[Withdrawn]:
+    rows = conn.execute(
+        select(RETURNS)
+        .where(
+            RETURNS.c.key_fingerprint == fp,
+            or_(RETURNS.c.exported_at >= day, RETURNS.c.imported_at >= day),
+        )
+        .order_by(RETURNS.c.return_id, RETURNS.c.version)
+    ).all()
+    now = utc_now_iso()
+    out = []
+    for r in rows:
+        conn.execute(ENTRIES.delete().where(ENTRIES.c.return_pk == r.id))
+        conn.execute(SUMMARY.delete().where(SUMMARY.c.return_pk == r.id))
+        conn.execute(RETURNS.delete().where(RETURNS.c.id == r.id))
         conn.execute(
-            update(_KEYS)
-            .where(_KEYS.c.fingerprint == row.fingerprint)
-            .values(revoked_at=utc_now_iso(), revoke_reason=(reason or "").strip() or None)
+            insert(WITHDRAWALS).values(
+                at=now,
+                return_id=r.return_id,
+                version=r.version,
+                gphc=r.gphc,
+                technician=r.technician,
+                month=r.month,
+                state_before=r.state,
+                key_fingerprint=fp,
+                reason=reason,
+                manifest_sha256=r.manifest_sha256,
+                manifest=r.manifest,
+            )
         )
-        return _view(
-            conn.execute(select(_KEYS).where(_KEYS.c.fingerprint == row.fingerprint)).one()
+        conn.execute(
+            insert(EVENTS).values(
+                at=now,
+                action="withdrawn",
+                return_id=r.return_id,
+                version=r.version,
+                replaced_version=None,
+                key_fingerprint=fp,
+                source="central revoke",
+                detail=reason,
+            )
         )
+        out.append(Withdrawn(r.return_id, r.version, r.technician, r.month, r.state))
+    return out
 
 
 def key_for(conn: Connection, fp: str) -> KeyView | None:

@@ -66,7 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.handler(args, ctx)
         return int(code or 0)
     except RxlogError as exc:
-        print(f"rxlog: {exc}", file=sys.stderr)
+        from rxlog.text import plain
+
+        print(f"rxlog: {plain(exc)}", file=sys.stderr)  # may quote text from outside
         return exc.exit_code
     except KeyboardInterrupt:
         print("rxlog: interrupted; nothing half-written was kept", file=sys.stderr)

@@ -27,14 +27,20 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def cmd_trust(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.trust import trust_key
+    from rxlog.central.trust import read_key, trust_key
+    from rxlog.text import plain
 
+    kf = read_key(Path(args.keyfile), args.gphc)  # refuses a file naming no GPhC first
+    print(f"Key file {plain(Path(args.keyfile).name)} binds: {plain(kf.describe())}")
+    if kf.format != "rxlog-key/2":
+        print(f"  (an older key file: bound to GPhC {kf.gphc} as given with --gphc)")
     with _store(args) as store:
         key, added = trust_key(store, Path(args.keyfile), args.name, args.gphc)
+    name = plain(key.name)
     if added:
-        print(f"Trusted {key.name}: key {key.fingerprint}")
+        print(f"Trusted {name}: key {key.fingerprint}, for GPhC {key.gphc}'s returns only")
     else:
-        print(f"Already trusted as {key.name}: key {key.fingerprint} (nothing changed)")
+        print(f"Already trusted as {name}: key {key.fingerprint} (nothing changed)")
     return 0
 
 
@@ -51,7 +57,7 @@ def cmd_keys(args: argparse.Namespace, ctx: CliContext) -> int:
         return 0
     print_table(
         [
-            (k.fingerprint[:16], k.name, k.gphc or "", k.status, k.added_at[:10],
+            (k.fingerprint[:16], k.name, k.gphc or "(none)", k.status, k.added_at[:10],
              (k.revoked_at or "")[:10])
             for k in keys
         ],
@@ -62,18 +68,30 @@ def cmd_keys(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def cmd_revoke(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.central.trust import revoke_key
+    from rxlog.text import plain
 
     with _store(args) as store:
-        key = revoke_key(store, args.fingerprint, args.reason)
-    print(
-        f"Revoked key {key.fingerprint} ({key.name}) on {key.revoked_at}: returns it signs "
-        "are refused from now on; returns already imported stay"
+        key, withdrawn = revoke_key(store, args.fingerprint, args.reason, args.withdraw_from)
+    if args.format == "json":
+        print_json({"key": key.to_dict(), "withdrawn": [w.to_dict() for w in withdrawn]})
+        return 0
+    kept = (
+        "returns already imported stay"
+        if args.withdraw_from is None
+        else (f"returns it signed from {args.withdraw_from} on are withdrawn ({len(withdrawn)})")
     )
+    print(
+        f"Revoked key {key.fingerprint} ({plain(key.name)}) on {key.revoked_at}: returns it "
+        f"signs are refused from now on; {kept}"
+    )
+    for w in withdrawn:
+        print(f"  withdrawn: {w.return_id} v{w.version} ({plain(w.technician)}, {w.month})")
     return 0
 
 
 def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, SKIPPED, import_paths
+    from rxlog.text import plain
 
     tty = sys.stderr.isatty()
     results = []
@@ -81,7 +99,8 @@ def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
     def progress(done: int, total: int, result: Any) -> None:
         results.append(result)
         if args.format == "text":
-            print(f"{result.outcome:<15} {result.source}: {result.message}", flush=True)
+            line = f"{result.outcome:<15} {plain(result.source)}: {plain(result.message)}"
+            print(line, flush=True)
         if tty and total > 1:
             print(f"\rimporting {done}/{total}…", end="" if done < total else "\n",
                   file=sys.stderr, flush=True)  # fmt: skip
@@ -233,7 +252,12 @@ def register(sub: Any) -> None:
     q = cs.add_parser("trust", help="trust an installation's key (from `rxlog key export`)")
     q.add_argument("keyfile", metavar="KEYFILE")
     q.add_argument("--name", required=True, help="who the installation belongs to")
-    q.add_argument("--gphc", help="accept this key only for this GPhC number's returns")
+    q.add_argument(
+        "--gphc",
+        metavar="NUMBER",
+        help="the GPhC number the key is bound to, for a key file from an earlier RxLog "
+        "that names none (a newer file names it; a different number is refused)",
+    )
     q.set_defaults(handler=cmd_trust)
 
     q = cs.add_parser("keys", help="list trusted and revoked keys")
@@ -242,7 +266,14 @@ def register(sub: Any) -> None:
 
     q = cs.add_parser("revoke", help="refuse returns signed by a key from now on")
     q.add_argument("fingerprint", metavar="FINGERPRINT", help="the fingerprint or its start")
-    q.add_argument("--reason", help="why (kept with the key)")
+    q.add_argument("--reason", metavar="TEXT", help="why (kept with the key)")
+    q.add_argument(
+        "--withdraw-from",
+        metavar="DATE",
+        help="the key was compromised from DATE (YYYY-MM-DD): withdraw the returns it "
+        "signed that were exported or imported on or after it (needs --reason)",
+    )
+    q.add_argument("--format", choices=("text", "json"), default="text")
     q.set_defaults(handler=cmd_revoke)
 
     q = cs.add_parser(

@@ -34,6 +34,11 @@ class CliContext:
             from rxlog.service import RxLog
 
             self._app = RxLog.open(self.data_dir)
+            if self._app.notices:
+                from rxlog.cli.output import warn
+
+                for notice in self._app.notices:
+                    warn(notice)
         return self._app
 
     def close(self) -> None:

@@ -11,10 +11,12 @@ import getpass
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from rxlog.cli.context import CliContext
 from rxlog.cli.output import print_json, warn
-from rxlog.errors import ValidationError
+from rxlog.errors import RxlogError, ValidationError
+from rxlog.text import plain
 
 
 def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str | None:
@@ -141,27 +143,113 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+class _Signers:
+    """Who may have signed a return, by what ``rxlog verify`` was given: key files
+    (``--key``), the lead's trusted keys (``--central``) or, by default, this
+    installation's own key. ``check`` says whether the signer is the return's technician.
+    """
+
+    def __init__(self, args: argparse.Namespace, ctx: CliContext) -> None:
+        self.args = args
+        self.keys: dict[str, tuple[str | None, str | None, str]] = {}  # fp -> gphc, cert, from
+        self.store = None
+        self.what = "this installation's own key"
+        if args.key:
+            from rxlog.returnformat.keyfile import read_key_file
+
+            for k in args.key:
+                kf = read_key_file(Path(k))
+                self.keys[kf.fingerprint] = (
+                    kf.gphc or kf.certificate_gphc,
+                    kf.certificate_sha256,
+                    Path(k).name,
+                )
+            self.what = "the key file(s) given"
+        elif args.central:
+            from rxlog.central.store import CentralStore, resolve_url
+
+            self.store = CentralStore.open(resolve_url(args.db, args.central_dir))
+            self.what = "the lead's trusted keys"
+        else:
+            self._own(ctx)
+
+    def _own(self, ctx: CliContext) -> None:
+        from rxlog.export import keys
+
+        try:
+            if not keys.has_keys(ctx.data_dir):
+                return
+            info = keys.key_info(ctx.data_dir)
+            gphc = keys.certificate_gphc(ctx.data_dir)
+        except RxlogError:
+            return
+        self.keys[info.fingerprint] = (gphc, info.certificate_sha256, "this installation")
+
+    @property
+    def any(self) -> bool:
+        return bool(self.keys) or self.store is not None
+
+    def check(self, v: Any) -> str | None:
+        """Why the signer is not the return's technician (None: it is)."""
+        m = v.manifest
+        if self.store is not None:
+            from rxlog.central.importer import trust_problem
+            from rxlog.central.trust import key_for
+
+            with self.store.read() as conn:
+                key = key_for(conn, v.fingerprint)
+            return trust_problem(key, m, v.fingerprint)
+        if v.fingerprint not in self.keys:
+            return f"signed by key {v.fingerprint}, which is not {self.what}"
+        gphc, cert, source = self.keys[v.fingerprint]
+        if gphc is None:
+            return f"the key file {source} names no GPhC number, so the signer is not known"
+        if gphc != v.gphc:
+            return (
+                f"signed by the key of GPhC {gphc} ({source}), but the return is for "
+                f"GPhC {plain(v.gphc)[:20]}"
+            )
+        pdf_cert = m.get("pdf_certificate_sha256")
+        if cert is not None and v.files.pdf is not None and pdf_cert != cert:
+            return f"its PDF names a certificate that is not the one of {source}"
+        return None
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.returnformat import ReturnVerificationError
     from rxlog.returnformat.discovery import find_returns
     from rxlog.returnformat.manifest import verify_return
 
+    if args.key and args.central:
+        raise ValidationError("give --key KEYFILE or --central, not both", "key")
+    if (args.db or args.central_dir) and not args.central:
+        raise ValidationError("--db and --central-dir go with --central", "central")
     returns = find_returns([Path(p) for p in args.paths])
+    signers = _Signers(args, ctx)
     bad = 0
     results = []
-    for rf in returns:
-        try:
-            v = verify_return(rf, check_pdf_signature=not args.skip_pdf_signature)
-        except ReturnVerificationError as exc:
-            bad += 1
-            results.append({"return": rf.base, "ok": False, "problem": exc.message})
-            if args.format != "json":
-                print(f"NOT GENUINE {rf.base}: {exc.message}", file=sys.stderr)
-            continue
-        results.append(
-            {
+    try:
+        for rf in returns:
+            name = plain(rf.base)
+            try:
+                v = verify_return(rf, check_pdf_signature=not args.skip_pdf_signature)
+            except ReturnVerificationError as exc:
+                bad += 1
+                results.append({"return": rf.base, "ok": False, "intact": False,
+                                "signer_checked": False, "status": "not genuine",
+                                "problem": exc.message})  # fmt: skip
+                if args.format != "json":
+                    print(f"NOT GENUINE {name}: {plain(exc.message)}", file=sys.stderr)
+                continue
+            row: dict[str, Any] = {
                 "return": rf.base,
-                "ok": True,
+                "ok": False,
+                "intact": True,
+                "signer_checked": signers.any,
                 "return_id": v.return_id,
                 "version": v.version,
                 "month": v.month,
@@ -169,9 +257,30 @@ def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
                 "gphc": v.gphc,
                 "fingerprint": v.fingerprint,
             }
-        )
-        if args.format != "json":
-            print(f"{rf.base}: {v.summary()}")
+            problem = signers.check(v) if signers.any else None
+            if not signers.any:
+                bad += 1
+                row["status"] = "signer not checked"
+                line = (
+                    f"{name}: intact and signed by key {v.fingerprint} — signer not checked "
+                    "(give --key KEYFILE, or --central on the lead's PC)"
+                )
+                if args.format != "json":
+                    print(line)
+            elif problem is not None:
+                bad += 1
+                row["status"] = "not genuine"
+                row["problem"] = problem
+                if args.format != "json":
+                    print(f"NOT GENUINE {name}: {plain(problem)}", file=sys.stderr)
+            else:
+                row["ok"] = True
+                row["status"] = "genuine"
+                if args.format != "json":
+                    print(f"{name}: {plain(v.summary())} (signer checked against {signers.what})")
+            results.append(row)
+    finally:
+        signers.close()
     if args.format == "json":
         print_json(results)
     return 1 if bad else 0
@@ -196,9 +305,19 @@ def cmd_key_show(args: argparse.Namespace, ctx: CliContext) -> int:
 def cmd_key_export(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.export.keys import export_public
 
+    tech = ctx.app().technician()
     inst = ctx.app().installation()
-    info = export_public(ctx.data_dir, Path(args.file), installation=f"{inst.name} ({inst.id})")
+    info = export_public(
+        ctx.data_dir,
+        Path(args.file),
+        name=tech.name if tech else None,
+        gphc=tech.gphc if tech else None,
+        installation=inst.id if inst else None,
+        installation_name=inst.name if inst else None,
+    )
     print(f"Wrote the public key and certificate to {args.file}")
+    if tech is not None:
+        print(f"bound to: {tech.name}, GPhC {tech.gphc}")
     print(f"fingerprint: {info.fingerprint}")
     return 0
 
@@ -319,8 +438,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     _format(p)
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("verify", help="check that returns are genuine and whole")
+    p = sub.add_parser(
+        "verify",
+        help="check that returns are genuine and whole",
+        description="Checks each return's signature, files and figures, and whose key signed "
+        "it: against the key files given with --key, the lead's trusted keys with --central, "
+        "or else this installation's own key. A return signed by a key none of these know "
+        "is reported as intact but with its signer not checked (exit 1).",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="a return's folder or its files")
+    p.add_argument(
+        "--key",
+        action="append",
+        metavar="KEYFILE",
+        help="a key file (from `rxlog key export`) the signer must be; may be repeated",
+    )
+    p.add_argument(
+        "--central", action="store_true", help="check the signer against the lead's trusted keys"
+    )
+    p.add_argument("--db", metavar="URL", help="with --central: the central store's URL")
+    p.add_argument(
+        "--central-dir", metavar="DIR", help="with --central: the folder of central.sqlite3"
+    )
     p.add_argument(
         "--skip-pdf-signature",
         action="store_true",

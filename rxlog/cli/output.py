@@ -28,8 +28,12 @@ def print_csv(
 def print_table(
     rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO | None = None
 ) -> None:
+    """A plain-text table; every cell is made plain (no escape codes, bidi overrides or
+    line breaks from stored text reach the terminal)."""
+    from rxlog.text import plain
+
     out = out or sys.stdout
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[plain(v) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, v in enumerate(row):
@@ -46,4 +50,6 @@ def print_table(
 
 
 def warn(message: str) -> None:
-    print(f"rxlog: warning: {message}", file=sys.stderr)
+    from rxlog.text import plain
+
+    print(f"rxlog: warning: {plain(message)}", file=sys.stderr)

@@ -454,9 +454,33 @@ def load_signing_keys(data_dir: Path, passphrase: str | None = None) -> SigningK
     )
 
 
-def export_public(data_dir: Path, dest: Path, installation: str | None = None) -> KeyInfo:
-    """Write the public key and certificate (what the lead registers) to ``dest``;
-    ``installation`` ("<name> (<uuid>)") names the installation the key belongs to."""
+def certificate_gphc(data_dir: Path) -> str | None:
+    """The GPhC number the installation's certificate names."""
+    from cryptography.x509.oid import NameOID
+
+    cert = _load_certificate(data_dir)
+    for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME):
+        value = str(a.value)
+        if value.startswith("GPhC "):
+            return value[5:]
+    return None
+
+
+def export_public(
+    data_dir: Path,
+    dest: Path,
+    name: str | None = None,
+    gphc: str | None = None,
+    installation: str | None = None,
+    installation_name: str | None = None,
+) -> KeyInfo:
+    """Write the key file the lead trusts to ``dest``: the public key and certificate,
+    with a header binding them to the technician's name, GPhC number and installation
+    (format: :mod:`rxlog.returnformat.keyfile`). ``name``/``gphc`` default to the
+    certificate's; the name leaves the PC, so it passes the identifier filter."""
+    from rxlog.identifiers import check_return_text
+    from rxlog.returnformat.keyfile import key_file_bytes
+
     dest = Path(dest)
     if dest.name in ("", "..") or dest.is_dir():
         raise ValidationError(
@@ -468,16 +492,35 @@ def export_public(data_dir: Path, dest: Path, installation: str | None = None) -
 
     info = key_info(data_dir)
     paths = key_paths(data_dir)
+    cert_gphc = certificate_gphc(data_dir)
+    gphc = gphc or cert_gphc
+    if gphc is None:
+        raise SigningKeyError("the signing certificate names no GPhC number; create a new key")
+    if cert_gphc is not None and cert_gphc != gphc:
+        raise ValidationError(
+            f"this installation's key was made for GPhC {cert_gphc}, not {gphc}: create a "
+            "new key (rxlog key create) so the lead can bind it to the right number",
+            "gphc",
+        )
+    if name is None:
+        from cryptography.x509.oid import NameOID
+
+        cn = _load_certificate(data_dir).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        name = str(cn[0].value) if cn else ""
     # The key file goes to the lead: its texts pass the identifier filter too.
+    check_return_text(name, "name", "the technician's name")
     check_outgoing(info.subject, "name", "the name in the signing certificate")
-    check_outgoing(installation, "installation-name", "the installation name")
-    text = (
-        f"# RxLog installation key: {info.subject}\n"
-        f"# fingerprint (SHA-256 of the Ed25519 public key): {info.fingerprint}\n"
-        + (f"# installation: {installation}\n" if installation else "")
-    ).encode()
-    body = _read(paths.public_key, data_dir) + _read(paths.certificate, data_dir)
-    write_atomic(Path(dest), text + body)
+    check_outgoing(installation_name, "installation-name", "the installation name")
+    data = key_file_bytes(
+        public_pem=_read(paths.public_key, data_dir),
+        certificate_pem=_read(paths.certificate, data_dir),
+        name=name,
+        gphc=gphc,
+        fingerprint=info.fingerprint,
+        installation=installation,
+        installation_name=installation_name,
+    )
+    write_atomic(Path(dest), data)
     return info
 
 

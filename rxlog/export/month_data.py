@@ -56,8 +56,10 @@ class MonthData:
 
     @property
     def base_name(self) -> str:
-        inst = f"_{self.installation.short}" if self.installation else ""
-        return f"rxlog_{self.main_site}{inst}_{self.month}_v{self.version}"
+        from rxlog.returnformat import base_name
+
+        short = self.installation.short if self.installation else None
+        return base_name(self.main_site, self.technician.gphc, self.month, self.version, short)
 
     def cost_avoided(self, e: EntryView) -> Decimal | None:
         return self.unit_costs.cost_of_minutes(e.released_minutes)

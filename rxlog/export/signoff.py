@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from rxlog.dates import parse_month
 from rxlog.errors import StorageError, ValidationError
@@ -32,11 +32,12 @@ from rxlog.export.csv_writer import write_csv
 from rxlog.export.month_data import MonthData, collect
 from rxlog.export.nhsmail import NHSMAIL_LIMIT_BYTES, nhsmail_warnings
 from rxlog.export.outgoing import Composed, outgoing_texts
+from rxlog.export.pending import clear_note, entries_sha256, write_note
 from rxlog.export.unit_costs import SETTING_KEY as UNIT_COST_SETTING
 from rxlog.export.unit_costs import load_unit_costs
 from rxlog.identifiers import check_outgoing, check_outgoing_texts, check_return_text
-from rxlog.returnformat import FORMAT
-from rxlog.returnformat.eml import EmlOptions, subject_for, write_eml
+from rxlog.returnformat import FORMAT, subject_for
+from rxlog.returnformat.eml import EmlOptions, write_eml
 from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
 from rxlog.storage.models import Entry, MonthLock, ReturnRecord
 
@@ -253,7 +254,11 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     base = data.base_name
     names = {ext: f"{base}.{ext}" for ext in ("csv", "pdf", "manifest.json", "eml")}
     subject = subject_for(
-        data.main_site, month, version, data.installation.short if data.installation else None
+        data.main_site,
+        data.technician.gphc,
+        month,
+        version,
+        data.installation.short if data.installation else None,
     )
     body = _email_body(data, [names[k] for k in ("csv", "pdf", "manifest.json")])
     composed = Composed(tuple(names.values()), subject, body)
@@ -321,12 +326,23 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     except OSError as exc:
         raise StorageError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
     batch = FileBatch(out_dir)
+    files = (*attachments, (names["eml"], eml_bytes))
+    note = {
+        "month": month,
+        "version": version,
+        "out_dir": str(out_dir.resolve()),
+        "files": {n: hashlib.sha256(b).hexdigest() for n, b in files},
+        "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
+    }
     try:
-        for name, payload in (*attachments, (names["eml"], eml_bytes)):
+        for name, payload in files:
             batch.add(name, payload)
+        write_note(app.db.data_dir, note)  # found at the next start if we die mid-way
         _record(app, data, exported_at, out_dir, manifest_bytes, batch)
+        clear_note(app.db.data_dir)
     except BaseException:
         batch.discard()
+        clear_note(app.db.data_dir)
         if created:
             with contextlib.suppress(OSError):
                 out_dir.rmdir()  # only if empty: a failed export leaves nothing behind
@@ -356,15 +372,16 @@ def _record(
 ) -> None:
     """Lock the month and record the return, with the files renamed into place inside."""
     first, last = data.first, data.last
+    signed = entries_sha256(data.entries)  # what the return holds, every column
     with app.db.transaction() as s:
-        n, minutes = s.execute(
-            select(func.count(), func.coalesce(func.sum(Entry.minutes), 0)).where(
-                Entry.date >= first.isoformat(), Entry.date <= last.isoformat()
-            )
-        ).one()
-        if n != len(data.entries) or minutes != sum(e.minutes for e in data.entries):
+        rows = s.execute(
+            select(Entry).where(Entry.date >= first.isoformat(), Entry.date <= last.isoformat())
+        ).scalars()
+        if entries_sha256(rows) != signed:
             raise ValidationError(
-                f"{data.month} changed while the return was being written; export it again",
+                f"{data.month} changed while the return was being written (an entry was "
+                "logged, edited or deleted meanwhile): nothing was locked or kept; export it "
+                "again",
                 "month",
             )
         lock = s.get(MonthLock, data.month)
@@ -387,6 +404,7 @@ def _record(
                 exported_at=exported_at.isoformat(),
                 out_dir=str(out_dir.resolve()),
                 manifest=manifest_bytes.decode("utf-8"),
+                entries_sha256=signed,
             )
         )
         s.flush()

@@ -20,8 +20,8 @@ from rxlog.errors import RxlogError
 
 FORMAT_V1 = "rxlog-return/1"
 FORMAT_V2 = "rxlog-return/2"
-FORMAT = FORMAT_V1  # what the export writes
-READABLE_FORMATS = (FORMAT_V1,)  # what the readers accept
+FORMAT = FORMAT_V2  # what the export writes
+READABLE_FORMATS = (FORMAT_V1, FORMAT_V2)  # what the readers accept
 MANIFEST_SUFFIX = ".manifest.json"
 SUFFIXES = (MANIFEST_SUFFIX, ".csv", ".pdf", ".eml")
 SUBJECT_PREFIX = "RxLog return "
@@ -37,3 +37,25 @@ def short_installation_id(installation_id: str) -> str:
     that pass the NHS number check, and the identifier filter would then refuse it."""
     hexits = installation_id.replace("-", "")[:8].lower()
     return "".join(chr(ord("a") + int(h, 16)) for h in hexits if h in "0123456789abcdef")
+
+
+def base_name(
+    main_site: str, gphc: str, month: str, version: int, installation: str | None = None
+) -> str:
+    """A return's file name without its suffix. Format 2 carries the GPhC number, so
+    two technicians at one site never write the same name (the GPhC register is public:
+    the number is not patient data). It is written ``GPhC5012345``: the letters keep a
+    site code's digits (``RN707``) from running into it, which the identifier filter
+    could read as one 10-digit number. ``installation`` is the installation's short id
+    (issue 12): two PCs' returns of one month differ too."""
+    inst = f"_{installation}" if installation else ""
+    return f"rxlog_{main_site}_GPhC{gphc}{inst}_{month}_v{version}"
+
+
+def subject_for(
+    main_site: str, gphc: str, month: str, version: int, installation: str | None = None
+) -> str:
+    """The e-mail draft's subject; a folder's e-mails are told apart by its prefix.
+    ``installation`` is the short installation id."""
+    inst = f" {installation}" if installation else ""
+    return f"{SUBJECT_PREFIX}{main_site} GPhC {gphc}{inst} {month} v{version}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -198,7 +199,210 @@ def parse_return_csv(data: bytes, manifest: dict[str, Any], name: str) -> Parsed
     if not all(len(d) == 10 and d.startswith(prefix) for d in by["date"]):
         line = _first(by["date"], lambda d: len(d) != 10 or not d.startswith(prefix))
         raise ValidationError(f"{name}, line {line}: the date is not in {manifest['month']}")
+    check_rows(by, n, manifest, name)
     sites = Counter(by["site"])
     main_site = min(sites, key=lambda s: (-sites[s], s)) if sites else ""
     rows = list(zip(*out, strict=True)) if n else []
     return ParsedCsv(rows, sum(by["minutes"]), main_site, Counter(by["sector"]))
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TEXT_LIMITS = {"site_name": 200, "title": 200, "phase": 40, "category": 40,
+                "unit_cost_version": 80, "count_unit": 16, "significance_scale": 40,
+                "harm_scale": 40, "taxonomy_version": 16}  # fmt: skip
+MAX_COUNT = 10000
+SECTORS = frozenset({"primary", "secondary"})
+
+
+_NOT_TEXT = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def _has_controls(text: str) -> bool:
+    """Control, format (bidi), separator or unassigned characters: not one line of text."""
+    if text.isascii():
+        return not text.isprintable()
+    import unicodedata
+
+    return any(unicodedata.category(ch) in _NOT_TEXT for ch in text)
+
+
+_UUIDS = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n)*")
+
+
+def _line(col: Any, bad: Any) -> int:
+    """Index of the first value of ``col`` for which ``bad`` is true."""
+    return next((i for i, v in enumerate(col) if bad(v)), 0)
+
+
+def check_rows(by: dict[str, Any], n: int, manifest: dict[str, Any], name: str) -> None:
+    """Every row as the technician's own RxLog would have accepted it, and every total of
+    the manifest equal to the CSV's (``ValidationError`` naming the line and field).
+
+    Unique entry ids; a code of the taxonomy version the row names (one the manifest
+    lists, shipped with this RxLog); every enum and range as ``rxlog.entries`` checks
+    them; real dates inside the month, at most 24 hours a day. Works on the distinct
+    values of each column (and of the columns that depend on the code), so a thousand
+    returns of 2,000 rows are checked in seconds; a line is looked for only to name it.
+    """
+    from datetime import date
+
+    from rxlog.entries import DAY_MINUTES, MAX_DISCHARGE_DAYS, MAX_MINUTES
+    from rxlog.identifiers import SiteKind, ods_kind
+    from rxlog.scales import HARM, HARM_SCALE, OUTCOMES, SIGNIFICANCE, SIGNIFICANCE_SCALE
+    from rxlog.taxonomy import taxonomy_of_version
+
+    def fail(i: int, message: str) -> ValidationError:
+        return ValidationError(f"{name}, line {i + 2}: {message}")
+
+    if not n:
+        _check_totals(by, n, manifest, name)
+        return
+    ids = by["entry_id"]
+    if len(set(ids)) != n:
+        seen: set[str] = set()
+        for i, v in enumerate(ids):
+            if v in seen:
+                raise fail(i, f"entry id {v[:40]!r} appears twice")
+            seen.add(v)
+    if not _UUIDS.fullmatch("\n".join(ids) + "\n"):
+        i = _line(ids, lambda v: not _UUID.fullmatch(v))
+        raise fail(i, "entry_id is not an RxLog entry id")
+    for col, limit in _TEXT_LIMITS.items():
+        for v in set(by[col]):
+            if v is not None and (len(v) > limit or _has_controls(v)):
+                i = by[col].index(v)
+                raise fail(i, f"{col} is longer than {limit} characters or not one line of text")
+    for v in set(by["site"]):
+        try:
+            ods_kind(v)
+            ok = v == v.strip().upper()
+        except ValidationError:
+            ok = False
+        if not ok:
+            raise fail(by["site"].index(v), f"site {v[:10]!r} is not an ODS site code")
+    kinds = {k.value for k in SiteKind}
+    for v in set(by["site_kind"]) - kinds - {None}:
+        raise fail(by["site_kind"].index(v), f"site_kind {v[:20]!r} is not one of "
+                   + ", ".join(sorted(kinds)))  # fmt: skip
+    for v in set(by["sector"]) - SECTORS:
+        raise fail(by["sector"].index(v), f"sector {str(v)[:20]!r} is not primary or secondary")
+    month = str(manifest["month"])
+    for v in set(by["date"]):
+        try:
+            real = date.fromisoformat(v).isoformat() == v
+        except ValueError:
+            raise fail(by["date"].index(v), f"{v[:10]!r} is not a real date") from None
+        if not real or v[:7] != month:
+            raise fail(by["date"].index(v), f"the date {v} is not in {month}")
+    minutes = by["minutes"]
+    if min(minutes) < 1 or max(minutes) > MAX_MINUTES:
+        i = _line(minutes, lambda v: not 1 <= v <= MAX_MINUTES)
+        raise fail(i, f"minutes {minutes[i]} is out of range (1 to {MAX_MINUTES})")
+    if sum(minutes) > DAY_MINUTES:
+        per_day: dict[str, int] = {}
+        for d, m in zip(by["date"], minutes, strict=True):
+            per_day[d] = per_day.get(d, 0) + m
+        for d, total in per_day.items():
+            if total > DAY_MINUTES:
+                raise fail(by["date"].index(d), f"{d} has more than 24 hours logged")
+    listed = manifest.get("taxonomy_versions")
+    taxonomies: dict[str, Any] = {}
+    for v in set(by["taxonomy_version"]):
+        i = by["taxonomy_version"].index(v)
+        if isinstance(listed, list) and v not in listed:
+            raise fail(i, f"taxonomy version {v[:16]!r} is not one the manifest lists")
+        tax = taxonomy_of_version(v)
+        if tax is None:
+            raise fail(i, f"taxonomy version {v[:16]!r} is not known to this RxLog (update RxLog)")
+        taxonomies[v] = tax
+    for col, low, high in (("count", 0, MAX_COUNT), ("released_minutes", 0, MAX_MINUTES),
+                           ("qs120_days", 0, MAX_DISCHARGE_DAYS),
+                           ("cost_avoided", 0, 10**14)):  # fmt: skip
+        given = [v for v in by[col] if v is not None]
+        if given and (min(given) < low or max(given) > high):
+            i = _line(by[col], lambda v, lo=low, hi=high: v is not None and not lo <= v <= hi)
+            what = "cost_avoided" if col == "cost_avoided" else f"{col} {by[col][i]}"
+            raise fail(i, f"{what} is out of range (from {low})")
+
+    def none(col: str) -> list[bool]:
+        return [v is None for v in by[col]]
+
+    # What depends on the code, once per distinct combination.
+    keyed = ("code", "taxonomy_version", "category", "significance", "significance_scale",
+             "harm", "harm_scale", "outcome")  # fmt: skip
+    combos = set(zip(*(by[c] for c in keyed), none("count"), none("released_minutes"),
+                     none("qs120_days"), none("cost_avoided"), strict=True))  # fmt: skip
+    for combo in combos:
+        code_s, tv, cat, sig, sig_scale, harm, harm_scale, outcome = combo[:8]
+        no_count, no_released, no_qs120, no_cost = combo[8:]
+        code = taxonomies[tv].get(code_s)
+        problem = None
+        if code is None:
+            problem = f"code {code_s[:20]!r} is not in taxonomy {tv}"
+        elif cat is not None and cat != code.category:
+            problem = f"category {cat[:40]!r} is not {code_s}'s ({code.category})"
+        elif code.counts == "none" and not no_count:
+            problem = f"{code_s} counts nothing, but the row has a count"
+        elif code.counts != "none" and no_count:
+            problem = f"count is missing: {code_s} counts {code.counts}"
+        elif not code.intervention and not (
+            sig is None and harm is None and no_released and outcome is None
+        ):
+            problem = f"{code_s} is not an intervention, but the row grades one"
+        elif sig is not None and (sig not in SIGNIFICANCE or sig_scale != SIGNIFICANCE_SCALE):
+            problem = f"significance {sig} is not on the {SIGNIFICANCE_SCALE} scale"
+        elif harm is not None and (harm not in HARM or harm_scale != HARM_SCALE):
+            problem = f"harm {harm[:5]!r} is not an NCC MERP category (A to I)"
+        elif outcome is not None and outcome not in OUTCOMES:
+            problem = f"outcome {outcome[:20]!r} is not one of {', '.join(OUTCOMES)}"
+        elif not no_qs120 and not code.needs_discharge_date:
+            problem = f"qs120_days is given, but {code_s} is not a reconciliation"
+        elif not no_cost and no_released:
+            problem = "cost_avoided is given without released minutes"
+        if problem is not None:
+            i = next(
+                i
+                for i, row in enumerate(
+                    zip(
+                        *(by[c] for c in keyed),
+                        none("count"),
+                        none("released_minutes"),
+                        none("qs120_days"),
+                        none("cost_avoided"),
+                        strict=True,
+                    )  # fmt: skip
+                )
+                if row == combo
+            )
+            raise fail(i, problem)
+    _check_totals(by, n, manifest, name)
+
+
+def _check_totals(by: dict[str, Any], n: int, manifest: dict[str, Any], name: str) -> None:
+    """Every total the manifest states equals the CSV's."""
+    totals = manifest.get("totals") or {}
+    have = {
+        "entries": n,
+        "minutes": sum(by["minutes"]),
+        "count": sum(v or 0 for v in by["count"]),
+        "interventions": sum(1 for v in by["significance"] if v is not None),
+        "released_minutes": sum(v or 0 for v in by["released_minutes"]),
+    }
+    if manifest.get("rows") != n:
+        raise ValidationError(f"{name} has {n} rows; the manifest says {manifest.get('rows')}")
+    for key, value in have.items():
+        if key in totals and totals[key] != value:
+            raise ValidationError(
+                f"{name}: its {key} add up to {value}; the manifest says {totals[key]!r}"
+            )
+    if "cost_avoided" in totals:
+        pence_total = sum(v or 0 for v in by["cost_avoided"])
+        try:
+            stated = pence(str(totals["cost_avoided"]))
+        except (InvalidOperation, ValueError):
+            stated = None
+        if stated != pence_total:
+            raise ValidationError(
+                f"{name}: its cost_avoided adds up to {pounds(pence_total)}; the manifest "
+                f"says {str(totals['cost_avoided'])[:20]!r}"
+            )

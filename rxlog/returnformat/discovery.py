@@ -68,6 +68,11 @@ def _manifest_part(manifest_bytes: bytes) -> dict[str, object] | None:
         return None
 
 
+def claimed_manifest(manifest_bytes: bytes) -> dict[str, object] | None:
+    """The manifest object as it claims to be (not verified: only to name it in a message)."""
+    return _manifest_part(manifest_bytes)
+
+
 def _identity(manifest_bytes: bytes) -> tuple[str, int] | None:
     """(return id, version) read without verifying (only to order the checks)."""
     m = _manifest_part(manifest_bytes)

@@ -38,13 +38,6 @@ class EmlOptions:
     when: datetime
 
 
-def subject_for(main_site: str, month: str, version: int, installation: str | None = None) -> str:
-    """The draft's subject; a folder's e-mails are told apart by it. ``installation`` is
-    the short installation id, so two PCs' returns for one month differ in an inbox."""
-    inst = f" {installation}" if installation else ""
-    return f"{SUBJECT_PREFIX}{main_site}{inst} {month} v{version}"
-
-
 def write_eml(options: EmlOptions, attachments: list[tuple[str, bytes]]) -> bytes:
     """The draft's bytes, with ``attachments`` as ``(file name, bytes)``."""
     from email.message import EmailMessage

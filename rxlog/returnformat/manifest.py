@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rxlog.returnformat import (
+    FORMAT_V2,
     MANIFEST_SUFFIX,
     READABLE_FORMATS,
     ReturnVerificationError,
@@ -32,6 +33,7 @@ from rxlog.returnformat import (
 from rxlog.returnformat.csvfile import unescape
 from rxlog.returnformat.discovery import SAFE_NAME as _SAFE_NAME
 from rxlog.returnformat.discovery import Candidate, load
+from rxlog.returnformat.keyfile import fingerprint_of as fingerprint_of
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -49,11 +51,6 @@ def canonical_bytes(manifest: dict[str, Any]) -> bytes:
     return json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
         "utf-8"
     )
-
-
-def fingerprint_of(public_key_raw: bytes) -> str:
-    """Hex SHA-256 of the 32 raw Ed25519 public key bytes (what ``rxlog key show`` prints)."""
-    return hashlib.sha256(public_key_raw).hexdigest()
 
 
 def sign_manifest(manifest: dict[str, Any], private_key: Any) -> dict[str, Any]:
@@ -328,8 +325,27 @@ def _check_structure(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
             raise _fail(f"manifest does not match the format: bad entry for file {name}")
     if sum(1 for n in files if n.endswith(".csv")) != 1:
         raise _fail("manifest does not match the format: it lists no CSV file, or several")
-    if sum(1 for n in files if n.endswith(".pdf")) > 1:
+    pdfs = sum(1 for n in files if n.endswith(".pdf"))
+    if pdfs > 1:
         raise _fail("manifest does not match the format: it lists several PDF files")
+    cert = manifest.get("pdf_certificate_sha256")
+    if cert is not None and (not isinstance(cert, str) or not _HEX64.fullmatch(cert)):
+        raise _fail("manifest does not match the format: pdf_certificate_sha256 is not a hash")
+    if manifest["format"] == FORMAT_V2:
+        # Format 2: the PDF is part of the return, its certificate named, and every file
+        # name carries the technician's GPhC number, month and version.
+        if pdfs != 1 or cert is None:
+            raise _fail(
+                "manifest does not match the format: a format-2 return lists its PDF and "
+                "names the PDF's certificate"
+            )
+        who, when = f"_GPhC{tech['gphc']}_", f"_{month}_v{version}."
+        for name in files:
+            if not name.startswith("rxlog_") or who not in name or when not in name:
+                raise _fail(
+                    f"manifest does not match the format: {name} is not named for GPhC "
+                    f"{tech['gphc']}, {month}, v{version}"
+                )
     return files
 
 
@@ -372,6 +388,19 @@ def _check_csv(manifest: dict[str, Any], name: str, data: bytes) -> None:
         )
 
 
+def _certificate_key(der: bytes) -> str | None:
+    """The Ed25519 fingerprint an RxLog certificate names (its ``dnQualifier``)."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        values = cert.subject.get_attributes_for_oid(NameOID.DN_QUALIFIER)
+    except ValueError:
+        return None
+    return str(values[0].value) if values else None
+
+
 def verify_return_bytes(
     manifest: bytes,
     files: dict[str, bytes],
@@ -411,9 +440,14 @@ def verify_return_bytes(
         from rxlog.returnformat.pdf import check_pdf_signature as check_pdf
 
         try:
-            check_pdf(contents[pdf_name], m.get("pdf_certificate_sha256"))
+            der = check_pdf(contents[pdf_name], m.get("pdf_certificate_sha256"))
         except ReturnVerificationError as exc:
             raise _fail(f"{pdf_name}: {exc.message}") from None
+        if _certificate_key(der) != fingerprint:
+            raise _fail(
+                f"signature invalid: {pdf_name} is signed with the certificate of another "
+                "key than the one that signed the manifest (the PDF belongs to another return)"
+            )
     located = ReturnFiles(
         manifest=Path(manifest_name),
         csv=Path(csv_name),

@@ -57,9 +57,10 @@ def sign_pdf(
     return out.getvalue()
 
 
-def check_pdf_signature(pdf: bytes, certificate_sha256: str | None = None) -> None:
+def check_pdf_signature(pdf: bytes, certificate_sha256: str | None = None) -> bytes:
     """Raise :class:`ReturnVerificationError` unless ``pdf`` carries one intact signature
-    covering the whole file (made with the certificate of ``certificate_sha256``)."""
+    covering the whole file (made with the certificate of ``certificate_sha256``).
+    Returns the signing certificate (DER), so a caller can check whose it is."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -97,3 +98,4 @@ def check_pdf_signature(pdf: bytes, certificate_sha256: str | None = None) -> No
         raise ReturnVerificationError(
             "signature invalid: the PDF was signed with another certificate than the manifest names"
         )
+    return bytes(der)

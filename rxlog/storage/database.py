@@ -28,8 +28,8 @@ from rxlog.storage import health, privacy
 from rxlog.storage.paths import DB_FILENAME
 
 # The newest schema revision this RxLog knows (tests check it is Alembic's head).
-SCHEMA_HEAD = "0005"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+SCHEMA_HEAD = "0006"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 
 # WAL with synchronous=FULL: each commit is fsynced before the caller is told "saved",
 # so an entry survives a power cut as well as a crash (NORMAL may lose the last commits

@@ -142,6 +142,9 @@ class ReturnRecord(Base):
     exported_at: Mapped[str] = mapped_column(String(32))
     out_dir: Mapped[str] = mapped_column(Text)
     manifest: Mapped[str] = mapped_column(Text)
+    # SHA-256 of the month's entry rows the return was made from (every column), checked
+    # again inside the transaction that locks the month.
+    entries_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (UniqueConstraint("return_id", "version", name="uq_return_version"),)
 

@@ -70,6 +70,21 @@ _STATE_COLOURS = {
 }
 
 
+def _plain_text(data: Any) -> Any:
+    """A model's ``data()`` whose text is made plain: a return's names and reasons come
+    from outside, and control or bidi characters in them must not reach the table."""
+    import functools
+
+    from rxlog.text import plain
+
+    @functools.wraps(data)
+    def wrapped(self: Any, index: Any, role: int = 0) -> Any:
+        value = data(self, index, role)
+        return plain(value) if isinstance(value, str) else value
+
+    return wrapped
+
+
 class _Table(QAbstractTableModel):
     """A flat table model: ``HEADERS`` across, ``_rows()`` down; subclasses give ``data``."""
 
@@ -105,6 +120,7 @@ class ResultsModel(_Table):
     def _rows(self) -> int:
         return len(self.results)
 
+    @_plain_text
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
             return None
@@ -154,6 +170,7 @@ class StatusModel(_Table):
     def _headers(self) -> tuple[str, ...]:
         return (*self.FIXED, *self.matrix.months)
 
+    @_plain_text
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
             return None
@@ -204,6 +221,7 @@ class ReturnsModel(_Table):
     def _rows(self) -> int:
         return len(self.rows)
 
+    @_plain_text
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
             return None
@@ -432,8 +450,6 @@ class CentralWindow(QMainWindow):
             self.import_paths([Path(folder)])
 
     def choose_key(self) -> None:
-        from rxlog.central.trust import trust_key
-
         path, _ = QFileDialog.getOpenFileName(
             self, "Trust an installation's key", "", "Key files (*.pem *.txt);;All files (*)"
         )
@@ -442,13 +458,43 @@ class CentralWindow(QMainWindow):
         name, ok = QInputDialog.getText(self, "Trust a key", "Whose installation is it?")
         if not ok:
             return
+        self.trust_key_file(Path(path), name)
+
+    def trust_key_file(self, path: Path, name: str, gphc: str | None = None) -> None:
+        """Trust a key file; one from an earlier RxLog (naming no GPhC number) asks for
+        the number it is bound to."""
+        from rxlog.central.trust import read_key, trust_key
+        from rxlog.errors import ValidationError
+        from rxlog.text import plain
+
         try:
-            key, added = trust_key(self.store, Path(path), name)
+            read_key(path, gphc)
+        except ValidationError as exc:
+            if exc.field != "gphc" or gphc is not None or "names no GPhC" not in exc.message:
+                self._error(plain(exc.message))
+                return
+            number, ok = QInputDialog.getText(
+                self,
+                "Trust a key",
+                "This key file is from an earlier RxLog and names no GPhC number.\n"
+                "Which technician's GPhC number is it bound to? (Check it with them.)",
+            )
+            if not ok:
+                return
+            gphc = number.strip()
         except RxlogError as exc:
-            self._error(str(exc))
+            self._error(plain(exc.message))
+            return
+        try:
+            key, added = trust_key(self.store, path, name, gphc)
+        except RxlogError as exc:
+            self._error(plain(exc.message))
             return
         verb = "Trusted" if added else "Already trusted:"
-        self.statusBar().showMessage(f"{verb} {key.name}, key {key.fingerprint[:16]}…", 8000)
+        self.statusBar().showMessage(
+            f"{verb} {plain(key.name)}, key {key.fingerprint[:16]}…, bound to GPhC {key.gphc}",
+            8000,
+        )
 
     def choose_export(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export the combined dataset into")

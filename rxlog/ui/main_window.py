@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
         if self._geometry_file is None:
             self._restore_geometry(app.db.data_dir)
         self.quick.refresh()
+        for notice in app.notices:  # e.g. an interrupted export, settled on opening
+            self._notice("RxLog settled an unfinished export", notice[:1].upper() + notice[1:])
         top = self.quick.current_code()
         if top is not None:
             self.details.load(top.code, {})
