@@ -388,3 +388,32 @@ def test_the_short_id_has_no_digits_so_no_file_name_trips_the_identifier_filter(
     for p in out.iterdir():
         assert check_outgoing(p.name, "name", "a file name") == p.name
         assert "_jedehgfj_2026-11_v1." in p.name
+
+
+def test_the_leads_window_shows_which_installation_sent_what(pcs, qtbot):
+    from PySide6.QtCore import Qt
+
+    from rxlog.central.store import CentralStore
+    from rxlog.ui.central_window import CentralWindow
+
+    inbox = pcs / "inbox"
+    _export_both(pcs, inbox)
+    _trust_both(pcs)
+    assert rxlog("central", "import", str(inbox)).code == 0
+    store = CentralStore.open(f"sqlite:///{pcs / 'lead' / 'central.sqlite3'}")
+    try:
+        win = CentralWindow(store)
+        qtbot.addWidget(win)
+        win.show()
+        win.refresh()
+        model = win.status
+        col = model.columnCount() - 1  # the one month, 2026-11
+        cell = model.index(0, col)
+        assert model.data(cell, Qt.ItemDataRole.DisplayRole) == "v1+v1 (2 PCs)"
+        tip = model.data(cell, Qt.ItemDataRole.ToolTipRole)
+        assert "Gillingham practice PC (" in tip and "): v1, 3 entries" in tip
+        assert "Trust laptop (" in tip and "): v1, 2 entries" in tip
+        if win.task is not None:
+            win.task.wait()
+    finally:
+        store.close()

@@ -51,7 +51,14 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, ImportResult
-from rxlog.central.status import MISSING, NOT_EXPECTED, RECEIVED, REOPENED, StatusMatrix
+from rxlog.central.status import (
+    MISSING,
+    NOT_EXPECTED,
+    NOTHING_DONE,
+    RECEIVED,
+    REOPENED,
+    StatusMatrix,
+)
 from rxlog.central.store import CentralStore
 from rxlog.errors import RxlogError
 
@@ -67,6 +74,7 @@ _STATE_COLOURS = {
     REOPENED: "#fff1c7",
     MISSING: "#f9d7d9",
     NOT_EXPECTED: "#ffffff",
+    NOTHING_DONE: "#e3ecf7",  # a nil return: sent, with nothing to declare
 }
 
 
@@ -186,7 +194,9 @@ class StatusModel(_Table):
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f" at {cell.site} ({cell.sector} care)" if cell.site else ""
             why = f"; reason: {cell.reason}" if cell.reason else ""
-            return f"{t.name}, {cell.month}: {cell.state}{where}{why}"
+            # Issue 12: which installation sent what, one line each.
+            sent = "".join(f"\n  {s.label}" for s in cell.sent) if cell.sent else ""
+            return f"{t.name}, {cell.month}: {cell.state}{where}{why}{sent}"
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(QColor(_STATE_COLOURS.get(cell.state, "#ffffff")))
         if role == Qt.ItemDataRole.TextAlignmentRole:

@@ -73,6 +73,7 @@ class ProfileDialog(QDialog):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.status)
+        lay.addStretch(1)
         buttons = QHBoxLayout()
         self.export_button = QPushButton("&Export profile")
         self.export_button.setDefault(True)
