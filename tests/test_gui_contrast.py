@@ -123,7 +123,7 @@ def test_text_in_every_window_and_dialog_reaches_4_5_to_1(qtbot, tmp_path, monke
         if isinstance(widget, QDialog):
             widget.reject()
     _close_all()
-    assert len(seen) >= 17
+    assert len(seen) >= 19
     assert problems == {}
 
 

@@ -69,6 +69,7 @@ class ProfileDialog(QDialog):
         pl.setVisible(needs)
         lay.addLayout(form)
         self.status = QLabel()
+        self.status.setAccessibleName("Result")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -82,6 +82,7 @@ def scenes(data_dir: Path, central_dir: Path) -> Iterator[Scene]:
     yield "month sign-off", dialog(win.open_month)
     yield "backups", dialog(win.open_backups)
     yield "quick-entry help", dialog(win.show_grammar)
+    yield "profile for other PCs", dialog(win.open_profile)
 
     from rxlog.ui.setup_wizard import SetupWizard
 
@@ -100,6 +101,14 @@ def scenes(data_dir: Path, central_dir: Path) -> Iterator[Scene]:
 
     yield "first-run wizard: you", wizard(0)
     yield "first-run wizard: placement", wizard(1)
+
+    def from_another_pc() -> QWidget:
+        wiz.show()
+        wiz.restart()
+        wiz.you.elsewhere.setChecked(True)
+        return wiz
+
+    yield "first-run wizard: from another PC", from_another_pc
 
     from rxlog.central.store import CentralStore
     from rxlog.ui.central_window import CentralWindow
