@@ -793,13 +793,8 @@ class MainWindow(QMainWindow):
             self.ops.changed.emit(Change("external"))
 
     def open_month(self) -> QWidget | None:
-        today = self.app.today()
-        return self._open_optional(
-            "month_dialog",
-            "MonthDialog",
-            "Month sign-off",
-            month=f"{today.year:04d}-{today.month:02d}",
-        )
+        """The Month dialog, on the last month not yet signed off."""
+        return self._open_optional("month_dialog", "MonthDialog", "Month sign-off")
 
     def open_profile(self) -> QWidget | None:
         return self._open_optional("profile_dialog", "ProfileDialog", "Profile")

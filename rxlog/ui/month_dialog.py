@@ -64,6 +64,17 @@ def _previous_month(today: date) -> str:
     return _months_before(today, 2)[1]
 
 
+def month_to_open(app: RxLog) -> str:
+    """The last month not yet signed off: the month before this one, unless it is
+    signed off already (then this month, the next to sign off). On 1 December: November."""
+    today = app.today()
+    previous = _previous_month(today)
+    lock = app.month_lock(previous)
+    if lock is not None and lock.locked:
+        return _months_before(today, 1)[0]
+    return previous
+
+
 def _open_url(url: QUrl) -> bool:
     return QDesktopServices.openUrl(url)
 
@@ -108,6 +119,7 @@ class MonthDialog(QDialog):
         self._ask_reason = ask_reason or self._reason_dialog
         self.check: MonthCheck | None = None
         self.last_export: ExportResult | None = None
+        self.confirm: QDialog | None = None
         self.setWindowTitle("Month sign-off - RxLog")
 
         lay = QVBoxLayout(self)
@@ -116,7 +128,7 @@ class MonthDialog(QDialog):
         self.month = QComboBox()
         self.month.setEditable(True)
         self.month.addItems(_months_before(app.today()))
-        self.month.setCurrentText(month or _previous_month(app.today()))
+        self.month.setCurrentText(month or month_to_open(app))
         self.month.setAccessibleName("Month")
         month_label.setBuddy(self.month)
         self.month.currentTextChanged.connect(lambda _t: self.refresh())
@@ -168,6 +180,7 @@ class MonthDialog(QDialog):
         self.lead_email.setAccessibleName("Lead's e-mail address")
         lead_label = QLabel("&Lead's e-mail")
         lead_label.setBuddy(self.lead_email)
+        self.lead_email.editingFinished.connect(self.save_lead_email)
         form.addRow(lead_label, self.lead_email)
         lay.addLayout(form)
 
@@ -178,9 +191,8 @@ class MonthDialog(QDialog):
         lay.addWidget(self.status)
 
         buttons = QHBoxLayout()
-        self.export_button = QPushButton("&Export and sign off")
-        self.export_button.setDefault(True)
-        self.export_button.clicked.connect(self.export)
+        self.export_button = QPushButton("&Export and sign off...")
+        self.export_button.clicked.connect(self.ask_to_sign)
         self.create_key_button = QPushButton("Create signing &key")
         self.create_key_button.clicked.connect(self.create_key)
         self.reopen_button = QPushButton("&Reopen month...")
@@ -197,6 +209,11 @@ class MonthDialog(QDialog):
         for b in (self.open_folder_button, self.open_draft_button, close):
             buttons.addWidget(b)
         lay.addLayout(buttons)
+        # Signing is a deliberate act: no button is the default, so Enter (in a field
+        # or on a button) never signs; each button answers its own Alt+letter or Space.
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(False)
+            b.setDefault(False)
         self.open_folder_button.setEnabled(False)
         self.open_draft_button.setEnabled(False)
 
@@ -280,7 +297,30 @@ class MonthDialog(QDialog):
         self.passphrase_label.setVisible(needs)
         self.create_key_button.setVisible(no_key)
 
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return  # never a default action (QDialog would click an auto-default button)
+        super().keyPressEvent(event)
+
     # -- actions -------------------------------------------------------------------
+    def ask_to_sign(self) -> QDialog | None:
+        """Ask, naming the month, its entries and every open warning; sign only on an
+        explicit "Sign off <month>". The question is ``self.confirm`` while it is open."""
+        from rxlog.ui.signoff_confirm import SignOffConfirm
+
+        if self.check is None or not self.check.can_export:
+            return None
+        if not self.folder.text().strip():
+            self._say("Choose a folder for the return first.")
+            self.folder.setFocus()
+            return None
+        box = SignOffConfirm(self.check, self)
+        box.finished.connect(lambda _r: self.activateWindow())  # keys come back here
+        box.accepted.connect(self.export)
+        self.confirm = box
+        box.open()
+        return box
+
     def choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(
             self, "Folder for the return", self.folder.text() or str(Path.home())
@@ -342,6 +382,21 @@ class MonthDialog(QDialog):
         self.open_draft_button.setFocus()
         self.exported.emit(result.month, result.version)
         return result
+
+    def save_lead_email(self) -> bool:
+        """Keep the lead's address as soon as it is typed (closing the dialog keeps it)."""
+        from rxlog.export.signoff import set_lead_email
+
+        lead = self.lead_email.text().strip()
+        if not lead or lead == (self.app.setting("lead_email") or ""):
+            return True
+        try:
+            set_lead_email(self.app, lead)
+        except RxlogError as exc:
+            self._say(exc.message[:1].upper() + exc.message[1:])
+            return False
+        self._say(f"Saved: returns will be addressed to {lead}.", ok=True)
+        return True
 
     def create_key(self) -> None:
         """Make this installation's signing keys (when setup did not)."""
