@@ -142,6 +142,73 @@ def test_delete_with_reason_then_undo(qtbot, win, rx):
     assert win.day_model.rowCount() == 1
 
 
+def _ctrl(qtbot, widget, key, shift=False):
+    mods = Qt.KeyboardModifier.ControlModifier
+    if shift:
+        mods |= Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(widget, key, mods)
+
+
+def test_ctrl_z_after_a_delete_undoes_the_delete_not_the_line(qtbot, win, rx):
+    """The trap in the issue: Ctrl+Z restored the cleared line, Enter logged it again."""
+    _type(qtbot, win, "tto 15m")
+    eid = rx.list_entries()[0].id
+    win.day_table.setFocus()
+    win.day_table.selectRow(0)
+    qtbot.keyClick(win.day_table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(win.dialog.isActiveWindow)
+    qtbot.keyClicks(win.dialog.reason, "logged twice")
+    qtbot.keyClick(win.dialog.reason, Qt.Key.Key_Return)
+    assert rx.list_entries() == []
+    win.activateWindow()  # what the desktop does when a dialog closes (offscreen does not)
+    qtbot.waitUntil(win.isActiveWindow)
+    win.quick.line.setFocus()  # focus back in the (cleared) quick-entry line
+    _ctrl(qtbot, win.quick.line, Qt.Key.Key_Z)
+    assert win.quick.line.text() == ""
+    assert [e.id for e in rx.list_entries()] == [eid]
+    assert "Undid the delete of ACU-TTO" in win.statusBar().currentMessage()
+    # redo with either key, from the table; undo again; the audit trail has it all
+    win.day_table.setFocus()
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Z, shift=True)
+    assert rx.list_entries() == []
+    assert "Redid the delete" in win.statusBar().currentMessage()
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Z)
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Y)
+    assert rx.list_entries() == []
+    actions = [r.action for r in rx.audit_records()]
+    assert actions == ["create", "delete", "restore", "delete", "restore", "delete"]
+    assert rx.verify_audit().ok
+
+
+def test_ctrl_z_undoes_typing_first_then_the_entries(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m")
+    qtbot.keyClicks(win.quick.line, "pod")
+    _ctrl(qtbot, win.quick.line, Qt.Key.Key_Z)  # the typing has something to undo
+    assert win.quick.line.text() == "" and len(rx.list_entries()) == 1
+    assert "typing in Quick entry" in win.statusBar().currentMessage()
+    _ctrl(qtbot, win.quick.line, Qt.Key.Key_Z)  # nothing left to type-undo: the log
+    assert rx.list_entries() == [] and win.quick.line.text() == ""
+    assert "Undid logging ACU-TTO" in win.statusBar().currentMessage()
+    _ctrl(qtbot, win.quick.line, Qt.Key.Key_Z)
+    assert "no change to entries to undo" in win.statusBar().currentMessage()
+
+
+def test_undo_an_edit_and_a_copied_day(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m y")
+    e = rx.list_entries()[0]
+    win.ops.edit(e.id, {"minutes": 40, "note": "ward 3"}, "timed it wrong")
+    assert "Undo the edit of ACU-TTO" in win.undo_action.text().replace("&", "")
+    win.copy_day(e.date)
+    assert len(rx.list_entries()) == 2
+    win.day_table.setFocus()
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Z)
+    assert len(rx.list_entries()) == 1
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Z)
+    back = rx.get(e.id)
+    assert (back.minutes, back.note) == (15, None)
+    assert rx.audit_records()[-1].reason == "undone (Ctrl+Z)"
+
+
 def test_repeat_last_and_copy_yesterday(qtbot, win, rx):
     _type(qtbot, win, "tto 15m y")
     _type(qtbot, win, "pod 3 y")

@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         self._summary: SummaryView | None = None
         self._dirty = {"history": True, "summary": True}
         self._reminded_on: date | None = None
+        self.undo_action: Any = None  # set by build_menus
+        self.redo_action: Any = None
         self.setWindowTitle("RxLog – activity log")
         self.setAccessibleName("RxLog main window")
 
@@ -286,6 +288,12 @@ class MainWindow(QMainWindow):
         from rxlog.ui.menus import build_menus
 
         build_menus(self)
+        from rxlog.ui.undo_keys import UndoKeys
+
+        self._undo_keys = UndoKeys(self, self._text_undo)
+        qapp = QApplication.instance()
+        if qapp is not None:
+            qapp.installEventFilter(self._undo_keys)
 
     def when_open(self, slot) -> None:  # noqa: ANN001
         """Run a menu action; before the database is open only a few can run."""
@@ -345,6 +353,10 @@ class MainWindow(QMainWindow):
             self.locked_banner.hide()
 
     def _on_changed(self, change) -> None:  # noqa: ANN001 (operations.Change)
+        # A change to entries is now the newest thing to undo: typing before it in the
+        # quick-entry line is no longer what Ctrl+Z takes back.
+        self.quick.forget_typing()
+        self._update_undo_actions()
         today = self.app.today()
         if change.kind != "settings" and (not change.days or today in change.days):
             self.refresh_today()
@@ -514,7 +526,7 @@ class MainWindow(QMainWindow):
         dlg = ReasonDialog(
             "Delete entry",
             f"Delete this entry?\n\n{e.code} – {e.title}\n{e.minutes} min on "
-            f"{e.date:%a %d %b %Y} at {e.site}\n\nCtrl+Z straight after brings it back.",
+            f"{e.date:%a %d %b %Y} at {e.site}\n\nCtrl+Z brings it back.",
             lambda reason: self.ops.delete(eid, reason),
             self,
         )
@@ -560,19 +572,48 @@ class MainWindow(QMainWindow):
                 )
             self._status(text)
             if self.ops is not None:
+                # Undo steps hold notes as they were: none may bring a redacted note back.
+                self.ops.undo_steps.clear()
+                self.ops.redo_steps.clear()
                 self.ops.changed.emit(Change("edit", (eid,), (e.date,)))
 
         dlg.accepted.connect(finished)
         self.dialog = dlg
         dlg.open()
 
-    def undo_delete(self) -> None:
+    def undo(self) -> None:
+        """Ctrl+Z: take back the last change to entries (the status line says which)."""
         try:
-            back = self.ops.undo_delete()
+            step = self.ops.undo()
         except RxlogError as exc:
             self._status(exc.message[:1].upper() + exc.message[1:])
             return
-        self._status(f"Restored {back.code} on {back.date:%a %d %b}")
+        self._status(f"Undid {step.what} · Ctrl+Shift+Z redoes it")
+        self._update_undo_actions()
+
+    def redo(self) -> None:
+        try:
+            step = self.ops.redo()
+        except RxlogError as exc:
+            self._status(exc.message[:1].upper() + exc.message[1:])
+            return
+        self._status(f"Redid {step.what} · Ctrl+Z undoes it")
+        self._update_undo_actions()
+
+    def _text_undo(self, kind: str, widget: QWidget) -> None:
+        from rxlog.ui.undo_keys import field_name
+
+        what = "Undid" if kind == "undo" else "Redid"
+        self._status(
+            f"{what} typing in {field_name(widget)} (Ctrl+Z on entries once the typing is undone)"
+        )
+
+    def _update_undo_actions(self) -> None:
+        if self.ops is None or self.undo_action is None:
+            return
+        u, r = self.ops.undo_steps, self.ops.redo_steps
+        self.undo_action.setText(f"&Undo {u[-1].what}" if u else "&Undo")
+        self.redo_action.setText(f"Red&o {r[-1].what}" if r else "Red&o")
 
     def repeat_last(self) -> None:
         try:
@@ -822,6 +863,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._tick.stop()
+        qapp = QApplication.instance()
+        if getattr(self, "_undo_keys", None) is not None and qapp is not None:
+            qapp.removeEventFilter(self._undo_keys)
         if self._geometry_file is not None and self._geometry_file.parent.is_dir():
             settings = self._window_settings()
             settings.setValue("geometry", self.saveGeometry())

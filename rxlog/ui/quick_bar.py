@@ -207,4 +207,13 @@ class QuickBar(QWidget):
         self.detail_requested.emit(code.code if code else "", self.parsed)
 
     def clear(self) -> None:
-        self.line.clear()
+        # setText (not clear()) also empties the line's undo history, so Ctrl+Z after
+        # logging undoes the entry, not the clearing of the line.
+        self.line.setText("")
+
+    def forget_typing(self) -> None:
+        """Keep the text but drop its undo history (a change to entries came after it)."""
+        if self.line.isUndoAvailable() or self.line.isRedoAvailable():
+            pos = self.line.cursorPosition()
+            self.line.setText(self.line.text())
+            self.line.setCursorPosition(pos)
