@@ -296,7 +296,12 @@ def test_optional_dialogs_open_or_say_not_available(win):
             dlg.close()
 
 
-def test_window_geometry_is_remembered(qtbot, rx):
+def test_window_geometry_is_remembered(qtbot, rx, monkeypatch):
+    from PySide6.QtCore import QRect
+
+    from rxlog.ui import screen_fit
+
+    monkeypatch.setattr(screen_fit, "available", lambda _w=None: QRect(0, 0, 1366, 728))
     w = MainWindow(rx)
     qtbot.addWidget(w)
     w.show()
@@ -313,6 +318,42 @@ def test_window_geometry_is_remembered(qtbot, rx):
     qtbot.addWidget(w3)
     assert (w3.width(), w3.height()) == size
     assert (rx.db.data_dir / "window.ini").exists()
+
+
+def test_fits_a_1366x768_laptop_with_a_taskbar(qtbot, rx, monkeypatch):
+    from PySide6.QtCore import QRect
+
+    from rxlog.ui import screen_fit
+
+    laptop = QRect(0, 0, 1366, 728)  # 768 less a 40-pixel taskbar
+    monkeypatch.setattr(screen_fit, "available", lambda _w=None: laptop)
+    w = MainWindow(rx)  # first start: sized from the screen, not a fixed 1180×760
+    qtbot.addWidget(w)
+    assert w.width() <= 1366 - 16 and w.height() + 40 <= 728
+    w.resize(1800, 1100)  # saved on a big monitor at work
+    w.move(300, 200)
+    w.close()
+    w2 = MainWindow(rx)  # restored, then shrunk and moved onto the laptop's screen
+    qtbot.addWidget(w2)
+    assert w2.width() + 16 <= 1366 and w2.height() + 40 <= 728
+    assert laptop.contains(w2.frameGeometry()), w2.frameGeometry()
+    w2._tick.stop()
+
+
+def test_a_second_start_raises_the_window_as_it_is(qtbot, rx):
+    from rxlog.ui.screen_fit import bring_forward
+
+    w = MainWindow(rx)
+    qtbot.addWidget(w)
+    w.showMaximized()
+    qtbot.waitUntil(w.isMaximized)
+    bring_forward(w)
+    assert w.isMaximized()  # showNormal() here un-maximised it
+    w.showMinimized()
+    qtbot.waitUntil(w.isMinimized)
+    bring_forward(w)
+    assert not w.isMinimized() and w.isMaximized()
+    w._tick.stop()
 
 
 def test_day_end_reminder_when_nothing_logged(win):

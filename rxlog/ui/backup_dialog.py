@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from rxlog.errors import RxlogError
 from rxlog.storage import backups
+from rxlog.ui.screen_fit import fit_size
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
@@ -80,7 +81,7 @@ class BackupDialog(QDialog):
         self.infos: list[backups.BackupInfo] = []
         self.places: list[str] = []
         self.setWindowTitle("Backups - RxLog")
-        self.resize(640, 420)
+        fit_size(self, 640, 420)
 
         lay = QVBoxLayout(self)
         self.last = QLabel()

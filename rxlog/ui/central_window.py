@@ -54,6 +54,7 @@ from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, ImportR
 from rxlog.central.status import MISSING, NOT_EXPECTED, RECEIVED, REOPENED, StatusMatrix
 from rxlog.central.store import CentralStore
 from rxlog.errors import RxlogError
+from rxlog.ui.screen_fit import fit_size
 
 # NHS identity colours: green / warm yellow / red, pale versions as cell backgrounds.
 _OUTCOME_COLOURS = {
@@ -300,7 +301,7 @@ class CentralWindow(QMainWindow):
         self.progress: QProgressDialog | None = None
         self.setWindowTitle("RxLog Central: returns from the technicians")
         self.setAcceptDrops(True)
-        self.resize(1100, 720)
+        fit_size(self, 1100, 720)
 
         self.results = ResultsModel(self)
         self.status = StatusModel(self)
@@ -360,6 +361,7 @@ class CentralWindow(QMainWindow):
         self, model: QAbstractTableModel, name: str, stretch: int | None = None
     ) -> QTableView:
         v = QTableView(self)
+        v.setTabKeyNavigation(False)  # Tab leaves the table
         v.setModel(model)
         v.setAccessibleName(name)  # what a screen reader announces on reaching it
         v.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)

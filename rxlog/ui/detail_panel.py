@@ -89,10 +89,10 @@ class DetailPanel(QWidget):
         self.count = QSpinBox()
         self.count.setRange(0, 10000)
 
-        self._add(form, "code", "&Activity", self.code)
+        self._add(form, "code", "Activit&y", self.code)
         self._add(form, "date", "&Date", self.date)
-        self._add(form, "site", "S&ite", self.site)
-        self._add(form, "minutes", "&Minutes", self.minutes)
+        self._add(form, "site", "Si&te", self.site)
+        self._add(form, "minutes", "Min&utes", self.minutes)
         self.count_label = self._add(form, "count", "&Count", self.count)
 
         self.grading = QGroupBox("Intervention grading (Eadon 1–6 · NCC MERP A–I)")
@@ -119,9 +119,9 @@ class DetailPanel(QWidget):
             )
             combo.setMinimumContentsLength(14)
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._add(gform, "significance", "&Significance", self.significance)
-        self._add(gform, "harm", "&Harm", self.harm)
-        self._add(gform, "released_minutes", "&Released", self.released_minutes)
+        self._add(gform, "significance", "Si&gnificance", self.significance)
+        self._add(gform, "harm", "Ha&rm", self.harm)
+        self._add(gform, "released_minutes", "Re&leased", self.released_minutes)
         self._add(gform, "outcome", "&Outcome", self.outcome)
         outer.addWidget(self.grading)
 
@@ -131,7 +131,7 @@ class DetailPanel(QWidget):
         self.discharge_received.setCalendarPopup(True)
         self.discharge_received.setDisplayFormat("ddd d MMM yyyy")
         self.discharge_label = self._add(
-            form2, "discharge_received", "Discharge info &received", self.discharge_received
+            form2, "discharge_received", "Disch&arge info received", self.discharge_received
         )
         self.note = QLineEdit()
         self.note.setPlaceholderText("optional; no patient identifiers")

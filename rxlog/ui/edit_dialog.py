@@ -20,6 +20,7 @@ from rxlog.errors import RxlogError
 from rxlog.taxonomy import Taxonomy
 from rxlog.ui.detail_panel import DetailPanel
 from rxlog.ui.field_errors import FieldForm
+from rxlog.ui.screen_fit import fit_size
 
 
 class EditDialog(QDialog):
@@ -69,7 +70,7 @@ class EditDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        fit_size(self, 560, self.sizeHint().height())
 
     def changes(self) -> dict[str, Any]:
         now = self.panel.values()

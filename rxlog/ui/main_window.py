@@ -25,6 +25,7 @@ from rxlog.clock import local_today
 from rxlog.errors import RxlogError, ValidationError
 from rxlog.ui.field_errors import widget_shortcut
 from rxlog.ui.quick_bar import QuickBar
+from rxlog.ui.screen_fit import fit_size, keep_on_screen
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
@@ -96,15 +97,15 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
-        self.tabs.addTab(self._build_today(), "&Today")
+        self.tabs.addTab(self._build_today(), "Today")
         self._history_tab = QWidget()
         self._history_lay = QVBoxLayout(self._history_tab)
         self._history_lay.setContentsMargins(0, 0, 0, 0)
         self._summary_tab = QWidget()
         self._summary_lay = QVBoxLayout(self._summary_tab)
         self._summary_lay.setContentsMargins(0, 0, 0, 0)
-        self.tabs.addTab(self._history_tab, "&History")
-        self.tabs.addTab(self._summary_tab, "S&ummary")
+        self.tabs.addTab(self._history_tab, "History")
+        self.tabs.addTab(self._summary_tab, "Summary")
         self.tabs.currentChanged.connect(self._tab_changed)
         self._tick = QTimer(self)
         self._tick.setInterval(HEARTBEAT_MS)
@@ -115,7 +116,7 @@ class MainWindow(QMainWindow):
         elif app is not None:
             self._restore_geometry(app.db.data_dir)
         else:
-            self.resize(1180, 760)
+            fit_size(self, 1180, 760)
         if app is not None:
             self.attach(app)
         else:
@@ -249,6 +250,7 @@ class MainWindow(QMainWindow):
             widget_shortcut(self.day_table, QKeySequence(enter), self.edit_selected)
         widget_shortcut(self.day_table, QKeySequence(Qt.Key.Key_Delete), self.delete_selected)
         self.day_table.setWordWrap(False)
+        self.day_table.setTabKeyNavigation(False)  # Tab leaves the list
         self.day_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         head = self.day_table.horizontalHeader()
         head.setStretchLastSection(False)
@@ -858,8 +860,10 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self, data_dir: Path) -> None:
         self._geometry_file = data_dir / "window.ini"
         raw = self._window_settings().value("geometry") if self._geometry_file.exists() else None
-        if not (isinstance(raw, QByteArray) and self.restoreGeometry(raw)):
-            self.resize(1180, 760)
+        if isinstance(raw, QByteArray) and self.restoreGeometry(raw):
+            keep_on_screen(self)  # saved on a bigger monitor, or the taskbar moved
+        else:
+            fit_size(self, 1180, 760)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._tick.stop()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.errors import RxlogError
+from rxlog.ui.screen_fit import fit_size
 
 if TYPE_CHECKING:
     from rxlog.export.month_check import MonthCheck
@@ -217,7 +218,7 @@ class MonthDialog(QDialog):
         self.open_folder_button.setEnabled(False)
         self.open_draft_button.setEnabled(False)
 
-        self.resize(640, 520)
+        fit_size(self, 640, 520)
         self.refresh()
         self.month.setFocus()
 

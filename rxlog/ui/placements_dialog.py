@@ -32,6 +32,7 @@ from rxlog.domain import PlacementView
 from rxlog.errors import RxlogError
 from rxlog.ui.field_errors import FieldForm
 from rxlog.ui.placement_form import PlacementForm, pydate, qdate
+from rxlog.ui.screen_fit import fit_size
 
 DATE_FORMAT = "d MMM yyyy"
 
@@ -195,6 +196,7 @@ class PlacementsDialog(QDialog):
         self.touched: list[str] = []  # entries a change moved or deleted
         lay = QVBoxLayout(self)
         self.table = QTableWidget(0, 5)
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(["From", "To", "Site", "Name", "Sector"])
         self.table.setAccessibleName("Placements")
         self.table.verticalHeader().hide()
@@ -244,7 +246,7 @@ class PlacementsDialog(QDialog):
         lay.addWidget(buttons)
         self.sub: ChangePlacementDialog | None = None
         self.refresh()
-        self.resize(680, 600)
+        fit_size(self, 680, 600)
 
     def refresh(self) -> None:
         rows = self.rows = self._placements()

@@ -108,6 +108,7 @@ class QuickBar(QWidget):
         self.list.setModel(self.matches)
         self.list.setAccessibleName("Matching activities")
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list.setProperty("reached_by", "Up/Down in the quick-entry line")
         self.list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         # Room for five matches: enough to choose from, without pushing today's list down.
         self.list.setFixedHeight(self.list.fontMetrics().height() * 5 + 14)

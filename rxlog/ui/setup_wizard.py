@@ -23,6 +23,7 @@ from rxlog.errors import RxlogError
 from rxlog.identifiers import validate_gphc
 from rxlog.ui.field_errors import FieldForm
 from rxlog.ui.placement_form import PlacementForm
+from rxlog.ui.screen_fit import fit_size
 
 
 class _YouPage(QWizardPage):
@@ -43,7 +44,7 @@ class _YouPage(QWizardPage):
         self.gphc = QLineEdit()
         self.gphc.setPlaceholderText("7 digits starting with 5, e.g. 5012345")
         self.gphc.setMaxLength(7)
-        self.fields.add("name", "Your &name", self.name)
+        self.fields.add("name", "Your na&me", self.name)
         self.fields.add("gphc", "&GPhC number", self.gphc)
         from rxlog.profile import default_installation_name
 
@@ -184,7 +185,7 @@ class SetupWizard(QWizard):
         self.placement = _PlacementPage(today, self._save)
         self.addPage(self.you)
         self.addPage(self.placement)
-        self.resize(560, 420)
+        fit_size(self, 560, 420)
 
     def _save(self) -> None:
         self._setup(

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rxlog.ui.screen_fit import fit_size
+
 if TYPE_CHECKING:
     from rxlog.export.month_check import MonthCheck
 
@@ -84,7 +86,7 @@ class SignOffConfirm(QDialog):
         buttons.addWidget(self.sign)
         lay.addLayout(buttons)
         self.back.setFocus()
-        self.resize(560, 380 if warnings else 220)
+        fit_size(self, 560, 380 if warnings else 220)
 
     def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802
         # Enter never signs: with focus on the sign button it still goes back.

@@ -54,7 +54,7 @@ class SummaryView(QWidget):
         self.kind.addItem("Week", "week")
         self.kind.setAccessibleName("Summary period")
         self.kind.currentIndexChanged.connect(self.refresh)
-        self.prev = QPushButton("◀ &Earlier")
+        self.prev = QPushButton("◀ Ea&rlier")
         self.prev.setToolTip("Previous period (Alt+E)")
         self.next = QPushButton("&Later ▶")
         self.next.setToolTip("Next period (Alt+L)")
