@@ -77,17 +77,10 @@ def _relative_day(token: str, today: date) -> date | None:
 
 
 def _date_value(text: str, today: date, fld: str) -> date:
-    rel = _relative_day(text, today)
-    if rel is not None:
-        return rel
-    if text.lower() in ("t", "today"):
-        return today
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            f"{text!r} is not a date: use YYYY-MM-DD, y or -2d", field=fld
-        ) from None
+    """``d:``/``dr:`` take any day the date fields take (``30/11``, ``y``, ``-2d``, ...)."""
+    from rxlog.dates import parse_day
+
+    return parse_day(text, today, fld)
 
 
 def _duration(token: str) -> int | None:

@@ -351,3 +351,52 @@ def test_a_bug_is_reported_in_plain_words_with_details(qtbot, monkeypatch):
     finally:
         sys.excepthook = previous
         gui._open_boxes.clear()
+
+
+def test_date_fields_take_a_day_as_typed_in_one_tab_stop(qtbot, rx, monkeypatch):
+    """Dates typed naturally: the detail panel's date, then a placement's end date."""
+    from PySide6.QtCore import Qt
+
+    from rxlog.ui.main_window import MainWindow
+    from rxlog.ui.placements_dialog import PlacementsDialog
+
+    win = MainWindow(rx)
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    win.details.load("ACU-TTO", {})
+    field = win.details.date
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "-2d")
+    qtbot.keyClick(field, Qt.Key.Key_Tab)  # one Tab stop: Tab leaves for the next field
+    assert field.text() == "Wed 18 Nov 2026" and win.details.site.hasFocus()
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_Up)  # a day later
+    assert field.text() == "Thu 19 Nov 2026"
+    field.selectAll()
+    qtbot.keyClicks(field, "30")  # typing "30" no longer jumps to the month: it is refused
+    qtbot.keyClick(field, Qt.Key.Key_Tab)
+    assert not win.log_from_details()
+    assert "is not a date" in win.details.error_text("date") and rx.list_entries() == []
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "17/11")
+    assert win.log_from_details()
+    assert rx.list_entries()[0].date.isoformat() == "2026-11-17"
+    win._tick.stop()
+
+    monkeypatch.setenv("RXLOG_TODAY", "2026-11-20")
+    dlg = PlacementsDialog(rx.placements, rx.add_placement, rx.today())
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.activateWindow()
+    qtbot.waitUntil(dlg.isActiveWindow)
+    dlg.form.open_ended.setFocus()
+    qtbot.keyClick(dlg.form.open_ended, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(dlg.form.date_to.isEnabled)  # a mnemonic "animates" its click
+    dlg.form.date_to.setFocus()
+    dlg.form.date_to.selectAll()
+    qtbot.keyClicks(dlg.form.date_to, "4/1")
+    assert dlg.form.date_to.date().isoformat() == "2027-01-04"  # the nearest 4 January

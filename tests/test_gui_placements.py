@@ -67,7 +67,7 @@ def test_end_the_open_placement_then_add_the_next_one_by_keys(qtbot, rx, dialog)
     assert rx.audit_records()[-1].action == "placement-end"
     assert rx.audit_records()[-1].reason == "rotation letter"
     # the form suggests the day after; add the next rotation with keys only
-    assert dialog.form.date_from.date().toString("yyyy-MM-dd") == "2026-12-01"
+    assert dialog.form.date_from.date().isoformat() == "2026-12-01"
     qtbot.waitUntil(dialog.isActiveWindow)
     assert dialog.focusWidget() is dialog.table
     press(qtbot, dialog, Qt.Key.Key_S, modifier=ALT)

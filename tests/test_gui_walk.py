@@ -272,9 +272,25 @@ def test_the_walker_sees_a_clash_and_a_table_that_keeps_tab(qtbot):
 
 
 def test_tab_leaves_todays_list(qtbot, win):
-    win.day_table.setFocus()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    qtbot.keyClick(win.quick.line, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    assert win.day_table.hasFocus()  # Alt+W goes straight to today's list
     win.day_table.selectRow(0)
     qtbot.keyClick(win.day_table, Qt.Key.Key_Tab)
     assert not win.day_table.hasFocus()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
     assert win.day_table.hasFocus()
+
+
+def test_focus_is_visible_on_todays_list(qtbot, win):
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    win.quick.line.setFocus()
+    before = win.day_table.grab().toImage()
+    win.day_table.setFocus()
+    qtbot.waitUntil(win.day_table.hasFocus)
+    after = win.day_table.grab().toImage()
+    edge = [(x, 0) for x in range(0, after.width(), 7)] + [(0, y) for y in range(0, 30, 3)]
+    changed = sum(before.pixel(x, y) != after.pixel(x, y) for x, y in edge)
+    assert changed > len(edge) // 2  # a ring round the list, not one pixel

@@ -54,7 +54,7 @@ from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, ImportR
 from rxlog.central.status import MISSING, NOT_EXPECTED, RECEIVED, REOPENED, StatusMatrix
 from rxlog.central.store import CentralStore
 from rxlog.errors import RxlogError
-from rxlog.ui.screen_fit import fit_size
+from rxlog.ui.screen_fit import FOCUS_STYLE, fit_size
 
 # NHS identity colours: green / warm yellow / red, pale versions as cell backgrounds.
 _OUTCOME_COLOURS = {
@@ -302,6 +302,7 @@ class CentralWindow(QMainWindow):
         self.setWindowTitle("RxLog Central: returns from the technicians")
         self.setAcceptDrops(True)
         fit_size(self, 1100, 720)
+        self.setStyleSheet(FOCUS_STYLE)
 
         self.results = ResultsModel(self)
         self.status = StatusModel(self)

@@ -25,7 +25,7 @@ from rxlog.clock import local_today
 from rxlog.errors import RxlogError, ValidationError
 from rxlog.ui.field_errors import widget_shortcut
 from rxlog.ui.quick_bar import QuickBar
-from rxlog.ui.screen_fit import fit_size, keep_on_screen
+from rxlog.ui.screen_fit import FOCUS_STYLE, fit_size, keep_on_screen
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.redo_action: Any = None
         self.setWindowTitle("RxLog – activity log")
         self.setAccessibleName("RxLog main window")
+        self.setStyleSheet(FOCUS_STYLE)  # cascades to every child and dialog
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -263,6 +264,9 @@ class MainWindow(QMainWindow):
                 head.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
             else:
                 head.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+        list_label = QLabel("&What you logged today (Enter edits, Delete deletes):")
+        list_label.setBuddy(self.day_table)  # Alt+W: straight to the list
+        left.addWidget(list_label)
         left.addWidget(self.day_table, 1)
         self.totals = QLabel()
         self.totals.setAccessibleName("Today's totals")
@@ -465,10 +469,10 @@ class MainWindow(QMainWindow):
         self.details.code.setFocus()
 
     def log_from_details(self) -> bool:
-        values = self.details.values()
         try:
             from rxlog.domain import EntryInput
 
+            values = self.details.values()
             result = self.ops.log(EntryInput(**values))
         except RxlogError as exc:
             self.details.show_error(exc.field, exc.message)
@@ -633,7 +637,7 @@ class MainWindow(QMainWindow):
             text, ok = QInputDialog.getText(
                 self,
                 "Copy a day to today",
-                "Copy every entry of which day to today? (YYYY-MM-DD, y, -2d)",
+                "Copy every entry of which day to today? (e.g. y, fri, 27/11 or -2d)",
                 text="y",
             )
             if not ok:

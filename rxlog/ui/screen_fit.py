@@ -66,3 +66,10 @@ def bring_forward(widget: QWidget) -> None:
     widget.show()
     widget.raise_()
     widget.activateWindow()
+
+
+# A focus ring where the platform style draws none (lists and tables): NHS blue.
+FOCUS_STYLE = (
+    "QAbstractItemView:focus { border: 2px solid #005EB8; }"
+    " QPushButton:focus, QCheckBox:focus, QRadioButton:focus { outline: 1px solid #005EB8; }"
+)
