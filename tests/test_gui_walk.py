@@ -194,11 +194,18 @@ def test_every_window_and_dialog_of_rxlog_gui(qtbot, win, rx, data_dir):
         (win.open_backups, "Backups"),
         (win.open_placements, "Placements"),
         (win.show_grammar, "Quick-entry grammar"),
+        (win.open_absence, "Days away"),
     ):
         dlg = opener()
         dlg = dlg or win.dialog
         qtbot.waitExposed(dlg)
         check(dlg, state, problems)
+        if state == "Placements":
+            for mode in ("end", "edit", "delete"):
+                sub = dlg.change_selected(mode)
+                qtbot.waitExposed(sub)
+                check(sub, f"Placements, {mode} a placement", problems)
+                sub.close()
         dlg.close()
     keys.create_keys(data_dir, "Alex Morgan", "5012345", passphrase="a long passphrase")
     month = win.open_month()

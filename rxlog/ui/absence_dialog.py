@@ -126,9 +126,9 @@ class AbsenceDialog(QDialog):
 
     def _from_changed(self) -> None:
         # one day by default: To follows From forward
-        if self.date_from.is_valid() and self.date_to.is_valid():
-            if self.date_to.date() < self.date_from.date():
-                self.date_to.setDate(self.date_from.date())
+        valid = self.date_from.is_valid() and self.date_to.is_valid()
+        if valid and self.date_to.date() < self.date_from.date():
+            self.date_to.setDate(self.date_from.date())
 
     def _check_note(self, text: str) -> None:
         """Warn while typing, before anything is saved, when the note looks like it holds
