@@ -367,9 +367,108 @@ def test_matches_follow_the_sector_of_the_date_typed(qtbot, win, rx):
     qtbot.keyClicks(win.quick.line, "rec d:2026-10-14")  # at G82001, primary care
     assert win.quick.current_code().code == "REC-DIS"
     assert "at G82001" in win.quick.hint.text()
+    qtbot.keyClicks(win.quick.line, " dr:13/10")
     qtbot.keyClick(win.quick.line, Qt.Key.Key_Return)
     e = rx.list_entries()[0]
     assert (e.code, e.site, e.date) == ("REC-DIS", "G82001", date(2026, 10, 14))
+    assert e.discharge_received == date(2026, 10, 13)
+
+
+def _answer(qtbot, win):
+    from rxlog.ui.line_question import LineQuestion
+
+    qtbot.waitUntil(lambda: isinstance(win.dialog, LineQuestion) and win.dialog.isActiveWindow())
+    return win.dialog
+
+
+def test_the_preview_runs_the_checks_enter_will_and_clears_when_the_line_changes(qtbot, win, rx):
+    line = win.quick.line
+    refused = {
+        "tto d:2026-08-03": "no placement covers",  # before every placement
+        "int s7 h:Z": "not on the Eadon scale",
+        "tto s4": "not an intervention",
+        "tto 780m": "1 to 720 minutes",
+    }
+    for text, why in refused.items():
+        line.setText("")
+        qtbot.keyClicks(line, text)
+        hint = win.quick.hint.text()
+        assert hint.startswith("⚠ Enter will not log this") and why.lower() in hint.lower(), hint
+        assert "rxlog " not in hint  # what to click, never a command
+        qtbot.keyClick(line, Qt.Key.Key_Return)
+        assert rx.list_entries() == []
+        assert why.lower() in win.quick_error.text().lower() and win.quick_error.isVisible()
+    qtbot.keyClick(line, Qt.Key.Key_Backspace)  # the line changes: the stale error goes
+    assert win.quick_error.isHidden()
+    line.setText("")
+    qtbot.keyClicks(line, "tto d:2026-08-03")
+    assert "Setup ▸ Placements" in win.quick.hint.text()
+    # a locked month is refused as it is typed, with what to click
+    from rxlog.domain import EntryInput
+    from rxlog.export import keys
+
+    rx.log(EntryInput("REP-MGMT", date(2026, 10, 5), minutes=30, count=3))
+    from rxlog.export.signoff import ExportOptions, export_month
+
+    keys.create_keys(rx.db.data_dir, "Alex Morgan", "5012345")
+    out = rx.db.data_dir.parent / "out"
+    out.mkdir()
+    export_month(rx, "2026-10", ExportOptions(out))
+    line.setText("")
+    qtbot.keyClicks(line, "rep-mgmt d:2026-10-06")
+    assert "signed off" in win.quick.hint.text() and "Reopen month" in win.quick.hint.text()
+    line.setText("")
+    qtbot.keyClicks(line, "tto 15m")
+    assert win.quick.hint.text().startswith("Enter logs: ACU-TTO") and not win.quick.refusal
+
+
+def test_a_bare_number_follows_a_shown_rule_and_a_doubtful_one_is_asked(qtbot, win, rx):
+    line = win.quick.line
+    qtbot.keyClicks(line, "tto 3")
+    assert "3 patients" in win.quick.hint.text()
+    assert "a bare number is the count; 3m would be minutes" in win.quick.hint.text()
+    line.setText("")
+    # "rec 25" meant 25 minutes: asked, with minutes as the choice Enter takes
+    qtbot.keyClicks(line, "pod 25")
+    assert "Enter will first ask" in win.quick.hint.text()
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    dlg = _answer(qtbot, win)
+    assert dlg.as_minutes.isChecked()
+    dlg.grab().save(str(rx.db.data_dir.parent / "question.png"))
+    qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Return)
+    e = rx.list_entries()[0]
+    assert (e.code, e.minutes, e.count) == ("ACU-POD", 25, 1)
+    # or kept as typed, with Alt+letter
+    qtbot.keyClicks(line, "pod 25")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    dlg = _answer(qtbot, win)
+    qtbot.keyClick(dlg, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)  # 25 &patients
+    qtbot.waitUntil(dlg.as_count.isChecked)
+    qtbot.keyClick(dlg, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(rx.list_entries()) == 2)
+    assert rx.list_entries()[1].count == 25
+    # a long entry is questioned; Esc goes back with the line kept
+    qtbot.keyClicks(line, "pod 300m")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    dlg = _answer(qtbot, win)
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert len(rx.list_entries()) == 2 and line.text() == "pod 300m"
+
+
+def test_a_code_that_needs_a_date_asks_for_it_there_and_then(qtbot, win, rx):
+    line = win.quick.line
+    qtbot.keyClicks(line, "rec 2 25m d:2026-10-14")
+    assert "when the discharge information was received" in win.quick.hint.text()
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    dlg = _answer(qtbot, win)
+    assert dlg.focusWidget() is dlg.discharge
+    qtbot.keyClick(dlg.discharge, Qt.Key.Key_Return)  # empty: refused beside the field
+    assert rx.list_entries() == [] and "A date is required" in dlg.fields.text("discharge_received")
+    qtbot.keyClicks(dlg.discharge, "12/10")
+    qtbot.keyClick(dlg.discharge, Qt.Key.Key_Return)
+    e = rx.list_entries()[0]
+    assert (e.code, e.count, e.minutes) == ("REC-DIS", 2, 25)
+    assert e.discharge_received == date(2026, 10, 12)
 
 
 def test_enter_edits_and_delete_deletes_in_the_lists(qtbot, win, rx):

@@ -226,6 +226,15 @@ def test_every_window_and_dialog_of_rxlog_gui(qtbot, win, rx, data_dir):
     r = review(Timer("ACU-TTO", long_ago, long_ago, None), start)
     check(_open(qtbot, TimerReviewDialog(r, "title", win)), "Timer review", problems)
 
+    from rxlog import quick_entry as qe
+    from rxlog.ui.line_question import LineQuestion
+
+    parsed = qe.parse("rec 25", rx.today())
+    code = rx.taxonomy.get("REC-DIS")
+    ask = LineQuestion(code, parsed, qe.doubts(parsed, code), True, rx.today, win)
+    check(_open(qtbot, ask), "Before logging a line", problems)
+    ask.close()
+
     wiz = SetupWizard(rx.today(), lambda *_a: None, lambda *_a: None, win)
     _open(qtbot, wiz)
     wiz.you.name.setText("Alex Morgan")

@@ -32,6 +32,7 @@ from rxlog.identifiers import find_nhs_numbers
 from rxlog.ui.date_field import DateField
 from rxlog.ui.detail_panel import NOTE_TYPING_WARNING
 from rxlog.ui.field_errors import ERROR_STYLE, FieldForm
+from rxlog.ui.plain_words import for_gui
 
 
 def _day(d: date) -> str:
@@ -186,7 +187,7 @@ class AbsenceDialog(QDialog):
         try:
             self._delete(a.id, self.reason.text())
         except RxlogError as exc:
-            self.status.setText(exc.message[:1].upper() + exc.message[1:] + ".")
+            self.status.setText(for_gui(exc.message) + ".")
             self.reason.setFocus()
             return
         self.reason.clear()

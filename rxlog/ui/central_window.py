@@ -54,6 +54,7 @@ from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, ImportR
 from rxlog.central.status import MISSING, NOT_EXPECTED, RECEIVED, REOPENED, StatusMatrix
 from rxlog.central.store import CentralStore
 from rxlog.errors import RxlogError
+from rxlog.ui.plain_words import for_gui
 from rxlog.ui.screen_fit import FOCUS_STYLE, fit_size
 
 # NHS identity colours: green / warm yellow / red, pale versions as cell backgrounds.
@@ -127,7 +128,7 @@ class ResultsModel(_Table):
             return None
         r = self.results[index.row()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return r.source if index.column() == 6 else r.message
+            return r.source if index.column() == 6 else for_gui(r.message)
         if role == Qt.ItemDataRole.DisplayRole:
             values = (
                 r.outcome,
@@ -135,7 +136,7 @@ class ResultsModel(_Table):
                 r.technician or "",
                 r.month or "",
                 "" if r.rows is None else f"{r.rows:,}",
-                r.message,
+                for_gui(r.message),
                 Path(r.source.split(" [")[0]).name,
             )
             return values[index.column()]
@@ -412,7 +413,7 @@ class CentralWindow(QMainWindow):
         )
 
     def _error(self, message: str) -> None:
-        QMessageBox.warning(self, "RxLog Central", message)
+        QMessageBox.warning(self, "RxLog Central", for_gui(message))
 
     def _busy(self, busy: bool) -> None:
         for b in (

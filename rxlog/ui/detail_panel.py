@@ -23,6 +23,7 @@ from rxlog.domain import PlacementView
 from rxlog.scales import HARM, OUTCOMES, SIGNIFICANCE
 from rxlog.taxonomy import Code, Taxonomy
 from rxlog.ui.date_field import DateField
+from rxlog.ui.plain_words import for_gui
 
 UNSET = -1
 NOTE_TYPING_WARNING = (
@@ -273,7 +274,7 @@ class DetailPanel(QWidget):
             widget = getattr(self, field or "", None)
             if isinstance(widget, QWidget) and widget.isVisible():
                 widget.setFocus(Qt.FocusReason.OtherFocusReason)
-        lab.setText(message[:1].upper() + message[1:])
+        lab.setText(for_gui(message))
         lab.show()
         return lab
 

@@ -24,6 +24,7 @@ from rxlog import quick_entry as qe
 from rxlog.clock import local_today
 from rxlog.errors import RxlogError, ValidationError
 from rxlog.ui.field_errors import widget_shortcut
+from rxlog.ui.plain_words import for_gui
 from rxlog.ui.quick_bar import QuickBar
 from rxlog.ui.screen_fit import FOCUS_STYLE, fit_size, keep_on_screen
 
@@ -189,8 +190,14 @@ class MainWindow(QMainWindow):
         self.locked_banner.hide()
         left.addWidget(self.locked_banner)
         self.quick = QuickBar(
-            self.taxonomy, self._today, self.favourites, self._recents, self._site_today
+            self.taxonomy,
+            self._today,
+            self.favourites,
+            self._recents,
+            self._site_today,
+            check=self._check_line,
         )
+        self.quick.line.textChanged.connect(self._line_changed)
         self.quick.submitted.connect(self.log_from_line)
         self.quick.detail_requested.connect(self.open_details)
         self.quick.failed.connect(self._line_error)
@@ -406,13 +413,13 @@ class MainWindow(QMainWindow):
             self.quick.line.setFocus()
 
     def _status(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        self.statusBar().showMessage(for_gui(text), 8000)
 
     def _notice(self, title: str, text: str) -> QWidget:
         """A non-blocking message box (tests read ``last_notice``)."""
         from PySide6.QtWidgets import QMessageBox
 
-        self.last_notice = text
+        self.last_notice = text = for_gui(text)
         box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
         box.open()
         self.dialog = box
@@ -425,7 +432,7 @@ class MainWindow(QMainWindow):
         self.quick.line.selectAll()
 
     def _line_error(self, field: str, message: str) -> None:
-        self.quick_error.setText(message[:1].upper() + message[1:])
+        self.quick_error.setText(for_gui(message))
         self.quick_error.show()
         code = self.quick.current_code()
         if field not in ("code", "quick") and code is not None and self._built:
@@ -448,11 +455,29 @@ class MainWindow(QMainWindow):
             self.quick_error.show()
         self._status(msg)
 
-    def log_from_line(self, code: str, parsed: qe.Parsed) -> bool:
+    def _check_line(self, code: str, parsed: qe.Parsed) -> tuple[str, ...]:
+        """The core's whole check of a line, writing nothing (the live preview)."""
+        if self.app is None:
+            return ()
+        return self.app.check(parsed.entry(code))
+
+    def _line_changed(self) -> None:
+        # an error about the line as it was is stale once it changes
+        self.quick_error.hide()
+        if self._built:
+            self.details.clear_errors()
+
+    def log_from_line(self, code: str, parsed: qe.Parsed, asked: bool = False) -> bool:
         if self.ops is None:  # Enter before the database is open: log it once it is
             self._pending = (code, parsed)
             self.quick.clear()
             return True
+        c = self.taxonomy.get(code)
+        if not asked and c is not None and not parsed.problems:
+            doubts = qe.doubts(parsed, c)
+            needs_date = c.needs_discharge_date and "discharge_received" not in parsed.values
+            if (doubts or needs_date) and self._ask_about_line(c, parsed, doubts, needs_date):
+                return False  # logged (or not) once the question is answered
         try:
             result = self.ops.log(parsed.entry(code))
         except RxlogError as exc:
@@ -460,6 +485,27 @@ class MainWindow(QMainWindow):
             return False
         self.quick.clear()
         self._after_log(result)
+        return True
+
+    def _ask_about_line(self, code, parsed: qe.Parsed, doubts, needs_date: bool) -> bool:  # noqa: ANN001
+        """Ask before logging a line that looks like a typo or lacks its date; True when
+        the question is open (the line is logged, with the answers, on "Log it")."""
+        try:
+            self._check_line(code.code, parsed)
+        except RxlogError:
+            return False  # Enter will refuse it anyway: say why at once, ask nothing
+        from rxlog.ui.line_question import LineQuestion
+
+        dlg = LineQuestion(code, parsed, doubts, needs_date, self.app.today, self)
+
+        def answered() -> None:
+            parsed.values.update(dlg.changes())
+            self.log_from_line(code.code, parsed, asked=True)
+            self.quick.line.setFocus()
+
+        dlg.accepted.connect(answered)
+        self.dialog = dlg
+        dlg.open()
         return True
 
     def open_details(self, code: str, parsed: qe.Parsed) -> None:

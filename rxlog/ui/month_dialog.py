@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.errors import RxlogError
+from rxlog.ui.plain_words import for_gui
 from rxlog.ui.screen_fit import fit_size
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ class MonthDialog(QDialog):
 
     def _say(self, text: str, ok: bool = False) -> None:
         self.status.setStyleSheet(_OK_STYLE if ok else _ERROR_STYLE)
-        self.status.setText(text)
+        self.status.setText(for_gui(text))
 
     def refresh(self) -> None:
         """Re-run the month check and show its findings."""
@@ -275,8 +276,8 @@ class MonthDialog(QDialog):
             if f.kind == "no_lead_email" and self.lead_email.text().strip():
                 continue  # typed in this dialog; saved on export
             icon = _ICONS["info" if f.kind == "locked" else f.severity]
-            item = QListWidgetItem(style.standardIcon(icon), f.message[:1].upper() + f.message[1:])
-            item.setToolTip(f"{f.severity}: {f.message}")
+            item = QListWidgetItem(style.standardIcon(icon), for_gui(f.message))
+            item.setToolTip(f"{f.severity}: {for_gui(f.message)}")
             self.findings.addItem(item)
         if not check.findings:
             self.findings.addItem(

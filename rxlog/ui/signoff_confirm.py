@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rxlog.ui.plain_words import for_gui
 from rxlog.ui.screen_fit import fit_size
 
 if TYPE_CHECKING:
@@ -36,9 +37,7 @@ def month_words(month: str) -> str:
 def open_warnings(check: MonthCheck) -> list[str]:
     """What the technician is asked to look at before signing (not the plain notes)."""
     return [
-        f.message[:1].upper() + f.message[1:]
-        for f in check.findings
-        if f.severity != "info" or f.kind == "not_over"
+        for_gui(f.message) for f in check.findings if f.severity != "info" or f.kind == "not_over"
     ]
 
 
