@@ -242,3 +242,34 @@ def test_a_short_new_passphrase_is_refused_inline(qtbot, rx, data_dir, tmp_path)
     qtbot.keyClicks(d.passphrase, "tea and biscuits")
     d.create_key_button.click()
     assert keys.has_keys(data_dir) and keys.is_encrypted(data_dir)
+
+
+def test_open_actions_say_when_the_desktop_cannot_and_a_superseded_v1_stays_shut(
+    qtbot, month_app, tmp_path
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    asked = []
+
+    def no_handler(url):
+        asked.append(url)
+        return False  # what QDesktopServices.openUrl says with no program for .eml
+
+    d = MonthDialog(month_app, open_url=no_handler, ask_reason=lambda _m: "missed a clinic")
+    qtbot.addWidget(d)
+    d.show()
+    d.folder.setText(str(out))
+    v1 = d.export()
+    d.open_draft_button.click()
+    assert "Open it by hand" in d.status.text() and str(v1.eml) in d.status.text()
+    d.open_folder_button.click()
+    assert str(v1.folder) in d.status.text()
+    assert len(asked) == 2
+    d.reopen_button.click()  # v1 is superseded: its files are not offered as current
+    assert not d.open_draft_button.isEnabled() and not d.open_folder_button.isEnabled()
+    d.open_draft()
+    assert len(asked) == 2 and "no longer the current return" in d.status.text()
+    v2 = d.export()
+    v2.eml.unlink()  # moved away by hand
+    d.open_draft()
+    assert len(asked) == 2 and "no longer there" in d.status.text()

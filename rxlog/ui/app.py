@@ -261,7 +261,7 @@ def _run(data_dir: Path) -> int:
                     setup_from_profile(rx, read_profile(Path(path)), installation_name)
 
                 wiz = SetupWizard(
-                    rx.today(), rx.setup, rx.add_placement, win, from_profile=from_profile
+                    rx.today(), rx.setup, rx.add_placement, win, from_profile=from_profile, app=rx
                 )
                 if not wiz.exec():
                     win.close()

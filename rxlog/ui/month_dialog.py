@@ -438,6 +438,9 @@ class MonthDialog(QDialog):
             return
         month = self.check.month
         self.refresh()
+        # the version written before is superseded once the month is reopened
+        self.open_folder_button.setEnabled(False)
+        self.open_draft_button.setEnabled(False)
         self._say(
             f"{month} is open again; its next export will be version {self.check.next_version}.",
             ok=True,
@@ -456,10 +459,37 @@ class MonthDialog(QDialog):
         )
         return got[-1] if dlg.exec() == QDialog.DialogCode.Accepted and got else None
 
+    def _current_export(self) -> bool:
+        """The return just written is still the month's newest version (a reopen and a
+        new version supersede it: its files must not be opened as if current)."""
+        if self.last_export is None:
+            return False
+        lock = self.app.month_lock(self.last_export.month)
+        if lock is None or not lock.locked or lock.version != self.last_export.version:
+            self._say(
+                f"Version {self.last_export.version} of {self.last_export.month} is no longer "
+                "the current return (the month was reopened): sign it off again to send "
+                "the next version."
+            )
+            self.open_folder_button.setEnabled(False)
+            self.open_draft_button.setEnabled(False)
+            return False
+        return True
+
     def open_folder(self) -> None:
-        if self.last_export is not None:
-            self._open_url(QUrl.fromLocalFile(str(self.last_export.folder)))
+        from rxlog.ui.launch import open_path
+
+        if self._current_export():
+            assert self.last_export is not None
+            problem = open_path(self.last_export.folder, "the folder", self._open_url)
+            if problem:
+                self._say(problem)
 
     def open_draft(self) -> None:
-        if self.last_export is not None:
-            self._open_url(QUrl.fromLocalFile(str(self.last_export.eml)))
+        from rxlog.ui.launch import open_path
+
+        if self._current_export():
+            assert self.last_export is not None
+            problem = open_path(self.last_export.eml, "the e-mail draft", self._open_url)
+            if problem:
+                self._say(problem)
