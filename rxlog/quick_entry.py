@@ -281,7 +281,7 @@ def describe(parsed: Parsed, code: Code | None, today: date, site: str | None = 
     )
     if v.get("note"):
         bits.append(f'"{v["note"]}"')
-    if "count" in v and code.counts != "none":
+    if "count" in v and "minutes" not in v and code.counts != "none":
         bits.append(f"(a bare number is the count; {v['count']}m would be minutes)")
     return " · ".join(bits)
 

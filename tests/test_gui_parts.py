@@ -53,7 +53,7 @@ def test_history_model_pages_lazily_and_passes_the_tester(qtmodeltester, filled)
     assert m.rowCount() == 20 and m.total == 54 and m.canFetchMore()
     assert reads == []  # no row read until one is shown
     first = m.data(m.index(0, 0))
-    assert first == "2026-11-19" and reads == [10]
+    assert first == "Thu 19 Nov 2026" and reads == [10]  # the one date style
     m.fetchMore()
     m.fetchMore()
     assert m.rowCount() == 54 and not m.canFetchMore()
@@ -223,7 +223,7 @@ def test_summary_week_chart_matches_the_core(qtbot, filled):
         assert minutes == sum(e.minutes for e in filled.list_entries(d, d))
     assert "Week of Mon 16 Nov" in v.heading.text()
     v.step(-1)
-    assert "Week of Mon 09 Nov" in v.heading.text()
+    assert "Week of Mon 9 Nov 2026 to Sun 15 Nov 2026" in v.heading.text()
     assert (
         v.chart.bars
         and sum(m for _, m in v.chart.bars)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from rxlog.dates import day_text
 from rxlog.domain import EntryView, PlacementView
 from rxlog.errors import RxlogError
 from rxlog.taxonomy import Taxonomy
@@ -38,7 +39,7 @@ class EditDialog(QDialog):
         locked_message: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Edit entry {entry.id[:8]} – {entry.code}")
+        self.setWindowTitle(f"Edit entry – {entry.code} on {day_text(entry.date)}")
         self.entry = entry
         self._save = save
         lay = QVBoxLayout(self)

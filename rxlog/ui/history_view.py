@@ -105,9 +105,9 @@ class HistoryView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         head = self.table.horizontalHeader()
         widths = {
-            "date": 95,
+            "date": 125,  # "Wed 30 Sep 2026"
             "code": 110,
-            "title": 300,
+            "title": 280,
             "minutes": 50,
             "count": 55,
             "grading": 210,

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.clock import local_today
+from rxlog.dates import day_text
 from rxlog.domain import PlacementView
 from rxlog.errors import RxlogError
 from rxlog.ui.date_field import DateField
@@ -37,7 +38,7 @@ from rxlog.ui.screen_fit import fit_size
 
 
 def _day(d: date | None) -> str:
-    return f"{d.day} {d:%b %Y}" if d else "until further notice"
+    return day_text(d) if d else "until further notice"
 
 
 @dataclass(frozen=True)

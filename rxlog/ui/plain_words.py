@@ -41,6 +41,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"or run: rxlog backup", "or File ▸ Backups… ▸ Back up now"),
         (r"with: rxlog restore \"[^\"]*\" \(or Backups… in the app\)", "with File ▸ Backups…"),
         (r": use the number `rxlog (placement|absence) list` shows", ": choose it in the list"),
+        (r" \(NICE QS120 timeliness\)", ""),  # a standard's number, not a technician's words
         (
             r"Ask (.*?) for `rxlog key export` and run `rxlog central trust`",
             r"Ask \1 for their key (Send my key to the lead, in their RxLog) and add it "

@@ -67,7 +67,7 @@ class SignOffConfirm(QDialog):
             head = QLabel(f"Still open ({len(warnings)}), signed as they are if you go on:")
             head.setBuddy(self.warnings)
             lay.addWidget(head)
-            self.warnings.addItems(warnings)
+            self.warnings.addItems([f"• {w}" for w in warnings])
             lay.addWidget(self.warnings, 1)
         else:
             self.warnings.hide()
