@@ -483,3 +483,16 @@ def test_send_my_key_says_where_the_draft_is_when_nothing_opens_it(qtbot, rx, tm
     page.send_key()
     assert "Open it by hand" in page.status.text()
     assert str(tmp_path / "rxlog-key-5012345.eml") in page.status.text()
+
+
+def test_the_wizard_refuses_a_short_passphrase_by_the_cores_rule(qtbot, rx):
+    from rxlog.export import keys
+    from rxlog.ui.setup_wizard import _MonthEndPage
+
+    page = _MonthEndPage(rx, lambda _url: True)
+    qtbot.addWidget(page)
+    page.passphrase.setText("short")
+    page.again.setText("short")
+    assert not page.validatePage()
+    assert f"at least {keys.MIN_PASSPHRASE}" in page.fields.text("passphrase")
+    assert not keys.has_keys(rx.db.data_dir)

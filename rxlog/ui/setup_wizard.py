@@ -190,7 +190,11 @@ class _MonthEndPage(QWizardPage):
         self.fields = FieldForm(form)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setPlaceholderText("optional: asked for at each sign-off")
+        from rxlog.export.keys import MIN_PASSPHRASE
+
+        self.passphrase.setPlaceholderText(
+            f"optional: at least {MIN_PASSPHRASE} characters, asked for at each sign-off"
+        )
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.again.setPlaceholderText("the same passphrase again")
