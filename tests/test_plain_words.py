@@ -93,5 +93,12 @@ def test_gui_words_for_the_three_the_issue_names():
     assert for_gui("on 2026-11-30").endswith("Mon 30 Nov 2026")  # one date style
     assert for_gui("2 interventions: 05 Oct INT-OMIT (454c4b00, no grades), 2026-10-06 INT-DISC "
                    "(12ab34cd)") == (
-        "2 interventions: 05 Oct INT-OMIT (no grades), Tue 6 Oct 2026 INT-DISC"
+        "2 interventions: 5 Oct INT-OMIT (no grades), Tue 6 Oct 2026 INT-DISC"
     )  # fmt: skip
+
+
+def test_days_are_written_without_a_leading_zero():
+    assert (
+        for_gui("2 working days: Tue 06 Oct, Fri 30 Oct") == "2 working days: Tue 6 Oct, Fri 30 Oct"
+    )
+    assert for_gui("started 01 Nov 09:05") == "Started 1 Nov 09:05"

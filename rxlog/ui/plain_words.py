@@ -36,6 +36,7 @@ _RULE_TEXT: tuple[tuple[str, str], ...] = (
     (r"rxlog key create", f"{MONTH} ▸ Create signing key"),
     (r"check the return with: rxlog verify <folder>", "the lead's RxLog checks it"),
     (r"run `rxlog check`", "ask your project lead to run RxLog's check"),
+    (r"Run: rxlog check --fix", "Ask your IT or project lead to run RxLog's check and fix"),
     (r"\(run: rxlog backup\)", "(File ▸ Backups… ▸ Back up now)"),
     (r"or run: rxlog backup", "or File ▸ Backups… ▸ Back up now"),
     (r"with: rxlog restore \"[^\"]*\" \(or Backups… in the app\)", "with File ▸ Backups…"),
@@ -55,6 +56,7 @@ _COMMAND = r"`?\brxlog [a-z]+"
 _ISO_DAY = r"\b(\d{4})-(\d{2})-(\d{2})\b"
 # An entry's id ("(454c4b00)") helps on the command line; in the app the entry is found
 # by its day and code, which the message names beside it.
+_PADDED_DAY = r"(?<![\d:])0(\d) (?=(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b)"
 _ENTRY_ID = r" \([0-9a-f]{8}\)|(?<=\()[0-9a-f]{8}, "
 
 
@@ -82,6 +84,7 @@ def for_gui(message: str) -> str:
     for pattern, replacement in _rules():
         message = pattern.sub(replacement, message)
     message = re.sub(_ISO_DAY, _day, message)
+    message = re.sub(_PADDED_DAY, r"\1 ", message)  # "Tue 06 Oct" -> "Tue 6 Oct", as above
     message = re.sub(_ENTRY_ID, "", message)
     return message[:1].upper() + message[1:]
 
