@@ -508,3 +508,19 @@ def test_in_a_signed_off_month_only_the_note_can_be_edited(qtbot, rx, win):
     dlg.save()
     e = rx.list_entries()[0]
     assert (e.note, e.minutes) == ("patient rang", 15)
+
+
+def test_ctrl_z_in_the_minutes_box_undoes_its_typing_first(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m")
+    box = win.details.minutes
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "42")
+    assert box.value() == 42
+    _ctrl(qtbot, box, Qt.Key.Key_Z)  # the typed 42 goes, the entry stays
+    assert box.value() != 42 and len(rx.list_entries()) == 1
+    for _ in range(4):  # once its typing is all undone, the next Ctrl+Z takes the entry
+        if rx.list_entries() == []:
+            break
+        _ctrl(qtbot, box, Qt.Key.Key_Z)
+    assert rx.list_entries() == [] and "Undid logging" in win.statusBar().currentMessage()

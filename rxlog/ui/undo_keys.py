@@ -14,6 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QLineEdit,
@@ -34,6 +35,8 @@ def text_can(widget: QWidget | None, redo: bool) -> bool:
     """Whether ``widget`` is editable text with typing to undo (or redo)."""
     if isinstance(widget, QComboBox) and widget.isEditable():
         widget = widget.lineEdit()
+    elif isinstance(widget, QAbstractSpinBox):  # the minutes box: its own text field
+        widget = widget.findChild(QLineEdit)
     if isinstance(widget, QLineEdit):
         if widget.isReadOnly():
             return False
