@@ -131,7 +131,7 @@ def test_next_rotation_from_the_add_form_moves_the_entries_it_covers(qtbot, rx, 
     ]
     assert rx.get(moved.id).site == "RPA01" and rx.get(kept.id).site == "RPA"
     assert moved.id in dialog.touched
-    assert "now ends 14 Nov 2026" in dialog.status.text()
+    assert "now ends Sat 14 Nov 2026" in dialog.status.text()
 
 
 def test_change_and_delete_refusals_show_beside_the_field(qtbot, rx, dialog):
