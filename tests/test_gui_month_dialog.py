@@ -209,7 +209,7 @@ def test_passphrase_field_when_the_key_has_one(qtbot, rx, data_dir, tmp_path):
     assert d.export() is None and "wrong passphrase" in d.status.text().lower()
     assert list(Path(out).iterdir()) == []
     d.passphrase.setText("correct horse battery")
-    assert d.export() is not None and d.passphrase.text() == ""
+    assert d.export() is not None and d.passphrase.text() == "", d.status.text()
 
 
 def test_a_missing_key_can_be_created_here(qtbot, rx, data_dir, tmp_path):
