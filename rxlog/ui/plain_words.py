@@ -37,7 +37,12 @@ _RULE_TEXT: tuple[tuple[str, str], ...] = (
     (r"check the return with: rxlog verify <folder>", "the lead's RxLog checks it"),
     (r"run `rxlog check`", "ask your project lead to run RxLog's check"),
     (r"Run: rxlog check --fix", "Ask your IT or project lead to run RxLog's check and fix"),
+    (r"\(run: rxlog backup --to DIR\)", "(File ▸ Backups… ▸ Back up now, to a second place)"),
     (r"\(run: rxlog backup\)", "(File ▸ Backups… ▸ Back up now)"),
+    (
+        r"use rxlog setup --from-profile FILE",
+        'use the first-run wizard\'s "I already use RxLog on another PC"',
+    ),
     (r"or run: rxlog backup", "or File ▸ Backups… ▸ Back up now"),
     (r"with: rxlog restore \"[^\"]*\" \(or Backups… in the app\)", "with File ▸ Backups…"),
     (r": use the number `rxlog (placement|absence) list` shows", ": choose it in the list"),
