@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from rxlog.errors import ValidationError
 
@@ -37,3 +37,119 @@ def parse_month(text: str, field: str = "month") -> tuple[date, date]:
 
 def month_of(d: date) -> str:
     return f"{d.year:04d}-{d.month:02d}"
+
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAYS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        )
+    )
+    for name in names
+}
+DAY_HINT = "type e.g. 30/11, 30 Nov 2026, yesterday, -2d or 2026-11-30"
+
+
+def day_text(d: date) -> str:
+    """The one way a day is written on screen: ``Mon 30 Nov 2026``."""
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def _year_for(day: int, month: int, today: date, prefer: str) -> date:
+    """The date with no year typed: the latest one not after today (``past``), or the
+    one nearest today (``nearest``: a placement may end next year)."""
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        raise ValueError("no such day")
+    if prefer == "past":
+        past = [c for c in candidates if c <= today]
+        return max(past) if past else min(candidates)
+    return min(candidates, key=lambda c: (abs((c - today).days), c))
+
+
+def parse_day(text: str, today: date, field: str = "date", prefer: str = "past") -> date:
+    """A day as people type it: ``30/11``, ``30/11/26``, ``30 Nov``, ``Mon 30 Nov 2026``,
+    ``2026-11-30``, ``today``/``t``, ``yesterday``/``y``, ``-2d`` (two days ago),
+    ``+3d``, ``-1w``, or a weekday (``fri``: the last Friday, today included).
+
+    A day and month without a year are the latest such day not after today, or with
+    ``prefer="nearest"`` the one nearest today. Day before month, as in the UK."""
+    raw = (text or "").strip()
+    low = raw.lower().rstrip(".")
+    bad = ValidationError(f"{raw!r} is not a date: {DAY_HINT}", field=field)
+    if not low:
+        raise ValidationError(f"a date is required: {DAY_HINT}", field=field)
+    if low in ("t", "today"):
+        return today
+    if low in ("y", "yday", "yesterday"):
+        return today - timedelta(days=1)
+    if low == "tomorrow":
+        return today + timedelta(days=1)
+    m = re.fullmatch(r"([+-])(\d{1,4})([dw])", low)
+    if m:
+        n = int(m.group(2)) * (7 if m.group(3) == "w" else 1)
+        return today + timedelta(days=n if m.group(1) == "+" else -n)
+    if low in _WEEKDAYS:
+        back = (today.weekday() - _WEEKDAYS[low]) % 7
+        return today - timedelta(days=back)
+    try:
+        if _DATE.fullmatch(low):
+            return date.fromisoformat(low)
+        m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?", low)
+        if m:
+            day, month = int(m.group(1)), int(m.group(2))
+            if m.group(3) is None:
+                return _year_for(day, month, today, prefer)
+            year = int(m.group(3))
+            return date(year + 2000 if year < 100 else year, month, day)
+        words = re.split(r"[\s,]+", low)
+        if words and words[0] in _WEEKDAYS and len(words) > 1:
+            words = words[1:]  # "Mon 30 Nov 2026": the weekday is read past
+        if len(words) in (2, 3):
+            if words[0].isdigit() and words[1] in _MONTHS:
+                day, month = int(words[0]), _MONTHS[words[1]]
+            elif words[1].isdigit() and words[0] in _MONTHS:
+                day, month = int(words[1]), _MONTHS[words[0]]
+            else:
+                raise bad
+            if len(words) == 2:
+                return _year_for(day, month, today, prefer)
+            if not re.fullmatch(r"\d{4}", words[2]):
+                raise bad
+            return date(int(words[2]), month, day)
+    except ValueError:
+        raise bad from None
+    raise bad

@@ -6,12 +6,14 @@ Qt-free so it is tested alone and could serve a future shell. The grammar (also 
     rec 2 25m            top match for "rec", count 2, 25 minutes
     f1                   favourite number 1 (as starred, in order)
     int s4 h:B r10 o:a   intervention graded Eadon 4, NCC MERP B, 10 min released, accepted
-    y / -2d / d:2026-11-03   yesterday / two days ago / that date
+    y / -2d / d:30/11    yesterday / two days ago / that date (any day the date fields take)
     dr:2026-11-02 / dr:-1d   discharge information received on
     @G82001              at that site (one of your placements)
     "free note"          a note (quotes keep the spaces)
 
-Words that are none of these search the codes and titles.
+Words that are none of these search the codes and titles. A bare number is always the
+count (patients or items); minutes always carry ``m`` or ``h``. ``doubts`` says what the
+app asks before saving a line that looks like a typo.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ if TYPE_CHECKING:  # kept out of start-up: the window paints before the taxonomy
     from rxlog.taxonomy import Code, Taxonomy
 
 GRAMMAR_HINT = (
-    "rec 2 25m · f1 favourite · s4 h:B r10 o:a grading · y or -2d or d:2026-11-03 · "
-    'dr:-1d discharge info · @G82001 site · "note"'
+    "rec 2 25m (a bare number is the count, 25m the minutes) · f1 favourite · "
+    "s4 h:B r10 o:a grading · y, -2d or d:30/11 · dr:y discharge information received · "
+    '@G82001 site · "note"'
 )
 OUTCOME_LETTERS = {"a": "accepted", "d": "declined", "p": "pending"}
 
@@ -77,17 +80,10 @@ def _relative_day(token: str, today: date) -> date | None:
 
 
 def _date_value(text: str, today: date, fld: str) -> date:
-    rel = _relative_day(text, today)
-    if rel is not None:
-        return rel
-    if text.lower() in ("t", "today"):
-        return today
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            f"{text!r} is not a date: use YYYY-MM-DD, y or -2d", field=fld
-        ) from None
+    """``d:``/``dr:`` take any day the date fields take (``30/11``, ``y``, ``-2d``, ...)."""
+    from rxlog.dates import parse_day
+
+    return parse_day(text, today, fld)
 
 
 def _duration(token: str) -> int | None:
@@ -277,13 +273,65 @@ def describe(parsed: Parsed, code: Code | None, today: date, site: str | None = 
     if v.get("outcome"):
         bits.append(v["outcome"])
     if v.get("discharge_received"):
-        bits.append(f"discharge info {v['discharge_received']}")
+        bits.append(f"discharge information received {_day(v['discharge_received'], today)}")
     day = v.get("date") or today
-    when = "today" if day == today else ("yesterday" if day == today - timedelta(1) else str(day))
-    bits.append(when + (f" at {v['site']}" if v.get("site") else (f" at {site}" if site else "")))
+    bits.append(
+        _day(day, today)
+        + (f" at {v['site']}" if v.get("site") else (f" at {site}" if site else ""))
+    )
     if v.get("note"):
         bits.append(f'"{v["note"]}"')
+    if "count" in v and "minutes" not in v and code.counts != "none":
+        bits.append(f"(a bare number is the count; {v['count']}m would be minutes)")
     return " · ".join(bits)
+
+
+def _day(d: date, today: date) -> str:
+    from rxlog.dates import day_text
+
+    if d == today:
+        return "today"
+    return "yesterday" if d == today - timedelta(1) else day_text(d)
+
+
+# When a quick-entry line is questioned before it is saved (not refused: the core's
+# limits are MAX_MINUTES and 10,000 a count). Working figures for one activity, not
+# published facts: a count above these, or under a minute a patient, is more often a
+# typo (minutes typed as a bare number) than a real entry.
+PLAUSIBLE_COUNT = {"patients": 15, "items": 100}
+LONG_ENTRY_MINUTES = 240
+
+
+class Doubt(NamedTuple):
+    """Something to ask before logging a line. ``kind``: ``count`` (a bare number that
+    may have meant minutes) or ``minutes`` (a long entry)."""
+
+    kind: str
+    question: str
+
+
+def doubts(parsed: Parsed, code: Code) -> list[Doubt]:
+    """What to ask about ``parsed`` logged as ``code`` before saving it."""
+    v = parsed.values
+    minutes = v.get("minutes", code.default_minutes)
+    out = []
+    count = v.get("count")
+    if count is not None and code.counts != "none":
+        per = minutes / count if count else None
+        if count > PLAUSIBLE_COUNT.get(code.counts, 100) or (per is not None and per < 1):
+            what = code.counts[:-1] if count == 1 else code.counts
+            typed = "" if "minutes" in v else f" (no minutes typed, so {minutes}, the usual)"
+            out.append(
+                Doubt("count", f"{count} {what} in {minutes} minutes{typed}: is that right?")
+            )
+    if minutes > LONG_ENTRY_MINUTES:
+        out.append(
+            Doubt(
+                "minutes",
+                f"{minutes // 60} h {minutes % 60:02d} in one entry: is that right?",
+            )
+        )
+    return out
 
 
 def parse_favourites(raw: str | None, taxonomy: Taxonomy) -> list[str]:

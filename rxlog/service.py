@@ -287,6 +287,14 @@ class RxLog:
                 )
         return results
 
+    def check(self, item: EntryInput) -> tuple[str, ...]:
+        """Validate ``item`` exactly as ``log`` would, writing nothing: its warnings, or
+        the error ``log`` would raise (the app's live preview of a quick-entry line)."""
+        with self.db.transaction() as s:
+            ctx = self._ctx(s)
+            _columns, warnings = entries.validate(s, ctx, _input_values(item))
+            return tuple(warnings)
+
     def edit(self, entry_id: str, changes: dict[str, Any], reason: str | None) -> LogResult:
         with self.db.transaction() as s:
             ctx = self._ctx(s)

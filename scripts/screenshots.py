@@ -3,7 +3,9 @@
     .venv/bin/python scripts/screenshots.py [OUT_DIR]
 
 Uses a temporary data folder filled with the reproducible demo technician, with
-"today" pinned to 2026-11-20, so the pictures are the same on every machine.
+"today" pinned to 2026-11-20, so the pictures are the same on every machine. The
+offscreen screen is a 1366×768 laptop's, less a 40-pixel taskbar: every window and
+dialog sizes itself from it, as on the laptop.
 """
 
 from __future__ import annotations
@@ -14,10 +16,15 @@ import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
-os.environ["RXLOG_TODAY"] = "2026-11-20"
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+_SCREEN = Path(tempfile.gettempdir()) / "rxlog-laptop-screen.json"
+_SCREEN.write_text(
+    '{"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 728,'
+    ' "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}'
+)
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
+os.environ["RXLOG_TODAY"] = "2026-11-20"
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -29,7 +36,6 @@ from rxlog.ui.main_window import MainWindow  # noqa: E402
 from rxlog.ui.setup_wizard import SetupWizard  # noqa: E402
 
 TODAY = date(2026, 11, 20)
-SIZE = (1180, 760)
 
 
 def save(widget, out: Path, name: str) -> None:  # noqa: ANN001
@@ -48,8 +54,7 @@ def main() -> None:
         rx = RxLog.open(Path(tmp) / "data", today=lambda: TODAY)
         fill_demo(rx, months=2)
         rx.set_setting("favourites", '["REC-ADM", "ACU-TTO", "INT-OMIT"]')
-        win = MainWindow(rx)
-        win.resize(*SIZE)
+        win = MainWindow(rx)  # sized from the laptop's screen, as at a first start
         win.show()
         QTest.keyClicks(win.quick.line, "tto 3 25m")
         save(win, out, "main-window")
@@ -89,12 +94,27 @@ def main() -> None:
         win.open_backups()
         save(win.dialog, out, "backups")
         win.dialog.reject()
+
+        QTest.keyClicks(win.quick.line, "rec 25")
+        save(win, out, "quick-entry-preview")
+        QTest.keyClick(win.quick.line, Qt.Key.Key_Return)
+        save(win.dialog, out, "line-question")
+        win.dialog.reject()
+        win.quick.clear()
+
+        month = win.open_month()
+        save(month, out, "month-dialog")
+        month.folder.setText(tmp)
+        confirm = month.ask_to_sign()
+        save(confirm, out, "sign-off-question")
+        confirm.reject()
+        month.reject()
         win._tick.stop()
         win.close()
         rx.close()
 
         fresh = RxLog.open(Path(tmp) / "fresh", today=lambda: TODAY)
-        wiz = SetupWizard(TODAY, fresh.setup, fresh.add_placement)
+        wiz = SetupWizard(TODAY, fresh.setup, fresh.add_placement, app=fresh)
         wiz.show()
         wiz.you.name.setText("Alex Morgan")
         wiz.you.gphc.setText("1234567")
@@ -103,6 +123,14 @@ def main() -> None:
         wiz.you.gphc.setText("5012345")
         wiz.next()
         save(wiz, out, "wizard-placement")
+        wiz.placement.form.ods.setText("G82001")
+        wiz.placement.form.name.setText("Riverside Medical Centre")
+        wiz.next()
+        wiz.month_end.passphrase.setText("correct horse battery")
+        wiz.month_end.again.setText("correct horse batery")
+        wiz.month_end.lead.setText("alex.lead@nhs.net")
+        wiz.next()  # refused: the two passphrases differ
+        save(wiz, out, "wizard-month-end")
         wiz.close()
         fresh.close()
 

@@ -142,6 +142,73 @@ def test_delete_with_reason_then_undo(qtbot, win, rx):
     assert win.day_model.rowCount() == 1
 
 
+def _ctrl(qtbot, widget, key, shift=False):
+    mods = Qt.KeyboardModifier.ControlModifier
+    if shift:
+        mods |= Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(widget, key, mods)
+
+
+def test_ctrl_z_after_a_delete_undoes_the_delete_not_the_line(qtbot, win, rx):
+    """The trap in the issue: Ctrl+Z restored the cleared line, Enter logged it again."""
+    _type(qtbot, win, "tto 15m")
+    eid = rx.list_entries()[0].id
+    win.day_table.setFocus()
+    win.day_table.selectRow(0)
+    qtbot.keyClick(win.day_table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(win.dialog.isActiveWindow)
+    qtbot.keyClicks(win.dialog.reason, "logged twice")
+    qtbot.keyClick(win.dialog.reason, Qt.Key.Key_Return)
+    assert rx.list_entries() == []
+    win.activateWindow()  # what the desktop does when a dialog closes (offscreen does not)
+    qtbot.waitUntil(win.isActiveWindow)
+    win.quick.line.setFocus()  # focus back in the (cleared) quick-entry line
+    _ctrl(qtbot, win.quick.line, Qt.Key.Key_Z)
+    assert win.quick.line.text() == ""
+    assert [e.id for e in rx.list_entries()] == [eid]
+    assert "Undid the delete of ACU-TTO" in win.statusBar().currentMessage()
+    # redo with either key, from the table; undo again; the audit trail has it all
+    win.day_table.setFocus()
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Z, shift=True)
+    assert rx.list_entries() == []
+    assert "Redid the delete" in win.statusBar().currentMessage()
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Z)
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Y)
+    assert rx.list_entries() == []
+    actions = [r.action for r in rx.audit_records()]
+    assert actions == ["create", "delete", "restore", "delete", "restore", "delete"]
+    assert rx.verify_audit().ok
+
+
+def test_ctrl_z_undoes_typing_first_then_the_entries(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m")
+    qtbot.keyClicks(win.quick.line, "pod")
+    _ctrl(qtbot, win.quick.line, Qt.Key.Key_Z)  # the typing has something to undo
+    assert win.quick.line.text() == "" and len(rx.list_entries()) == 1
+    assert "typing in Quick entry" in win.statusBar().currentMessage()
+    _ctrl(qtbot, win.quick.line, Qt.Key.Key_Z)  # nothing left to type-undo: the log
+    assert rx.list_entries() == [] and win.quick.line.text() == ""
+    assert "Undid logging ACU-TTO" in win.statusBar().currentMessage()
+    _ctrl(qtbot, win.quick.line, Qt.Key.Key_Z)
+    assert "no change to entries to undo" in win.statusBar().currentMessage()
+
+
+def test_undo_an_edit_and_a_copied_day(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m y")
+    e = rx.list_entries()[0]
+    win.ops.edit(e.id, {"minutes": 40, "note": "ward 3"}, "timed it wrong")
+    assert "Undo the edit of ACU-TTO" in win.undo_action.text().replace("&", "")
+    win.copy_day(e.date)
+    assert len(rx.list_entries()) == 2
+    win.day_table.setFocus()
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Z)
+    assert len(rx.list_entries()) == 1
+    _ctrl(qtbot, win.day_table, Qt.Key.Key_Z)
+    back = rx.get(e.id)
+    assert (back.minutes, back.note) == (15, None)
+    assert rx.audit_records()[-1].reason == "undone (Ctrl+Z)"
+
+
 def test_repeat_last_and_copy_yesterday(qtbot, win, rx):
     _type(qtbot, win, "tto 15m y")
     _type(qtbot, win, "pod 3 y")
@@ -229,7 +296,12 @@ def test_optional_dialogs_open_or_say_not_available(win):
             dlg.close()
 
 
-def test_window_geometry_is_remembered(qtbot, rx):
+def test_window_geometry_is_remembered(qtbot, rx, monkeypatch):
+    from PySide6.QtCore import QRect
+
+    from rxlog.ui import screen_fit
+
+    monkeypatch.setattr(screen_fit, "available", lambda _w=None: QRect(0, 0, 1366, 728))
     w = MainWindow(rx)
     qtbot.addWidget(w)
     w.show()
@@ -248,6 +320,42 @@ def test_window_geometry_is_remembered(qtbot, rx):
     assert (rx.db.data_dir / "window.ini").exists()
 
 
+def test_fits_a_1366x768_laptop_with_a_taskbar(qtbot, rx, monkeypatch):
+    from PySide6.QtCore import QRect
+
+    from rxlog.ui import screen_fit
+
+    laptop = QRect(0, 0, 1366, 728)  # 768 less a 40-pixel taskbar
+    monkeypatch.setattr(screen_fit, "available", lambda _w=None: laptop)
+    w = MainWindow(rx)  # first start: sized from the screen, not a fixed 1180×760
+    qtbot.addWidget(w)
+    assert w.width() <= 1366 - 16 and w.height() + 40 <= 728
+    w.resize(1800, 1100)  # saved on a big monitor at work
+    w.move(300, 200)
+    w.close()
+    w2 = MainWindow(rx)  # restored, then shrunk and moved onto the laptop's screen
+    qtbot.addWidget(w2)
+    assert w2.width() + 16 <= 1366 and w2.height() + 40 <= 728
+    assert laptop.contains(w2.frameGeometry()), w2.frameGeometry()
+    w2._tick.stop()
+
+
+def test_a_second_start_raises_the_window_as_it_is(qtbot, rx):
+    from rxlog.ui.screen_fit import bring_forward
+
+    w = MainWindow(rx)
+    qtbot.addWidget(w)
+    w.showMaximized()
+    qtbot.waitUntil(w.isMaximized)
+    bring_forward(w)
+    assert w.isMaximized()  # showNormal() here un-maximised it
+    w.showMinimized()
+    qtbot.waitUntil(w.isMinimized)
+    bring_forward(w)
+    assert not w.isMinimized() and w.isMaximized()
+    w._tick.stop()
+
+
 def test_day_end_reminder_when_nothing_logged(win):
     late = datetime(2026, 11, 20, 17, 0).astimezone()
     assert win.check_reminder(late)
@@ -259,9 +367,108 @@ def test_matches_follow_the_sector_of_the_date_typed(qtbot, win, rx):
     qtbot.keyClicks(win.quick.line, "rec d:2026-10-14")  # at G82001, primary care
     assert win.quick.current_code().code == "REC-DIS"
     assert "at G82001" in win.quick.hint.text()
+    qtbot.keyClicks(win.quick.line, " dr:13/10")
     qtbot.keyClick(win.quick.line, Qt.Key.Key_Return)
     e = rx.list_entries()[0]
     assert (e.code, e.site, e.date) == ("REC-DIS", "G82001", date(2026, 10, 14))
+    assert e.discharge_received == date(2026, 10, 13)
+
+
+def _answer(qtbot, win):
+    from rxlog.ui.line_question import LineQuestion
+
+    qtbot.waitUntil(lambda: isinstance(win.dialog, LineQuestion) and win.dialog.isActiveWindow())
+    return win.dialog
+
+
+def test_the_preview_runs_the_checks_enter_will_and_clears_when_the_line_changes(qtbot, win, rx):
+    line = win.quick.line
+    refused = {
+        "tto d:2026-08-03": "no placement covers",  # before every placement
+        "int s7 h:Z": "not on the Eadon scale",
+        "tto s4": "not an intervention",
+        "tto 780m": "1 to 720 minutes",
+    }
+    for text, why in refused.items():
+        line.setText("")
+        qtbot.keyClicks(line, text)
+        hint = win.quick.hint.text()
+        assert hint.startswith("⚠ Enter will not log this") and why.lower() in hint.lower(), hint
+        assert "rxlog " not in hint  # what to click, never a command
+        qtbot.keyClick(line, Qt.Key.Key_Return)
+        assert rx.list_entries() == []
+        assert why.lower() in win.quick_error.text().lower() and win.quick_error.isVisible()
+    qtbot.keyClick(line, Qt.Key.Key_Backspace)  # the line changes: the stale error goes
+    assert win.quick_error.isHidden()
+    line.setText("")
+    qtbot.keyClicks(line, "tto d:2026-08-03")
+    assert "Setup ▸ Placements" in win.quick.hint.text()
+    # a locked month is refused as it is typed, with what to click
+    from rxlog.domain import EntryInput
+    from rxlog.export import keys
+
+    rx.log(EntryInput("REP-MGMT", date(2026, 10, 5), minutes=30, count=3))
+    from rxlog.export.signoff import ExportOptions, export_month
+
+    keys.create_keys(rx.db.data_dir, "Alex Morgan", "5012345")
+    out = rx.db.data_dir.parent / "out"
+    out.mkdir()
+    export_month(rx, "2026-10", ExportOptions(out))
+    line.setText("")
+    qtbot.keyClicks(line, "rep-mgmt d:2026-10-06")
+    assert "signed off" in win.quick.hint.text() and "Reopen month" in win.quick.hint.text()
+    line.setText("")
+    qtbot.keyClicks(line, "tto 15m")
+    assert win.quick.hint.text().startswith("Enter logs: ACU-TTO") and not win.quick.refusal
+
+
+def test_a_bare_number_follows_a_shown_rule_and_a_doubtful_one_is_asked(qtbot, win, rx):
+    line = win.quick.line
+    qtbot.keyClicks(line, "tto 3")
+    assert "3 patients" in win.quick.hint.text()
+    assert "a bare number is the count; 3m would be minutes" in win.quick.hint.text()
+    line.setText("")
+    # "rec 25" meant 25 minutes: asked, with minutes as the choice Enter takes
+    qtbot.keyClicks(line, "pod 25")
+    assert "Enter will first ask" in win.quick.hint.text()
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    dlg = _answer(qtbot, win)
+    assert dlg.as_minutes.isChecked()
+    dlg.grab().save(str(rx.db.data_dir.parent / "question.png"))
+    qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Return)
+    e = rx.list_entries()[0]
+    assert (e.code, e.minutes, e.count) == ("ACU-POD", 25, 1)
+    # or kept as typed, with Alt+letter
+    qtbot.keyClicks(line, "pod 25")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    dlg = _answer(qtbot, win)
+    qtbot.keyClick(dlg, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)  # 25 &patients
+    qtbot.waitUntil(dlg.as_count.isChecked)
+    qtbot.keyClick(dlg, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(rx.list_entries()) == 2)
+    assert rx.list_entries()[1].count == 25
+    # a long entry is questioned; Esc goes back with the line kept
+    qtbot.keyClicks(line, "pod 300m")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    dlg = _answer(qtbot, win)
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert len(rx.list_entries()) == 2 and line.text() == "pod 300m"
+
+
+def test_a_code_that_needs_a_date_asks_for_it_there_and_then(qtbot, win, rx):
+    line = win.quick.line
+    qtbot.keyClicks(line, "rec 2 25m d:2026-10-14")
+    assert "when the discharge information was received" in win.quick.hint.text()
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    dlg = _answer(qtbot, win)
+    assert dlg.focusWidget() is dlg.discharge
+    qtbot.keyClick(dlg.discharge, Qt.Key.Key_Return)  # empty: refused beside the field
+    assert rx.list_entries() == [] and "A date is required" in dlg.fields.text("discharge_received")
+    qtbot.keyClicks(dlg.discharge, "12/10")
+    qtbot.keyClick(dlg.discharge, Qt.Key.Key_Return)
+    e = rx.list_entries()[0]
+    assert (e.code, e.count, e.minutes) == ("REC-DIS", 2, 25)
+    assert e.discharge_received == date(2026, 10, 12)
 
 
 def test_enter_edits_and_delete_deletes_in_the_lists(qtbot, win, rx):
@@ -301,3 +508,19 @@ def test_in_a_signed_off_month_only_the_note_can_be_edited(qtbot, rx, win):
     dlg.save()
     e = rx.list_entries()[0]
     assert (e.note, e.minutes) == ("patient rang", 15)
+
+
+def test_ctrl_z_in_the_minutes_box_undoes_its_typing_first(qtbot, win, rx):
+    _type(qtbot, win, "tto 15m")
+    box = win.details.minutes
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "42")
+    assert box.value() == 42
+    _ctrl(qtbot, box, Qt.Key.Key_Z)  # the typed 42 goes, the entry stays
+    assert box.value() != 42 and len(rx.list_entries()) == 1
+    for _ in range(4):  # once its typing is all undone, the next Ctrl+Z takes the entry
+        if rx.list_entries() == []:
+            break
+        _ctrl(qtbot, box, Qt.Key.Key_Z)
+    assert rx.list_entries() == [] and "Undid logging" in win.statusBar().currentMessage()

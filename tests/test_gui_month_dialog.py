@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import QDialog, QPushButton
 
 from rxlog.domain import EntryInput
 from rxlog.export import keys
@@ -64,8 +65,10 @@ def test_export_from_the_keyboard_then_open_folder_and_draft(qtbot, dialog, tmp_
     assert dialog.export() is None and "not an e-mail address" in dialog.status.text()
     assert list(out.iterdir()) == []
     dialog.lead_email.setText("lead@nhs.net")
+    qtbot.keyClick(dialog, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: dialog.confirm is not None and dialog.confirm.isActiveWindow())
     with qtbot.waitSignal(dialog.exported) as sig:
-        qtbot.keyClick(dialog, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+        qtbot.keyClick(dialog.confirm, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
     assert sig.args == ["2026-10", 1]
     assert "version 1" in dialog.status.text() and "locked" in dialog.status.text()
     v = verify_return(find_returns([out])[0])
@@ -73,11 +76,92 @@ def test_export_from_the_keyboard_then_open_folder_and_draft(qtbot, dialog, tmp_
     assert b"To: lead@nhs.net" in dialog.last_export.eml.read_bytes()
     assert dialog.app.setting("lead_email") == "lead@nhs.net"
     assert not dialog.export_button.isEnabled() and dialog.reopen_button.isEnabled()
+    qtbot.waitUntil(dialog.isActiveWindow)  # back from the question
     qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: len(opened) == 1)  # a mnemonic "animates" its click
     dialog.open_folder_button.click()
     assert opened == [QUrl.fromLocalFile(str(dialog.last_export.eml)), QUrl.fromLocalFile(str(out))]
     dialog.grab().save(str(tmp_path / "month_dialog_done.png"))
+
+
+def test_enter_never_signs_and_the_question_names_month_count_and_warnings(
+    qtbot, dialog, tmp_path, month_app
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    dialog.folder.setText(str(out))
+    assert not any(b.isDefault() or b.autoDefault() for b in dialog.findChildren(QPushButton))
+    # Down then Enter (the trap in the issue) and Enter on the focused export button
+    qtbot.keyClick(dialog.month, Qt.Key.Key_Down)
+    dialog.month.setCurrentText("2026-10")
+    qtbot.keyClick(dialog.month, Qt.Key.Key_Return)
+    dialog.export_button.setFocus()
+    qtbot.keyClick(dialog.export_button, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.folder, Qt.Key.Key_Enter)
+    assert dialog.confirm is None and month_app.month_lock("2026-10") is None
+    # Space on the button asks; the question names the month, the count and each warning
+    dialog.export_button.setFocus()
+    qtbot.keyClick(dialog.export_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: dialog.confirm is not None and dialog.confirm.isActiveWindow())
+    box = dialog.confirm
+    assert "October 2026" in box.question.text() and "9 entries" in box.question.text()
+    warned = [box.warnings.item(i).text() for i in range(box.warnings.count())]
+    assert len(warned) == 2
+    assert any("working day" in w for w in warned) and any("grade" in w for w in warned)
+    box.grab().save(str(tmp_path / "confirm.png"))
+    # Enter goes back, even with the sign button focused; so does Esc
+    box.sign.setFocus()
+    qtbot.keyClick(box.sign, Qt.Key.Key_Return)
+    assert box.result() == QDialog.DialogCode.Rejected and not box.isVisible()
+    assert month_app.month_lock("2026-10") is None and list(out.iterdir()) == []
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.ask_to_sign()
+    qtbot.waitUntil(dialog.confirm.isActiveWindow)
+    qtbot.keyClick(dialog.confirm, Qt.Key.Key_Escape)
+    assert month_app.month_lock("2026-10") is None
+    # only the explicit choice signs
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.ask_to_sign()
+    qtbot.waitUntil(dialog.confirm.isActiveWindow)
+    with qtbot.waitSignal(dialog.exported):
+        qtbot.keyClick(dialog.confirm, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    assert month_app.month_lock("2026-10").locked
+
+
+def test_opens_on_the_last_month_not_signed_off(qtbot, month_app, tmp_path, monkeypatch):
+    from rxlog.service import RxLog
+
+    monkeypatch.setenv("RXLOG_TODAY", "2026-12-01")
+    from rxlog.clock import local_today
+
+    dec = RxLog(month_app.db, month_app.taxonomy, local_today)
+    d = MonthDialog(dec, open_url=lambda _u: None)
+    qtbot.addWidget(d)
+    assert d.month.currentText() == "2026-11"  # on 1 December: November
+    d.close()
+    oct_app = month_app  # today 2026-11-20; sign October off, then it opens on November
+    from rxlog.export.signoff import ExportOptions, export_month
+
+    out = tmp_path / "out"
+    out.mkdir()
+    export_month(oct_app, "2026-10", ExportOptions(out))
+    d2 = MonthDialog(oct_app, open_url=lambda _u: None)
+    qtbot.addWidget(d2)
+    assert d2.month.currentText() == "2026-11"
+
+
+def test_a_lead_address_typed_is_kept_when_the_dialog_closes(qtbot, dialog, month_app):
+    dialog.lead_email.setFocus()
+    qtbot.keyClicks(dialog.lead_email, "nope")
+    qtbot.keyClick(dialog.lead_email, Qt.Key.Key_Tab)
+    assert "not an e-mail address" in dialog.status.text()
+    assert month_app.setting("lead_email") is None
+    dialog.lead_email.setFocus()
+    dialog.lead_email.clear()
+    qtbot.keyClicks(dialog.lead_email, "lead@nhs.net")
+    qtbot.keyClick(dialog.lead_email, Qt.Key.Key_Tab)
+    qtbot.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    assert month_app.setting("lead_email") == "lead@nhs.net"
 
 
 def test_reopen_then_version_2(qtbot, dialog, month_app, tmp_path):
@@ -125,7 +209,7 @@ def test_passphrase_field_when_the_key_has_one(qtbot, rx, data_dir, tmp_path):
     assert d.export() is None and "wrong passphrase" in d.status.text().lower()
     assert list(Path(out).iterdir()) == []
     d.passphrase.setText("correct horse battery")
-    assert d.export() is not None and d.passphrase.text() == ""
+    assert d.export() is not None and d.passphrase.text() == "", d.status.text()
 
 
 def test_a_missing_key_can_be_created_here(qtbot, rx, data_dir, tmp_path):
@@ -158,3 +242,34 @@ def test_a_short_new_passphrase_is_refused_inline(qtbot, rx, data_dir, tmp_path)
     qtbot.keyClicks(d.passphrase, "tea and biscuits")
     d.create_key_button.click()
     assert keys.has_keys(data_dir) and keys.is_encrypted(data_dir)
+
+
+def test_open_actions_say_when_the_desktop_cannot_and_a_superseded_v1_stays_shut(
+    qtbot, month_app, tmp_path
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    asked = []
+
+    def no_handler(url):
+        asked.append(url)
+        return False  # what QDesktopServices.openUrl says with no program for .eml
+
+    d = MonthDialog(month_app, open_url=no_handler, ask_reason=lambda _m: "missed a clinic")
+    qtbot.addWidget(d)
+    d.show()
+    d.folder.setText(str(out))
+    v1 = d.export()
+    d.open_draft_button.click()
+    assert "Open it by hand" in d.status.text() and str(v1.eml) in d.status.text()
+    d.open_folder_button.click()
+    assert str(v1.folder) in d.status.text()
+    assert len(asked) == 2
+    d.reopen_button.click()  # v1 is superseded: its files are not offered as current
+    assert not d.open_draft_button.isEnabled() and not d.open_folder_button.isEnabled()
+    d.open_draft()
+    assert len(asked) == 2 and "no longer the current return" in d.status.text()
+    v2 = d.export()
+    v2.eml.unlink()  # moved away by hand
+    d.open_draft()
+    assert len(asked) == 2 and "no longer there" in d.status.text()

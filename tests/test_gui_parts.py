@@ -53,7 +53,7 @@ def test_history_model_pages_lazily_and_passes_the_tester(qtmodeltester, filled)
     assert m.rowCount() == 20 and m.total == 54 and m.canFetchMore()
     assert reads == []  # no row read until one is shown
     first = m.data(m.index(0, 0))
-    assert first == "2026-11-19" and reads == [10]
+    assert first == "Thu 19 Nov 2026" and reads == [10]  # the one date style
     m.fetchMore()
     m.fetchMore()
     assert m.rowCount() == 54 and not m.canFetchMore()
@@ -223,7 +223,7 @@ def test_summary_week_chart_matches_the_core(qtbot, filled):
         assert minutes == sum(e.minutes for e in filled.list_entries(d, d))
     assert "Week of Mon 16 Nov" in v.heading.text()
     v.step(-1)
-    assert "Week of Mon 09 Nov" in v.heading.text()
+    assert "Week of Mon 9 Nov 2026 to Sun 15 Nov 2026" in v.heading.text()
     assert (
         v.chart.bars
         and sum(m for _, m in v.chart.bars)
@@ -253,6 +253,8 @@ def test_first_run_from_run_goes_through_the_wizard_to_the_window(qtbot, tmp_pat
         wiz.placement.form.ods.setText("RPA")
         wiz.placement.form.name.setText("Medway NHS Foundation Trust")
         wiz.placement.form.sector.setCurrentIndex(1)
+        wiz.next()  # month end: a key with no passphrase, no lead address yet
+        seen["page"] = wiz.currentPage().title()
         wiz.button(QWizard.WizardButton.FinishButton).click()
         QTimer.singleShot(50, use_window)
 
@@ -275,7 +277,14 @@ def test_first_run_from_run_goes_through_the_wizard_to_the_window(qtbot, tmp_pat
     try:
         inst = again.installation()
         # The window title names this installation (set up by the wizard).
-        assert seen == {"rows": 1, "title": f"RxLog – activity log – {inst.name} ({inst.short})"}
+        assert seen == {
+            "page": "Ready for month end",
+            "rows": 1,
+            "title": f"RxLog – activity log – {inst.name} ({inst.short})",
+        }
+        from rxlog.export import keys
+
+        assert keys.has_keys(data)  # month end is ready: the key is made at setup
         assert again.technician().gphc == "5012345"
         assert [(e.code, e.count, e.minutes) for e in again.list_entries()] == [("ACU-TTO", 2, 25)]
     finally:
@@ -351,3 +360,139 @@ def test_a_bug_is_reported_in_plain_words_with_details(qtbot, monkeypatch):
     finally:
         sys.excepthook = previous
         gui._open_boxes.clear()
+
+
+def test_date_fields_take_a_day_as_typed_in_one_tab_stop(qtbot, rx, monkeypatch):
+    """Dates typed naturally: the detail panel's date, then a placement's end date."""
+    from PySide6.QtCore import Qt
+
+    from rxlog.ui.main_window import MainWindow
+    from rxlog.ui.placements_dialog import PlacementsDialog
+
+    win = MainWindow(rx)
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    win.details.load("ACU-TTO", {})
+    field = win.details.date
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "-2d")
+    qtbot.keyClick(field, Qt.Key.Key_Tab)  # one Tab stop: Tab leaves for the next field
+    assert field.text() == "Wed 18 Nov 2026" and win.details.site.hasFocus()
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_Up)  # a day later
+    assert field.text() == "Thu 19 Nov 2026"
+    field.selectAll()
+    qtbot.keyClicks(field, "30")  # typing "30" no longer jumps to the month: it is refused
+    qtbot.keyClick(field, Qt.Key.Key_Tab)
+    assert not win.log_from_details()
+    assert "is not a date" in win.details.error_text("date") and rx.list_entries() == []
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "17/11")
+    assert win.log_from_details()
+    assert rx.list_entries()[0].date.isoformat() == "2026-11-17"
+    win._tick.stop()
+
+    monkeypatch.setenv("RXLOG_TODAY", "2026-11-20")
+    dlg = PlacementsDialog(rx.placements, rx.add_placement, rx.today())
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.activateWindow()
+    qtbot.waitUntil(dlg.isActiveWindow)
+    dlg.form.open_ended.setFocus()
+    qtbot.keyClick(dlg.form.open_ended, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(dlg.form.date_to.isEnabled)  # a mnemonic "animates" its click
+    dlg.form.date_to.setFocus()
+    dlg.form.date_to.selectAll()
+    qtbot.keyClicks(dlg.form.date_to, "4/1")
+    assert dlg.form.date_to.date().isoformat() == "2027-01-04"  # the nearest 4 January
+
+
+def test_the_wizard_finishes_the_job_key_passphrase_lead_and_key_to_the_lead(
+    qtbot, data_dir, tmp_path
+):
+    from PySide6.QtCore import Qt
+
+    from rxlog.central.store import CentralStore
+    from rxlog.central.trust import trust_key
+    from rxlog.export import keys
+    from rxlog.returnformat.eml import read_attachments
+
+    opened = []
+    app = RxLog.open(data_dir, today=lambda: date(2026, 11, 20))
+    out = tmp_path / "docs"
+    out.mkdir()
+    try:
+        app.set_setting("export_dir", str(out))
+        wiz = SetupWizard(
+            app.today(), app.setup, app.add_placement, app=app, open_url=opened.append
+        )
+        qtbot.addWidget(wiz)
+        wiz.show()
+        wiz.you.name.setText("Alex Morgan")
+        wiz.you.gphc.setText("5012345")
+        wiz.next()
+        wiz.placement.form.ods.setText("G82001")
+        wiz.placement.form.name.setText("Test Surgery")
+        wiz.next()
+        page = wiz.month_end
+        assert wiz.currentPage() is page
+        wiz.activateWindow()
+        qtbot.waitUntil(wiz.isActiveWindow)
+        qtbot.keyClick(page, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+        qtbot.keyClicks(page.passphrase, "correct horse battery")
+        qtbot.keyClick(page, Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
+        qtbot.keyClicks(page.again, "correct horse batery")  # a typo: refused, nothing made
+        qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+        qtbot.keyClicks(page.lead, "lead@nhs.net")
+        assert not page.validatePage()
+        assert "differ" in page.fields.text("passphrase_again") and not keys.has_keys(data_dir)
+        assert app.setting("lead_email") is None  # checked first, written together
+        page.again.clear()
+        qtbot.keyClicks(page.again, "correct horse battery")
+        qtbot.keyClick(page, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: page.sent is not None)
+        assert keys.is_encrypted(data_dir) and app.setting("lead_email") == "lead@nhs.net"
+        assert opened and opened[0].toLocalFile() == str(page.sent.eml)
+        raw = page.sent.eml.read_bytes()
+        assert b"To: lead@nhs.net" in raw and b"PRIVATE" not in raw
+        attached = read_attachments(page.sent.eml)
+        assert list(attached) == ["rxlog-key-5012345.pem"]
+        # what the lead receives is what the lead's RxLog trusts
+        store = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+        try:
+            key_file = tmp_path / "received.pem"
+            key_file.write_bytes(attached["rxlog-key-5012345.pem"])
+            trust_key(store, key_file, "Alex's laptop")
+        finally:
+            store.close()
+        assert page.validatePage()  # Finish: the key is there already, nothing is redone
+    finally:
+        app.close()
+
+
+def test_send_my_key_says_where_the_draft_is_when_nothing_opens_it(qtbot, rx, tmp_path):
+    from rxlog.ui.setup_wizard import _MonthEndPage
+
+    rx.set_setting("export_dir", str(tmp_path))
+    page = _MonthEndPage(rx, lambda _url: False)
+    qtbot.addWidget(page)
+    page.send_key()
+    assert "Open it by hand" in page.status.text()
+    assert str(tmp_path / "rxlog-key-5012345.eml") in page.status.text()
+
+
+def test_the_wizard_refuses_a_short_passphrase_by_the_cores_rule(qtbot, rx):
+    from rxlog.export import keys
+    from rxlog.ui.setup_wizard import _MonthEndPage
+
+    page = _MonthEndPage(rx, lambda _url: True)
+    qtbot.addWidget(page)
+    page.passphrase.setText("short")
+    page.again.setText("short")
+    assert not page.validatePage()
+    assert f"at least {keys.MIN_PASSPHRASE}" in page.fields.text("passphrase")
+    assert not keys.has_keys(rx.db.data_dir)

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -27,11 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.absence import KINDS, bank_holidays_in
+from rxlog.clock import local_today
 from rxlog.errors import RxlogError
 from rxlog.identifiers import find_nhs_numbers
+from rxlog.ui.date_field import DateField
 from rxlog.ui.detail_panel import NOTE_TYPING_WARNING
 from rxlog.ui.field_errors import ERROR_STYLE, FieldForm
-from rxlog.ui.placement_form import pydate, qdate
+from rxlog.ui.plain_words import for_gui
 
 
 def _day(d: date) -> str:
@@ -59,8 +60,8 @@ class AbsenceDialog(QDialog):
         box = QGroupBox("Record days away")
         form = QFormLayout(box)
         self.fields = FieldForm(form)
-        self.date_from = self._date_edit(today)
-        self.date_to = self._date_edit(today)
+        self.date_from = self._date_edit(today, "from")
+        self.date_to = self._date_edit(today, "to")
         self.date_from.dateChanged.connect(self._from_changed)
         self.kind = QComboBox()
         for key, label in KINDS.items():
@@ -120,15 +121,14 @@ class AbsenceDialog(QDialog):
         self.resize(620, 560)
 
     @staticmethod
-    def _date_edit(d: date) -> QDateEdit:
-        w = QDateEdit(qdate(d))
-        w.setCalendarPopup(True)
-        w.setDisplayFormat("d MMM yyyy")
-        return w
+    def _date_edit(d: date, field: str = "date") -> DateField:
+        # leave may be booked ahead: a day typed without a year is the nearest one
+        return DateField(d, local_today, field, prefer="nearest")
 
     def _from_changed(self) -> None:
         # one day by default: To follows From forward
-        if self.date_to.date() < self.date_from.date():
+        valid = self.date_from.is_valid() and self.date_to.is_valid()
+        if valid and self.date_to.date() < self.date_from.date():
             self.date_to.setDate(self.date_from.date())
 
     def _check_note(self, text: str) -> None:
@@ -161,8 +161,8 @@ class AbsenceDialog(QDialog):
 
     def add(self) -> Any:
         self.fields.clear()
-        first, last = pydate(self.date_from.date()), pydate(self.date_to.date())
         try:
+            first, last = self.date_from.date(), self.date_to.date()
             result = self._add(first, last, self.kind.currentData(), self.note.text() or None)
         except RxlogError as exc:
             self.fields.show(exc.field, exc.message)
@@ -187,7 +187,7 @@ class AbsenceDialog(QDialog):
         try:
             self._delete(a.id, self.reason.text())
         except RxlogError as exc:
-            self.status.setText(exc.message[:1].upper() + exc.message[1:] + ".")
+            self.status.setText(for_gui(exc.message) + ".")
             self.reason.setFocus()
             return
         self.reason.clear()

@@ -222,12 +222,10 @@ def _run(data_dir: Path) -> int:
     # Closing the window destroys it while Qt is still up (not later, in Python's GC).
     win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-    def bring_forward() -> None:
-        win.showNormal()
-        win.raise_()
-        win.activateWindow()
+    from rxlog.ui.screen_fit import bring_forward
 
-    guard.raise_requested.connect(bring_forward)
+    # A second start brings this window forward as it is (maximised stays maximised).
+    guard.raise_requested.connect(lambda: bring_forward(win))
     win.show()
     qapp.processEvents()
     if probe:
@@ -263,7 +261,7 @@ def _run(data_dir: Path) -> int:
                     setup_from_profile(rx, read_profile(Path(path)), installation_name)
 
                 wiz = SetupWizard(
-                    rx.today(), rx.setup, rx.add_placement, win, from_profile=from_profile
+                    rx.today(), rx.setup, rx.add_placement, win, from_profile=from_profile, app=rx
                 )
                 if not wiz.exec():
                     win.close()

@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
 
 from rxlog.errors import RxlogError
 from rxlog.storage import backups
+from rxlog.ui.plain_words import for_gui
+from rxlog.ui.screen_fit import fit_size
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
@@ -80,7 +82,7 @@ class BackupDialog(QDialog):
         self.infos: list[backups.BackupInfo] = []
         self.places: list[str] = []
         self.setWindowTitle("Backups - RxLog")
-        self.resize(640, 420)
+        fit_size(self, 640, 420)
 
         lay = QVBoxLayout(self)
         self.last = QLabel()
@@ -212,7 +214,7 @@ class BackupDialog(QDialog):
 
     def _show(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet(_ERROR_STYLE if error else _OK_STYLE)
-        self.status.setText(text)
+        self.status.setText(for_gui(text))
 
     # -- actions ---------------------------------------------------------------------
     def back_up_now(self) -> None:
@@ -371,6 +373,6 @@ def offer_restore(
         backups.restore(data_dir, good.path)
     except RxlogError as exc:
         if ask is None:
-            QMessageBox.critical(parent, title, exc.message)
+            QMessageBox.critical(parent, title, for_gui(exc.message))
         return False
     return True

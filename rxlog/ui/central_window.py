@@ -61,6 +61,8 @@ from rxlog.central.status import (
 )
 from rxlog.central.store import CentralStore
 from rxlog.errors import RxlogError
+from rxlog.ui.plain_words import for_gui
+from rxlog.ui.screen_fit import FOCUS_STYLE, fit_size
 
 # NHS identity colours: green / warm yellow / red, pale versions as cell backgrounds.
 _OUTCOME_COLOURS = {
@@ -134,7 +136,7 @@ class ResultsModel(_Table):
             return None
         r = self.results[index.row()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return r.source if index.column() == 6 else r.message
+            return r.source if index.column() == 6 else for_gui(r.message)
         if role == Qt.ItemDataRole.DisplayRole:
             values = (
                 r.outcome,
@@ -142,7 +144,7 @@ class ResultsModel(_Table):
                 r.technician or "",
                 r.month or "",
                 "" if r.rows is None else f"{r.rows:,}",
-                r.message,
+                for_gui(r.message),
                 Path(r.source.split(" [")[0]).name,
             )
             return values[index.column()]
@@ -310,7 +312,8 @@ class CentralWindow(QMainWindow):
         self.progress: QProgressDialog | None = None
         self.setWindowTitle("RxLog Central: returns from the technicians")
         self.setAcceptDrops(True)
-        self.resize(1100, 720)
+        fit_size(self, 1100, 720)
+        self.setStyleSheet(FOCUS_STYLE)
 
         self.results = ResultsModel(self)
         self.status = StatusModel(self)
@@ -370,6 +373,7 @@ class CentralWindow(QMainWindow):
         self, model: QAbstractTableModel, name: str, stretch: int | None = None
     ) -> QTableView:
         v = QTableView(self)
+        v.setTabKeyNavigation(False)  # Tab leaves the table
         v.setModel(model)
         v.setAccessibleName(name)  # what a screen reader announces on reaching it
         v.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
@@ -419,7 +423,7 @@ class CentralWindow(QMainWindow):
         )
 
     def _error(self, message: str) -> None:
-        QMessageBox.warning(self, "RxLog Central", message)
+        QMessageBox.warning(self, "RxLog Central", for_gui(message))
 
     def _busy(self, busy: bool) -> None:
         for b in (

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QLabel,
@@ -23,6 +22,8 @@ from PySide6.QtWidgets import (
 from rxlog.domain import PlacementView
 from rxlog.scales import HARM, OUTCOMES, SIGNIFICANCE
 from rxlog.taxonomy import Code, Taxonomy
+from rxlog.ui.date_field import DateField
+from rxlog.ui.plain_words import for_gui
 
 UNSET = -1
 NOTE_TYPING_WARNING = (
@@ -30,14 +31,6 @@ NOTE_TYPING_WARNING = (
     "identifiers out of RxLog: take it out before you save."
 )
 ERROR_STYLE = "color: #b00020;"
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
 
 
 class DetailPanel(QWidget):
@@ -77,10 +70,7 @@ class DetailPanel(QWidget):
         for c in taxonomy.active():
             self.code.addItem(f"{c.code} – {c.title}", c.code)
         self.code.currentIndexChanged.connect(self._on_code)
-        self.date = QDateEdit(_qdate(today))
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("ddd d MMM yyyy")
-        self.date.setMaximumDate(_qdate(today))
+        self.date = DateField(today, lambda: self.today, "date")
         self.site = QComboBox()
         self.set_placements(placements)
         self.minutes = QSpinBox()
@@ -89,10 +79,10 @@ class DetailPanel(QWidget):
         self.count = QSpinBox()
         self.count.setRange(0, 10000)
 
-        self._add(form, "code", "&Activity", self.code)
+        self._add(form, "code", "Activit&y", self.code)
         self._add(form, "date", "&Date", self.date)
-        self._add(form, "site", "S&ite", self.site)
-        self._add(form, "minutes", "&Minutes", self.minutes)
+        self._add(form, "site", "Si&te", self.site)
+        self._add(form, "minutes", "Min&utes", self.minutes)
         self.count_label = self._add(form, "count", "&Count", self.count)
 
         self.grading = QGroupBox("Intervention grading (Eadon 1–6 · NCC MERP A–I)")
@@ -119,19 +109,17 @@ class DetailPanel(QWidget):
             )
             combo.setMinimumContentsLength(14)
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._add(gform, "significance", "&Significance", self.significance)
-        self._add(gform, "harm", "&Harm", self.harm)
-        self._add(gform, "released_minutes", "&Released", self.released_minutes)
+        self._add(gform, "significance", "Si&gnificance", self.significance)
+        self._add(gform, "harm", "Ha&rm", self.harm)
+        self._add(gform, "released_minutes", "Re&leased", self.released_minutes)
         self._add(gform, "outcome", "&Outcome", self.outcome)
         outer.addWidget(self.grading)
 
         form2 = QFormLayout()
         outer.addLayout(form2)
-        self.discharge_received = QDateEdit(_qdate(today))
-        self.discharge_received.setCalendarPopup(True)
-        self.discharge_received.setDisplayFormat("ddd d MMM yyyy")
+        self.discharge_received = DateField(today, lambda: self.today, "discharge_received")
         self.discharge_label = self._add(
-            form2, "discharge_received", "Discharge info &received", self.discharge_received
+            form2, "discharge_received", "Disch&arge info received", self.discharge_received
         )
         self.note = QLineEdit()
         self.note.setPlaceholderText("optional; no patient identifiers")
@@ -187,8 +175,7 @@ class DetailPanel(QWidget):
         """Follow the app's clock (a new day, or the data folder's pinned date)."""
         if today != self.today:
             self.today = today
-            self.date.setMaximumDate(_qdate(today))
-            self.date.setDate(_qdate(today))
+            self.date.setDate(today)
 
     # -- state ----------------------------------------------------------------------
     def current_code(self) -> Code | None:
@@ -218,7 +205,7 @@ class DetailPanel(QWidget):
             i = self.code.count() - 1
         self.code.setCurrentIndex(i)
         c = self.taxonomy.get(code)
-        self.date.setDate(_qdate(values.get("date") or self.today))
+        self.date.setDate(values.get("date") or self.today)
         si = self.site.findData(values.get("site")) if values.get("site") else 0
         self.site.setCurrentIndex(max(si, 0))
         self.minutes.setValue(values.get("minutes") or (c.default_minutes if c else 10))
@@ -238,17 +225,18 @@ class DetailPanel(QWidget):
             max(self.outcome.findData(values.get("outcome")), 0) if values.get("outcome") else 0
         )
         self.discharge_received.setDate(
-            _qdate(values.get("discharge_received") or values.get("date") or self.today)
+            values.get("discharge_received") or values.get("date") or self.today
         )
         self.note.setText(values.get("note") or "")
         self._on_code()
 
     def values(self) -> dict[str, Any]:
-        """The entry's fields as the core takes them (hidden fields are left unset)."""
+        """The entry's fields as the core takes them (hidden fields are left unset);
+        a date that cannot be read raises ``ValidationError`` naming its field."""
         code = self.current_code()
         v: dict[str, Any] = {
             "code": code.code if code else None,
-            "date": _pydate(self.date.date()),
+            "date": self.date.date(),
             "site": self.site.currentData(),
             "minutes": self.minutes.value(),
             "count": self.count.value() if code and code.counts != "none" else None,
@@ -266,7 +254,7 @@ class DetailPanel(QWidget):
             v["released_minutes"] = None if rel == UNSET else rel
             v["outcome"] = self.outcome.currentData()
         if code and code.needs_discharge_date:
-            v["discharge_received"] = _pydate(self.discharge_received.date())
+            v["discharge_received"] = self.discharge_received.date()
         return v
 
     # -- errors ---------------------------------------------------------------------
@@ -286,7 +274,7 @@ class DetailPanel(QWidget):
             widget = getattr(self, field or "", None)
             if isinstance(widget, QWidget) and widget.isVisible():
                 widget.setFocus(Qt.FocusReason.OtherFocusReason)
-        lab.setText(message[:1].upper() + message[1:])
+        lab.setText(for_gui(message))
         lab.show()
         return lab
 

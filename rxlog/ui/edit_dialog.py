@@ -15,11 +15,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from rxlog.dates import day_text
 from rxlog.domain import EntryView, PlacementView
 from rxlog.errors import RxlogError
 from rxlog.taxonomy import Taxonomy
 from rxlog.ui.detail_panel import DetailPanel
 from rxlog.ui.field_errors import FieldForm
+from rxlog.ui.screen_fit import fit_size
 
 
 class EditDialog(QDialog):
@@ -37,7 +39,7 @@ class EditDialog(QDialog):
         locked_message: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Edit entry {entry.id[:8]} – {entry.code}")
+        self.setWindowTitle(f"Edit entry – {entry.code} on {day_text(entry.date)}")
         self.entry = entry
         self._save = save
         lay = QVBoxLayout(self)
@@ -69,7 +71,7 @@ class EditDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        fit_size(self, 560, self.sizeHint().height())
 
     def changes(self) -> dict[str, Any]:
         now = self.panel.values()

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
+from rxlog.ui.plain_words import for_gui
+
 ERROR_STYLE = "color: #b00020;"
 
 
@@ -48,7 +50,7 @@ class FieldForm:
         lab = self.errors.get(field or "", self.general)
         if field in self.widgets:
             self.widgets[field].setFocus()
-        lab.setText(message[:1].upper() + message[1:])
+        lab.setText(for_gui(message))
         lab.show()
         return lab
 

@@ -79,8 +79,8 @@ class HistoryView(QWidget):
         for label, w in (
             ("Mo&nth", self.month),
             ("C&ode", self.code),
-            ("Ca&tegory", self.category),
-            ("S&ite", self.site),
+            ("C&ategory", self.category),
+            ("Si&te", self.site),
             ("Secto&r", self.sector),
         ):
             lab = QLabel(label)
@@ -93,6 +93,7 @@ class HistoryView(QWidget):
         lay.addLayout(bar)
         self.model = HistoryModel(self._page, app.get_many, self._count, self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setModel(self.model)
         self.table.setAccessibleName("History of entries")
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
@@ -104,9 +105,9 @@ class HistoryView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         head = self.table.horizontalHeader()
         widths = {
-            "date": 95,
+            "date": 125,  # "Wed 30 Sep 2026"
             "code": 110,
-            "title": 300,
+            "title": 280,
             "minutes": 50,
             "count": 55,
             "grading": 210,

@@ -24,7 +24,9 @@ from rxlog import quick_entry as qe
 from rxlog.clock import local_today
 from rxlog.errors import RxlogError, ValidationError
 from rxlog.ui.field_errors import widget_shortcut
+from rxlog.ui.plain_words import for_gui
 from rxlog.ui.quick_bar import QuickBar
+from rxlog.ui.screen_fit import FOCUS_STYLE, fit_size, keep_on_screen
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
@@ -88,21 +90,24 @@ class MainWindow(QMainWindow):
         self._summary: SummaryView | None = None
         self._dirty = {"history": True, "summary": True}
         self._reminded_on: date | None = None
+        self.undo_action: Any = None  # set by build_menus
+        self.redo_action: Any = None
         self.setWindowTitle("RxLog – activity log")
         self.setAccessibleName("RxLog main window")
+        self.setStyleSheet(FOCUS_STYLE)  # cascades to every child and dialog
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
-        self.tabs.addTab(self._build_today(), "&Today")
+        self.tabs.addTab(self._build_today(), "Today")
         self._history_tab = QWidget()
         self._history_lay = QVBoxLayout(self._history_tab)
         self._history_lay.setContentsMargins(0, 0, 0, 0)
         self._summary_tab = QWidget()
         self._summary_lay = QVBoxLayout(self._summary_tab)
         self._summary_lay.setContentsMargins(0, 0, 0, 0)
-        self.tabs.addTab(self._history_tab, "&History")
-        self.tabs.addTab(self._summary_tab, "S&ummary")
+        self.tabs.addTab(self._history_tab, "History")
+        self.tabs.addTab(self._summary_tab, "Summary")
         self.tabs.currentChanged.connect(self._tab_changed)
         self._tick = QTimer(self)
         self._tick.setInterval(HEARTBEAT_MS)
@@ -113,7 +118,7 @@ class MainWindow(QMainWindow):
         elif app is not None:
             self._restore_geometry(app.db.data_dir)
         else:
-            self.resize(1180, 760)
+            fit_size(self, 1180, 760)
         if app is not None:
             self.attach(app)
         else:
@@ -185,8 +190,14 @@ class MainWindow(QMainWindow):
         self.locked_banner.hide()
         left.addWidget(self.locked_banner)
         self.quick = QuickBar(
-            self.taxonomy, self._today, self.favourites, self._recents, self._site_today
+            self.taxonomy,
+            self._today,
+            self.favourites,
+            self._recents,
+            self._site_today,
+            check=self._check_line,
         )
+        self.quick.line.textChanged.connect(self._line_changed)
         self.quick.submitted.connect(self.log_from_line)
         self.quick.detail_requested.connect(self.open_details)
         self.quick.failed.connect(self._line_error)
@@ -247,6 +258,7 @@ class MainWindow(QMainWindow):
             widget_shortcut(self.day_table, QKeySequence(enter), self.edit_selected)
         widget_shortcut(self.day_table, QKeySequence(Qt.Key.Key_Delete), self.delete_selected)
         self.day_table.setWordWrap(False)
+        self.day_table.setTabKeyNavigation(False)  # Tab leaves the list
         self.day_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         head = self.day_table.horizontalHeader()
         head.setStretchLastSection(False)
@@ -259,6 +271,9 @@ class MainWindow(QMainWindow):
                 head.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
             else:
                 head.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+        list_label = QLabel("&What you logged today (Enter edits, Delete deletes):")
+        list_label.setBuddy(self.day_table)  # Alt+W: straight to the list
+        left.addWidget(list_label)
         left.addWidget(self.day_table, 1)
         self.totals = QLabel()
         self.totals.setAccessibleName("Today's totals")
@@ -286,6 +301,12 @@ class MainWindow(QMainWindow):
         from rxlog.ui.menus import build_menus
 
         build_menus(self)
+        from rxlog.ui.undo_keys import UndoKeys
+
+        self._undo_keys = UndoKeys(self, self._text_undo)
+        qapp = QApplication.instance()
+        if qapp is not None:
+            qapp.installEventFilter(self._undo_keys)
 
     def when_open(self, slot) -> None:  # noqa: ANN001
         """Run a menu action; before the database is open only a few can run."""
@@ -345,6 +366,10 @@ class MainWindow(QMainWindow):
             self.locked_banner.hide()
 
     def _on_changed(self, change) -> None:  # noqa: ANN001 (operations.Change)
+        # A change to entries is now the newest thing to undo: typing before it in the
+        # quick-entry line is no longer what Ctrl+Z takes back.
+        self.quick.forget_typing()
+        self._update_undo_actions()
         today = self.app.today()
         if change.kind != "settings" and (not change.days or today in change.days):
             self.refresh_today()
@@ -388,13 +413,13 @@ class MainWindow(QMainWindow):
             self.quick.line.setFocus()
 
     def _status(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        self.statusBar().showMessage(for_gui(text), 8000)
 
     def _notice(self, title: str, text: str) -> QWidget:
         """A non-blocking message box (tests read ``last_notice``)."""
         from PySide6.QtWidgets import QMessageBox
 
-        self.last_notice = text
+        self.last_notice = text = for_gui(text)
         box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
         box.open()
         self.dialog = box
@@ -407,7 +432,7 @@ class MainWindow(QMainWindow):
         self.quick.line.selectAll()
 
     def _line_error(self, field: str, message: str) -> None:
-        self.quick_error.setText(message[:1].upper() + message[1:])
+        self.quick_error.setText(for_gui(message))
         self.quick_error.show()
         code = self.quick.current_code()
         if field not in ("code", "quick") and code is not None and self._built:
@@ -430,11 +455,29 @@ class MainWindow(QMainWindow):
             self.quick_error.show()
         self._status(msg)
 
-    def log_from_line(self, code: str, parsed: qe.Parsed) -> bool:
+    def _check_line(self, code: str, parsed: qe.Parsed) -> tuple[str, ...]:
+        """The core's whole check of a line, writing nothing (the live preview)."""
+        if self.app is None:
+            return ()
+        return self.app.check(parsed.entry(code))
+
+    def _line_changed(self) -> None:
+        # an error about the line as it was is stale once it changes
+        self.quick_error.hide()
+        if self._built:
+            self.details.clear_errors()
+
+    def log_from_line(self, code: str, parsed: qe.Parsed, asked: bool = False) -> bool:
         if self.ops is None:  # Enter before the database is open: log it once it is
             self._pending = (code, parsed)
             self.quick.clear()
             return True
+        c = self.taxonomy.get(code)
+        if not asked and c is not None and not parsed.problems:
+            doubts = qe.doubts(parsed, c)
+            needs_date = c.needs_discharge_date and "discharge_received" not in parsed.values
+            if (doubts or needs_date) and self._ask_about_line(c, parsed, doubts, needs_date):
+                return False  # logged (or not) once the question is answered
         try:
             result = self.ops.log(parsed.entry(code))
         except RxlogError as exc:
@@ -444,6 +487,27 @@ class MainWindow(QMainWindow):
         self._after_log(result)
         return True
 
+    def _ask_about_line(self, code, parsed: qe.Parsed, doubts, needs_date: bool) -> bool:  # noqa: ANN001
+        """Ask before logging a line that looks like a typo or lacks its date; True when
+        the question is open (the line is logged, with the answers, on "Log it")."""
+        try:
+            self._check_line(code.code, parsed)
+        except RxlogError:
+            return False  # Enter will refuse it anyway: say why at once, ask nothing
+        from rxlog.ui.line_question import LineQuestion
+
+        dlg = LineQuestion(code, parsed, doubts, needs_date, self.app.today, self)
+
+        def answered() -> None:
+            parsed.values.update(dlg.changes())
+            self.log_from_line(code.code, parsed, asked=True)
+            self.quick.line.setFocus()
+
+        dlg.accepted.connect(answered)
+        self.dialog = dlg
+        dlg.open()
+        return True
+
     def open_details(self, code: str, parsed: qe.Parsed) -> None:
         self._ensure_built()
         if code:
@@ -451,10 +515,10 @@ class MainWindow(QMainWindow):
         self.details.code.setFocus()
 
     def log_from_details(self) -> bool:
-        values = self.details.values()
         try:
             from rxlog.domain import EntryInput
 
+            values = self.details.values()
             result = self.ops.log(EntryInput(**values))
         except RxlogError as exc:
             self.details.show_error(exc.field, exc.message)
@@ -514,7 +578,7 @@ class MainWindow(QMainWindow):
         dlg = ReasonDialog(
             "Delete entry",
             f"Delete this entry?\n\n{e.code} – {e.title}\n{e.minutes} min on "
-            f"{e.date:%a %d %b %Y} at {e.site}\n\nCtrl+Z straight after brings it back.",
+            f"{e.date:%a %d %b %Y} at {e.site}\n\nCtrl+Z brings it back.",
             lambda reason: self.ops.delete(eid, reason),
             self,
         )
@@ -560,19 +624,48 @@ class MainWindow(QMainWindow):
                 )
             self._status(text)
             if self.ops is not None:
+                # Undo steps hold notes as they were: none may bring a redacted note back.
+                self.ops.undo_steps.clear()
+                self.ops.redo_steps.clear()
                 self.ops.changed.emit(Change("edit", (eid,), (e.date,)))
 
         dlg.accepted.connect(finished)
         self.dialog = dlg
         dlg.open()
 
-    def undo_delete(self) -> None:
+    def undo(self) -> None:
+        """Ctrl+Z: take back the last change to entries (the status line says which)."""
         try:
-            back = self.ops.undo_delete()
+            step = self.ops.undo()
         except RxlogError as exc:
             self._status(exc.message[:1].upper() + exc.message[1:])
             return
-        self._status(f"Restored {back.code} on {back.date:%a %d %b}")
+        self._status(f"Undid {step.what} · Ctrl+Shift+Z redoes it")
+        self._update_undo_actions()
+
+    def redo(self) -> None:
+        try:
+            step = self.ops.redo()
+        except RxlogError as exc:
+            self._status(exc.message[:1].upper() + exc.message[1:])
+            return
+        self._status(f"Redid {step.what} · Ctrl+Z undoes it")
+        self._update_undo_actions()
+
+    def _text_undo(self, kind: str, widget: QWidget) -> None:
+        from rxlog.ui.undo_keys import field_name
+
+        what = "Undid" if kind == "undo" else "Redid"
+        self._status(
+            f"{what} typing in {field_name(widget)} (Ctrl+Z on entries once the typing is undone)"
+        )
+
+    def _update_undo_actions(self) -> None:
+        if self.ops is None or self.undo_action is None:
+            return
+        u, r = self.ops.undo_steps, self.ops.redo_steps
+        self.undo_action.setText(f"&Undo {u[-1].what}" if u else "&Undo")
+        self.redo_action.setText(f"Red&o {r[-1].what}" if r else "Red&o")
 
     def repeat_last(self) -> None:
         try:
@@ -590,7 +683,7 @@ class MainWindow(QMainWindow):
             text, ok = QInputDialog.getText(
                 self,
                 "Copy a day to today",
-                "Copy every entry of which day to today? (YYYY-MM-DD, y, -2d)",
+                "Copy every entry of which day to today? (e.g. y, fri, 27/11 or -2d)",
                 text="y",
             )
             if not ok:
@@ -793,13 +886,8 @@ class MainWindow(QMainWindow):
             self.ops.changed.emit(Change("external"))
 
     def open_month(self) -> QWidget | None:
-        today = self.app.today()
-        return self._open_optional(
-            "month_dialog",
-            "MonthDialog",
-            "Month sign-off",
-            month=f"{today.year:04d}-{today.month:02d}",
-        )
+        """The Month dialog, on the last month not yet signed off."""
+        return self._open_optional("month_dialog", "MonthDialog", "Month sign-off")
 
     def open_profile(self) -> QWidget | None:
         return self._open_optional("profile_dialog", "ProfileDialog", "Profile")
@@ -822,11 +910,16 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self, data_dir: Path) -> None:
         self._geometry_file = data_dir / "window.ini"
         raw = self._window_settings().value("geometry") if self._geometry_file.exists() else None
-        if not (isinstance(raw, QByteArray) and self.restoreGeometry(raw)):
-            self.resize(1180, 760)
+        if isinstance(raw, QByteArray) and self.restoreGeometry(raw):
+            keep_on_screen(self)  # saved on a bigger monitor, or the taskbar moved
+        else:
+            fit_size(self, 1180, 760)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._tick.stop()
+        qapp = QApplication.instance()
+        if getattr(self, "_undo_keys", None) is not None and qapp is not None:
+            qapp.removeEventFilter(self._undo_keys)
         if self._geometry_file is not None and self._geometry_file.parent.is_dir():
             settings = self._window_settings()
             settings.setValue("geometry", self.saveGeometry())

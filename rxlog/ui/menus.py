@@ -60,7 +60,11 @@ def build_menus(win: MainWindow) -> None:
     add(m, "&Log with details", win.log_from_details, "Ctrl+Return")
     add(m, "&Edit selected entry…", win.edit_selected, "Ctrl+E")
     add(m, "&Delete selected entry…", win.delete_selected, "Ctrl+Del")
-    add(m, "&Undo delete", win.undo_delete, "Ctrl+Z")
+    win.undo_action = add(
+        m, "&Undo", win.undo, "Ctrl+Z", "Undo the last change to entries (log, edit, delete)"
+    )
+    win.redo_action = add(m, "Red&o", win.redo, "Ctrl+Shift+Z", "Redo what Ctrl+Z undid")
+    win.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     add(
         m,
         "Redact &note of selected entry…",

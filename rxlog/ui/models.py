@@ -15,6 +15,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from rxlog.dates import day_text
+
 if TYPE_CHECKING:
     from rxlog.domain import EntryView
     from rxlog.quick_entry import Match
@@ -25,7 +27,7 @@ COLUMNS = (
     ("title", "Activity"),
     ("minutes", "Min"),
     ("count", "Count"),
-    ("grading", "Grading"),
+    ("grading", "Grading and dates"),
     ("site", "Site"),
     ("sector", "Sector"),
     ("note", "Note"),
@@ -35,7 +37,7 @@ _RIGHT = {"minutes", "count"}
 
 def cell(e: EntryView, key: str) -> str:
     if key == "date":
-        return e.date.isoformat()
+        return day_text(e.date)
     if key == "count":
         return "" if e.count is None else str(e.count)
     if key == "grading":
@@ -45,11 +47,11 @@ def cell(e: EntryView, key: str) -> str:
         if e.harm:
             bits.append(f"harm {e.harm}")
         if e.released_minutes is not None:
-            bits.append(f"{e.released_minutes}′ released")
+            bits.append(f"{e.released_minutes} min released")
         if e.outcome:
             bits.append(e.outcome)
         if e.discharge_received:
-            bits.append(f"info {e.discharge_received:%d %b}")
+            bits.append(f"discharge information received {day_text(e.discharge_received)}")
         return ", ".join(bits)
     value = getattr(e, key)
     return "" if value is None else str(value)
@@ -99,7 +101,7 @@ class _EntryColumns(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return e.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{e.code} – {e.title}\n{e.date} at {e.site} ({e.sector}), id {e.id[:8]}"
+            return f"{e.code} – {e.title}\n{day_text(e.date)} at {e.site} ({e.sector} care)"
         return cell(e, key)
 
 

@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.errors import RxlogError
+from rxlog.ui.plain_words import for_gui
+from rxlog.ui.screen_fit import fit_size
 
 if TYPE_CHECKING:
     from rxlog.export.month_check import MonthCheck
@@ -62,6 +64,17 @@ def _months_before(today: date, n: int = 13) -> list[str]:
 
 def _previous_month(today: date) -> str:
     return _months_before(today, 2)[1]
+
+
+def month_to_open(app: RxLog) -> str:
+    """The last month not yet signed off: the month before this one, unless it is
+    signed off already (then this month, the next to sign off). On 1 December: November."""
+    today = app.today()
+    previous = _previous_month(today)
+    lock = app.month_lock(previous)
+    if lock is not None and lock.locked:
+        return _months_before(today, 1)[0]
+    return previous
 
 
 def _open_url(url: QUrl) -> bool:
@@ -108,6 +121,7 @@ class MonthDialog(QDialog):
         self._ask_reason = ask_reason or self._reason_dialog
         self.check: MonthCheck | None = None
         self.last_export: ExportResult | None = None
+        self.confirm: QDialog | None = None
         self.setWindowTitle("Month sign-off - RxLog")
 
         lay = QVBoxLayout(self)
@@ -116,7 +130,7 @@ class MonthDialog(QDialog):
         self.month = QComboBox()
         self.month.setEditable(True)
         self.month.addItems(_months_before(app.today()))
-        self.month.setCurrentText(month or _previous_month(app.today()))
+        self.month.setCurrentText(month or month_to_open(app))
         self.month.setAccessibleName("Month")
         month_label.setBuddy(self.month)
         self.month.currentTextChanged.connect(lambda _t: self.refresh())
@@ -168,6 +182,7 @@ class MonthDialog(QDialog):
         self.lead_email.setAccessibleName("Lead's e-mail address")
         lead_label = QLabel("&Lead's e-mail")
         lead_label.setBuddy(self.lead_email)
+        self.lead_email.editingFinished.connect(self.save_lead_email)
         form.addRow(lead_label, self.lead_email)
         lay.addLayout(form)
 
@@ -178,9 +193,8 @@ class MonthDialog(QDialog):
         lay.addWidget(self.status)
 
         buttons = QHBoxLayout()
-        self.export_button = QPushButton("&Export and sign off")
-        self.export_button.setDefault(True)
-        self.export_button.clicked.connect(self.export)
+        self.export_button = QPushButton("&Export and sign off...")
+        self.export_button.clicked.connect(self.ask_to_sign)
         self.create_key_button = QPushButton("Create signing &key")
         self.create_key_button.clicked.connect(self.create_key)
         self.reopen_button = QPushButton("&Reopen month...")
@@ -197,10 +211,15 @@ class MonthDialog(QDialog):
         for b in (self.open_folder_button, self.open_draft_button, close):
             buttons.addWidget(b)
         lay.addLayout(buttons)
+        # Signing is a deliberate act: no button is the default, so Enter (in a field
+        # or on a button) never signs; each button answers its own Alt+letter or Space.
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(False)
+            b.setDefault(False)
         self.open_folder_button.setEnabled(False)
         self.open_draft_button.setEnabled(False)
 
-        self.resize(640, 520)
+        fit_size(self, 640, 520)
         self.refresh()
         self.month.setFocus()
 
@@ -222,7 +241,7 @@ class MonthDialog(QDialog):
 
     def _say(self, text: str, ok: bool = False) -> None:
         self.status.setStyleSheet(_OK_STYLE if ok else _ERROR_STYLE)
-        self.status.setText(text)
+        self.status.setText(for_gui(text))
 
     def refresh(self) -> None:
         """Re-run the month check and show its findings."""
@@ -257,8 +276,8 @@ class MonthDialog(QDialog):
             if f.kind == "no_lead_email" and self.lead_email.text().strip():
                 continue  # typed in this dialog; saved on export
             icon = _ICONS["info" if f.kind == "locked" else f.severity]
-            item = QListWidgetItem(style.standardIcon(icon), f.message[:1].upper() + f.message[1:])
-            item.setToolTip(f"{f.severity}: {f.message}")
+            item = QListWidgetItem(style.standardIcon(icon), for_gui(f.message))
+            item.setToolTip(f"{f.severity}: {for_gui(f.message)}")
             self.findings.addItem(item)
         if not check.findings:
             self.findings.addItem(
@@ -280,7 +299,30 @@ class MonthDialog(QDialog):
         self.passphrase_label.setVisible(needs)
         self.create_key_button.setVisible(no_key)
 
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return  # never a default action (QDialog would click an auto-default button)
+        super().keyPressEvent(event)
+
     # -- actions -------------------------------------------------------------------
+    def ask_to_sign(self) -> QDialog | None:
+        """Ask, naming the month, its entries and every open warning; sign only on an
+        explicit "Sign off <month>". The question is ``self.confirm`` while it is open."""
+        from rxlog.ui.signoff_confirm import SignOffConfirm
+
+        if self.check is None or not self.check.can_export:
+            return None
+        if not self.folder.text().strip():
+            self._say("Choose a folder for the return first.")
+            self.folder.setFocus()
+            return None
+        box = SignOffConfirm(self.check, self)
+        box.finished.connect(lambda _r: self.activateWindow())  # keys come back here
+        box.accepted.connect(self.export)
+        self.confirm = box
+        box.open()
+        return box
+
     def choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(
             self, "Folder for the return", self.folder.text() or str(Path.home())
@@ -343,6 +385,21 @@ class MonthDialog(QDialog):
         self.exported.emit(result.month, result.version)
         return result
 
+    def save_lead_email(self) -> bool:
+        """Keep the lead's address as soon as it is typed (closing the dialog keeps it)."""
+        from rxlog.export.signoff import set_lead_email
+
+        lead = self.lead_email.text().strip()
+        if not lead or lead == (self.app.setting("lead_email") or ""):
+            return True
+        try:
+            set_lead_email(self.app, lead)
+        except RxlogError as exc:
+            self._say(exc.message[:1].upper() + exc.message[1:])
+            return False
+        self._say(f"Saved: returns will be addressed to {lead}.", ok=True)
+        return True
+
     def create_key(self) -> None:
         """Make this installation's signing keys (when setup did not)."""
         from rxlog.export.keys import create_keys
@@ -381,6 +438,9 @@ class MonthDialog(QDialog):
             return
         month = self.check.month
         self.refresh()
+        # the version written before is superseded once the month is reopened
+        self.open_folder_button.setEnabled(False)
+        self.open_draft_button.setEnabled(False)
         self._say(
             f"{month} is open again; its next export will be version {self.check.next_version}.",
             ok=True,
@@ -399,10 +459,37 @@ class MonthDialog(QDialog):
         )
         return got[-1] if dlg.exec() == QDialog.DialogCode.Accepted and got else None
 
+    def _current_export(self) -> bool:
+        """The return just written is still the month's newest version (a reopen and a
+        new version supersede it: its files must not be opened as if current)."""
+        if self.last_export is None:
+            return False
+        lock = self.app.month_lock(self.last_export.month)
+        if lock is None or not lock.locked or lock.version != self.last_export.version:
+            self._say(
+                f"Version {self.last_export.version} of {self.last_export.month} is no longer "
+                "the current return (the month was reopened): sign it off again to send "
+                "the next version."
+            )
+            self.open_folder_button.setEnabled(False)
+            self.open_draft_button.setEnabled(False)
+            return False
+        return True
+
     def open_folder(self) -> None:
-        if self.last_export is not None:
-            self._open_url(QUrl.fromLocalFile(str(self.last_export.folder)))
+        from rxlog.ui.launch import open_path
+
+        if self._current_export():
+            assert self.last_export is not None
+            problem = open_path(self.last_export.folder, "the folder", self._open_url)
+            if problem:
+                self._say(problem)
 
     def open_draft(self) -> None:
-        if self.last_export is not None:
-            self._open_url(QUrl.fromLocalFile(str(self.last_export.eml)))
+        from rxlog.ui.launch import open_path
+
+        if self._current_export():
+            assert self.last_export is not None
+            problem = open_path(self.last_export.eml, "the e-mail draft", self._open_url)
+            if problem:
+                self._say(problem)

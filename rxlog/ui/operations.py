@@ -6,6 +6,7 @@ Views never call the core to write; they call these, and refresh on the one
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,44 @@ class Change:
     entry_ids: tuple[str, ...] = ()
     days: tuple[date, ...] = ()
     warnings: tuple[str, ...] = ()
+
+
+UNDO_REASON = "undone (Ctrl+Z)"
+REDO_REASON = "redone (Ctrl+Shift+Z)"
+_FIELDS = (
+    "code",
+    "date",
+    "site",
+    "minutes",
+    "count",
+    "significance",
+    "harm",
+    "released_minutes",
+    "outcome",
+    "discharge_received",
+    "note",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change to entries that Ctrl+Z can take back (and Ctrl+Shift+Z redo).
+
+    ``what`` reads after "Undo"/"Redo": "delete of ACU-TTO on Fri 20 Nov"."""
+
+    what: str
+    undo: Callable[[], Change]
+    redo: Callable[[], Change]
+
+
+def _on(e: EntryView) -> str:
+    return f"{e.code} on {e.date:%a %d %b}"
+
+
+def _diff(before: EntryView, after: EntryView) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields an edit changed: (their old values, their new values)."""
+    old = {f: getattr(before, f) for f in _FIELDS if getattr(before, f) != getattr(after, f)}
+    return old, {f: getattr(after, f) for f in old}
 
 
 def _as_input(e: EntryView, day: date | None = None) -> EntryInput:
@@ -59,6 +98,8 @@ class Operations(QObject):
         self.last_logged: EntryView | None = None
         self.last_deleted: EntryView | None = None
         self._recents: list[str] | None = None
+        self.undo_steps: list[Step] = []
+        self.redo_steps: list[Step] = []
 
     # -- reads kept here so the views share one cache -------------------------------
     def recents(self) -> list[str]:
@@ -79,11 +120,56 @@ class Operations(QObject):
         self.changed.emit(change)
         return change
 
+    # -- undo and redo ---------------------------------------------------------------
+    def _done(self, step: Step) -> None:
+        self.undo_steps.append(step)
+        del self.undo_steps[:-50]
+        self.redo_steps.clear()
+
+    def undo(self) -> Step:
+        """Take back the last change to entries; the step undone (raises if none)."""
+        from rxlog.errors import ValidationError
+
+        if not self.undo_steps:
+            raise ValidationError("there is no change to entries to undo", field="undo")
+        step = self.undo_steps[-1]
+        self._emit(step.undo())  # a refusal (e.g. a locked month) leaves the stack as it was
+        self.redo_steps.append(self.undo_steps.pop())
+        return step
+
+    def redo(self) -> Step:
+        from rxlog.errors import ValidationError
+
+        if not self.redo_steps:
+            raise ValidationError("there is nothing undone to redo", field="redo")
+        step = self.redo_steps[-1]
+        self._emit(step.redo())
+        self.undo_steps.append(self.redo_steps.pop())
+        return step
+
+    def _logged_step(self, views: list[EntryView]) -> Step:
+        ids = tuple(v.id for v in views)
+        days = tuple({v.date for v in views})
+
+        def undo() -> Change:
+            for i in ids:
+                self.app.delete(i, UNDO_REASON)
+            return Change("delete", ids, days)
+
+        def redo() -> Change:
+            for i in ids:
+                self.app.restore(i, REDO_REASON)
+            return Change("restore", ids, days)
+
+        what = _on(views[0]) if len(views) == 1 else f"{len(views)} entries"
+        return Step(f"logging {what}", undo, redo)
+
     # -- writes -----------------------------------------------------------------------
     def log(self, item: EntryInput) -> LogResult:
         result = self.app.log(item)
         self.last_logged = result.entry
         self._note_recent(result.entry.code)
+        self._done(self._logged_step([result.entry]))
         self._emit(Change("log", (result.entry.id,), (result.entry.date,), result.warnings))
         return result
 
@@ -93,6 +179,7 @@ class Operations(QObject):
             self.last_logged = results[-1].entry
             for r in results:
                 self._note_recent(r.entry.code)
+            self._done(self._logged_step([r.entry for r in results]))
             self._emit(
                 Change(
                     "log",
@@ -107,24 +194,36 @@ class Operations(QObject):
         before = self.app.get(entry_id)
         result = self.app.edit(entry_id, changes, reason)
         days = tuple({before.date, result.entry.date})
+        old, new = _diff(before, result.entry)
+        eid = before.id
+
+        def undo() -> Change:
+            self.app.edit(eid, old, UNDO_REASON)
+            return Change("edit", (eid,), days)
+
+        def redo() -> Change:
+            self.app.edit(eid, new, REDO_REASON)
+            return Change("edit", (eid,), days)
+
+        self._done(Step(f"the edit of {_on(before)}", undo, redo))
         self._emit(Change("edit", (entry_id,), days, result.warnings))
         return result
 
     def delete(self, entry_id: str, reason: str) -> EntryView:
         gone = self.app.delete(entry_id, reason)
         self.last_deleted = gone
+
+        def undo() -> Change:
+            self.app.restore(gone.id, UNDO_REASON)
+            return Change("restore", (gone.id,), (gone.date,))
+
+        def redo() -> Change:
+            self.app.delete(gone.id, f"{REDO_REASON}: {reason}")
+            return Change("delete", (gone.id,), (gone.date,))
+
+        self._done(Step(f"the delete of {_on(gone)}", undo, redo))
         self._emit(Change("delete", (gone.id,), (gone.date,)))
         return gone
-
-    def undo_delete(self) -> EntryView:
-        from rxlog.errors import ValidationError
-
-        if self.last_deleted is None:
-            raise ValidationError("there is no delete to undo", field="undo")
-        back = self.app.restore(self.last_deleted.id, "undo delete")
-        self.last_deleted = None
-        self._emit(Change("restore", (back.id,), (back.date,)))
-        return back
 
     def repeat_last(self, day: date) -> LogResult:
         """Log the last entry again, on ``day``."""

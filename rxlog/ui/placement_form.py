@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QFormLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QWidget
 
+from rxlog.clock import local_today
+from rxlog.ui.date_field import DateField
 from rxlog.ui.field_errors import FieldForm
-
-
-def qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def pydate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
 
 
 class PlacementForm(QWidget):
@@ -33,20 +26,18 @@ class PlacementForm(QWidget):
         self.sector = QComboBox()
         self.sector.addItem("Primary care (GP practice, PCN)", "primary")
         self.sector.addItem("Secondary care (hospital)", "secondary")
-        self.date_from = QDateEdit(qdate(start))
-        self.date_from.setCalendarPopup(True)
-        self.date_from.setDisplayFormat("d MMM yyyy")
-        self.open_ended = QCheckBox("Open-ended (no end date yet)")
+        # A placement may start or end in the future: a day without a year is the
+        # nearest one (on 20 December, "4/1" is 4 January next year).
+        self.date_from = DateField(start, local_today, "from", prefer="nearest")
+        self.open_ended = QCheckBox("&Open-ended (no end date yet)")
         self.open_ended.setChecked(True)
-        self.date_to = QDateEdit(qdate(start))
-        self.date_to.setCalendarPopup(True)
-        self.date_to.setDisplayFormat("d MMM yyyy")
+        self.date_to = DateField(start, local_today, "to", prefer="nearest")
         self.date_to.setEnabled(False)
         self.open_ended.toggled.connect(lambda on: self.date_to.setEnabled(not on))
         self.fields.add("ods", "ODS &site code", self.ods, ("site",))
-        self.fields.add("name", "Site &name", self.name)
+        self.fields.add("name", "Site na&me", self.name)
         self.fields.add("sector", "Se&ctor", self.sector)
-        self.fields.add("from", "&From", self.date_from)
+        self.fields.add("from", "F&rom", self.date_from)
         self.fields.add("open", "", self.open_ended)
         self.fields.add("to", "&To", self.date_to)
         form.addRow(self.fields.general)
@@ -56,6 +47,6 @@ class PlacementForm(QWidget):
             self.ods.text().strip(),
             self.name.text().strip(),
             self.sector.currentData(),
-            pydate(self.date_from.date()),
-            None if self.open_ended.isChecked() else pydate(self.date_to.date()),
+            self.date_from.date(),
+            None if self.open_ended.isChecked() else self.date_to.date(),
         )

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -28,16 +27,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from rxlog.clock import local_today
+from rxlog.dates import day_text
 from rxlog.domain import PlacementView
 from rxlog.errors import RxlogError
+from rxlog.ui.date_field import DateField
 from rxlog.ui.field_errors import FieldForm
-from rxlog.ui.placement_form import PlacementForm, pydate, qdate
-
-DATE_FORMAT = "d MMM yyyy"
+from rxlog.ui.placement_form import PlacementForm
+from rxlog.ui.screen_fit import fit_size
 
 
 def _day(d: date | None) -> str:
-    return f"{d.day} {d:%b %Y}" if d else "until further notice"
+    return day_text(d) if d else "until further notice"
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,9 @@ class CalendarActions:
     next_rotation: Callable[..., Any]  # (ods, name, sector, from, to)
 
 
-def _date_edit(d: date) -> QDateEdit:
-    w = QDateEdit(qdate(d))
-    w.setCalendarPopup(True)
-    w.setDisplayFormat(DATE_FORMAT)
-    return w
+def _date_edit(d: date, field: str) -> DateField:
+    # a placement may end in the future: a day typed without a year is the nearest one
+    return DateField(d, local_today, field, prefer="nearest")
 
 
 class ChangePlacementDialog(QDialog):
@@ -89,8 +88,8 @@ class ChangePlacementDialog(QDialog):
         self.sector.addItem("Primary care (GP practice, PCN)", "primary")
         self.sector.addItem("Secondary care (hospital)", "secondary")
         self.sector.setCurrentIndex(self.sector.findData(placement.sector))
-        self.date_from = _date_edit(placement.date_from)
-        self.date_to = _date_edit(placement.date_to or max(placement.date_from, today))
+        self.date_from = _date_edit(placement.date_from, "from")
+        self.date_to = _date_edit(placement.date_to or max(placement.date_from, today), "to")
         self.open_ended = QCheckBox("&Until further notice (no end date yet)")
         self.open_ended.setChecked(placement.date_to is None and mode == "edit")
         self.date_to.setEnabled(not self.open_ended.isChecked())
@@ -136,15 +135,15 @@ class ChangePlacementDialog(QDialog):
             if self.mode == "end":
                 self.result_change = self._actions.end(
                     p.id,
-                    pydate(self.date_to.date()),
+                    self.date_to.date(),
                     reason=reason or None,
                     delete_entries=self.delete_entries.isChecked(),
                 )
             elif self.mode == "edit":
                 name = self.name.text().strip()
                 sector = self.sector.currentData()
-                new_from = pydate(self.date_from.date())
-                to = None if self.open_ended.isChecked() else pydate(self.date_to.date())
+                new_from = self.date_from.date()
+                to = None if self.open_ended.isChecked() else self.date_to.date()
                 self.result_change = self._actions.edit(
                     p.id,
                     reason=reason,
@@ -195,6 +194,7 @@ class PlacementsDialog(QDialog):
         self.touched: list[str] = []  # entries a change moved or deleted
         lay = QVBoxLayout(self)
         self.table = QTableWidget(0, 5)
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(["From", "To", "Site", "Name", "Sector"])
         self.table.setAccessibleName("Placements")
         self.table.verticalHeader().hide()
@@ -244,7 +244,7 @@ class PlacementsDialog(QDialog):
         lay.addWidget(buttons)
         self.sub: ChangePlacementDialog | None = None
         self.refresh()
-        self.resize(680, 600)
+        fit_size(self, 680, 600)
 
     def refresh(self) -> None:
         rows = self.rows = self._placements()
@@ -261,7 +261,7 @@ class PlacementsDialog(QDialog):
             self.table.selectRow(len(rows) - 1)
             last = rows[-1]
             if last.date_to is not None:  # suggest the day after the last placement ends
-                self.form.date_from.setDate(qdate(last.date_to + timedelta(days=1)))
+                self.form.date_from.setDate(last.date_to + timedelta(days=1))
 
     def selected(self) -> PlacementView | None:
         r = self.table.currentRow()

@@ -71,6 +71,7 @@ class QuickBar(QWidget):
         recents: Callable[[], list[str]],
         site: Callable[[dict], tuple[str | None, str | None]],
         parent: QObject | None = None,
+        check: Callable[[str, qe.Parsed], tuple[str, ...]] | None = None,
     ) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self.taxonomy = taxonomy
@@ -78,6 +79,8 @@ class QuickBar(QWidget):
         self._favourites = favourites
         self._recents = recents
         self._site = site
+        self._check = check  # the core's full validation, run live (raises RxlogError)
+        self.refusal = ""  # what Enter would refuse the line with, as shown
         self.selected = 0
         self.parsed = qe.Parsed()
         self._sized = False
@@ -108,6 +111,7 @@ class QuickBar(QWidget):
         self.list.setModel(self.matches)
         self.list.setAccessibleName("Matching activities")
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list.setProperty("reached_by", "Up/Down in the quick-entry line")
         self.list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         # Room for five matches: enough to choose from, without pushing today's list down.
         self.list.setFixedHeight(self.list.fontMetrics().height() * 5 + 14)
@@ -153,6 +157,8 @@ class QuickBar(QWidget):
         self._show_selection()
         code = self.current_code()
         if not self.line.text().strip():
+            self.refusal = ""
+            self.hint.setStyleSheet("")
             favs = self._favourites()
             shortcut = "  ·  ".join(f"f{i} {c}" for i, c in enumerate(favs[:9], 1))
             self.hint.setText(
@@ -165,7 +171,34 @@ class QuickBar(QWidget):
                 + qe.GRAMMAR_HINT
             )
         else:
-            self.hint.setText("Enter logs: " + qe.describe(self.parsed, code, today, ods))
+            self._preview(code, ods)
+
+    def _preview(self, code: Code | None, ods: str | None) -> None:
+        """What Enter will do with the line: the core's whole check, not just its syntax,
+        so a line Enter would refuse is shown refused as it is typed."""
+        from rxlog.errors import RxlogError
+        from rxlog.ui.plain_words import for_gui
+
+        self.refusal = ""
+        text = "Enter logs: " + qe.describe(self.parsed, code, self._today(), ods)
+        if code is not None and not self.parsed.problems:
+            try:
+                warnings = self._check(code.code, self.parsed) if self._check else ()
+            except RxlogError as exc:
+                self.refusal = for_gui(exc.message)
+                text = f"⚠ Enter will not log this: {self.refusal}"
+            else:
+                asks = [d.question for d in qe.doubts(self.parsed, code)]
+                if code.needs_discharge_date and "discharge_received" not in self.parsed.values:
+                    asks.append("when the discharge information was received")
+                if asks:
+                    text += "\n? Enter will first ask: " + "; ".join(asks)
+                if warnings:
+                    text += "\n⚠ " + "; ".join(for_gui(w) for w in warnings)
+        elif self.parsed.problems:
+            self.refusal = for_gui(self.parsed.problems[0][1])
+        self.hint.setStyleSheet("color: #b00020;" if self.refusal else "")
+        self.hint.setText(text)
 
     def _show_selection(self) -> None:
         if self.matches.matches:
@@ -176,8 +209,7 @@ class QuickBar(QWidget):
             self.selected = (self.selected + step) % len(self.matches.matches)
             self._show_selection()
             ods, _ = self._site(self.parsed.values)
-            code = self.current_code()
-            self.hint.setText("Enter logs: " + qe.describe(self.parsed, code, self._today(), ods))
+            self._preview(self.current_code(), ods)
 
     def _clicked(self, index) -> None:  # noqa: ANN001
         self.selected = index.row()
@@ -207,4 +239,13 @@ class QuickBar(QWidget):
         self.detail_requested.emit(code.code if code else "", self.parsed)
 
     def clear(self) -> None:
-        self.line.clear()
+        # setText (not clear()) also empties the line's undo history, so Ctrl+Z after
+        # logging undoes the entry, not the clearing of the line.
+        self.line.setText("")
+
+    def forget_typing(self) -> None:
+        """Keep the text but drop its undo history (a change to entries came after it)."""
+        if self.line.isUndoAvailable() or self.line.isRedoAvailable():
+            pos = self.line.cursorPosition()
+            self.line.setText(self.line.text())
+            self.line.setCursorPosition(pos)

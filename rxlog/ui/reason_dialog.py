@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from rxlog.errors import RxlogError
 from rxlog.ui.field_errors import FieldForm
+from rxlog.ui.screen_fit import fit_size
 
 
 class ReasonDialog(QDialog):
@@ -40,7 +41,7 @@ class ReasonDialog(QDialog):
         buttons.accepted.connect(self.ok)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(460, self.sizeHint().height())
+        fit_size(self, 460, self.sizeHint().height())
 
     def ok(self) -> None:
         try:

@@ -1,10 +1,14 @@
-"""First run: who you are and your first placement, checked by the core as the CLI is."""
+"""First run: who you are, your first placement, and month end made ready (signing key,
+the lead's address, the lead's copy of the key), checked by the core as the CLI is."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -23,6 +27,12 @@ from rxlog.errors import RxlogError
 from rxlog.identifiers import validate_gphc
 from rxlog.ui.field_errors import FieldForm
 from rxlog.ui.placement_form import PlacementForm
+from rxlog.ui.screen_fit import fit_size
+
+if TYPE_CHECKING:
+    from rxlog.export.handover import KeyEmail
+    from rxlog.service import RxLog
+    from rxlog.ui.launch import Opener
 
 
 class _YouPage(QWizardPage):
@@ -43,7 +53,7 @@ class _YouPage(QWizardPage):
         self.gphc = QLineEdit()
         self.gphc.setPlaceholderText("7 digits starting with 5, e.g. 5012345")
         self.gphc.setMaxLength(7)
-        self.fields.add("name", "Your &name", self.name)
+        self.fields.add("name", "Your na&me", self.name)
         self.fields.add("gphc", "&GPhC number", self.gphc)
         from rxlog.profile import default_installation_name
 
@@ -160,12 +170,107 @@ class _PlacementPage(QWizardPage):
         return True
 
 
+class _MonthEndPage(QWizardPage):
+    """The signing key (optional passphrase, typed twice), the lead's address, and
+    "Send my key to the lead": month end is ready when the wizard finishes."""
+
+    def __init__(self, app: RxLog, open_url: Opener) -> None:
+        super().__init__()
+        self.app = app
+        self._open_url = open_url
+        self.sent: KeyEmail | None = None
+        self.setTitle("Ready for month end")
+        self.setSubTitle(
+            "Each month RxLog signs your return with a key kept on this PC, and drafts "
+            "the e-mail to your project lead. The lead needs your key once, to check them."
+        )
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        lay.addLayout(form)
+        self.fields = FieldForm(form)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        from rxlog.export.keys import MIN_PASSPHRASE
+
+        self.passphrase.setPlaceholderText(
+            f"optional: at least {MIN_PASSPHRASE} characters, asked for at each sign-off"
+        )
+        self.again = QLineEdit()
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again.setPlaceholderText("the same passphrase again")
+        self.lead = QLineEdit(app.setting("lead_email") or "")
+        self.lead.setPlaceholderText("the project lead's NHSmail address")
+        self.fields.add("passphrase", "Key &passphrase", self.passphrase)
+        self.fields.add("passphrase_again", "Passphrase a&gain", self.again)
+        self.fields.add("lead-email", "&Lead's e-mail", self.lead)
+        form.addRow(self.fields.general)
+        self.send = QPushButton("&Send my key to the lead…")
+        self.send.setToolTip(
+            "Makes the signing key, then an e-mail draft to the lead with your public key "
+            "attached (nothing secret), and opens it in your e-mail program"
+        )
+        self.send.setAutoDefault(False)
+        self.send.clicked.connect(self.send_key)
+        lay.addWidget(self.send)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.status)
+        lay.addStretch(1)
+
+    def _ready(self) -> bool:
+        """Make the key and keep the address (once); errors beside their field."""
+        from rxlog.export.handover import get_ready
+
+        self.fields.clear()
+        try:
+            info = get_ready(self.app, self.passphrase.text(), self.again.text(), self.lead.text())
+        except RxlogError as exc:
+            field = exc.field if exc.field in self.fields.errors else None
+            self.fields.show(field, exc.message)
+            return False
+        if info is not None:
+            self.passphrase.setEnabled(False)
+            self.again.setEnabled(False)
+            self.status.setText(f"Signing key made (fingerprint {info.fingerprint[:16]}…).")
+        return True
+
+    def send_key(self) -> None:
+        from rxlog.export.handover import key_email
+        from rxlog.ui.launch import open_path
+
+        if not self._ready():
+            return
+        folder = self.app.setting("export_dir") or str(_documents())
+        try:
+            self.sent = key_email(self.app, Path(folder))
+        except RxlogError as exc:
+            self.fields.show(None, exc.message)
+            return
+        problem = open_path(self.sent.eml, "the e-mail draft", self._open_url)
+        self.status.setText(
+            problem
+            or f"The e-mail draft to the lead is open, with your key attached "
+            f"({self.sent.key_file.name}). Tell the lead its fingerprint begins "
+            f"{self.sent.fingerprint[:16]}."
+        )
+
+    def validatePage(self) -> bool:  # noqa: N802
+        return self._ready()
+
+
+def _documents() -> Path:
+    docs = Path.home() / "Documents"
+    return docs if docs.is_dir() else Path.home()
+
+
 class SetupWizard(QWizard):
     """Name, GPhC number, this PC's name and first placement. On Finish calls
     ``setup(name, gphc, installation_name)`` then ``add_placement(ods, name, sector,
     from, to)``; or, with "I already use RxLog on another PC", ``from_profile(file,
-    installation_name)`` on the first page. A core error stays on the page, beside its
-    field."""
+    installation_name)`` on the first page. Given ``app``, a last page makes month end
+    ready: the signing key, the lead's address and "Send my key to the lead". A core error
+    stays on the page, beside its field."""
 
     def __init__(
         self,
@@ -174,6 +279,8 @@ class SetupWizard(QWizard):
         add_placement: Callable[[str, str, str, date, date | None], object],
         parent=None,  # noqa: ANN001
         from_profile: Callable[[str, str], object] | None = None,
+        app: RxLog | None = None,
+        open_url: Opener | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("RxLog – first-run setup")
@@ -184,7 +291,13 @@ class SetupWizard(QWizard):
         self.placement = _PlacementPage(today, self._save)
         self.addPage(self.you)
         self.addPage(self.placement)
-        self.resize(560, 420)
+        self.month_end: _MonthEndPage | None = None
+        if app is not None:  # the installation is open: get month end ready too
+            from rxlog.ui.launch import desktop_open
+
+            self.month_end = _MonthEndPage(app, open_url or desktop_open)
+            self.addPage(self.month_end)
+        fit_size(self, 560, 420)
 
     def _save(self) -> None:
         self._setup(

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rxlog.dates import parse_month
+from rxlog.dates import day_text, parse_month
 from rxlog.domain import Totals
 from rxlog.ui.chart import BarChart, DayColumns, _hours
 
@@ -54,7 +54,7 @@ class SummaryView(QWidget):
         self.kind.addItem("Week", "week")
         self.kind.setAccessibleName("Summary period")
         self.kind.currentIndexChanged.connect(self.refresh)
-        self.prev = QPushButton("◀ &Earlier")
+        self.prev = QPushButton("◀ Ea&rlier")
         self.prev.setToolTip("Previous period (Alt+E)")
         self.next = QPushButton("&Later ▶")
         self.next.setToolTip("Next period (Alt+L)")
@@ -121,7 +121,7 @@ class SummaryView(QWidget):
         start, end = period(kind, self.anchor)
         t = self._totals(start, end)
         if kind == "week":
-            self.heading.setText(f"Week of {start:%a %d %b} – {end:%a %d %b %Y}")
+            self.heading.setText(f"Week of {day_text(start)} to {day_text(end)}")
         else:
             self.heading.setText(f"{start:%B %Y}")
         self.next.setEnabled(end < self._today())

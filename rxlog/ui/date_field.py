@@ -1,0 +1,81 @@
+"""A date field that takes a day as people type it: ``30/11``, ``yesterday``, ``-2d``.
+
+One Tab stop (a QDateEdit has a section per part, and typing "30" jumped to the month).
+The text is read by :func:`rxlog.dates.parse_day` (the core's parser, tested without
+Qt); once read it is shown the one way dates are written on screen, ``Mon 30 Nov 2026``.
+Up/Down move a day. A typo is kept as typed, marked, and refused with its field's name
+when the form is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+from rxlog.dates import DAY_HINT, day_text, parse_day
+from rxlog.errors import ValidationError
+
+_BAD_STYLE = "QLineEdit { border: 2px solid #b00020; }"
+
+
+class DateField(QLineEdit):
+    """``date()`` (raises ``ValidationError`` naming ``field``) and ``setDate(d)``.
+
+    Signals:
+        dateChanged(object): the day read changed (a ``datetime.date``).
+    """
+
+    dateChanged = Signal(object)  # noqa: N815 (QDateEdit's name)
+
+    def __init__(
+        self,
+        value: dt.date,
+        today: Callable[[], dt.date],
+        field: str = "date",
+        prefer: str = "past",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._today = today
+        self._field = field
+        self._prefer = prefer
+        self.setPlaceholderText(DAY_HINT[len("type ") :])
+        self.setToolTip("A date: " + DAY_HINT + ". Up/Down: a day later or earlier.")
+        self.setDate(value)
+        self.editingFinished.connect(self.tidy)
+
+    def date(self) -> dt.date:
+        return parse_day(self.text(), self._today(), self._field, self._prefer)
+
+    def setDate(self, value: dt.date) -> None:  # noqa: N802 (QDateEdit's name)
+        before = self.text()
+        self.setText(day_text(value))
+        self.setStyleSheet("")
+        if self.text() != before:
+            self.dateChanged.emit(value)
+
+    def is_valid(self) -> bool:
+        try:
+            self.date()
+        except ValidationError:
+            return False
+        return True
+
+    def tidy(self) -> None:
+        """Show what was read, the one way (or mark a typo)."""
+        try:
+            self.setDate(self.date())
+        except ValidationError as exc:
+            self.setStyleSheet(_BAD_STYLE)
+            self.setToolTip(exc.message)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        step = {Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1}.get(Qt.Key(event.key()))
+        if step is not None and self.is_valid():
+            self.setDate(self.date() + dt.timedelta(days=step))
+            return
+        super().keyPressEvent(event)
