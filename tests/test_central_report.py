@@ -447,3 +447,38 @@ def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
     bad = tmp_path / "x.txt"
     assert cli_main(["central", "--db", url, "report", "--out", str(out), "--json", str(bad)]) == 2
     assert not bad.exists()
+
+
+def test_no_small_number_in_the_printed_significance_by_harm_table_can_be_recovered(
+    store, tmp_path
+):
+    """Reads the table back from the PDF and lets the attacker of test_suppression try."""
+    import re
+
+    from test_suppression import recovered
+
+    from rxlog.central.suppression import PRIMARY, SECONDARY
+
+    st, _ = store
+    out = write_report(gather(st), ReportOptions(tmp_path / "r.pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    block = text[text.index("Significance by harm") : text.index("Outcome of interventions")]
+    table = []
+    for line in block.splitlines():
+        m = re.match(r"\s*([1-6]|Not graded|All)\s{2,}(.*)$", line)
+        if m:
+            table.append(m.group(2).split())
+    assert [len(r) for r in table] == [len(table[0])] * len(table) and len(table) >= 7
+    grid, hidden = [], {}
+    for r, row in enumerate(table):
+        grid.append([])
+        for c, tok in enumerate(row):
+            if tok in ("<5", "*"):
+                hidden[(r, c)] = PRIMARY if tok == "<5" else SECONDARY
+                grid[r].append(0)
+            else:
+                grid[r].append(int(tok.replace(",", "")))
+    assert PRIMARY in hidden.values() and SECONDARY in hidden.values()
+    assert recovered(grid, hidden) == set()

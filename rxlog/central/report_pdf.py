@@ -25,6 +25,7 @@ from rxlog.central.spc import (
     NEUTRAL_LOW,
     PASS,
 )
+from rxlog.central.suppression import extend, protect, show
 from rxlog.errors import StorageError
 from rxlog.scales import HARM, SIGNIFICANCE
 from rxlog.text import pdf_text, plain
@@ -693,49 +694,70 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
             st["body"],
         )
     )
+    # One grid with its margins: significance (rows) x harm (columns); its row totals are
+    # the significance table, its column totals the harm table, its corner the total.
+    # Small numbers are hidden in all three together, with complementary cells, so no
+    # "<5" can be worked out by subtraction (rxlog.central.suppression).
+    harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
+    levels: list[int | None] = [*range(1, 7), None]
+    harm_cols: list[str | None] = [*harms, None]
+    inner = [[data.sig_by_harm.get((lv, h), 0) for h in harm_cols] for lv in levels]
+    grid = extend(inner)
+    hidden = protect(grid)
+    last_r, last_c = len(levels), len(harm_cols)
+
+    def cell(r: int, c: int) -> str:
+        return show(grid[r][c], hidden.get((r, c)))
+
+    def share(r: int, c: int) -> str:
+        if (r, c) in hidden or (last_r, last_c) in hidden:
+            return "*"
+        return pct(grid[r][c], n_int)
+
     rows = [["Significance (Eadon)", "Interventions", "Share"]]
-    for level in range(1, 7):
-        n = data.significance.get(level, 0)
-        rows.append(
-            [P(f"{level}: {SIGNIFICANCE[level]}", st["cell"]), sup(n), pct_of_count(n, n_int)]
-        )
-    rows.append(["Not graded", sup(n_int - data.graded), pct_of_count(n_int - data.graded, n_int)])
-    rows.append(["All interventions", sup(n_int), "100%" if n_int else "–"])
+    for r, level in enumerate(levels):
+        label = f"{level}: {SIGNIFICANCE[level]}" if level is not None else "Not graded"
+        rows.append([P(label, st["cell"]), cell(r, last_c), share(r, last_c)])
+    rows.append(["All interventions", cell(last_r, last_c), "100%" if n_int else "–"])
     left = _table(rows, [width * 0.40, width * 0.15, width * 0.1], total_row=True)
     rows = [["Harm (NCC MERP)", "Interventions", "Share"]]
-    for cat_ in "ABCDEFGHI":
-        n = data.harm.get(cat_, 0)
-        if n or cat_ in "ABCDE":
-            rows.append([P(f"{cat_}: {HARM[cat_]}", st["cell"]), sup(n), pct_of_count(n, n_int)])
-    no_harm = n_int - sum(data.harm.values())
-    rows.append(["Not graded", sup(no_harm), pct_of_count(no_harm, n_int)])
-    rows.append(["All interventions", sup(n_int), "100%" if n_int else "–"])
+    for col, h in enumerate(harm_cols):
+        label = f"{h}: {HARM[h]}" if h is not None else "Not graded"
+        rows.append([P(label, st["cell"]), cell(last_r, col), share(last_r, col)])
+    rows.append(["All interventions", cell(last_r, last_c), "100%" if n_int else "–"])
     right = _table(rows, [width * 0.40, width * 0.15, width * 0.1], total_row=True)
     story.append(left)
     story.append(Spacer(1, 6))
     story.append(right)
-    harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
     story.append(P("Significance by harm", st["h2"]))
     rows = [["Significance \\ harm", *harms, "No harm grade", "All"]]
-    for level in [*range(1, 7), None]:
-        cells = [data.sig_by_harm.get((level, h), 0) for h in harms]
-        ungraded = data.sig_by_harm.get((level, None), 0)
-        total = sum(cells) + ungraded
-        if level is None and not total:
+    for r, level in enumerate(levels):
+        if level is None and not grid[r][last_c]:
             continue
         label = str(level) if level is not None else "Not graded"
-        rows.append([label, *[sup(n) for n in cells], sup(ungraded), sup(total)])
+        rows.append([label, *[cell(r, col) for col in range(len(harm_cols))], cell(r, last_c)])
+    rows.append(
+        ["All", *[cell(last_r, col) for col in range(len(harm_cols))], cell(last_r, last_c)]
+    )
     n_cols = len(harms) + 2
-    story.append(_table(rows, [width * 0.2] + [width * 0.6 / n_cols] * n_cols))
+    story.append(_table(rows, [width * 0.2] + [width * 0.6 / n_cols] * n_cols, total_row=True))
     story.append(P("Outcome of interventions", st["h2"]))
+    outcomes = [data.outcome.get(o, 0) for o in ("accepted", "declined", "pending")]
+    ogrid = extend([[n] for n in [*outcomes, n_int - sum(outcomes)]])
+    ohidden = protect(ogrid)
     rows = [["Outcome", "Interventions", "Share"]]
-    for o in ("accepted", "declined", "pending"):
-        n = data.outcome.get(o, 0)
-        rows.append([o.title(), sup(n), pct_of_count(n, n_int)])
-    no_outcome = n_int - sum(data.outcome.get(o, 0) for o in ("accepted", "declined", "pending"))
-    rows.append(["Not recorded", sup(no_outcome), pct_of_count(no_outcome, n_int)])
-    rows.append(["All interventions", sup(n_int), "100%" if n_int else "–"])
+    for r, label in enumerate(("Accepted", "Declined", "Pending", "Not recorded")):
+        state = ohidden.get((r, 0))
+        rows.append([label, show(ogrid[r][0], state), "*" if state else pct(ogrid[r][0], n_int)])
+    rows.append(["All interventions", show(n_int, ohidden.get((4, 0))), "100%" if n_int else "–"])
     story.append(_table(rows, [width * 0.40, width * 0.15, width * 0.1], total_row=True))
+    story.append(
+        P(
+            "&lt;5: a count of 1 to 4. *: a count hidden so that no &lt;5 can be worked out "
+            "from the totals (or a share of a hidden count).",
+            st["small"],
+        )
+    )
 
     # 4. Time released and cost avoided
     story.append(P("4. Clinician time released and cost avoided", st["h1"]))
