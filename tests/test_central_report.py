@@ -482,3 +482,52 @@ def test_no_small_number_in_the_printed_significance_by_harm_table_can_be_recove
                 grid[r].append(int(tok.replace(",", "")))
     assert PRIMARY in hidden.values() and SECONDARY in hidden.values()
     assert recovered(grid, hidden) == set()
+
+
+def test_export_writes_the_long_measures_feed_with_real_types(store, tmp_path):
+    import datetime
+
+    from openpyxl import load_workbook
+
+    from rxlog.central.export import ExportOptions, export_dataset
+
+    st, inbox = store
+    export_dataset(st, ExportOptions(tmp_path / "out"))
+    with open(tmp_path / "out" / "rxlog-central-measures.csv", encoding="utf-8-sig") as fh:
+        feed = list(csv.DictReader(fh))
+    assert list(feed[0]) == [
+        "period_type", "period_start", "organisation_code", "organisation_name",
+        "measure_code", "measure_name", "value",
+    ]  # fmt: skip
+    data = gather(st)
+    for s in data.series:  # the programme-level rows are the report's chart points
+        rows = [r for r in feed if r["organisation_code"] == "ALL" and r["measure_code"] == s.key]
+        assert [r["period_start"] for r in rows] == s.chart.labels
+        assert [float(r["value"]) for r in rows] == pytest.approx(s.chart.values, abs=1e-5)
+    hours = {}
+    for r in feed:
+        if r["measure_code"] == "HOURS_M":
+            k = (r["period_start"], r["organisation_code"] == "ALL")
+            hours[k] = hours.get(k, 0.0) + float(r["value"])
+    for (month, is_all), v in hours.items():
+        if is_all:
+            assert hours[(month, False)] == pytest.approx(v)  # sites add up to all sites
+    sites = {r["organisation_code"] for r in feed} - {"ALL"}
+    assert sites == {r["site"] for r in _csv_rows(inbox)}
+    with open(
+        tmp_path / "out" / "rxlog-central-measure-definitions.csv", encoding="utf-8-sig"
+    ) as fh:
+        defs = {r["measure_code"]: r for r in csv.DictReader(fh)}
+    assert defs["HOURS_W"]["improvement_direction"] == "neutral"
+    assert defs["INT_RATE_M"]["improvement_direction"] == "increase"
+    assert defs["QS120_M"]["target"] == "100.0" and defs["INT_M"]["target"] == ""
+    wb = load_workbook(tmp_path / "out" / "rxlog-central.xlsx", read_only=True)
+    head = next(wb["Entries"].iter_rows(values_only=True))
+    first = next(r for r in wb["Entries"].iter_rows(min_row=2, values_only=True)
+                 if r[head.index("cost_avoided")] is not None)  # fmt: skip
+    assert isinstance(first[head.index("date")], datetime.datetime)
+    assert isinstance(first[head.index("cost_avoided")], float)
+    assert isinstance(first[head.index("minutes")], int)
+    m = next(wb["Measures"].iter_rows(min_row=2, values_only=True))
+    assert isinstance(m[1], datetime.datetime) and isinstance(m[6], (int, float))
+    wb.close()
