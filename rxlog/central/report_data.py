@@ -119,6 +119,7 @@ class ReportData:
     cost_by_version: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     graded: int = 0  # interventions graded for significance (as the manifests count)
     cost: CostAvoided | None = None  # recomputed with the lead's table, per setting
+    calendar: dict[str, tuple[str, str]] = field(default_factory=dict)  # the lead's phases
     qs120: dict[str, tuple[int, int]] = field(default_factory=dict)  # sector -> (n, in time)
     qs120_not_recorded: dict[str, int] = field(default_factory=dict)  # sector -> entries
     qs120_bands: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -372,6 +373,13 @@ def gather(
         if c is not None and (c.needs_discharge_date or c.code in QS120_UNTIMED_CODES):
             data.qs120_not_recorded[sector] = data.qs120_not_recorded.get(sector, 0) + (n or 0)
 
+    if pilot_start is None:
+        from rxlog.central.roster import calendar_get
+
+        cal = calendar_get(store)
+        if "pilot" in cal:
+            pilot_start = cal["pilot"][0]
+            data.calendar = cal
     data.series = _series(store, tax, in_range, pilot_start)
 
     data.status = status_matrix(
@@ -490,7 +498,8 @@ def _series(store: CentralStore, tax: Any, in_range: Any, pilot_start: str | Non
     for period, suffix in PERIODS:
         by_key = {k: b for (k, _), b in _buckets(daily, timely, tax, period, False).items()}
         keys = sorted(by_key)
-        phases = _phases(keys, by_key, pilot_start)
+        start_key = period_start(pilot_start, period) if pilot_start else None
+        phases = _phases(keys, by_key, start_key)
         values = {k: measure_values(by_key[k]) for k in keys}
         for code, title, unit, direction, target in MEASURES:
             ks = [k for k in keys if values[k][code] is not None]
