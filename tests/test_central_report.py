@@ -531,3 +531,30 @@ def test_export_writes_the_long_measures_feed_with_real_types(store, tmp_path):
     m = next(wb["Measures"].iter_rows(min_row=2, values_only=True))
     assert isinstance(m[1], datetime.datetime) and isinstance(m[6], (int, float))
     wb.close()
+
+
+def test_key_findings_and_the_appendix_come_from_the_data(store, tmp_path):
+    from rxlog.central.findings import key_findings
+
+    st, inbox = store
+    data = gather(st)
+    findings, caveats = key_findings(data)
+    assert (
+        findings[0].startswith("47 signed monthly returns")
+        and "1 technician-month" in (findings[0])
+    )
+    assert any("secondary care is not valued" in c for c in caveats)
+    rec = sum(int(r["count"] or 0) for r in _csv_rows(inbox) if r["category"] == "reconciliation")
+    assert sum(sum(s.chart.values) for s in data.series if s.key == "REC_M") == rec > 0
+    out = write_report(data, ReportOptions(tmp_path / "r.pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Key findings" in text and "Caveats" in text
+    assert f"{rec:,}" in text  # the KPI of patients reconciled
+    appendix = text[text.index("Appendix: the returns this report rests on") :]
+    assert len(data.returns_used) == 47
+    for r in data.returns_used:
+        assert r["manifest_sha256"] in appendix
+    assert [r["why"] for r in data.returns_excluded] == ["superseded by v2"]
+    assert data.returns_excluded[0]["manifest_sha256"] in appendix

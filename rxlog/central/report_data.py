@@ -132,6 +132,8 @@ class ReportData:
     mixed_taxonomy: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     rolled_up: dict[tuple[str, str], int] = field(default_factory=dict)  # (old, new) -> n
     revoked_returns: list[tuple[str, int, str]] = field(default_factory=list)
+    returns_used: list[dict[str, Any]] = field(default_factory=list)  # the appendix
+    returns_excluded: list[dict[str, Any]] = field(default_factory=list)  # and why
 
 
 def _band(days: int) -> str:
@@ -264,12 +266,21 @@ def gather(
                 R.c.supersedes_reason,
                 R.c.key_fingerprint,
                 R.c.taxonomy_versions,
+                R.c.manifest_sha256,
+                R.c.rows,
                 K.c.revoked_at,
                 K.c.name,
             )
             .select_from(R.outerjoin(K, K.c.fingerprint == R.c.key_fingerprint))
             .where(R.c.state == "current", in_range(R.c.month))
             .order_by(R.c.month, R.c.gphc)
+        ).all()
+        superseded = conn.execute(
+            select(
+                R.c.return_id, R.c.version, R.c.gphc, R.c.technician, R.c.month, R.c.manifest_sha256
+            )  # fmt: skip
+            .where(R.c.state != "current", in_range(R.c.month))
+            .order_by(R.c.month, R.c.gphc, R.c.version)
         ).all()
 
     # Returns, technicians, months.
@@ -280,7 +291,18 @@ def gather(
         from rxlog.central.status import month_range
 
         data.months = month_range(start or months[0], end or months[-1])
+    current_version = {r.return_id: r.version for r in rets}
+    for old in superseded:
+        data.returns_excluded.append(
+            {"technician": old.technician, "gphc": old.gphc, "month": old.month,
+             "version": old.version, "manifest_sha256": old.manifest_sha256,
+             "why": f"superseded by v{current_version.get(old.return_id, '?')}"}
+        )  # fmt: skip
     for r in rets:
+        data.returns_used.append(
+            {"technician": r.technician, "gphc": r.gphc, "month": r.month,
+             "version": r.version, "rows": r.rows, "manifest_sha256": r.manifest_sha256}
+        )  # fmt: skip
         data.monthly_returns[r.month] = data.monthly_returns.get(r.month, 0) + 1
         if r.version > 1:
             data.reopened.append(

@@ -224,11 +224,7 @@ def _kpis(data: ReportData, st: dict[str, Any], width: float) -> Any:
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     t = data.total
-    rec = sum(
-        s.chart.values and sum(s.chart.values) or 0
-        for s in data.series
-        if s.key == "reconciliations"
-    )
+    rec = sum(sum(s.chart.values) for s in data.series if s.key == "REC_M")
     qn = sum(n for n, _ in data.qs120.values())
     qok = sum(ok for _, ok in data.qs120.values())
     items = [
@@ -265,6 +261,29 @@ def _kpis(data: ReportData, st: dict[str, Any], width: float) -> Any:
         )
     )
     return t2
+
+
+def _findings_block(data: ReportData, st: dict[str, Any]) -> list[Any]:
+    from reportlab.platypus import ListFlowable, ListItem, Paragraph
+
+    from rxlog.central.findings import key_findings
+
+    findings, caveats = key_findings(data)
+    out: list[Any] = [Paragraph("Key findings", st["h2"])]
+
+    def bullets(items: list[str]) -> Any:
+        return ListFlowable(
+            [ListItem(Paragraph(escape(x), st["body"]), leftIndent=10) for x in items],
+            bulletType="bullet",
+            start="•",
+            leftIndent=10,
+        )
+
+    out.append(bullets(findings))
+    if caveats:
+        out.append(Paragraph("Caveats", st["h2"]))
+        out.append(bullets(caveats))
+    return out
 
 
 def _cost_kpi(data: ReportData) -> tuple[str, str]:
@@ -466,6 +485,7 @@ def _legend(width: float) -> Any:
 
 def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import (
         KeepTogether,
@@ -528,12 +548,13 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
             "version is counted.",
             st["body"],
         ),
+        *_findings_block(data, st),
         _kpis(data, st, width),
         Spacer(1, 4),
         P(
             "Counts of 1 to 4 are shown as &lt;5, and a share of such a count as *, to protect "
-            "patient confidentiality. Costs are derived from clinician minutes released using "
-            "the versioned unit-cost table named on each return.",
+            "patient confidentiality. Cost avoided is derived from clinician minutes released "
+            "with the lead's unit-cost table (section 4).",
             st["small"],
         ),
     ]
@@ -897,6 +918,41 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         rows += [[r, f"v{v}", k] for r, v, k in data.revoked_returns]
         story.append(_table(rows, [width * 0.3, width * 0.1, width * 0.4], numeric_from=3))
 
+    story.append(PageBreak())
+    story.append(P("Appendix: the returns this report rests on", st["h1"]))
+    rows = [["Technician", "GPhC", "Month", "Version", "Entries", "Manifest SHA-256"]]
+    mono = ParagraphStyle("mono", parent=st["cell"], fontName="Courier", fontSize=6)
+    for ret in data.returns_used:
+        rows.append(
+            [
+                P(escape(ret["technician"]), st["cell"]),
+                ret["gphc"],
+                ret["month"],
+                f"v{ret['version']}",
+                f"{ret['rows']:,}",
+                P(ret["manifest_sha256"], mono),
+            ]
+        )
+    widths = [width * w for w in (0.16, 0.09, 0.08, 0.09, 0.08, 0.5)]
+    story.append(_table(rows, widths, numeric_from=4))
+    story.append(P("Returns not counted, and why", st["h2"]))
+    if data.returns_excluded:
+        rows = [["Technician", "GPhC", "Month", "Version", "Why", "Manifest SHA-256"]]
+        for ret in data.returns_excluded:
+            rows.append(
+                [
+                    P(escape(ret["technician"]), st["cell"]),
+                    ret["gphc"],
+                    ret["month"],
+                    f"v{ret['version']}",
+                    P(escape(ret["why"]), st["cell"]),
+                    P(ret["manifest_sha256"], mono),
+                ]
+            )
+        widths = [width * w for w in (0.14, 0.09, 0.08, 0.09, 0.1, 0.5)]
+        story.append(_table(rows, widths, numeric_from=6))
+    else:
+        story.append(P("None: every return imported for the period is counted.", st["body"]))
     story.append(P("Sources and methods", st["h2"]))
     story.append(
         P(
