@@ -172,3 +172,27 @@ def test_a_store_at_the_previous_revision_upgrades_and_keeps_its_returns(tmp_pat
         assert conn.execute(text("select count(*) from central_entry")).scalar() == before > 0
     st.close()
     assert central(lead, "roster", "list")[0] == 0
+
+
+def test_sector_by_phase_follows_the_calendar_and_adds_up(lead):
+    url = lead
+    st = CentralStore.open(url)
+    before = gather(st)
+    assert before.phases_from == "technicians" and set(before.by_phase) == {"pilot"}
+    st.close()
+    central(url, "calendar", "set", "--baseline", "2026-01-01", "2026-02-28", "--pilot",
+            "2026-03-01", "2026-12-31")  # fmt: skip
+    st = CentralStore.open(url)
+    data = gather(st)
+    st.close()
+    assert data.phases_from == "calendar"
+    assert set(data.by_phase) == {"baseline", "pilot"}
+    assert data.phase_returns == {"baseline": 2, "pilot": 2}
+    for ph, tot in data.by_phase.items():
+        parts = [t for (_, p), t in data.by_sector_phase.items() if p == ph]
+        assert sum(t.minutes for t in parts) == tot.minutes
+        assert sum(t.interventions for t in parts) == tot.interventions
+    for sec, tot in data.by_sector.items():
+        parts = [t for (s, _), t in data.by_sector_phase.items() if s == sec]
+        assert sum(t.minutes for t in parts) == tot.minutes
+    assert {s for s, _ in data.by_sector_phase} == {"primary", "secondary"}

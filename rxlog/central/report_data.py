@@ -120,6 +120,8 @@ class ReportData:
     graded: int = 0  # interventions graded for significance (as the manifests count)
     cost: CostAvoided | None = None  # recomputed with the lead's table, per setting
     calendar: dict[str, tuple[str, str]] = field(default_factory=dict)  # the lead's phases
+    phases_from: str = "technicians"  # or "calendar"
+    by_sector_phase: dict[tuple[str, str], Totals] = field(default_factory=dict)
     qs120: dict[str, tuple[int, int]] = field(default_factory=dict)  # sector -> (n, in time)
     qs120_not_recorded: dict[str, int] = field(default_factory=dict)  # sector -> entries
     qs120_bands: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -317,6 +319,16 @@ def gather(
         if r.revoked_at:
             data.revoked_returns.append((r.return_id, r.version, r.name or ""))
 
+    # The lead's calendar decides the phases (else each technician's own setting).
+    if pilot_start is None:
+        from rxlog.central.roster import calendar_get
+
+        cal = calendar_get(store)
+        if "pilot" in cal:
+            pilot_start = cal["pilot"][0]
+            data.calendar = cal
+    data.phases_from = "calendar" if pilot_start else "technicians"
+
     # Activity, rolled up to today's codes.
     sites = set()
     tax_by_month: dict[str, dict[str, int]] = defaultdict(dict)
@@ -353,8 +365,12 @@ def gather(
         data.by_site.setdefault((site, kind or "", sector), Totals()).add(*vals)
         data.by_category.setdefault((cat, sector), Totals()).add(*vals)
         data.by_code.setdefault(now, Totals()).add(*vals)
-        ph = phase or "(no phase)"
+        if pilot_start:
+            ph = "baseline" if month < pilot_start[:7] else "pilot"
+        else:
+            ph = phase or "(no phase)"
         data.by_phase.setdefault(ph, Totals()).add(*vals)
+        data.by_sector_phase.setdefault((sector, ph), Totals()).add(*vals)
         data.phase_category[(ph, cat)] = data.phase_category.get((ph, cat), 0) + vals[1]
         data.monthly.setdefault(month, Totals()).add(*vals)
         tax_by_month[month][tver] = tax_by_month[month].get(tver, 0) + vals[0]
@@ -362,6 +378,11 @@ def gather(
     data.taxonomy_versions = sorted({v for m in tax_by_month.values() for v in m})
     data.mixed_taxonomy = [(m, v) for m, v in sorted(tax_by_month.items()) if len(v) > 1]
     data.phase_returns = {(p or "(no phase)"): n for p, n in phase_returns}
+    if pilot_start:
+        data.phase_returns = {}
+        for r in rets:
+            ph = "baseline" if r.month < pilot_start[:7] else "pilot"
+            data.phase_returns[ph] = data.phase_returns.get(ph, 0) + 1
 
     for sig, harm, outcome, n in grading:
         n = n or 0
@@ -395,13 +416,6 @@ def gather(
         if c is not None and (c.needs_discharge_date or c.code in QS120_UNTIMED_CODES):
             data.qs120_not_recorded[sector] = data.qs120_not_recorded.get(sector, 0) + (n or 0)
 
-    if pilot_start is None:
-        from rxlog.central.roster import calendar_get
-
-        cal = calendar_get(store)
-        if "pilot" in cal:
-            pilot_start = cal["pilot"][0]
-            data.calendar = cal
     data.series = _series(store, tax, in_range, pilot_start)
 
     data.status = status_matrix(

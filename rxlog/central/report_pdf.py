@@ -641,8 +641,15 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     story.append(P("2. Baseline against pilot phase", st["h1"]))
     story.append(
         P(
-            "Phases are as each technician recorded them. To compare phases of different "
-            "lengths, figures are given per 100 hours of technician time logged.",
+            (
+                "Phases are the pilot's own calendar, set by the lead (a month is in the pilot "
+                "phase from the month the pilot starts). "
+                if data.phases_from == "calendar"
+                else "Phases are as each technician recorded them (no pilot calendar is set: "
+                "rxlog central calendar set). "
+            )
+            + "To compare phases of different lengths, and sectors with different hours, "
+            "figures are given per 100 hours of technician time logged.",
             st["body"],
         )
     )
@@ -685,6 +692,26 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     )
     pw = width * 0.55 / max(1, len(phases))
     story.append(_table(rows, [width * 0.45] + [pw] * len(phases)))
+    story.append(P("Within each sector", st["h2"]))
+    cols = [(sec, ph) for sec in sorted({k[0] for k in data.by_sector_phase}) for ph in phases
+            if (sec, ph) in data.by_sector_phase]  # fmt: skip
+    rows = [["Measure", *[f"{sec.title()}: {_phase_label(ph).lower()}" for sec, ph in cols]]]
+
+    def rate(value: int, tot: Totals) -> str:
+        return f"{value * 6000 / tot.minutes:,.1f}" if tot.minutes else "–"
+
+    sp = data.by_sector_phase
+    rows.append(["Technician hours logged", *[hours(sp[k].minutes) for k in cols]])
+    rows.append(["Activities per 100 hours", *[rate(sp[k].entries, sp[k]) for k in cols]])
+    rows.append(["Patients/items per 100 hours", *[rate(sp[k].count, sp[k]) for k in cols]])
+    rows.append(["Interventions per 100 hours", *[rate(sp[k].interventions, sp[k]) for k in cols]])
+    rows.append(
+        ["Clinician minutes released per hour",
+         *[f"{60 * sp[k].released_minutes / sp[k].minutes:,.1f}" if sp[k].minutes else "–"
+           for k in cols]]
+    )  # fmt: skip
+    cw = width * 0.6 / max(1, len(cols))
+    story.append(_table(rows, [width * 0.4] + [cw] * len(cols)))
     story.append(P("Share of technician time by category", st["h2"]))
     rows = [["Category", *[_phase_label(p) for p in phases]]]
     for c in cats:
