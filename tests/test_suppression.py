@@ -121,3 +121,15 @@ def test_random_tables_keep_every_small_number_hidden(seed):
     small = {(r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if 1 <= v <= 4}
     assert small <= set(hidden)
     assert not (recovered(grid, hidden) & small), (inner, hidden)
+
+
+@pytest.mark.parametrize(
+    "column", [[3, 40, 120, 7], [1, 2, 90], [4], [0, 3, 0, 55], [12, 2, 6, 6, 30]]
+)
+def test_a_column_with_a_printed_total_keeps_its_small_numbers(column):
+    # One column per site and its total (the headline figure): the site table's case.
+    grid = extend([[v] for v in column])
+    hidden = protect(grid)
+    small = {(r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if 1 <= v <= 4}
+    assert small <= set(hidden)
+    assert not (recovered(grid, hidden) & small), hidden

@@ -605,15 +605,22 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
             "Clinician hours released",
         ]
     ]
-    for (site, kind, sector), s in sorted(data.by_site.items(), key=lambda kv: -kv[1].minutes):
+    sites = sorted(data.by_site.items(), key=lambda kv: -kv[1].minutes)
+    # The headline totals are printed, so each count column is protected with its total.
+    site_cells: dict[str, list[str]] = {}
+    for attr in ("entries", "interventions"):
+        colgrid = extend([[getattr(tot, attr)] for _, tot in sites])
+        hid = protect(colgrid)
+        site_cells[attr] = [show(colgrid[i][0], hid.get((i, 0))) for i in range(len(sites))]
+    for i, ((site, kind, sector), s) in enumerate(sites):
         rows.append(
             [
                 site,
                 kind.replace("_", " "),
                 sector,
-                sup(s.entries),
+                site_cells["entries"][i],
                 hours(s.minutes),
-                sup(s.interventions),
+                site_cells["interventions"][i],
                 hours(s.released_minutes),
             ]
         )
