@@ -169,7 +169,13 @@ def test_real_returns_from_three_installations_merge_and_report(lead):
     from openpyxl import load_workbook
 
     wb = load_workbook(lead / "export" / "rxlog-central.xlsx", read_only=True)
-    assert wb.sheetnames == ["Entries", "Returns", "Data dictionary"]
+    assert wb.sheetnames == [
+        "Entries",
+        "Returns",
+        "Measures",
+        "Measure definitions",
+        "Data dictionary",
+    ]
     assert len(list(wb["Entries"].iter_rows(values_only=True))) == 10
     wb.close()
 

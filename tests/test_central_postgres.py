@@ -90,3 +90,39 @@ def test_postgres_store_follows_the_same_rules(pg_store, tmp_path):
     data = gather(pg_store)
     assert data.total.entries == 210 and data.returns == 6
     assert len(status_matrix(pg_store).cells("reopened")) == 1
+
+
+def test_postgres_roster_calendar_report_json_and_measures_feed(pg_store, tmp_path):
+    """Issue 11's SQL (per-day series, cost per setting, roster, calendar, the BI feed)
+    on PostgreSQL gives what it gives on SQLite."""
+    from rxlog.central.export import ExportOptions, export_dataset
+    from rxlog.central.importer import import_paths
+    from rxlog.central.report_data import gather
+    from rxlog.central.report_json import report_dict
+    from rxlog.central.roster import calendar_set, roster_add
+    from rxlog.central.store import CentralStore
+    from rxlog.central.trust import trust_key
+
+    lite = CentralStore.open(f"sqlite:///{tmp_path / 'lite.sqlite3'}")
+    insts = [gen.Installation.new(i) for i in (41, 42)]
+    for inst in insts:
+        for st in (pg_store, lite):
+            trust_key(st, inst.write_key(tmp_path / f"{inst.gphc}.pem"), inst.name)
+        for month in ("2026-02", "2026-03", "2026-04"):
+            rows = gen.make_rows(inst, month, 1, 40, random.Random(f"{inst.gphc}{month}"), "pilot")
+            gen.write_return(inst, month, rows, tmp_path / "in" / inst.gphc)
+    for st in (pg_store, lite):
+        assert all(r.outcome == "imported" for r in import_paths(st, [tmp_path / "in"]))
+        roster_add(st, insts[0].gphc, "A", "2026-01-01")
+        roster_add(st, "5100099", "Nobody Yet", "2026-02-01")
+        calendar_set(st, ("2026-01-01", "2026-02-28"), ("2026-03-01", "2026-12-31"))
+    on_pg, on_lite = report_dict(gather(pg_store)), report_dict(gather(lite))
+    for d in (on_pg, on_lite):
+        d.pop("generated_at")
+    assert on_pg == on_lite
+    assert {"gphc": "5100099", "month": "2026-02"} in on_pg["completeness"]["missing"]
+    for st, name in ((pg_store, "pg"), (lite, "lite")):
+        export_dataset(st, ExportOptions(tmp_path / name, xlsx=False))
+    feed = [(tmp_path / n / "rxlog-central-measures.csv").read_bytes() for n in ("pg", "lite")]
+    assert feed[0] == feed[1]
+    lite.close()

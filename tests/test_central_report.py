@@ -447,3 +447,114 @@ def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
     bad = tmp_path / "x.txt"
     assert cli_main(["central", "--db", url, "report", "--out", str(out), "--json", str(bad)]) == 2
     assert not bad.exists()
+
+
+def test_no_small_number_in_the_printed_significance_by_harm_table_can_be_recovered(
+    store, tmp_path
+):
+    """Reads the table back from the PDF and lets the attacker of test_suppression try."""
+    import re
+
+    from test_suppression import recovered
+
+    from rxlog.central.suppression import PRIMARY, SECONDARY
+
+    st, _ = store
+    out = write_report(gather(st), ReportOptions(tmp_path / "r.pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    block = text[text.index("Significance by harm") : text.index("Outcome of interventions")]
+    table = []
+    for line in block.splitlines():
+        m = re.match(r"\s*([1-6]|Not graded|All)\s{2,}(.*)$", line)
+        if m:
+            table.append(m.group(2).split())
+    assert [len(r) for r in table] == [len(table[0])] * len(table) and len(table) >= 7
+    grid, hidden = [], {}
+    for r, row in enumerate(table):
+        grid.append([])
+        for c, tok in enumerate(row):
+            if tok in ("<5", "*"):
+                hidden[(r, c)] = PRIMARY if tok == "<5" else SECONDARY
+                grid[r].append(0)
+            else:
+                grid[r].append(int(tok.replace(",", "")))
+    assert PRIMARY in hidden.values() and SECONDARY in hidden.values()
+    assert recovered(grid, hidden) == set()
+
+
+def test_export_writes_the_long_measures_feed_with_real_types(store, tmp_path):
+    import datetime
+
+    from openpyxl import load_workbook
+
+    from rxlog.central.export import ExportOptions, export_dataset
+
+    st, inbox = store
+    export_dataset(st, ExportOptions(tmp_path / "out"))
+    with open(tmp_path / "out" / "rxlog-central-measures.csv", encoding="utf-8-sig") as fh:
+        feed = list(csv.DictReader(fh))
+    assert list(feed[0]) == [
+        "period_type", "period_start", "organisation_code", "organisation_name",
+        "measure_code", "measure_name", "value",
+    ]  # fmt: skip
+    data = gather(st)
+    for s in data.series:  # the programme-level rows are the report's chart points
+        rows = [r for r in feed if r["organisation_code"] == "ALL" and r["measure_code"] == s.key]
+        assert [r["period_start"] for r in rows] == s.chart.labels
+        assert [float(r["value"]) for r in rows] == pytest.approx(s.chart.values, abs=1e-5)
+    hours = {}
+    for r in feed:
+        if r["measure_code"] == "HOURS_M":
+            k = (r["period_start"], r["organisation_code"] == "ALL")
+            hours[k] = hours.get(k, 0.0) + float(r["value"])
+    for (month, is_all), v in hours.items():
+        if is_all:
+            assert hours[(month, False)] == pytest.approx(v)  # sites add up to all sites
+    sites = {r["organisation_code"] for r in feed} - {"ALL"}
+    assert sites == {r["site"] for r in _csv_rows(inbox)}
+    with open(
+        tmp_path / "out" / "rxlog-central-measure-definitions.csv", encoding="utf-8-sig"
+    ) as fh:
+        defs = {r["measure_code"]: r for r in csv.DictReader(fh)}
+    assert defs["HOURS_W"]["improvement_direction"] == "neutral"
+    assert defs["INT_RATE_M"]["improvement_direction"] == "increase"
+    assert defs["QS120_M"]["target"] == "100.0" and defs["INT_M"]["target"] == ""
+    wb = load_workbook(tmp_path / "out" / "rxlog-central.xlsx", read_only=True)
+    head = next(wb["Entries"].iter_rows(values_only=True))
+    first = next(r for r in wb["Entries"].iter_rows(min_row=2, values_only=True)
+                 if r[head.index("cost_avoided")] is not None)  # fmt: skip
+    assert isinstance(first[head.index("date")], datetime.datetime)
+    assert isinstance(first[head.index("cost_avoided")], float)
+    assert isinstance(first[head.index("minutes")], int)
+    m = next(wb["Measures"].iter_rows(min_row=2, values_only=True))
+    assert isinstance(m[1], datetime.datetime) and isinstance(m[6], (int, float))
+    wb.close()
+
+
+def test_key_findings_and_the_appendix_come_from_the_data(store, tmp_path):
+    from rxlog.central.findings import key_findings
+
+    st, inbox = store
+    data = gather(st)
+    findings, caveats = key_findings(data)
+    assert (
+        findings[0].startswith("47 signed monthly returns")
+        and "1 technician-month" in (findings[0])
+    )
+    assert any("secondary care is not valued" in c for c in caveats)
+    rec = sum(int(r["count"] or 0) for r in _csv_rows(inbox) if r["category"] == "reconciliation")
+    assert sum(sum(s.chart.values) for s in data.series if s.key == "REC_M") == rec > 0
+    out = write_report(data, ReportOptions(tmp_path / "r.pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Key findings" in text and "Caveats" in text
+    assert f"{rec:,}" in text  # the KPI of patients reconciled
+    appendix = text[text.index("Appendix: the returns this report rests on") :]
+    assert len(data.returns_used) == 47
+    for r in data.returns_used:
+        assert r["manifest_sha256"] in appendix
+    assert [r["why"] for r in data.returns_excluded] == ["superseded by v2"]
+    assert data.returns_excluded[0]["manifest_sha256"] in appendix

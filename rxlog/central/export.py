@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,25 @@ ENTRIES_CSV = "rxlog-central-entries.csv"
 RETURNS_CSV = "rxlog-central-returns.csv"
 DICTIONARY_CSV = "data-dictionary.csv"
 WORKBOOK = "rxlog-central.xlsx"
+MEASURES_CSV = "rxlog-central-measures.csv"
+MEASURE_DEFS_CSV = "rxlog-central-measure-definitions.csv"
+MEASURE_COLUMNS = (
+    "period_type",
+    "period_start",
+    "organisation_code",
+    "organisation_name",
+    "measure_code",
+    "measure_name",
+    "value",
+)
+MEASURE_DEF_COLUMNS = (
+    "measure_code",
+    "measure_name",
+    "unit",
+    "period_type",
+    "improvement_direction",
+    "target",
+)
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, header included
 _COST = CSV_COLUMNS.index("cost_avoided")
 _NUMBERS = {"version", "minutes", "count", "significance", "released_minutes", "qs120_days"}
@@ -162,11 +182,18 @@ def export_dataset(
         )
         tmp, _ = temp.path(RETURNS_CSV)
         _write_csv(tmp, list(RETURN_COLUMNS), returns, set(RETURN_COLUMNS) - {"version", "rows"})
+        from rxlog.central.report_data import measure_rows
+
+        measures = measure_rows(store, opts.start, opts.end)
+        tmp, _ = temp.path(MEASURES_CSV)
+        _write_csv(tmp, list(MEASURE_COLUMNS), measures, {"organisation_name", "measure_name"})
+        tmp, _ = temp.path(MEASURE_DEFS_CSV)
+        _write_csv(tmp, list(MEASURE_DEF_COLUMNS), _measure_defs(), {"measure_name", "unit"})
         tmp, _ = temp.path(DICTIONARY_CSV)
         _write_csv(tmp, ["table", "column", "meaning"], _dictionary_rows(), {"meaning"})
         if opts.xlsx:
             tmp, _ = temp.path(WORKBOOK)
-            _write_xlsx(tmp, store, opts, returns, progress, expected)
+            _write_xlsx(tmp, store, opts, returns, progress, expected, measures)
         if progress is not None:
             progress(expected, expected)
         result.files = temp.commit()
@@ -177,6 +204,16 @@ def export_dataset(
         temp.discard()
         raise
     return result
+
+
+def _measure_defs() -> list[tuple[Any, ...]]:
+    from rxlog.central.report_data import MEASURES, PERIODS
+
+    return [
+        (f"{code}_{suffix}", title, unit, period, direction, target)
+        for period, suffix in PERIODS
+        for code, title, unit, direction, target in MEASURES
+    ]
 
 
 def _dictionary_rows() -> list[tuple[str, str, str]]:
@@ -192,7 +229,10 @@ def _write_xlsx(
     returns: list[tuple[Any, ...]],
     progress: Progress | None,
     expected: int,
+    measures: list[tuple[Any, ...]],
 ) -> None:
+    from datetime import date
+
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -210,19 +250,32 @@ def _write_xlsx(
         ws.append(cells)
         ws.freeze_panes = "A2"
 
+    from openpyxl.cell import WriteOnlyCell
+
     flags = [c in _TEXT for c in CSV_COLUMNS]
+    date_col = CSV_COLUMNS.index("date")
+
+    def typed(ws: Any, i: int, v: Any, text: bool) -> Any:
+        """Money as a number in pounds (2 decimals shown), dates as dates, text escaped."""
+        if v is None:
+            return None
+        if i == _COST:
+            c = WriteOnlyCell(ws, value=float(Decimal(v)))
+            c.number_format = "0.00"
+            return c
+        if i == date_col:
+            c = WriteOnlyCell(ws, value=date.fromisoformat(v))
+            c.number_format = "yyyy-mm-dd"
+            return c
+        return escape(v) if text else v
+
     sheet_no, in_sheet, ws = 1, 0, None
     for i, row in enumerate(_entry_rows(store, opts), 1):
         if ws is None or in_sheet >= EXCEL_MAX_ROWS - 1:
             ws = wb.create_sheet("Entries" if sheet_no == 1 else f"Entries {sheet_no}")
             header(ws, list(CSV_COLUMNS))
             sheet_no, in_sheet = sheet_no + 1, 0
-        ws.append(
-            [
-                (None if v is None else (escape(v) if t else v))
-                for v, t in zip(row, flags, strict=True)
-            ]
-        )
+        ws.append([typed(ws, j, v, t) for j, (v, t) in enumerate(zip(row, flags, strict=True))])
         in_sheet += 1
         if progress is not None and i % 20000 == 0:
             progress(i, expected)
@@ -233,6 +286,16 @@ def _write_xlsx(
     header(ws, list(RETURN_COLUMNS))
     for r in returns:
         ws.append([escape(v) if isinstance(v, str) else v for v in r])
+    ws = wb.create_sheet("Measures")
+    header(ws, list(MEASURE_COLUMNS))
+    for m in measures:
+        c = WriteOnlyCell(ws, value=date.fromisoformat(m[1]))
+        c.number_format = "yyyy-mm-dd"
+        ws.append([m[0], c, escape(m[2]), escape(m[3]), m[4], escape(m[5]), m[6]])
+    ws = wb.create_sheet("Measure definitions")
+    header(ws, list(MEASURE_DEF_COLUMNS))
+    for d in _measure_defs():
+        ws.append(list(d))
     ws = wb.create_sheet("Data dictionary")
     header(ws, ["table", "column", "meaning"])
     for r in _dictionary_rows():

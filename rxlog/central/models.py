@@ -217,6 +217,32 @@ class Withdrawal(CentralBase):
     __table_args__ = (Index("ix_central_withdrawal_return", "return_id"),)
 
 
+class RosterEntry(CentralBase):
+    """A technician the lead expects returns from, from ``start`` to ``end`` (inclusive)."""
+
+    __tablename__ = "central_roster"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gphc: Mapped[str] = mapped_column(String(7))
+    name: Mapped[str] = mapped_column(String(200))
+    start: Mapped[str] = mapped_column(String(10))
+    end: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    added_at: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_central_roster_gphc", "gphc"),)
+
+
+class CalendarPhase(CentralBase):
+    """One phase of the pilot's own calendar (baseline, pilot), set by the lead."""
+
+    __tablename__ = "central_calendar"
+
+    phase: Mapped[str] = mapped_column(String(16), primary_key=True)
+    start: Mapped[str] = mapped_column(String(10))
+    end: Mapped[str] = mapped_column(String(10))
+    set_at: Mapped[str] = mapped_column(String(32))
+
+
 # The tables as Core ``Table`` objects, for the bulk statements (typed for mypy).
 KEYS = cast(Table, TrustedKey.__table__)
 RETURNS = cast(Table, CentralReturn.__table__)
@@ -225,3 +251,5 @@ SUMMARY = cast(Table, CentralSummary.__table__)
 EVENTS = cast(Table, ImportEvent.__table__)
 DUPLICATES = cast(Table, CentralDuplicate.__table__)
 WITHDRAWALS = cast(Table, Withdrawal.__table__)
+ROSTER = cast(Table, RosterEntry.__table__)
+CALENDAR = cast(Table, CalendarPhase.__table__)

@@ -119,6 +119,9 @@ class ReportData:
     cost_by_version: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     graded: int = 0  # interventions graded for significance (as the manifests count)
     cost: CostAvoided | None = None  # recomputed with the lead's table, per setting
+    calendar: dict[str, tuple[str, str]] = field(default_factory=dict)  # the lead's phases
+    phases_from: str = "technicians"  # or "calendar"
+    by_sector_phase: dict[tuple[str, str], Totals] = field(default_factory=dict)
     qs120: dict[str, tuple[int, int]] = field(default_factory=dict)  # sector -> (n, in time)
     qs120_not_recorded: dict[str, int] = field(default_factory=dict)  # sector -> entries
     qs120_bands: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -131,6 +134,8 @@ class ReportData:
     mixed_taxonomy: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     rolled_up: dict[tuple[str, str], int] = field(default_factory=dict)  # (old, new) -> n
     revoked_returns: list[tuple[str, int, str]] = field(default_factory=list)
+    returns_used: list[dict[str, Any]] = field(default_factory=list)  # the appendix
+    returns_excluded: list[dict[str, Any]] = field(default_factory=list)  # and why
 
 
 def _band(days: int) -> str:
@@ -263,12 +268,21 @@ def gather(
                 R.c.supersedes_reason,
                 R.c.key_fingerprint,
                 R.c.taxonomy_versions,
+                R.c.manifest_sha256,
+                R.c.rows,
                 K.c.revoked_at,
                 K.c.name,
             )
             .select_from(R.outerjoin(K, K.c.fingerprint == R.c.key_fingerprint))
             .where(R.c.state == "current", in_range(R.c.month))
             .order_by(R.c.month, R.c.gphc)
+        ).all()
+        superseded = conn.execute(
+            select(
+                R.c.return_id, R.c.version, R.c.gphc, R.c.technician, R.c.month, R.c.manifest_sha256
+            )  # fmt: skip
+            .where(R.c.state != "current", in_range(R.c.month))
+            .order_by(R.c.month, R.c.gphc, R.c.version)
         ).all()
 
     # Returns, technicians, months.
@@ -279,7 +293,18 @@ def gather(
         from rxlog.central.status import month_range
 
         data.months = month_range(start or months[0], end or months[-1])
+    current_version = {r.return_id: r.version for r in rets}
+    for old in superseded:
+        data.returns_excluded.append(
+            {"technician": old.technician, "gphc": old.gphc, "month": old.month,
+             "version": old.version, "manifest_sha256": old.manifest_sha256,
+             "why": f"superseded by v{current_version.get(old.return_id, '?')}"}
+        )  # fmt: skip
     for r in rets:
+        data.returns_used.append(
+            {"technician": r.technician, "gphc": r.gphc, "month": r.month,
+             "version": r.version, "rows": r.rows, "manifest_sha256": r.manifest_sha256}
+        )  # fmt: skip
         data.monthly_returns[r.month] = data.monthly_returns.get(r.month, 0) + 1
         if r.version > 1:
             data.reopened.append(
@@ -293,6 +318,16 @@ def gather(
             )
         if r.revoked_at:
             data.revoked_returns.append((r.return_id, r.version, r.name or ""))
+
+    # The lead's calendar decides the phases (else each technician's own setting).
+    if pilot_start is None:
+        from rxlog.central.roster import calendar_get
+
+        cal = calendar_get(store)
+        if "pilot" in cal:
+            pilot_start = cal["pilot"][0]
+            data.calendar = cal
+    data.phases_from = "calendar" if pilot_start else "technicians"
 
     # Activity, rolled up to today's codes.
     sites = set()
@@ -330,8 +365,12 @@ def gather(
         data.by_site.setdefault((site, kind or "", sector), Totals()).add(*vals)
         data.by_category.setdefault((cat, sector), Totals()).add(*vals)
         data.by_code.setdefault(now, Totals()).add(*vals)
-        ph = phase or "(no phase)"
+        if pilot_start:
+            ph = "baseline" if month < pilot_start[:7] else "pilot"
+        else:
+            ph = phase or "(no phase)"
         data.by_phase.setdefault(ph, Totals()).add(*vals)
+        data.by_sector_phase.setdefault((sector, ph), Totals()).add(*vals)
         data.phase_category[(ph, cat)] = data.phase_category.get((ph, cat), 0) + vals[1]
         data.monthly.setdefault(month, Totals()).add(*vals)
         tax_by_month[month][tver] = tax_by_month[month].get(tver, 0) + vals[0]
@@ -339,6 +378,11 @@ def gather(
     data.taxonomy_versions = sorted({v for m in tax_by_month.values() for v in m})
     data.mixed_taxonomy = [(m, v) for m, v in sorted(tax_by_month.items()) if len(v) > 1]
     data.phase_returns = {(p or "(no phase)"): n for p, n in phase_returns}
+    if pilot_start:
+        data.phase_returns = {}
+        for r in rets:
+            ph = "baseline" if r.month < pilot_start[:7] else "pilot"
+            data.phase_returns[ph] = data.phase_returns.get(ph, 0) + 1
 
     for sig, harm, outcome, n in grading:
         n = n or 0
@@ -402,15 +446,29 @@ def period_start(day: str, period: str) -> str:
     return (d - timedelta(days=d.weekday())).isoformat()
 
 
-def _series(store: CentralStore, tax: Any, in_range: Any, pilot_start: str | None) -> list[Series]:
-    """Weekly and monthly points of every measure, from the current returns' entries
-    grouped by day (a few thousand rows), rebased at the pilot start."""
+def _month_filter(start: str | None, end: str | None) -> Any:
+    def in_range(col: Any) -> Any:
+        cond = []
+        if start:
+            cond.append(col >= start)
+        if end:
+            cond.append(col <= end)
+        return and_(*cond) if cond else and_(True)
+
+    return in_range
+
+
+def _daily(store: CentralStore, in_range: Any) -> tuple[list[Any], list[Any]]:
+    """The current returns' entries summed per day, site, phase and code (a few thousand
+    rows), and the QS120-timed ones per day, site, sector and days taken."""
     ej = E.join(R, R.c.id == E.c.return_pk)
     e_int = or_(E.c.significance.isnot(None), E.c.harm.isnot(None), E.c.outcome.isnot(None))
     with store.read() as conn:
         daily = conn.execute(
             select(
                 E.c.date,
+                E.c.site,
+                func.max(E.c.site_name),
                 E.c.phase,
                 E.c.code,
                 E.c.category,
@@ -421,52 +479,70 @@ def _series(store: CentralStore, tax: Any, in_range: Any, pilot_start: str | Non
             )
             .select_from(ej)
             .where(in_range(R.c.month))
-            .group_by(E.c.date, E.c.phase, E.c.code, E.c.category)
+            .group_by(E.c.date, E.c.site, E.c.phase, E.c.code, E.c.category)
         ).all()
         timely = conn.execute(
-            select(E.c.date, E.c.sector, E.c.qs120_days, func.count())
+            select(E.c.date, E.c.site, E.c.sector, E.c.qs120_days, func.count())
             .select_from(ej)
             .where(in_range(R.c.month), E.c.qs120_days.isnot(None))
-            .group_by(E.c.date, E.c.sector, E.c.qs120_days)
+            .group_by(E.c.date, E.c.site, E.c.sector, E.c.qs120_days)
         ).all()
+    return list(daily), list(timely)
+
+
+def _buckets(
+    daily: list[Any], timely: list[Any], tax: Any, period: str, by_site: bool
+) -> dict[tuple[str, str], _Bucket]:
+    """Totals per (period start, site); site is "" when not by site."""
+    buckets: dict[tuple[str, str], _Bucket] = defaultdict(_Bucket)
+    for day, site, _name, phase, code, category, minutes, ints, released, count in daily:
+        b = buckets[(period_start(day, period), site if by_site else "")]
+        b.minutes += minutes or 0
+        b.interventions += ints or 0
+        b.released += released or 0
+        c = tax.get(tax.current_code(code))
+        if (c.category if c is not None else category) == "reconciliation":
+            b.reconciled += count or 0
+        ph = phase or ""
+        b.phase_minutes[ph] = b.phase_minutes.get(ph, 0) + (minutes or 0)
+    for day, site, sector, days, n in timely:
+        b = buckets[(period_start(day, period), site if by_site else "")]
+        b.timed += n
+        b.in_time += n if days <= QS120_TARGET_DAYS.get(sector, 7) else 0
+    return buckets
+
+
+def measure_values(b: _Bucket) -> dict[str, float | None]:
+    """Every measure of one period's totals (QS120 None when nothing was timed)."""
+    per100 = 6000 / b.minutes if b.minutes else 0.0
+    return {
+        "HOURS": b.minutes / 60,
+        "REC": float(b.reconciled),
+        "REC_RATE": b.reconciled * per100,
+        "INT": float(b.interventions),
+        "INT_RATE": b.interventions * per100,
+        "RELEASED": b.released / 60,
+        "RELEASED_RATE": b.released / 60 * per100,
+        "QS120": 100 * b.in_time / b.timed if b.timed else None,
+    }
+
+
+def _series(store: CentralStore, tax: Any, in_range: Any, pilot_start: str | None) -> list[Series]:
+    """Weekly and monthly points of every measure, rebased at the pilot start."""
+    daily, timely = _daily(store, in_range)
     out: list[Series] = []
     for period, suffix in PERIODS:
-        buckets: dict[str, _Bucket] = defaultdict(_Bucket)
-        for day, phase, code, category, minutes, ints, released, count in daily:
-            b = buckets[period_start(day, period)]
-            b.minutes += minutes or 0
-            b.interventions += ints or 0
-            b.released += released or 0
-            c = tax.get(tax.current_code(code))
-            if (c.category if c is not None else category) == "reconciliation":
-                b.reconciled += count or 0
-            ph = phase or ""
-            b.phase_minutes[ph] = b.phase_minutes.get(ph, 0) + (minutes or 0)
-        for day, sector, days, n in timely:
-            b = buckets[period_start(day, period)]
-            b.timed += n
-            b.in_time += n if days <= QS120_TARGET_DAYS.get(sector, 7) else 0
-        keys = sorted(buckets)
-        phases = _phases(keys, buckets, pilot_start)
-        per100 = {k: (6000 / buckets[k].minutes if buckets[k].minutes else 0.0) for k in keys}
-        values: dict[str, list[float]] = {
-            "HOURS": [buckets[k].minutes / 60 for k in keys],
-            "REC": [float(buckets[k].reconciled) for k in keys],
-            "REC_RATE": [buckets[k].reconciled * per100[k] for k in keys],
-            "INT": [float(buckets[k].interventions) for k in keys],
-            "INT_RATE": [buckets[k].interventions * per100[k] for k in keys],
-            "RELEASED": [buckets[k].released / 60 for k in keys],
-            "RELEASED_RATE": [buckets[k].released / 60 * per100[k] for k in keys],
-        }
+        by_key = {k: b for (k, _), b in _buckets(daily, timely, tax, period, False).items()}
+        keys = sorted(by_key)
+        start_key = period_start(pilot_start, period) if pilot_start else None
+        phases = _phases(keys, by_key, start_key)
+        values = {k: measure_values(by_key[k]) for k in keys}
         for code, title, unit, direction, target in MEASURES:
-            if code == "QS120":
-                ks = [k for k in keys if buckets[k].timed]
-                if not ks:
-                    continue
-                vs = [100 * buckets[k].in_time / buckets[k].timed for k in ks]
-                ps = [phases[keys.index(k)] for k in ks]
-            else:
-                ks, vs, ps = keys, values[code], phases
+            ks = [k for k in keys if values[k][code] is not None]
+            if not ks:
+                continue
+            vs = [float(values[k][code] or 0.0) for k in ks]
+            ps = [phases[keys.index(k)] for k in ks]
             out.append(
                 Series(
                     f"{code}_{suffix}",
@@ -478,6 +554,37 @@ def _series(store: CentralStore, tax: Any, in_range: Any, pilot_start: str | Non
                     target,
                 )
             )
+    return out
+
+
+ALL_SITES = ("ALL", "All sites")
+
+
+def measure_rows(
+    store: CentralStore, start: str | None = None, end: str | None = None
+) -> list[tuple[str, str, str, str, str, str, float]]:
+    """The BI feed in the long format the NHS SPC tools take: (period type, period start,
+    organisation code, organisation name, measure code, measure name, value), for every
+    site and for all sites together, monthly and weekly."""
+    from rxlog.taxonomy import current_taxonomy
+
+    tax = current_taxonomy()
+    daily, timely = _daily(store, _month_filter(start, end))
+    names: dict[str, str] = {}
+    for row in daily:
+        if row[2]:
+            names[row[1]] = row[2]
+    titles = {m[0]: m[1] for m in MEASURES}
+    out: list[tuple[str, str, str, str, str, str, float]] = []
+    for period, suffix in PERIODS:
+        groups = list(_buckets(daily, timely, tax, period, False).items())
+        groups += list(_buckets(daily, timely, tax, period, True).items())
+        for (key, site), b in sorted(groups, key=lambda kv: (kv[0][0], kv[0][1] != "", kv[0][1])):
+            code, name = (site, names.get(site, site)) if site else ALL_SITES
+            for measure, value in measure_values(b).items():
+                if value is not None:
+                    out.append((period, key, code, name, f"{measure}_{suffix}",
+                                titles[measure], round(value, 6)))  # fmt: skip
     return out
 
 

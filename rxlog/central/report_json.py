@@ -124,6 +124,19 @@ def report_dict(data: ReportData) -> dict[str, Any]:
         },
         "cost_avoided": cost_out,
         "qs120": qs120,
+        "phases_from": data.phases_from,
+        "by_sector_phase": [
+            {
+                "sector": sec,
+                "phase": ph,
+                "minutes": t.minutes,
+                "entries": t.entries,
+                "count": t.count,
+                "interventions": t.interventions,
+                "released_minutes": t.released_minutes,
+            }
+            for (sec, ph), t in sorted(data.by_sector_phase.items())
+        ],
         "spc": spc,
     }
 

@@ -25,6 +25,7 @@ from rxlog.central.spc import (
     NEUTRAL_LOW,
     PASS,
 )
+from rxlog.central.suppression import extend, protect, show
 from rxlog.errors import StorageError
 from rxlog.scales import HARM, SIGNIFICANCE
 from rxlog.text import pdf_text, plain
@@ -223,11 +224,7 @@ def _kpis(data: ReportData, st: dict[str, Any], width: float) -> Any:
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     t = data.total
-    rec = sum(
-        s.chart.values and sum(s.chart.values) or 0
-        for s in data.series
-        if s.key == "reconciliations"
-    )
+    rec = sum(sum(s.chart.values) for s in data.series if s.key == "REC_M")
     qn = sum(n for n, _ in data.qs120.values())
     qok = sum(ok for _, ok in data.qs120.values())
     items = [
@@ -264,6 +261,29 @@ def _kpis(data: ReportData, st: dict[str, Any], width: float) -> Any:
         )
     )
     return t2
+
+
+def _findings_block(data: ReportData, st: dict[str, Any]) -> list[Any]:
+    from reportlab.platypus import ListFlowable, ListItem, Paragraph
+
+    from rxlog.central.findings import key_findings
+
+    findings, caveats = key_findings(data)
+    out: list[Any] = [Paragraph("Key findings", st["h2"])]
+
+    def bullets(items: list[str]) -> Any:
+        return ListFlowable(
+            [ListItem(Paragraph(escape(x), st["body"]), leftIndent=10) for x in items],
+            bulletType="bullet",
+            start="•",
+            leftIndent=10,
+        )
+
+    out.append(bullets(findings))
+    if caveats:
+        out.append(Paragraph("Caveats", st["h2"]))
+        out.append(bullets(caveats))
+    return out
 
 
 def _cost_kpi(data: ReportData) -> tuple[str, str]:
@@ -465,6 +485,7 @@ def _legend(width: float) -> Any:
 
 def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import (
         KeepTogether,
@@ -527,12 +548,13 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
             "version is counted.",
             st["body"],
         ),
+        *_findings_block(data, st),
         _kpis(data, st, width),
         Spacer(1, 4),
         P(
             "Counts of 1 to 4 are shown as &lt;5, and a share of such a count as *, to protect "
-            "patient confidentiality. Costs are derived from clinician minutes released using "
-            "the versioned unit-cost table named on each return.",
+            "patient confidentiality. Cost avoided is derived from clinician minutes released "
+            "with the lead's unit-cost table (section 4).",
             st["small"],
         ),
     ]
@@ -583,15 +605,22 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
             "Clinician hours released",
         ]
     ]
-    for (site, kind, sector), s in sorted(data.by_site.items(), key=lambda kv: -kv[1].minutes):
+    sites = sorted(data.by_site.items(), key=lambda kv: -kv[1].minutes)
+    # The headline totals are printed, so each count column is protected with its total.
+    site_cells: dict[str, list[str]] = {}
+    for attr in ("entries", "interventions"):
+        colgrid = extend([[getattr(tot, attr)] for _, tot in sites])
+        hid = protect(colgrid)
+        site_cells[attr] = [show(colgrid[i][0], hid.get((i, 0))) for i in range(len(sites))]
+    for i, ((site, kind, sector), s) in enumerate(sites):
         rows.append(
             [
                 site,
                 kind.replace("_", " "),
                 sector,
-                sup(s.entries),
+                site_cells["entries"][i],
                 hours(s.minutes),
-                sup(s.interventions),
+                site_cells["interventions"][i],
                 hours(s.released_minutes),
             ]
         )
@@ -619,8 +648,15 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     story.append(P("2. Baseline against pilot phase", st["h1"]))
     story.append(
         P(
-            "Phases are as each technician recorded them. To compare phases of different "
-            "lengths, figures are given per 100 hours of technician time logged.",
+            (
+                "Phases are the pilot's own calendar, set by the lead (a month is in the pilot "
+                "phase from the month the pilot starts). "
+                if data.phases_from == "calendar"
+                else "Phases are as each technician recorded them (no pilot calendar is set: "
+                "rxlog central calendar set). "
+            )
+            + "To compare phases of different lengths, and sectors with different hours, "
+            "figures are given per 100 hours of technician time logged.",
             st["body"],
         )
     )
@@ -663,6 +699,26 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     )
     pw = width * 0.55 / max(1, len(phases))
     story.append(_table(rows, [width * 0.45] + [pw] * len(phases)))
+    story.append(P("Within each sector", st["h2"]))
+    cols = [(sec, ph) for sec in sorted({k[0] for k in data.by_sector_phase}) for ph in phases
+            if (sec, ph) in data.by_sector_phase]  # fmt: skip
+    rows = [["Measure", *[f"{sec.title()}: {_phase_label(ph).lower()}" for sec, ph in cols]]]
+
+    def rate(value: int, tot: Totals) -> str:
+        return f"{value * 6000 / tot.minutes:,.1f}" if tot.minutes else "–"
+
+    sp = data.by_sector_phase
+    rows.append(["Technician hours logged", *[hours(sp[k].minutes) for k in cols]])
+    rows.append(["Activities per 100 hours", *[rate(sp[k].entries, sp[k]) for k in cols]])
+    rows.append(["Patients/items per 100 hours", *[rate(sp[k].count, sp[k]) for k in cols]])
+    rows.append(["Interventions per 100 hours", *[rate(sp[k].interventions, sp[k]) for k in cols]])
+    rows.append(
+        ["Clinician minutes released per hour",
+         *[f"{60 * sp[k].released_minutes / sp[k].minutes:,.1f}" if sp[k].minutes else "–"
+           for k in cols]]
+    )  # fmt: skip
+    cw = width * 0.6 / max(1, len(cols))
+    story.append(_table(rows, [width * 0.4] + [cw] * len(cols)))
     story.append(P("Share of technician time by category", st["h2"]))
     rows = [["Category", *[_phase_label(p) for p in phases]]]
     for c in cats:
@@ -693,49 +749,70 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
             st["body"],
         )
     )
+    # One grid with its margins: significance (rows) x harm (columns); its row totals are
+    # the significance table, its column totals the harm table, its corner the total.
+    # Small numbers are hidden in all three together, with complementary cells, so no
+    # "<5" can be worked out by subtraction (rxlog.central.suppression).
+    harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
+    levels: list[int | None] = [*range(1, 7), None]
+    harm_cols: list[str | None] = [*harms, None]
+    inner = [[data.sig_by_harm.get((lv, h), 0) for h in harm_cols] for lv in levels]
+    grid = extend(inner)
+    hidden = protect(grid)
+    last_r, last_c = len(levels), len(harm_cols)
+
+    def cell(r: int, c: int) -> str:
+        return show(grid[r][c], hidden.get((r, c)))
+
+    def share(r: int, c: int) -> str:
+        if (r, c) in hidden or (last_r, last_c) in hidden:
+            return "*"
+        return pct(grid[r][c], n_int)
+
     rows = [["Significance (Eadon)", "Interventions", "Share"]]
-    for level in range(1, 7):
-        n = data.significance.get(level, 0)
-        rows.append(
-            [P(f"{level}: {SIGNIFICANCE[level]}", st["cell"]), sup(n), pct_of_count(n, n_int)]
-        )
-    rows.append(["Not graded", sup(n_int - data.graded), pct_of_count(n_int - data.graded, n_int)])
-    rows.append(["All interventions", sup(n_int), "100%" if n_int else "–"])
+    for r, level in enumerate(levels):
+        label = f"{level}: {SIGNIFICANCE[level]}" if level is not None else "Not graded"
+        rows.append([P(label, st["cell"]), cell(r, last_c), share(r, last_c)])
+    rows.append(["All interventions", cell(last_r, last_c), "100%" if n_int else "–"])
     left = _table(rows, [width * 0.40, width * 0.15, width * 0.1], total_row=True)
     rows = [["Harm (NCC MERP)", "Interventions", "Share"]]
-    for cat_ in "ABCDEFGHI":
-        n = data.harm.get(cat_, 0)
-        if n or cat_ in "ABCDE":
-            rows.append([P(f"{cat_}: {HARM[cat_]}", st["cell"]), sup(n), pct_of_count(n, n_int)])
-    no_harm = n_int - sum(data.harm.values())
-    rows.append(["Not graded", sup(no_harm), pct_of_count(no_harm, n_int)])
-    rows.append(["All interventions", sup(n_int), "100%" if n_int else "–"])
+    for col, h in enumerate(harm_cols):
+        label = f"{h}: {HARM[h]}" if h is not None else "Not graded"
+        rows.append([P(label, st["cell"]), cell(last_r, col), share(last_r, col)])
+    rows.append(["All interventions", cell(last_r, last_c), "100%" if n_int else "–"])
     right = _table(rows, [width * 0.40, width * 0.15, width * 0.1], total_row=True)
     story.append(left)
     story.append(Spacer(1, 6))
     story.append(right)
-    harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
     story.append(P("Significance by harm", st["h2"]))
     rows = [["Significance \\ harm", *harms, "No harm grade", "All"]]
-    for level in [*range(1, 7), None]:
-        cells = [data.sig_by_harm.get((level, h), 0) for h in harms]
-        ungraded = data.sig_by_harm.get((level, None), 0)
-        total = sum(cells) + ungraded
-        if level is None and not total:
+    for r, level in enumerate(levels):
+        if level is None and not grid[r][last_c]:
             continue
         label = str(level) if level is not None else "Not graded"
-        rows.append([label, *[sup(n) for n in cells], sup(ungraded), sup(total)])
+        rows.append([label, *[cell(r, col) for col in range(len(harm_cols))], cell(r, last_c)])
+    rows.append(
+        ["All", *[cell(last_r, col) for col in range(len(harm_cols))], cell(last_r, last_c)]
+    )
     n_cols = len(harms) + 2
-    story.append(_table(rows, [width * 0.2] + [width * 0.6 / n_cols] * n_cols))
+    story.append(_table(rows, [width * 0.2] + [width * 0.6 / n_cols] * n_cols, total_row=True))
     story.append(P("Outcome of interventions", st["h2"]))
+    outcomes = [data.outcome.get(o, 0) for o in ("accepted", "declined", "pending")]
+    ogrid = extend([[n] for n in [*outcomes, n_int - sum(outcomes)]])
+    ohidden = protect(ogrid)
     rows = [["Outcome", "Interventions", "Share"]]
-    for o in ("accepted", "declined", "pending"):
-        n = data.outcome.get(o, 0)
-        rows.append([o.title(), sup(n), pct_of_count(n, n_int)])
-    no_outcome = n_int - sum(data.outcome.get(o, 0) for o in ("accepted", "declined", "pending"))
-    rows.append(["Not recorded", sup(no_outcome), pct_of_count(no_outcome, n_int)])
-    rows.append(["All interventions", sup(n_int), "100%" if n_int else "–"])
+    for r, label in enumerate(("Accepted", "Declined", "Pending", "Not recorded")):
+        state = ohidden.get((r, 0))
+        rows.append([label, show(ogrid[r][0], state), "*" if state else pct(ogrid[r][0], n_int)])
+    rows.append(["All interventions", show(n_int, ohidden.get((4, 0))), "100%" if n_int else "–"])
     story.append(_table(rows, [width * 0.40, width * 0.15, width * 0.1], total_row=True))
+    story.append(
+        P(
+            "&lt;5: a count of 1 to 4. *: a count hidden so that no &lt;5 can be worked out "
+            "from the totals (or a share of a hidden count).",
+            st["small"],
+        )
+    )
 
     # 4. Time released and cost avoided
     story.append(P("4. Clinician time released and cost avoided", st["h1"]))
@@ -875,6 +952,41 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
         rows += [[r, f"v{v}", k] for r, v, k in data.revoked_returns]
         story.append(_table(rows, [width * 0.3, width * 0.1, width * 0.4], numeric_from=3))
 
+    story.append(PageBreak())
+    story.append(P("Appendix: the returns this report rests on", st["h1"]))
+    rows = [["Technician", "GPhC", "Month", "Version", "Entries", "Manifest SHA-256"]]
+    mono = ParagraphStyle("mono", parent=st["cell"], fontName="Courier", fontSize=6)
+    for ret in data.returns_used:
+        rows.append(
+            [
+                P(escape(ret["technician"]), st["cell"]),
+                ret["gphc"],
+                ret["month"],
+                f"v{ret['version']}",
+                f"{ret['rows']:,}",
+                P(ret["manifest_sha256"], mono),
+            ]
+        )
+    widths = [width * w for w in (0.16, 0.09, 0.08, 0.09, 0.08, 0.5)]
+    story.append(_table(rows, widths, numeric_from=4))
+    story.append(P("Returns not counted, and why", st["h2"]))
+    if data.returns_excluded:
+        rows = [["Technician", "GPhC", "Month", "Version", "Why", "Manifest SHA-256"]]
+        for ret in data.returns_excluded:
+            rows.append(
+                [
+                    P(escape(ret["technician"]), st["cell"]),
+                    ret["gphc"],
+                    ret["month"],
+                    f"v{ret['version']}",
+                    P(escape(ret["why"]), st["cell"]),
+                    P(ret["manifest_sha256"], mono),
+                ]
+            )
+        widths = [width * w for w in (0.14, 0.09, 0.08, 0.09, 0.1, 0.5)]
+        story.append(_table(rows, widths, numeric_from=6))
+    else:
+        story.append(P("None: every return imported for the period is counted.", st["body"]))
     story.append(P("Sources and methods", st["h2"]))
     story.append(
         P(

@@ -125,8 +125,11 @@ def status_matrix(
 ) -> StatusMatrix:
     """Each technician (GPhC) x month from the first month received to the last.
 
-    A month before a technician's first return is "not expected" (they had not started);
-    from it on, a month with no return is "missing". ``start``/``end`` (YYYY-MM) narrow
+    A technician on the lead's roster owes a return for every month their roster dates
+    touch: such a month with no return is "missing" (also for a technician who has sent
+    nothing at all), any other month "not expected". For one not on the roster, a month
+    before their first return is "not expected"; from it on, a month with no return is
+    "missing". ``start``/``end`` (YYYY-MM) narrow
     the months shown.
     """
     with store.read() as conn:
@@ -148,16 +151,34 @@ def status_matrix(
             .where(RETURNS.c.state == "current")
             .order_by(RETURNS.c.gphc, RETURNS.c.month, RETURNS.c.imported_at, RETURNS.c.id)
         ).all()
-    if not rows:
+    from rxlog.central.roster import roster_list
+
+    roster = roster_list(store)
+    if not rows and not roster:
         return StatusMatrix([], [])
-    first = start or min(r.month for r in rows)
-    last = end or max(r.month for r in rows)
+    bounds = [r.month for r in rows] + [p.start[:7] for p in roster]
+    first = start or min(bounds)
+    last = end or max([r.month for r in rows] or [min(bounds)])
     months = month_range(first, last)
     by_tech: dict[str, list[Any]] = {}
     for r in rows:
         by_tech.setdefault(r.gphc, []).append(r)
+    # On the roster: owed a return for every month its dates touch, sent or not.
+    owed: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
+    for p in roster:
+        owed.setdefault(p.gphc, set()).update(p.months(first, last))
+        names[p.gphc] = p.name
+    for gphc in owed:
+        by_tech.setdefault(gphc, [])
     techs = []
     for gphc, got in by_tech.items():
+        if not got:  # rostered, nothing received at all
+            t = TechnicianStatus(gphc, names[gphc], "", "")
+            for month in months:
+                t.cells[month] = Cell(month, MISSING if month in owed[gphc] else NOT_EXPECTED)
+            techs.append(t)
+            continue
         latest = got[-1]
         t = TechnicianStatus(gphc, latest.technician, latest.main_site, latest.sector)
         have: dict[str, list[Any]] = {}
@@ -197,6 +218,8 @@ def status_matrix(
                     reason or None,
                     sent,
                 )
+            elif gphc in owed:
+                t.cells[month] = Cell(month, MISSING if month in owed[gphc] else NOT_EXPECTED)
             else:
                 t.cells[month] = Cell(month, MISSING if month >= started else NOT_EXPECTED)
         techs.append(t)

@@ -89,6 +89,51 @@ def cmd_revoke(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def cmd_roster_add(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.roster import roster_add
+
+    with _store(args) as store:
+        p = roster_add(store, args.gphc, args.name, args.date_from, args.date_to)
+    print(f"On the roster: {p.name} ({p.gphc}) from {p.start}" + (f" to {p.end}" if p.end else ""))
+    return 0
+
+
+def cmd_roster_end(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.roster import roster_end
+
+    with _store(args) as store:
+        p = roster_end(store, args.gphc, args.on)
+    print(f"{p.name} ({p.gphc}) on the roster from {p.start} to {p.end}")
+    return 0
+
+
+def cmd_roster_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.roster import roster_list
+
+    with _store(args) as store:
+        roster = roster_list(store)
+    if args.format == "json":
+        print_json([p.to_dict() for p in roster])
+        return 0
+    if not roster:
+        print("Nobody on the roster yet: `rxlog central roster add GPHC --name NAME --from DATE`.")
+        return 0
+    print_table(
+        [(p.gphc, p.name, p.start, p.end or "") for p in roster], ("gphc", "name", "from", "to")
+    )
+    return 0
+
+
+def cmd_calendar_set(args: argparse.Namespace, ctx: CliContext) -> int:
+    from rxlog.central.roster import calendar_set
+
+    with _store(args) as store:
+        cal = calendar_set(store, tuple(args.baseline), tuple(args.pilot))
+    for phase, (a, b) in cal.items():
+        print(f"{phase}: {a} to {b}")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, SKIPPED, import_paths
     from rxlog.text import plain
@@ -259,6 +304,31 @@ def register(sub: Any) -> None:
         "that names none (a newer file names it; a different number is refused)",
     )
     q.set_defaults(handler=cmd_trust)
+
+    q = cs.add_parser("roster", help="the technicians the lead expects returns from")
+    rs = q.add_subparsers(dest="roster_command", metavar="COMMAND", parser_class=type(p))
+    rs.required = True
+    r = rs.add_parser("add", help="put a technician on the roster from a date")
+    r.add_argument("gphc", metavar="GPHC")
+    r.add_argument("--name", required=True)
+    r.add_argument("--from", dest="date_from", required=True, metavar="DATE")
+    r.add_argument("--to", dest="date_to", metavar="DATE")
+    r.set_defaults(handler=cmd_roster_add)
+    r = rs.add_parser("end", help="end a technician's open period on the roster")
+    r.add_argument("gphc", metavar="GPHC")
+    r.add_argument("--on", required=True, metavar="DATE")
+    r.set_defaults(handler=cmd_roster_end)
+    r = rs.add_parser("list", help="everyone on the roster, with their dates")
+    r.add_argument("--format", choices=("table", "json"), default="table")
+    r.set_defaults(handler=cmd_roster_list)
+
+    q = cs.add_parser("calendar", help="the pilot's own baseline and pilot phases")
+    ks = q.add_subparsers(dest="calendar_command", metavar="COMMAND", parser_class=type(p))
+    ks.required = True
+    r = ks.add_parser("set", help="set the baseline and pilot phases for the whole pilot")
+    r.add_argument("--baseline", nargs=2, required=True, metavar=("FROM", "TO"))
+    r.add_argument("--pilot", nargs=2, required=True, metavar=("FROM", "TO"))
+    r.set_defaults(handler=cmd_calendar_set)
 
     q = cs.add_parser("keys", help="list trusted and revoked keys")
     q.add_argument("--format", choices=("table", "json"), default="table")

@@ -1,0 +1,115 @@
+"""The report's opening page: key findings in words, every figure computed from the
+signed rows (through ``ReportData``), each with its caveats. Plain text (no markup)."""
+
+from __future__ import annotations
+
+from rxlog.central.report_data import ReportData
+from rxlog.central.spc import COMMON, CONCERN, IMPROVEMENT
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "–"
+
+
+def _n(v: int) -> str:
+    """A count in a sentence: small numbers (1 to 4) are not printed."""
+    return "fewer than 5" if 1 <= v <= 4 else f"{v:,}"
+
+
+def _money(pence: int) -> str:
+    return f"£{pence / 100:,.2f}"
+
+
+def key_findings(data: ReportData) -> tuple[list[str], list[str]]:
+    """(findings, caveats), each a list of sentences."""
+    findings: list[str] = []
+    caveats: list[str] = []
+    status = data.status
+    expected = (
+        sum(1 for t in status.technicians for c in t.cells.values() if c.state != "not expected")
+        if status
+        else 0
+    )
+    findings.append(
+        f"{data.returns:,} signed monthly returns were received from {data.technicians} "
+        f"technician(s): {_pct(data.returns, expected)} of the {expected:,} technician-months "
+        f"expected; {len(data.missing)} technician-month(s) are missing."
+    )
+    t = data.total
+    prim = data.by_sector.get("primary")
+    if t.minutes:
+        share = _pct(prim.minutes if prim else 0, t.minutes)
+        findings.append(
+            f"Technicians logged {t.minutes / 60:,.0f} hours of activity, {share} of it in "
+            "primary care."
+        )
+    if t.interventions:
+        acc = data.outcome.get("accepted", 0)
+        findings.append(
+            f"{_n(t.interventions)} clinical interventions were recorded, {_n(data.graded)} of "
+            f"them graded for significance; {_pct(acc, t.interventions)} were accepted."
+        )
+    c = data.cost
+    if c is not None:
+        basis = c.total("accepted")
+        if basis is not None:
+            low, high = c.total("accepted", "low") or 0, c.total("accepted", "high") or 0
+            rng = f" (range {_money(low)} to {_money(high)})" if low != high else ""
+            findings.append(
+                f"Accepted interventions released clinician time worth {_money(basis)}{rng} at "
+                f"{c.table.report_price_year} prices; declined and pending interventions are "
+                "not counted."
+            )
+        for sector in c.unvalued_sectors():
+            caveats.append(
+                f"Clinician time released in {sector} care is not valued: the unit-cost table "
+                f"has no published figure for {sector} care yet."
+            )
+        if not c.table.index:
+            caveats.append(
+                f"Costs are at {c.table.price_year} prices, not inflated (no cited index in "
+                "the table)."
+            )
+    rate = next((s for s in data.series if s.key == "INT_RATE_M"), None)
+    if rate is not None and len(rate.chart.phases) == 2:
+        b, p = rate.chart.phases
+        findings.append(
+            f"Interventions per 100 hours logged averaged {b.mean:.1f} in the baseline and "
+            f"{p.mean:.1f} in the pilot phase (monthly points)."
+        )
+    if rate is not None and rate.chart.points:
+        words = {
+            IMPROVEMENT: "special cause of improvement",
+            CONCERN: "special cause of concern",
+            COMMON: "common-cause variation",
+        }
+        word = words.get(rate.chart.variation, "special cause")
+        findings.append(f"The latest month's interventions per 100 hours shows {word}.")
+        if rate.chart.trial:
+            caveats.append(
+                "Run-chart limits from fewer than 13 points are trial limits and will move as "
+                "more months arrive."
+            )
+    n, ok = data.qs120.get("primary", (0, 0))
+    if n:
+        findings.append(
+            f"{_pct(ok, n)} of timed discharge reconciliations in primary care were done within "
+            "7 days (NICE QS120)."
+        )
+    not_rec = sum(data.qs120_not_recorded.values())
+    if not_rec:
+        caveats.append(
+            f"{_n(not_rec)} reconciliation(s) QS120 applies to carry no date to time them "
+            "from (all admission reconciliations among them), so hospital timeliness is not "
+            "measured yet."
+        )
+    if data.missing:
+        caveats.append(
+            "Totals are lower in months with missing returns; the rates per 100 hours are not."
+        )
+    if data.revoked_returns:
+        caveats.append(
+            f"{len(data.revoked_returns)} return(s) were signed by a key revoked since import "
+            "and are still counted (listed in section 7)."
+        )
+    return findings, caveats

@@ -1,0 +1,135 @@
+"""Secondary suppression: an attacker who knows every printed number, every printed
+total, that a "<5" is 1 to 4 and that a "*" is 0 or 5 and over, tries to recover each
+hidden cell (by linear algebra over all the printed sums, and by bounds) and fails."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from rxlog.central.suppression import PRIMARY, SECONDARY, extend, protect
+
+
+def recovered(grid, hidden):
+    """The hidden cells an attacker can pin to one value."""
+    cells = sorted(hidden)
+    index = {c: i for i, c in enumerate(cells)}
+    n_rows, n_cols = len(grid), len(grid[0])
+    inner_r, inner_c = n_rows - 1, n_cols - 1
+    # Sums the reader knows: each row of the extended grid (inner cells = row total) and
+    # each column (inner rows = column total).
+    equations = []
+    for r in range(n_rows):
+        equations.append(([(r, c) for c in range(inner_c)], (r, inner_c)))
+    for c in range(n_cols):
+        equations.append(([(r, c) for r in range(inner_r)], (inner_r, c)))
+    rows, rhs = [], []
+    for parts, total in equations:
+        coef = np.zeros(len(cells))
+        b = 0.0
+        for cell, sign in [(p, 1.0) for p in parts] + [(total, -1.0)]:
+            if cell in index:
+                coef[index[cell]] += sign
+            else:
+                b -= sign * grid[cell[0]][cell[1]]
+        if coef.any():
+            rows.append(coef)
+            rhs.append(b)
+    found = set()
+    a = np.array(rows) if rows else np.zeros((0, len(cells)))
+    rank = np.linalg.matrix_rank(a) if len(rows) else 0
+    for cell in cells:
+        e = np.zeros(len(cells))
+        e[index[cell]] = 1
+        if len(rows) and np.linalg.matrix_rank(np.vstack([a, e])) == rank:
+            found.add(cell)  # a linear combination of printed sums gives it exactly
+    # Bounds: "<5" in [1, 4]; "*" in {0} or [5, big]; tighten line by line.
+    big = sum(sum(r) for r in grid) + 1
+    lo = {c: (1 if hidden[c] == PRIMARY else 0) for c in cells}
+    hi = {c: (4 if hidden[c] == PRIMARY else big) for c in cells}
+    for _ in range(50):
+        for parts, total in equations:
+            line = [*parts, total]
+            unknown = [c for c in line if c in index]
+            if not unknown:
+                continue
+            for c in unknown:
+                # total - sum(parts) == 0  =>  solve for c given the others' bounds.
+                sign = -1 if c == total else 1
+                others_lo = others_hi = 0.0
+                for d in line:
+                    s = -1 if d == total else 1
+                    if d == c:
+                        continue
+                    if d in index:
+                        others_lo += s * (lo[d] if s > 0 else hi[d])
+                        others_hi += s * (hi[d] if s > 0 else lo[d])
+                    else:
+                        v = grid[d[0]][d[1]] * s
+                        others_lo += v
+                        others_hi += v
+                # sign * c + others == 0
+                lo_c, hi_c = sorted((-others_hi * sign, -others_lo * sign))
+                lo[c], hi[c] = max(lo[c], lo_c), min(hi[c], hi_c)
+                if hidden[c] == SECONDARY and 0 < lo[c] < 5:
+                    lo[c] = 5
+                if hidden[c] == SECONDARY and hi[c] < 5:
+                    hi[c] = 0
+    found |= {c for c in cells if lo[c] == hi[c]}
+    return found
+
+
+def test_primary_suppression_alone_is_undone_by_subtraction():
+    # The report's significance x harm table before this fix: one <5 in a row with a total.
+    grid = extend([[15, 23, 3], [71, 92, 31], [2, 95, 30]])
+    hidden = {c: PRIMARY for c in [(0, 2), (2, 0)]}
+    assert recovered(grid, hidden) == {(0, 2), (2, 0)}  # the attacker works
+
+
+def test_complementary_suppression_leaves_nothing_recoverable_in_the_report_table():
+    # Significance (rows) x harm (columns), with its margins, as in the fixture's report.
+    inner = [
+        [2, 1, 0, 3, 0, 0],
+        [15, 23, 12, 11, 5, 0],
+        [71, 92, 31, 25, 14, 0],
+        [149, 227, 70, 67, 11, 0],
+        [75, 95, 30, 37, 8, 0],
+        [19, 27, 19, 8, 2, 0],
+        [0, 0, 0, 0, 0, 6],
+    ]
+    grid = extend(inner)
+    hidden = protect(grid)
+    assert {c for c, s in hidden.items() if s == PRIMARY} == {
+        (0, 0), (0, 1), (0, 3), (5, 4)
+    }  # fmt: skip
+    assert any(s == SECONDARY for s in hidden.values())
+    assert recovered(grid, hidden) == set()
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_random_tables_keep_every_small_number_hidden(seed):
+    rng = random.Random(seed)
+    n_rows, n_cols = rng.randint(1, 7), rng.randint(1, 6)
+    inner = [
+        [rng.choice((0, 0, 1, 2, 3, 4, 5, 6, 9, 14, 30, 120)) for _ in range(n_cols)]
+        for _ in range(n_rows)
+    ]
+    grid = extend(inner)
+    hidden = protect(grid)
+    small = {(r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if 1 <= v <= 4}
+    assert small <= set(hidden)
+    assert not (recovered(grid, hidden) & small), (inner, hidden)
+
+
+@pytest.mark.parametrize(
+    "column", [[3, 40, 120, 7], [1, 2, 90], [4], [0, 3, 0, 55], [12, 2, 6, 6, 30]]
+)
+def test_a_column_with_a_printed_total_keeps_its_small_numbers(column):
+    # One column per site and its total (the headline figure): the site table's case.
+    grid = extend([[v] for v in column])
+    hidden = protect(grid)
+    small = {(r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if 1 <= v <= 4}
+    assert small <= set(hidden)
+    assert not (recovered(grid, hidden) & small), hidden
