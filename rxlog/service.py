@@ -61,7 +61,12 @@ class RxLog:
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> RxLog:
-        return cls(Database.open(data_dir), **kwargs)
+        db = Database.open(data_dir)
+        try:
+            return cls(db, **kwargs)
+        except BaseException:
+            db.close()  # a failed open releases the folder (Windows cannot delete it else)
+            raise
 
     def close(self) -> None:
         self.db.close()
