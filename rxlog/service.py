@@ -62,7 +62,12 @@ class RxLog:
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> RxLog:
-        app = cls(Database.open(data_dir), **kwargs)
+        db = Database.open(data_dir)
+        try:
+            app = cls(db, **kwargs)
+        except BaseException:
+            db.close()  # a failed open releases the folder (Windows cannot delete it else)
+            raise
         from rxlog.export.pending import PENDING_FILE
 
         if (app.db.data_dir / PENDING_FILE).exists():  # an export was interrupted

@@ -53,7 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _never_unencodable() -> None:
+    """Windows writes redirected output in the ANSI code page, which has no letters for
+    most of Unicode: a folder named in Chinese would end the command with a traceback.
+    Such a character is written as an escape (\\u6570) instead."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        errors = getattr(stream, "errors", None)
+        if reconfigure is not None and errors in ("strict", "surrogateescape"):
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _never_unencodable()
     args_in = sys.argv[1:] if argv is None else list(argv)
     if args_in == ["--version"]:
         # Answered before the parser is built: building it imports every command module.
@@ -61,7 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     parser = build_parser()
     args = parser.parse_args(args_in)
-    ctx = CliContext(args.data_dir)
+    try:
+        ctx = CliContext(args.data_dir)  # refuses a folder name Windows cannot hold
+    except RxlogError as exc:
+        print(f"rxlog: {exc}", file=sys.stderr)
+        return exc.exit_code
     try:
         code = args.handler(args, ctx)
         return int(code or 0)

@@ -11,6 +11,7 @@ import errno
 import os
 import re
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rxlog.errors import RxlogError, StorageError
 from rxlog.storage import health, privacy
-from rxlog.storage.paths import DB_FILENAME
+from rxlog.storage.paths import DB_FILENAME, check_folder
 
 # The newest schema revision this RxLog knows (tests check it is Alembic's head).
 SCHEMA_HEAD = "0006"
@@ -278,6 +279,9 @@ def clean_leftovers(data_dir: Path) -> list[Path]:
     return removed
 
 
+MIGRATION_WAIT = 30.0  # seconds an opening RxLog waits for the folder to itself
+
+
 class Database:
     """An open RxLog database in a data folder.
 
@@ -304,6 +308,7 @@ class Database:
         The first open of a day also makes the daily backup (``rxlog.storage.backups``).
         """
         data_dir = Path(data_dir)
+        check_folder(data_dir, "data-dir")  # Windows: reserved names, '?', ':', long paths
         try:
             if not data_dir.is_dir():
                 privacy.make_private_dir(data_dir)  # 0700: notes are nobody else's
@@ -324,11 +329,16 @@ class Database:
                 f"another RxLog is updating or restoring the database in {data_dir}; "
                 "try again when it has finished"
             )
+        engine: Engine | None = None
         try:
             clean_leftovers(data_dir)
             revision = _revision_for_open(path)
             if revision != SCHEMA_HEAD:
-                lock.require_exclusive("start RxLog again so it can update the database")
+                # Another RxLog that found the old schema too may be migrating it (a
+                # minute on a slow PC with a virus scanner): give it time.
+                lock.require_exclusive(
+                    "start RxLog again so it can update the database", wait=MIGRATION_WAIT
+                )
                 revision = _revision_for_open(path)  # another RxLog may have done it
             if revision is None and not path.exists():
                 # A new database is private from its first byte; SQLite gives its -wal
@@ -340,10 +350,16 @@ class Database:
                 lock.acquire(exclusive=False)
             db = cls(data_dir, engine, lock)
         except BaseException:
+            # Nothing of a failed open stays open: on Windows an open handle (the lock or
+            # a pooled SQLite connection) keeps the folder from being moved or deleted.
+            if engine is not None:
+                engine.dispose()
             lock.release()
             raise
         if revision is not None:  # a database made just now needs no backup yet
             db._daily_backup(today or _today())
+        if sys.platform == "win32":
+            privacy.secure_windows(data_dir)  # an ACL for this user only
         return db
 
     def _daily_backup(self, today: date) -> None:

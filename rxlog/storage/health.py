@@ -73,17 +73,12 @@ class AlreadyRunningError(StorageError):
 # -- advisory file locks --------------------------------------------------------------
 def _lock(fh: IO[Any], exclusive: bool) -> bool:
     """Try once to lock ``fh``; True on success, False if someone else holds it."""
-    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-        import msvcrt
+    if sys.platform == "win32":  # exercised by the suite under the Windows Python
+        # LockFileEx: shared and exclusive as flock gives them (msvcrt.locking has
+        # exclusive locks only, so a restore or a migration could not see open readers).
+        from rxlog.winapi import lock_file
 
-        if not exclusive:
-            return True  # msvcrt has exclusive locks only; shared readers need none
-        try:
-            fh.seek(0)
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
+        return lock_file(fh.fileno(), exclusive)
     import fcntl
 
     try:
@@ -174,8 +169,12 @@ def running_instance_pid(data_dir: Path) -> int | None:
     if not first.strip().isdigit():
         return None
     pid = int(first)
-    if pid == os.getpid() or sys.platform == "win32":
+    if pid == os.getpid():
         return pid
+    if sys.platform == "win32":
+        from rxlog.winapi import pid_alive
+
+        return pid if pid_alive(pid) else None  # a dead PID: a stale lock file
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -338,7 +337,7 @@ def _permissions_item(data_dir: Path) -> tuple[str, bool, str]:
     if not loose:
         return ("privacy", True, "only you can read the data folder and its files")
     more = f" (and {len(loose) - 3} more)" if len(loose) > 3 else ""
-    fix = " Run: rxlog check --fix" if any(p.wanted is not None for p in loose) else ""
+    fix = " Run: rxlog check --fix" if any(p.wanted is not None or p.acl for p in loose) else ""
     return ("privacy", False, "; ".join(p.text() for p in loose[:3]) + more + "." + fix)
 
 
