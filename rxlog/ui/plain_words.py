@@ -53,6 +53,16 @@ _RULE_TEXT: tuple[tuple[str, str], ...] = (
         r"with Trust a key…",
     ),
     (
+        r"trust its file again with `rxlog central trust KEYFILE --name NAME --gphc NUMBER`",
+        "trust its file again with Trust a key…, giving the GPhC number",
+    ),
+    (
+        r"ask the technician to run `rxlog key export` again, or give the number yourself "
+        r"with --gphc NUMBER",
+        "ask the technician for a new key file (Send my key to the lead, in their RxLog), "
+        "or give the number yourself in Trust a key…",
+    ),
+    (
         r"the file `rxlog key export` writes",
         "the key file their RxLog sends (Send my key to the lead)",
     ),
