@@ -33,7 +33,18 @@ $SUDO rm -rf "$dir"
 $SUDO mkdir -p "$dir"
 $SUDO chown postgres: "$dir"
 as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-as_pg "$bindir/pg_ctl" -D "$dir/data" -w -l "$dir/log" \
-  -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+# A port another server holds is skipped (a developer's own test server, say).
+for try in 0 1 2 3 4 5 6 7 8 9; do
+  if as_pg "$bindir/pg_ctl" -D "$dir/data" -w -l "$dir/log" \
+    -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null; then
+    break
+  fi
+  if [ "$try" = 9 ]; then
+    echo "pg-test-server: could not start PostgreSQL; its log:" >&2
+    cat "$dir/log" >&2
+    exit 1
+  fi
+  port=$((port + 1))
+done
 as_pg "$bindir/psql" -h "$dir" -p "$port" -U postgres -qc "create database rxlog_central" >/dev/null
 echo "postgresql+psycopg://postgres@127.0.0.1:$port/rxlog_central"
