@@ -62,15 +62,20 @@ class RxLog:
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> RxLog:
-        app = cls(Database.open(data_dir), **kwargs)
-        from rxlog.export.pending import PENDING_FILE
+        db = Database.open(data_dir)
+        try:
+            app = cls(db, **kwargs)
+            from rxlog.export.pending import PENDING_FILE
 
-        if (app.db.data_dir / PENDING_FILE).exists():  # an export was interrupted
-            from rxlog.export.pending import recover
+            if (app.db.data_dir / PENDING_FILE).exists():  # an export was interrupted
+                from rxlog.export.pending import recover
 
-            message = recover(app)
-            if message:
-                app.notices.append(message)
+                message = recover(app)
+                if message:
+                    app.notices.append(message)
+        except BaseException:
+            db.close()  # a failed open releases the folder (Windows cannot delete it else)
+            raise
         return app
 
     def close(self) -> None:

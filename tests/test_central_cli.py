@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import sqlite3
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +176,8 @@ def test_real_returns_from_three_installations_merge_and_report(lead):
 
     r = central("report", "--out", str(lead / "report.pdf"), "--from", "2026-10", "--to", "2026-10")
     assert r.code == 0, r.err
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed: the report's text is not read")
     text = subprocess.run(
         ["pdftotext", str(lead / "report.pdf"), "-"], capture_output=True, text=True
     ).stdout

@@ -150,6 +150,7 @@ def test_report_figures_agree_with_the_csvs_and_roll_up_retired_codes(store):
     assert hours.values == pytest.approx([monthly[m] / 60 for m in MONTHS])
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_the_pdf_has_every_section_and_suppresses_small_numbers(store, tmp_path):
     st, _ = store
     out = write_report(gather(st), ReportOptions(tmp_path / "report.pdf"))
@@ -193,6 +194,7 @@ def test_report_period_filters_months_and_checks_them(store, tmp_path):
         gather(st, "2026-13")
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_an_empty_store_gives_a_short_report(tmp_path, resources):
     st = CentralStore.open(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     out = write_report(gather(st), ReportOptions(tmp_path / "empty.pdf"))

@@ -233,8 +233,12 @@ def test_window_geometry_is_remembered(qtbot, rx):
     w = MainWindow(rx)
     qtbot.addWidget(w)
     w.show()
-    w.resize(w.minimumSizeHint().width() + 37, w.minimumSizeHint().height() + 23)
-    w.move(40, 30)
+    # A size that fits the screen (restoring a larger one is clamped to it, as it should
+    # be: Windows' fonts make the window wider than the offscreen screen's 800 px less 37).
+    avail = w.screen().availableGeometry()
+    width = min(w.minimumSizeHint().width() + 37, avail.width() - 40)
+    w.resize(width, w.minimumSizeHint().height() + 23)
+    w.move(avail.x() + 10, avail.y() + 10)
     size = (w.width(), w.height())
     w.close()
     w2 = MainWindow(rx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -132,8 +133,18 @@ def test_single_instance_brings_the_first_forward(qtbot, tmp_path):
 def test_offscreen_demo_from_the_command_line(tmp_path):
     shot = tmp_path / "shot.png"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "RXLOG_TODAY": "2026-11-20"}
+    args = [sys.executable, str(ROOT / "main.py"), "--screenshot", str(shot)]
+    if sys.platform == "win32":
+        # Windows always has a desktop in a logged-on session: offscreen is asked for.
+        # Python on Windows needs SYSTEMROOT; wine hands Qt its font folder this way.
+        env = {k: v for k, v in os.environ.items() if k.upper() in ("SYSTEMROOT", "WINDIR")}
+        env.update(RXLOG_TODAY="2026-11-20", USERPROFILE=str(tmp_path))
+        env["LOCALAPPDATA"] = env["APPDATA"] = str(tmp_path)
+        if os.environ.get("QT_QPA_FONTDIR"):
+            env["QT_QPA_FONTDIR"] = os.environ["QT_QPA_FONTDIR"]
+        args.append("--offscreen-demo")
     r = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--screenshot", str(shot)],
+        args,
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -310,7 +321,7 @@ def test_start_up_imports_no_heavy_module():
 def test_a_lock_left_by_a_crashed_window_does_not_block(qtbot, tmp_path):
     import socket
 
-    gone = subprocess.Popen(["true"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a process id that is certainly not running any more
     # What QLockFile writes: pid, application name, host name.
     (tmp_path / "rxlog-gui.lock").write_text(f"{gone.pid}\npython\n{socket.gethostname()}\n")

@@ -139,6 +139,9 @@ def _check_month(app: RxLog, month: str) -> str:
 def _check_out_dir(out_dir: Path) -> None:
     """Refuse a folder that cannot be written. A missing folder whose parent exists is
     fine: it is created once everything else has been checked (see ``export_month``)."""
+    from rxlog.storage.paths import check_folder
+
+    check_folder(out_dir, "out")  # Windows: reserved names, '?', ':', long paths
     if out_dir.exists() and not out_dir.is_dir():
         raise StorageError(f"{out_dir} is a file, not a folder")
     target = out_dir if out_dir.is_dir() else out_dir.parent

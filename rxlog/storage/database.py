@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rxlog.errors import RxlogError, StorageError
 from rxlog.storage import health, privacy
-from rxlog.storage.paths import DB_FILENAME
+from rxlog.storage.paths import DB_FILENAME, check_folder
 
 # The newest schema revision this RxLog knows (tests check it is Alembic's head).
 SCHEMA_HEAD = "0006"
@@ -304,6 +304,7 @@ class Database:
         The first open of a day also makes the daily backup (``rxlog.storage.backups``).
         """
         data_dir = Path(data_dir)
+        check_folder(data_dir, "data-dir")  # Windows: reserved names, '?', ':', long paths
         try:
             if not data_dir.is_dir():
                 privacy.make_private_dir(data_dir)  # 0700: notes are nobody else's
@@ -324,6 +325,7 @@ class Database:
                 f"another RxLog is updating or restoring the database in {data_dir}; "
                 "try again when it has finished"
             )
+        engine: Engine | None = None
         try:
             clean_leftovers(data_dir)
             revision = _revision_for_open(path)
@@ -340,6 +342,10 @@ class Database:
                 lock.acquire(exclusive=False)
             db = cls(data_dir, engine, lock)
         except BaseException:
+            # Nothing of a failed open stays open: on Windows an open handle (the lock or
+            # a pooled SQLite connection) keeps the folder from being moved or deleted.
+            if engine is not None:
+                engine.dispose()
             lock.release()
             raise
         if revision is not None:  # a database made just now needs no backup yet

@@ -174,8 +174,12 @@ def running_instance_pid(data_dir: Path) -> int | None:
     if not first.strip().isdigit():
         return None
     pid = int(first)
-    if pid == os.getpid() or sys.platform == "win32":
+    if pid == os.getpid():
         return pid
+    if sys.platform == "win32":
+        from rxlog.winapi import pid_alive
+
+        return pid if pid_alive(pid) else None  # a dead PID: a stale lock file
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -44,11 +44,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def no_display() -> bool:
+    """No person can see a window: Linux with no X or Wayland display, or Windows in a
+    window station that is not visible (a service, a scheduled task, an SSH session)."""
     if os.environ.get("QT_QPA_PLATFORM"):
         return False
+    if sys.platform == "win32":
+        from rxlog.winapi import interactive_desktop
+
+        return not interactive_desktop()
     if not sys.platform.startswith("linux"):
         return False
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _offscreen_fonts() -> None:
+    """Qt's offscreen platform reads fonts from QT_QPA_FONTDIR only (on Windows it has no
+    default folder, so text would not be drawn): point it at the system's fonts."""
+    if sys.platform == "win32" and not os.environ.get("QT_QPA_FONTDIR"):
+        windir = os.environ.get("WINDIR") or os.environ.get("SystemRoot") or r"C:\Windows"
+        os.environ["QT_QPA_FONTDIR"] = os.path.join(windir, "Fonts")
 
 
 def _qapp():  # noqa: ANN202
@@ -76,6 +90,7 @@ def offscreen_demo(screenshot: Path) -> int:
     import tempfile
 
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    _offscreen_fonts()
     from PySide6.QtCore import qInstallMessageHandler
 
     def quiet(_mode, _context, message: str) -> None:  # noqa: ANN001

@@ -38,6 +38,7 @@ class SingleInstance(QObject):
         self.lock = QLockFile(str(Path(data_dir) / "rxlog-gui.lock"))
         self.lock.setStaleLockTime(0)
         self.server: QLocalServer | None = None  # once listening
+        self._ping_socket: QObject | None = None
 
     def acquire(self) -> bool:
         """True if this is the first window on the folder (then it starts listening);
@@ -75,13 +76,20 @@ class SingleInstance(QObject):
     def ping(self) -> bool:
         from PySide6.QtNetwork import QLocalSocket
 
-        sock = QLocalSocket()
+        sock = QLocalSocket(self)
         sock.connectToServer(self.name)
         if not sock.waitForConnected(500):
+            sock.deleteLater()
             return False
         sock.write(b"raise\n")
-        sock.waitForBytesWritten(500)
-        sock.disconnectFromServer()
+        if sock.waitForBytesWritten(500):
+            sock.disconnectFromServer()
+        else:
+            # Windows' named pipe holds the write until the server reads it, which it does
+            # from its event loop: a socket dropped now would take the message with it
+            # (the window in the same process never heard it). Close once it is written.
+            sock.bytesWritten.connect(lambda _n, s=sock: s.disconnectFromServer())
+        self._ping_socket = sock
         return True
 
     def _on_connection(self) -> None:
@@ -96,6 +104,9 @@ class SingleInstance(QObject):
         conn.disconnectFromServer()
 
     def release(self) -> None:
+        if self._ping_socket is not None:
+            self._ping_socket.deleteLater()
+            self._ping_socket = None
         if self.server is not None:
             self.server.close()
             self.server = None

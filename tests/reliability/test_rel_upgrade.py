@@ -77,7 +77,9 @@ def _build_at(revision: str, source: Path, target_dir: Path) -> dict[str, list[t
         command.upgrade(cfg, revision)
     engine.dispose()
     con = sqlite3.connect(path)
-    con.execute("ATTACH DATABASE ? AS src", (health.sqlite_uri(source),))
+    # A plain path: Windows' bundled sqlite3 is built without SQLITE_USE_URI, so ATTACH
+    # does not read a file: URI there.
+    con.execute("ATTACH DATABASE ? AS src", (str(source),))
     for table in _tables(con):
         cols = ", ".join(f'"{c}"' for c in _columns(con, table))
         con.execute(f'INSERT INTO main."{table}" ({cols}) SELECT {cols} FROM src."{table}"')
