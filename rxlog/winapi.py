@@ -7,7 +7,6 @@ platform so that it can be type-checked and its pure parts tested everywhere.
 from __future__ import annotations
 
 import ctypes
-import sys
 from typing import Any
 
 PROCESS_QUERY_LIMITED_INFORMATION = 0x1000
@@ -25,8 +24,6 @@ def pid_alive(pid: int) -> bool:
     ``OpenProcess`` fails with "invalid parameter" for an id no process has; a process of
     another user may refuse us ("access denied") but is alive.
     """
-    if sys.platform != "win32":  # pragma: no cover - callers check
-        raise OSError("pid_alive is the Windows implementation")
     k32 = _kernel32()
     k32.OpenProcess.restype = ctypes.c_void_p
     k32.OpenProcess.argtypes = [ctypes.c_uint32, ctypes.c_int, ctypes.c_uint32]
@@ -119,7 +116,11 @@ def current_user_sid() -> str:
     adv, k32 = _advapi32(), _kernel32()
     k32.GetCurrentProcess.restype = wintypes.HANDLE
     k32.LocalFree.argtypes = [ctypes.c_void_p]
-    adv.OpenProcessToken.argtypes = [wintypes.HANDLE, wintypes.DWORD, ctypes.POINTER(wintypes.HANDLE)]
+    adv.OpenProcessToken.argtypes = [
+        wintypes.HANDLE,
+        wintypes.DWORD,
+        ctypes.POINTER(wintypes.HANDLE),
+    ]
     adv.GetTokenInformation.argtypes = [
         wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.DWORD,
         ctypes.POINTER(wintypes.DWORD),
@@ -148,15 +149,18 @@ def current_user_sid() -> str:
 
 def make_private(path: str) -> None:
     """Give ``path`` (file or folder) an ACL granting full control to the user only,
-    not inherited from its parent; a folder passes it on to what is (and will be) in it."""
+    not inherited from its parent; a folder passes it on to what is created in it later."""
+    set_dacl(path, f"D:P(A;OICI;FA;;;{current_user_sid()})")
+
+
+def set_dacl(path: str, sddl: str) -> None:
+    """Replace the DACL of ``path`` by the one written in SDDL (``D:P(A;...)...``)."""
     adv, k32 = _advapi32(), _kernel32()
     k32.LocalFree.argtypes = [ctypes.c_void_p]
     adv.ConvertStringSecurityDescriptorToSecurityDescriptorW.argtypes = [
         ctypes.c_wchar_p, ctypes.c_uint32, ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p,
     ]  # fmt: skip
     adv.SetFileSecurityW.argtypes = [ctypes.c_wchar_p, ctypes.c_uint32, ctypes.c_void_p]
-    sid = current_user_sid()
-    sddl = f"D:P(A;OICI;FA;;;{sid})"
     sd = ctypes.c_void_p()
     if not adv.ConvertStringSecurityDescriptorToSecurityDescriptorW(
         sddl, SDDL_REVISION_1, ctypes.byref(sd), None
@@ -166,9 +170,10 @@ def make_private(path: str) -> None:
         # SetFileSecurityW rather than SetNamedSecurityInfoW: the same on Windows for one
         # object (folders pass the OICI entry on to what is created in them later), and
         # the one wine 8 applies.
-        if not adv.SetFileSecurityW(
-            str(path), DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, sd
-        ):
+        info = DACL_SECURITY_INFORMATION
+        if sddl.startswith("D:P"):
+            info |= PROTECTED_DACL_SECURITY_INFORMATION
+        if not adv.SetFileSecurityW(str(path), info, sd):
             _raise_last(f"cannot restrict {path} to its user")
     finally:
         k32.LocalFree(sd)

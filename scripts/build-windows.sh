@@ -58,12 +58,12 @@ die() { echo "build-windows: $*" >&2; exit 1; }
 winpath() { echo "Z:${1//\//\\}"; }
 
 # Run a Windows program. Wine 8 cannot start a Windows program whose stdout is a regular
-# file (init_sys_streams: WinError 6) and CI's stdout may be one: pipe it through cat, and
-# keep the program's own exit code.
+# file (init_sys_streams: WinError 6) and CI's stdout may be one: pipe it (dropping the
+# CRs of Windows line ends), and keep the program's own exit code.
 wrun() {
   local rc
   set +e
-  "$WINE" "$@" </dev/null 2>&1 | cat
+  "$WINE" "$@" </dev/null 2>&1 | tr -d '\r'
   rc=${PIPESTATUS[0]}
   set -e
   return "$rc"
@@ -71,7 +71,7 @@ wrun() {
 
 # ---------------------------------------------------------------------------------------
 step "tools (Debian packages)"
-DEBS=(wine wine64 fonts-wine nsis msitools gcc-mingw-w64-x86-64-posix osslsigncode
+DEBS=(wine wine64 fonts-wine nsis msitools wixl gcc-mingw-w64-x86-64-posix osslsigncode
       fonts-dejavu-core zip unzip ca-certificates python3 python3-pip)
 missing=()
 for pkg in "${DEBS[@]}"; do
@@ -165,17 +165,27 @@ fi
 
 # ---------------------------------------------------------------------------------------
 step "freeze (PyInstaller, packaging/windows/rxlog.spec)"
-rm -rf "$W/pyi" && mkdir -p "$W/pyi"
-(
-  cd "$ROOT"
-  export PYTHONPATH
-  PYTHONPATH=$(winpath "$ROOT")
-  wrun "$WINPY" -m PyInstaller --noconfirm --clean --log-level WARN \
-    --distpath "$(winpath "$W/pyi/dist")" --workpath "$(winpath "$W/pyi/work")" \
-    "$(winpath "$PKG/rxlog.spec")"
-) || die "PyInstaller failed"
 APPDIR=$W/pyi/dist/RxLog
-for exe in RxLog.exe rxlog.exe RxLog-Central.exe; do
+# The frozen app is remade only when what goes into it changed (sources, resources,
+# packaging, the Windows environment).
+APP_SHA=$( (cd "$ROOT" && find main.py rxlog resources packaging/windows -type f \
+  -not -path '*__pycache__*' -print0 | sort -z | xargs -0 sha256sum; echo "$REQ_SHA") \
+  | sha256sum | cut -c1-16)
+if [ ! -f "$W/pyi/.ok-$APP_SHA" ] || [ ! -f "$APPDIR/RxLog.exe" ]; then
+  rm -rf "$W/pyi" && mkdir -p "$W/pyi"
+  (
+    cd "$ROOT"
+    export PYTHONPATH
+    PYTHONPATH=$(winpath "$ROOT")
+    wrun "$WINPY" -m PyInstaller --noconfirm --clean --log-level WARN \
+      --distpath "$(winpath "$W/pyi/dist")" --workpath "$(winpath "$W/pyi/work")" \
+      "$(winpath "$PKG/rxlog.spec")"
+  ) || die "PyInstaller failed"
+  touch "$W/pyi/.ok-$APP_SHA"
+else
+  echo "unchanged since the last build: kept"
+fi
+for exe in RxLog.exe rxlog.com RxLog-Central.exe; do
   [ -f "$APPDIR/$exe" ] || die "PyInstaller made no $exe"
 done
 ! find "$APPDIR" -iname 'bcryptprimitives*' | grep -q . || die "a stand-in DLL got into the app"
@@ -184,22 +194,108 @@ echo "$(find "$APPDIR" -type f | wc -l) files, $(du -sm "$APPDIR" | cut -f1) MB"
 # ---------------------------------------------------------------------------------------
 step "NSIS installer"
 SETUP=$DIST/RxLog-$VERSION-setup.exe
-rm -f "$SETUP"
-makensis -V2 -DVERSION="$VERSION" -DAPPDIR="$APPDIR" -DOUTFILE="$SETUP" "$PKG/installer.nsi"
+if [ ! -f "$SETUP" ] || [ ! -f "$W/.setup-$APP_SHA" ]; then
+  rm -f "$SETUP" "$W"/.setup-*
+  makensis -V2 -DVERSION="$VERSION" -DAPPDIR="$APPDIR" -DOUTFILE="$SETUP" "$PKG/installer.nsi"
+  touch "$W/.setup-$APP_SHA"
+else
+  echo "unchanged since the last build: kept"
+fi
 
 # ---------------------------------------------------------------------------------------
 step "MSI (wixl)"
 MSI=$DIST/RxLog-$VERSION.msi
-rm -f "$MSI"
-python3 "$PKG/make_wxs.py" --version "$VERSION" --appdir "$APPDIR" --out "$W/rxlog.wxs"
-wixl -a x64 -o "$MSI" "$W/rxlog.wxs"
+if [ ! -f "$MSI" ] || [ ! -f "$W/.msi-$APP_SHA" ]; then
+  rm -f "$MSI" "$W"/.msi-*
+  python3 "$PKG/make_wxs.py" --version "$VERSION" --appdir "$APPDIR" --out "$W/rxlog.wxs"
+  (cd "$APPDIR" && wixl -a x64 -o "$MSI" "$W/rxlog.wxs")
+  touch "$W/.msi-$APP_SHA"
+else
+  echo "unchanged since the last build: kept"
+fi
 
 # ---------------------------------------------------------------------------------------
-step "smoke test: setup.exe in a fresh prefix"
-bash "$PKG/smoke.sh" nsis "$SETUP" "$W/smoke-nsis" "$DIST/screenshot-installed.png"
+# Smoke tests: each in a fresh prefix (a PC that never had RxLog), as its user would.
+# Windows' fonts folder gets DejaVu and QT_QPA_FONTDIR is not set, so the installed app
+# finds its fonts the way it does on Windows.
+check() { if eval "$2"; then echo "  ok    $1"; else echo "  FAIL  $1" >&2; SMOKE_FAILED=1; fi; }
+smoke_prefix() {
+  new_prefix "$1"
+  export WINEPREFIX=$1
+  cp /usr/share/fonts/truetype/dejavu/*.ttf "$1/drive_c/windows/Fonts/"
+  LOCAL_WIN=$(wrun cmd /c echo %LOCALAPPDATA% | tr -d '\r')
+  LOCAL=$(WINEPREFIX=$1 "$WINE" winepath -u "$LOCAL_WIN" 2>/dev/null </dev/null | tr -d '\r')
+  LOCAL=${LOCAL%/}
+  INST=$LOCAL/Programs/RxLog
+  INST_WIN="$LOCAL_WIN\\Programs\\RxLog"
+  MENU=$(dirname "$LOCAL")/Roaming/Microsoft/Windows/Start\ Menu/Programs/RxLog
+}
+SMOKE_FAILED=0
+UNINST_KEY='HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\RxLog'
 
-step "smoke test: MSI in a fresh prefix"
-bash "$PKG/smoke.sh" msi "$MSI" "$W/smoke-msi" ""
+step "smoke test: setup.exe (silent install, run, upgrade, uninstall)"
+(
+  unset WINEQT_QPA_FONTDIR
+  smoke_prefix "$W/smoke-nsis"
+  wrun "$(winpath "$SETUP")" /S || { echo "setup.exe /S failed" >&2; exit 1; }
+  /usr/lib/wine/wineserver -w
+  for f in RxLog.exe rxlog.com RxLog-Central.exe Uninstall.exe; do
+    check "installed $f" "[ -f '$INST/$f' ]"
+  done
+  check "Start menu: RxLog, RxLog Central" "[ -f \"\$MENU/RxLog.lnk\" ] && [ -f \"\$MENU/RxLog Central (lead).lnk\" ]"
+  check "uninstall entry under HKCU" "wrun reg query '$UNINST_KEY' | grep -q '$VERSION'"
+  check "nothing under HKLM" "! wrun reg query 'HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\RxLog' | grep -q DisplayName"
+  out=$(wrun "$INST_WIN\\rxlog.exe" --version)
+  check "rxlog.exe --version: $out" "[ \"\$out\" = 'rxlog $VERSION' ]"
+  out=$(wrun "$INST_WIN\\rxlog.com" --version)
+  check "rxlog.com --version: $out" "[ \"\$out\" = 'rxlog $VERSION' ]"
+  wrun "$INST_WIN\\RxLog.exe" --offscreen-demo --screenshot 'C:\shot.png' >/dev/null
+  cp "$WINEPREFIX/drive_c/shot.png" "$DIST/screenshot-installed.png" 2>/dev/null || true
+  check "RxLog.exe --offscreen-demo --screenshot: a PNG" \
+    "[ \"\$(head -c 8 '$DIST/screenshot-installed.png' | od -An -tx1 | tr -d ' ')\" = 89504e470d0a1a0a ] && [ \$(stat -c %s '$DIST/screenshot-installed.png') -gt 20000 ]"
+  # The technician's round trip, in the default (per-user) data folder.
+  check "rxlog.exe demo" "wrun '$INST_WIN\\rxlog.exe' demo --months 2 --end 2026-10 >/dev/null"
+  check "rxlog.exe export 2026-10" "wrun '$INST_WIN\\rxlog.exe' export 2026-10 --out 'C:\\returns' >/dev/null"
+  check "rxlog.exe verify" "wrun '$INST_WIN\\rxlog.exe' verify 'C:\\returns' | grep -q 'verified'"
+  DATA="$LOCAL/RxLog/RxLog"
+  check "data in %LOCALAPPDATA%\\RxLog\\RxLog" "[ -f '$DATA/rxlog.sqlite3' ]"
+  # Upgrade in place: a newer setup over this one (here the same version again): the old
+  # program files go, the data stays, one uninstall entry.
+  mkdir -p "$INST/_internal" && echo stale > "$INST/_internal/stale-from-old-version.txt"
+  wrun "$(winpath "$SETUP")" /S && /usr/lib/wine/wineserver -w
+  check "upgrade: old program files gone" "[ ! -e '$INST/_internal/stale-from-old-version.txt' ]"
+  check "upgrade: data kept" "[ -f '$DATA/rxlog.sqlite3' ]"
+  check "upgrade: still runs" "wrun '$INST_WIN\\rxlog.exe' list --month 2026-10 --format json | grep -q '\"code\"'"
+  wrun "$INST_WIN\\Uninstall.exe" /S
+  /usr/lib/wine/wineserver -w
+  sleep 1
+  /usr/lib/wine/wineserver -w
+  check "uninstall: program folder gone" "[ ! -e '$INST' ]"
+  check "uninstall: Start menu entries gone" "[ ! -e \"\$MENU\" ]"
+  check "uninstall: HKCU entry gone" "! wrun reg query '$UNINST_KEY' | grep -q DisplayName"
+  check "uninstall: the user's data folder kept" "[ -f '$DATA/rxlog.sqlite3' ] && [ -d '$DATA/keys' ]"
+  exit $SMOKE_FAILED
+) || die "the setup.exe smoke test failed"
+
+step "smoke test: MSI (msiexec /i /qn, run, msiexec /x /qn)"
+(
+  unset WINEQT_QPA_FONTDIR
+  smoke_prefix "$W/smoke-msi"
+  wrun msiexec /i "$(winpath "$MSI")" /qn || { echo "msiexec /i failed" >&2; exit 1; }
+  /usr/lib/wine/wineserver -w
+  for f in RxLog.exe rxlog.com RxLog-Central.exe; do
+    check "installed $f" "[ -f '$INST/$f' ]"
+  done
+  check "Start menu: RxLog, RxLog Central" "[ -f \"\$MENU/RxLog.lnk\" ] && [ -f \"\$MENU/RxLog Central (lead).lnk\" ]"
+  out=$(wrun "$INST_WIN\\rxlog.exe" --version)
+  check "rxlog.exe --version: $out" "[ \"\$out\" = 'rxlog $VERSION' ]"
+  check "rxlog.exe demo + export + verify" "wrun '$INST_WIN\\rxlog.exe' demo --months 1 --end 2026-10 >/dev/null && wrun '$INST_WIN\\rxlog.exe' export 2026-10 --out 'C:\\returns' >/dev/null && wrun '$INST_WIN\\rxlog.exe' verify 'C:\\returns' | grep -q verified"
+  wrun msiexec /x "$(winpath "$MSI")" /qn
+  /usr/lib/wine/wineserver -w
+  check "msiexec /x: program folder gone" "[ ! -e '$INST/RxLog.exe' ] && [ ! -e '$INST/_internal' ]"
+  check "msiexec /x: the user's data folder kept" "[ -f '$LOCAL/RxLog/RxLog/rxlog.sqlite3' ]"
+  exit $SMOKE_FAILED
+) || die "the MSI smoke test failed"
 
 step ""
 echo

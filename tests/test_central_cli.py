@@ -7,8 +7,8 @@ import contextlib
 import csv
 import io
 import json
-import sqlite3
 import shutil
+import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path

@@ -445,3 +445,51 @@ def test_reading_never_waits_for_an_import_in_another_process(lead, tmp_path):
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+# -- Outlook's .msg: the same as .eml --------------------------------------------------------
+def _msg(path: Path, manifest: Path | None, subject: str = "RxLog return G82001 2026-11 v1"):
+    from msgfile import write_msg
+
+    files = []
+    if manifest is not None:
+        base = manifest.name[: -len(".manifest.json")]
+        for suffix in (".csv", ".pdf", ".manifest.json"):
+            files.append((base + suffix, (manifest.parent / f"{base}{suffix}").read_bytes()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(write_msg(subject, files))
+    return path
+
+
+def test_a_folder_of_outlook_msg_files_imports_the_attached_returns(lead, tmp_path):
+    inst = gen.Installation.new(26)
+    lead.trust(inst, tmp_path)
+    m1 = make(inst, "2026-10", tmp_path / "r")
+    m2 = make(inst, "2026-11", tmp_path / "r")
+    _msg(tmp_path / "outlook" / "October return.msg", m1)
+    _msg(tmp_path / "outlook" / "November return.MSG", m2)
+    _msg(tmp_path / "outlook" / "Team lunch.msg", None, subject="Team lunch on Friday")
+    (tmp_path / "outlook" / "not really.msg").write_bytes(b"From: x\r\n\r\nplain text")
+    results = {Path(r.source).name: r.outcome for r in lead.load(tmp_path / "outlook")}
+    assert results == {
+        "October return.msg": IMPORTED,
+        "November return.MSG": IMPORTED,
+        "Team lunch.msg": SKIPPED,  # not a return: left alone
+        "not really.msg": REFUSED,  # damaged: refused with its reason, the rest imported
+    }, results
+    assert totals(lead.db) == csv_totals([m1, m2])
+    [r] = lead.load(tmp_path / "outlook" / "Team lunch.msg")  # named: a refusal, with why
+    assert r.outcome == REFUSED and "no RxLog return attached" in r.message
+    [r] = lead.load(tmp_path / "outlook" / "not really.msg")
+    assert r.outcome == REFUSED and "not a readable Outlook message" in r.message
+
+
+def test_a_tampered_msg_attachment_is_refused(lead, tmp_path):
+    inst = gen.Installation.new(27)
+    lead.trust(inst, tmp_path)
+    m = make(inst, "2026-11", tmp_path / "r")
+    csv_path = m.with_name(m.name.replace(".manifest.json", ".csv"))
+    csv_path.write_bytes(csv_path.read_bytes().replace(b",pilot,", b",baseline,", 1))
+    [r] = lead.load(_msg(tmp_path / "mail" / "x.msg", m))
+    assert r.outcome == REFUSED and "file changed" in r.message
+    assert totals(lead.db)[0] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from rxlog.domain import EntryInput
 from rxlog.export import keys
 from rxlog.returnformat.discovery import find_returns
 from rxlog.returnformat.manifest import verify_return
-from rxlog.ui.month_dialog import MonthDialog
+from rxlog.ui.month_dialog import MonthDialog, explorer_command
 
 pytestmark = pytest.mark.gui
 
@@ -37,7 +38,12 @@ def opened():
 
 @pytest.fixture
 def dialog(qtbot, month_app, opened):
-    d = MonthDialog(month_app, open_url=opened.append, ask_reason=lambda _m: "missed a clinic")
+    d = MonthDialog(
+        month_app,
+        open_url=opened.append,
+        run=opened.append,
+        ask_reason=lambda _m: "missed a clinic",
+    )
     qtbot.addWidget(d)
     d.show()
     qtbot.waitExposed(d)
@@ -76,7 +82,13 @@ def test_export_from_the_keyboard_then_open_folder_and_draft(qtbot, dialog, tmp_
     qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: len(opened) == 1)  # a mnemonic "animates" its click
     dialog.open_folder_button.click()
-    assert opened == [QUrl.fromLocalFile(str(dialog.last_export.eml)), QUrl.fromLocalFile(str(out))]
+    draft = QUrl.fromLocalFile(str(dialog.last_export.eml))
+    if sys.platform == "win32":  # Explorer, with the draft selected
+        assert opened == [draft, explorer_command(dialog.last_export.eml)]
+        assert opened[1][0].lower().endswith("explorer.exe")
+        assert opened[1][1] == f"/select,{dialog.last_export.eml}"
+    else:
+        assert opened == [draft, QUrl.fromLocalFile(str(out))]
     dialog.grab().save(str(tmp_path / "month_dialog_done.png"))
 
 

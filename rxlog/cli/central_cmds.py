@@ -278,7 +278,8 @@ def register(sub: Any) -> None:
 
     q = cs.add_parser(
         "import",
-        help="import returns: folders, return files, saved e-mails (.eml) or folders of them",
+        help="import returns: folders, return files, saved e-mails (.eml, Outlook .msg) or "
+        "folders of them",
         epilog="Exit status: 0 every return imported or already present; 1 at least one "
         "refused (the others were imported); 2 bad usage (nothing imported).",
     )

@@ -8,6 +8,7 @@ installation needs none of the lead's code.
 - :mod:`rxlog.returnformat.manifest`: canonical bytes, signing and verification;
 - :mod:`rxlog.returnformat.csvfile`: the CSV's columns, escaping and checked parsing;
 - :mod:`rxlog.returnformat.eml`: the e-mail draft, and reading attachments safely;
+- :mod:`rxlog.returnformat.msg`: reading the attachments of Outlook's ``.msg`` files;
 - :mod:`rxlog.returnformat.discovery`: finding returns in folders, files and e-mails;
 - :mod:`rxlog.returnformat.pdf`: the PDF's PAdES signature.
 
@@ -23,7 +24,8 @@ FORMAT_V2 = "rxlog-return/2"
 FORMAT = FORMAT_V2  # what the export writes
 READABLE_FORMATS = (FORMAT_V1, FORMAT_V2)  # what the readers accept
 MANIFEST_SUFFIX = ".manifest.json"
-SUFFIXES = (MANIFEST_SUFFIX, ".csv", ".pdf", ".eml")
+SUFFIXES = (MANIFEST_SUFFIX, ".csv", ".pdf", ".eml", ".msg")
+EMAIL_SUFFIXES = (".eml", ".msg")  # saved e-mails: NHSmail / Thunderbird, Outlook
 SUBJECT_PREFIX = "RxLog return "
 
 

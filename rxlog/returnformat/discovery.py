@@ -1,6 +1,6 @@
 """Finding returns in what is handed over: return folders, return files, saved
-e-mails (``.eml``) or folders of them. One discovery for ``rxlog verify`` and the lead's
-import.
+e-mails (``.eml``, Outlook's ``.msg``) or folders of them. One discovery for
+``rxlog verify`` and the lead's import.
 
 Discovery only lists candidates; each is loaded (bytes read) when it is checked, so a
 thousand returns never sit in memory at once. Verification happens on those bytes.
@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rxlog.errors import ValidationError
-from rxlog.returnformat import MANIFEST_SUFFIX, SUFFIXES, ReturnVerificationError
+from rxlog.returnformat import (
+    EMAIL_SUFFIXES,
+    MANIFEST_SUFFIX,
+    SUFFIXES,
+    ReturnVerificationError,
+)
 from rxlog.returnformat.eml import is_return_email, manifests_in, read_attachments
 
 Loaded = tuple[bytes, dict[str, bytes]]  # manifest file bytes, {file name: bytes}
@@ -232,9 +237,11 @@ def discover(paths: Iterable[Path]) -> Discovery:
             order = _identity(p.read_bytes()[: 16 * 1024 * 1024])
         except OSError:
             order = None
-        beside = p.with_name(p.name[: -len(MANIFEST_SUFFIX)] + ".eml")
-        eml = str(beside) if beside.is_file() else None
-        if eml:
+        base = p.name[: -len(MANIFEST_SUFFIX)]
+        mails = [p.with_name(base + s) for s in EMAIL_SUFFIXES]
+        beside = next((m for m in mails if m.is_file()), None)
+        eml = str(beside) if beside is not None else None
+        if beside is not None:
             seen.add(beside.resolve())
         result.candidates.append(
             Candidate(str(p), "folder", str(p), manifest_name=p.name, order=order, eml=eml)
@@ -244,7 +251,7 @@ def discover(paths: Iterable[Path]) -> Discovery:
         rp = p.resolve()
         if rp in seen:
             return
-        beside = p.with_name(p.name[: -len(".eml")] + MANIFEST_SUFFIX)
+        beside = p.with_name(p.name[: -len(p.suffix)] + MANIFEST_SUFFIX)
         if beside.is_file():
             add_manifest(beside)  # the e-mail is checked with its return
             return
@@ -258,19 +265,21 @@ def discover(paths: Iterable[Path]) -> Discovery:
                 if q.name.endswith(MANIFEST_SUFFIX):
                     add_manifest(q)
             for q in files:
-                if q.suffix.lower() == ".eml":
+                if q.suffix.lower() in EMAIL_SUFFIXES:
                     add_eml(q, explicit=False)
         elif p.name.endswith(MANIFEST_SUFFIX):
             add_manifest(p)
-        elif p.suffix.lower() == ".eml":
+        elif p.suffix.lower() in EMAIL_SUFFIXES:
             add_eml(p, explicit=True)
         elif p.suffix.lower() in (".csv", ".pdf"):
             base = _base_of(p.name) or p.stem
             m = p.with_name(base + MANIFEST_SUFFIX)
-            e = p.with_name(base + ".eml")
+            e = next(
+                (q for q in (p.with_name(base + s) for s in EMAIL_SUFFIXES) if q.is_file()), None
+            )
             if m.is_file():
                 add_manifest(m)
-            elif e.is_file():
+            elif e is not None:
                 add_eml(e, explicit=True)
             else:
                 result.candidates.append(
@@ -284,7 +293,7 @@ def discover(paths: Iterable[Path]) -> Discovery:
         else:
             raise ValidationError(
                 f"{p} is not a return: it is not a file of an RxLog return (give a return "
-                "folder, a *.manifest.json, the return's .csv or .pdf, a saved e-mail (.eml) "
+                "folder, a *.manifest.json, the return's .csv or .pdf, a saved e-mail (.eml, .msg) "
                 "or a folder of them)",
                 field="path",
             )

@@ -119,7 +119,12 @@ def attachments(data: bytes, name: str = "e-mail") -> dict[str, bytes]:
 
 
 def read_attachments(path: Path) -> dict[str, bytes]:
-    """:func:`attachments` of a saved ``.eml`` file."""
+    """:func:`attachments` of a saved ``.eml`` file (an Outlook ``.msg`` is read by
+    :mod:`rxlog.returnformat.msg`)."""
+    if Path(path).suffix.lower() == ".msg":
+        from rxlog.returnformat import msg
+
+        return msg.read_attachments(path)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -133,8 +138,13 @@ def manifests_in(files: dict[str, bytes]) -> list[str]:
 
 def is_return_email(path: Path) -> bool:
     """Whether an ``.eml`` is an RxLog return's e-mail, by its subject (``RxLog return
-    ...``); other e-mails in a folder are left alone."""
+    ...``); other e-mails in a folder are left alone. Reads Outlook's ``.msg`` too."""
     from email.parser import BytesHeaderParser
+
+    if Path(path).suffix.lower() == ".msg":
+        from rxlog.returnformat import msg
+
+        return msg.is_return_msg(path)
 
     try:
         with Path(path).open("rb") as fh:

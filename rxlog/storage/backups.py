@@ -162,6 +162,9 @@ def _copy_verified(db_path: Path, target: Path) -> BackupInfo:
                 f"the backup of {db_path} came out {problem}; the database itself may be "
                 "damaged: run `rxlog check`. No backup was kept."
             )
+        from rxlog.storage import private
+
+        private.make_private_quietly(part)  # Windows: for this user only, like the database
         part.replace(target)
         fsync_dir(target.parent)
     finally:

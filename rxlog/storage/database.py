@@ -11,6 +11,7 @@ import errno
 import os
 import re
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -350,6 +351,10 @@ class Database:
             raise
         if revision is not None:  # a database made just now needs no backup yet
             db._daily_backup(today or _today())
+        if sys.platform == "win32":
+            from rxlog.storage import private
+
+            private.secure_data_dir(data_dir)  # an ACL for this user only
         return db
 
     def _daily_backup(self, today: date) -> None:

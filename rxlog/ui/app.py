@@ -61,7 +61,7 @@ def _offscreen_fonts() -> None:
     """Qt's offscreen platform reads fonts from QT_QPA_FONTDIR only (on Windows it has no
     default folder, so text would not be drawn): point it at the system's fonts."""
     if sys.platform == "win32" and not os.environ.get("QT_QPA_FONTDIR"):
-        windir = os.environ.get("WINDIR") or os.environ.get("SystemRoot") or r"C:\Windows"
+        windir = os.environ.get("WINDIR") or os.environ.get("SYSTEMROOT") or r"C:\Windows"
         os.environ["QT_QPA_FONTDIR"] = os.path.join(windir, "Fonts")
 
 

@@ -11,6 +11,8 @@ Signals: ``exported(str month, int version)`` after a successful sign-off and
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -87,6 +89,19 @@ def installations_text(app: RxLog) -> str:
     )
 
 
+def explorer_command(selected: Path) -> list[str]:
+    """Windows Explorer showing the return's folder with ``selected`` (the e-mail draft)
+    highlighted, ready to drag into Outlook."""
+    windir = os.environ.get("WINDIR") or os.environ.get("SYSTEMROOT") or r"C:\Windows"
+    return [os.path.join(windir, "explorer.exe"), f"/select,{selected}"]
+
+
+def _run(command: list[str]) -> object:
+    import subprocess
+
+    return subprocess.Popen(command, close_fds=True)  # Explorer outlives the dialog
+
+
 class MonthDialog(QDialog):
     """Check, sign off and hand over one month's return."""
 
@@ -100,11 +115,13 @@ class MonthDialog(QDialog):
         month: str | None = None,
         *,
         open_url: Callable[[QUrl], object] = _open_url,
+        run: Callable[[list[str]], object] = _run,
         ask_reason: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.app = app
         self._open_url = open_url
+        self._run = run
         self._ask_reason = ask_reason or self._reason_dialog
         self.check: MonthCheck | None = None
         self.last_export: ExportResult | None = None
@@ -400,7 +417,11 @@ class MonthDialog(QDialog):
         return got[-1] if dlg.exec() == QDialog.DialogCode.Accepted and got else None
 
     def open_folder(self) -> None:
-        if self.last_export is not None:
+        if self.last_export is None:
+            return
+        if sys.platform == "win32":
+            self._run(explorer_command(self.last_export.eml))
+        else:
             self._open_url(QUrl.fromLocalFile(str(self.last_export.folder)))
 
     def open_draft(self) -> None:
