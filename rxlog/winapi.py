@@ -235,3 +235,46 @@ def loose_grants(sddl: str, user_sid: str) -> list[str]:
         if name not in found:
             found.append(name)
     return found
+
+
+# -- file locks with the semantics of flock: shared or exclusive, never waiting -----------
+LOCKFILE_FAIL_IMMEDIATELY = 0x1
+LOCKFILE_EXCLUSIVE_LOCK = 0x2
+ERROR_LOCK_VIOLATION = 33
+ERROR_NOT_LOCKED = 158
+
+
+class _OVERLAPPED(ctypes.Structure):
+    _fields_ = [
+        ("Internal", ctypes.c_void_p),
+        ("InternalHigh", ctypes.c_void_p),
+        ("Offset", ctypes.c_uint32),
+        ("OffsetHigh", ctypes.c_uint32),
+        ("hEvent", ctypes.c_void_p),
+    ]
+
+
+def lock_file(fd: int, exclusive: bool) -> bool:
+    """Lock the first byte of an open file, shared or exclusive (``LockFileEx``), or
+    convert the lock this handle holds. False if another handle holds a conflicting one."""
+    import msvcrt
+
+    k32 = _kernel32()
+    k32.LockFileEx.argtypes = [
+        ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32,
+        ctypes.POINTER(_OVERLAPPED),
+    ]  # fmt: skip
+    k32.UnlockFileEx.argtypes = [
+        ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32,
+        ctypes.POINTER(_OVERLAPPED),
+    ]  # fmt: skip
+    handle = msvcrt.get_osfhandle(fd)  # type: ignore[attr-defined]
+    # Windows cannot convert a lock: drop this handle's own first (none is fine).
+    k32.UnlockFileEx(handle, 0, 1, 0, ctypes.byref(_OVERLAPPED()))
+    flags = LOCKFILE_FAIL_IMMEDIATELY | (LOCKFILE_EXCLUSIVE_LOCK if exclusive else 0)
+    if k32.LockFileEx(handle, flags, 0, 1, 0, ctypes.byref(_OVERLAPPED())):
+        return True
+    err = ctypes.get_last_error()  # type: ignore[attr-defined]
+    if err in (ERROR_LOCK_VIOLATION, ERROR_ACCESS_DENIED):  # held by another handle
+        return False
+    raise OSError(err, f"cannot lock the data folder: {ctypes.FormatError(err).strip()}")  # type: ignore[attr-defined]

@@ -201,9 +201,12 @@ def test_data_folder_database_backups_and_keys_are_for_the_user_only(rx, data_di
 @only_windows
 def test_check_reports_a_key_that_everyone_can_read_and_open_fixes_it(rx, data_dir, cli):
     from rxlog.export import keys
+    from rxlog.storage import backups
 
     keys.create_keys(data_dir, "Alex Morgan", "5012345")
+    backups.backup_now(rx)
     rx.close()
+    assert cli("check").code == 0
     key = keys.key_paths(data_dir).signing_key
     winapi.set_dacl(str(key), f"D:(A;;FA;;;{winapi.current_user_sid()})(A;;FR;;;WD)")
     assert private.who_else(key) == ["Everyone"]

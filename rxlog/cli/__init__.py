@@ -53,7 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _never_unencodable() -> None:
+    """Windows writes redirected output in the ANSI code page, which has no letters for
+    most of Unicode: a folder named in Chinese would end the command with a traceback.
+    Such a character is written as an escape (\\u6570) instead."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        errors = getattr(stream, "errors", None)
+        if reconfigure is not None and errors in ("strict", "surrogateescape"):
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _never_unencodable()
     args_in = sys.argv[1:] if argv is None else list(argv)
     if args_in == ["--version"]:
         # Answered before the parser is built: building it imports every command module.

@@ -164,7 +164,8 @@ def _copy_verified(db_path: Path, target: Path) -> BackupInfo:
             )
         from rxlog.storage import private
 
-        private.make_private_quietly(part)  # Windows: for this user only, like the database
+        private.make_private_quietly(target.parent)  # Windows: for this user only,
+        private.make_private_quietly(part)  # like the data folder and the database
         part.replace(target)
         fsync_dir(target.parent)
     finally:

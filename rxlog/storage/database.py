@@ -279,6 +279,9 @@ def clean_leftovers(data_dir: Path) -> list[Path]:
     return removed
 
 
+MIGRATION_WAIT = 30.0  # seconds an opening RxLog waits for the folder to itself
+
+
 class Database:
     """An open RxLog database in a data folder.
 
@@ -331,7 +334,11 @@ class Database:
             clean_leftovers(data_dir)
             revision = _revision_for_open(path)
             if revision != SCHEMA_HEAD:
-                lock.require_exclusive("start RxLog again so it can update the database")
+                # Another RxLog that found the old schema too may be migrating it (a
+                # minute on a slow PC with a virus scanner): give it time.
+                lock.require_exclusive(
+                    "start RxLog again so it can update the database", wait=MIGRATION_WAIT
+                )
                 revision = _revision_for_open(path)  # another RxLog may have done it
             if revision is None and not path.exists():
                 # A new database is private from its first byte; SQLite gives its -wal

@@ -73,17 +73,12 @@ class AlreadyRunningError(StorageError):
 # -- advisory file locks --------------------------------------------------------------
 def _lock(fh: IO[Any], exclusive: bool) -> bool:
     """Try once to lock ``fh``; True on success, False if someone else holds it."""
-    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-        import msvcrt
+    if sys.platform == "win32":  # exercised by the suite under the Windows Python
+        # LockFileEx: shared and exclusive as flock gives them (msvcrt.locking has
+        # exclusive locks only, so a restore or a migration could not see open readers).
+        from rxlog.winapi import lock_file
 
-        if not exclusive:
-            return True  # msvcrt has exclusive locks only; shared readers need none
-        try:
-            fh.seek(0)
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
+        return lock_file(fh.fileno(), exclusive)
     import fcntl
 
     try:
