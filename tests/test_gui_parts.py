@@ -137,7 +137,8 @@ def test_offscreen_demo_from_the_command_line(tmp_path):
     if sys.platform == "win32":
         # Windows always has a desktop in a logged-on session: offscreen is asked for.
         # Python on Windows needs SYSTEMROOT; wine hands Qt its font folder this way.
-        env = {k: v for k, v in os.environ.items() if k.upper() in ("SYSTEMROOT", "WINDIR")}
+        keep = ("SYSTEMROOT", "WINDIR", "PATH")
+        env = {k: v for k, v in os.environ.items() if k.upper() in keep}
         env.update(RXLOG_TODAY="2026-11-20", USERPROFILE=str(tmp_path))
         env["LOCALAPPDATA"] = env["APPDATA"] = str(tmp_path)
         if os.environ.get("QT_QPA_FONTDIR"):
