@@ -256,7 +256,7 @@ step "smoke test: setup.exe (silent install, run, upgrade, uninstall)"
   # The technician's round trip, in the default (per-user) data folder.
   check "rxlog.exe demo" "wrun '$INST_WIN\\rxlog.exe' demo --months 2 --end 2026-10 >/dev/null"
   check "rxlog.exe export 2026-10" "wrun '$INST_WIN\\rxlog.exe' export 2026-10 --out 'C:\\returns' >/dev/null"
-  check "rxlog.exe verify" "wrun '$INST_WIN\\rxlog.exe' verify 'C:\\returns' | grep -q 'verified'"
+  check "rxlog.exe verify: genuine" "wrun '$INST_WIN\\rxlog.exe' verify 'C:\\returns' > '$W/verify.out' && grep -q genuine '$W/verify.out'"
   DATA="$LOCAL/RxLog/RxLog"
   check "data in %LOCALAPPDATA%\\RxLog\\RxLog" "[ -f '$DATA/rxlog.sqlite3' ]"
   # Upgrade in place: a newer setup over this one (here the same version again): the old
@@ -289,7 +289,7 @@ step "smoke test: MSI (msiexec /i /qn, run, msiexec /x /qn)"
   check "Start menu: RxLog, RxLog Central" "[ -f \"\$MENU/RxLog.lnk\" ] && [ -f \"\$MENU/RxLog Central (lead).lnk\" ]"
   out=$(wrun "$INST_WIN\\rxlog.exe" --version)
   check "rxlog.exe --version: $out" "[ \"\$out\" = 'rxlog $VERSION' ]"
-  check "rxlog.exe demo + export + verify" "wrun '$INST_WIN\\rxlog.exe' demo --months 1 --end 2026-10 >/dev/null && wrun '$INST_WIN\\rxlog.exe' export 2026-10 --out 'C:\\returns' >/dev/null && wrun '$INST_WIN\\rxlog.exe' verify 'C:\\returns' | grep -q verified"
+  check "rxlog.exe demo + export + verify" "wrun '$INST_WIN\\rxlog.exe' demo --months 1 --end 2026-10 >/dev/null && wrun '$INST_WIN\\rxlog.exe' export 2026-10 --out 'C:\\returns' >/dev/null && wrun '$INST_WIN\\rxlog.exe' verify 'C:\\returns' > '$W/verify.out' && grep -q genuine '$W/verify.out'"
   wrun msiexec /x "$(winpath "$MSI")" /qn
   /usr/lib/wine/wineserver -w
   check "msiexec /x: program folder gone" "[ ! -e '$INST/RxLog.exe' ] && [ ! -e '$INST/_internal' ]"
