@@ -78,7 +78,8 @@ def test_a_path_too_long_for_max_path_is_refused_with_its_length(monkeypatch) ->
 def test_cli_refuses_a_data_folder_windows_cannot_hold(name: str, tmp_path: Path) -> None:
     from conftest import run_cli
 
-    r = run_cli(tmp_path / name, "setup", "--name", "Alex Morgan", "--gphc", "5012345")
+    # As typed (a path object would read "a:b" as drive A: and drop tmp_path)
+    r = run_cli(f"{tmp_path}\\{name}", "setup", "--name", "Alex Morgan", "--gphc", "5012345")
     assert r.code == 2 and r.err.startswith("rxlog: data-dir: "), r.err
     assert "Traceback" not in r.err
 

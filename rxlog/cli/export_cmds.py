@@ -115,11 +115,11 @@ def cmd_month_returns(args: argparse.Namespace, ctx: CliContext) -> int:
 # -- export / verify ---------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
     from rxlog.export.signoff import ExportOptions, export_month
+    from rxlog.storage.paths import checked_path
 
+    out = checked_path(args.out, "out")  # before anything is asked or opened
     passphrase = _unlock_passphrase(args, ctx)
-    result = export_month(
-        ctx.app(), args.month, ExportOptions(Path(args.out), passphrase, nil=args.nil)
-    )
+    result = export_month(ctx.app(), args.month, ExportOptions(out, passphrase, nil=args.nil))
     for w in result.warnings:
         warn(w)
     if args.format == "json":

@@ -20,7 +20,19 @@ def default_data_dir() -> Path:
 
 
 def resolve_data_dir(option: str | os.PathLike[str] | None) -> Path:
-    return Path(option).expanduser() if option else default_data_dir()
+    return checked_path(option, "data-dir").expanduser() if option else default_data_dir()
+
+
+def checked_path(text: str | os.PathLike[str], field: str) -> Path:
+    """``Path(text)``, refusing first (on Windows) what Windows cannot name. The text as
+    typed is checked: pathlib reads ``C:\\x\\a:b`` as the drive-relative ``a:b``."""
+    if sys.platform == "win32":
+        from rxlog.errors import ValidationError
+
+        problem = windows_name_problem(os.fspath(text))
+        if problem:
+            raise ValidationError(problem, field=field)
+    return Path(text)
 
 
 # -- names Windows refuses -----------------------------------------------------------------
