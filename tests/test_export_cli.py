@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rxlog.export import keys
-from rxlog.storage import private
+from rxlog.storage import privacy
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_setup_creates_a_private_key_and_key_show_export(setup_cli, data_dir, tm
     cli = setup_cli
     paths = keys.key_paths(data_dir)
     if sys.platform == "win32":  # mode bits mean nothing on Windows: the ACL does
-        assert private.who_else(paths.signing_key) == [] and private.who_else(paths.folder) == []
+        assert privacy.who_else(paths.signing_key) == [] and privacy.who_else(paths.folder) == []
     else:
         assert paths.signing_key.stat().st_mode & 0o777 == 0o600
     r = cli("key", "show")

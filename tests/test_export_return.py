@@ -30,7 +30,7 @@ from rxlog.returnformat import ReturnVerificationError
 from rxlog.returnformat.discovery import find_returns
 from rxlog.returnformat.manifest import verify_return, verify_return_bytes
 from rxlog.service import RxLog
-from rxlog.storage import private
+from rxlog.storage import privacy
 from rxlog.storage.models import MonthLock, ReturnRecord
 
 FORMULA_SITE = '=HYPERLINK("http://x","Surgery")'
@@ -345,7 +345,7 @@ def test_missing_corrupt_or_locked_key(app, data_dir, tmp_path):
     shutil.rmtree(paths.folder)
     keys.create_keys(data_dir, "Alex Morgan", "5012345", passphrase="correct horse")
     if sys.platform == "win32":  # mode bits mean nothing on Windows: the ACL does
-        assert private.who_else(paths.signing_key) == private.who_else(paths.pdf_key) == []
+        assert privacy.who_else(paths.signing_key) == privacy.who_else(paths.pdf_key) == []
     else:
         assert oct(paths.signing_key.stat().st_mode & 0o777) == "0o600"
         assert oct(paths.pdf_key.stat().st_mode & 0o777) == "0o600"

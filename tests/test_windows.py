@@ -15,7 +15,7 @@ from conftest import TODAY
 from rxlog import winapi
 from rxlog.errors import StorageError, ValidationError
 from rxlog.service import RxLog
-from rxlog.storage import health, paths, private
+from rxlog.storage import health, paths, privacy
 from rxlog.storage.paths import DB_FILENAME, check_folder, windows_name_problem
 
 WIN = sys.platform == "win32"
@@ -189,10 +189,10 @@ def test_data_folder_database_backups_and_keys_are_for_the_user_only(rx, data_di
     keys.create_keys(data_dir, "Alex Morgan", "5012345")
     rx.close()
     RxLog.open(data_dir, today=lambda: TODAY).close()
-    made = private.private_paths(data_dir)
+    made = privacy.windows_private_paths(data_dir)
     assert data_dir / DB_FILENAME in made and keys.key_paths(data_dir).signing_key in made
     assert any(p.parent.name == "backups" for p in made)
-    assert private.loose_paths(data_dir) == []
+    assert privacy.permission_problems(data_dir) == []
     sid = winapi.current_user_sid()
     assert f"(A;OICI;FA;;;{sid})" in winapi.acl_sddl(str(data_dir))
     r = cli("check")
@@ -210,12 +210,12 @@ def test_check_reports_a_key_that_everyone_can_read_and_open_fixes_it(rx, data_d
     assert cli("check").code == 0
     key = keys.key_paths(data_dir).signing_key
     winapi.set_dacl(str(key), f"D:(A;;FA;;;{winapi.current_user_sid()})(A;;FR;;;WD)")
-    assert private.who_else(key) == ["Everyone"]
+    assert privacy.who_else(key) == ["Everyone"]
     r = cli("check")
     assert r.code == 1 and "FAIL  privacy" in r.out and "Everyone" in r.out, r.out
     assert str(key) in r.out
     RxLog.open(data_dir, today=lambda: TODAY).close()  # opening makes it private again
-    assert private.who_else(key) == []
+    assert privacy.who_else(key) == []
     assert cli("check").code == 0
 
 
@@ -224,9 +224,9 @@ def test_who_else_reads_posix_permission_bits(tmp_path: Path) -> None:
     f = tmp_path / "f"
     f.write_text("x")
     os.chmod(f, 0o600)
-    assert private.who_else(f) == []
+    assert privacy.who_else(f) == []
     os.chmod(f, 0o644)
-    assert private.who_else(f) == ["group", "others"]
+    assert privacy.who_else(f) == ["group", "others"]
 
 
 # -- the desktop app with no one to see it ----------------------------------------------

@@ -37,6 +37,10 @@ def _write_temp(path: Path, data: bytes, mode: int) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if os.name == "nt" and not mode & 0o077:  # private: an ACL for this user only
+            from rxlog.storage.privacy import make_private_file
+
+            make_private_file(tmp)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -21,7 +21,6 @@ A new passphrase has at least ``MIN_PASSPHRASE`` characters.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path

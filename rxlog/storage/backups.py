@@ -162,10 +162,6 @@ def _copy_verified(db_path: Path, target: Path) -> BackupInfo:
                 f"the backup of {db_path} came out {problem}; the database itself may be "
                 "damaged: run `rxlog check`. No backup was kept."
             )
-        from rxlog.storage import private
-
-        private.make_private_quietly(target.parent)  # Windows: for this user only,
-        private.make_private_quietly(part)  # like the data folder and the database
         part.replace(target)
         fsync_dir(target.parent)
     finally:

@@ -359,9 +359,7 @@ class Database:
         if revision is not None:  # a database made just now needs no backup yet
             db._daily_backup(today or _today())
         if sys.platform == "win32":
-            from rxlog.storage import private
-
-            private.secure_data_dir(data_dir)  # an ACL for this user only
+            privacy.secure_windows(data_dir)  # an ACL for this user only
         return db
 
     def _daily_backup(self, today: date) -> None:

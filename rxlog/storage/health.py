@@ -337,7 +337,7 @@ def _permissions_item(data_dir: Path) -> tuple[str, bool, str]:
     if not loose:
         return ("privacy", True, "only you can read the data folder and its files")
     more = f" (and {len(loose) - 3} more)" if len(loose) > 3 else ""
-    fix = " Run: rxlog check --fix" if any(p.wanted is not None for p in loose) else ""
+    fix = " Run: rxlog check --fix" if any(p.wanted is not None or p.acl for p in loose) else ""
     return ("privacy", False, "; ".join(p.text() for p in loose[:3]) + more + "." + fix)
 
 

@@ -6,10 +6,14 @@ must not read. On POSIX folders are ``0700`` and files ``0600``, set explicitly 
 umask does not matter) when each is created; SQLite gives a database's ``-wal`` and
 ``-shm`` the mode of the database file, which is created ``0600`` before SQLite opens it.
 
-On Windows the default data folder is the user's own ``%LOCALAPPDATA%\\RxLog``, which only
-that user (and administrators) can read; :func:`permission_problems` warns when the data
-folder is elsewhere. Access-control lists are checked in this module too when they are
-added (issue #15): every caller goes through the functions here.
+On Windows mode bits mean nothing (``chmod 0o600`` leaves a file readable by every user
+of the PC): the same functions give the folder or file an access-control list granting
+full control to the user alone, not inherited from the parent
+(``D:P(A;OICI;FA;;;<user SID>)``; what Windows creates in such a folder later, e.g.
+SQLite's ``-wal``, inherits it). :func:`permission_problems` reads the ACLs of the data
+folder, the database, the backups and the keys and names whoever else they let in;
+opening RxLog on Windows puts them right (:func:`secure_windows`). A drive that keeps no
+ACLs (FAT32, some network shares) is left as it is.
 
 ``rxlog check`` reports what :func:`permission_problems` finds; ``rxlog check --fix``
 calls :func:`tighten`.
@@ -40,13 +44,28 @@ def make_private_dir(path: Path, parents: bool = True) -> Path:
         path.mkdir(mode=DIR_MODE, parents=parents, exist_ok=True)
     if POSIX:
         os.chmod(path, DIR_MODE)  # mkdir's mode is cut by the umask; set it outright
+    else:
+        _acl_user_only(path)
     return path
 
 
 def make_private_file(path: Path) -> None:
-    """Make an existing file ``0600`` (a no-op on Windows, where the folder decides)."""
+    """Make an existing file ``0600`` (Windows: an ACL for the user only)."""
     if POSIX:
         os.chmod(path, FILE_MODE)
+    else:
+        _acl_user_only(path)
+
+
+def _acl_user_only(path: Path) -> bool:
+    """Windows: the user-only ACL on ``path``; False where the drive keeps no ACLs."""
+    from rxlog import winapi
+
+    try:
+        winapi.make_private(str(path))
+    except OSError:
+        return False
+    return True
 
 
 def create_private_file(path: Path) -> None:
@@ -58,6 +77,8 @@ def create_private_file(path: Path) -> None:
             os.fchmod(fd, FILE_MODE)
     finally:
         os.close(fd)
+    if not POSIX:
+        _acl_user_only(path)
 
 
 @contextlib.contextmanager
@@ -83,6 +104,7 @@ class PermissionProblem:
     mode: int | None  # the permission bits found (POSIX), None where modes do not apply
     wanted: int | None
     detail: str
+    acl: bool = False  # Windows: the ACL lets others in (tighten() sets the user-only one)
 
     def text(self) -> str:
         return self.detail
@@ -105,7 +127,7 @@ def permission_problems(data_dir: Path) -> list[PermissionProblem]:
     data_dir = Path(data_dir)
     if not data_dir.exists():
         return []
-    if not POSIX:  # pragma: no cover - exercised on Windows only
+    if not POSIX:  # exercised by the suite under the Windows Python
         return _windows_problems(data_dir)
     found = []
     for p in _walk(data_dir):
@@ -142,30 +164,62 @@ def _who_can(mode: int) -> str:
     return " and ".join(can)
 
 
-def _windows_problems(data_dir: Path) -> list[PermissionProblem]:  # pragma: no cover
-    """Without ACL checks yet: warn when the data folder is outside the user's own
-    profile (``%LOCALAPPDATA%`` or ``%USERPROFILE%``), where others may read it."""
-    homes = [os.environ.get(v) for v in ("LOCALAPPDATA", "USERPROFILE")]
-    resolved = data_dir.resolve()
-    for home in homes:
-        if home and resolved.is_relative_to(Path(home).resolve()):
-            return []
-    return [
-        PermissionProblem(
-            data_dir,
-            None,
-            None,
-            f"the data folder {data_dir} is outside your own user folder "
-            f"({homes[0] or '%LOCALAPPDATA%'}), so other users of this computer may be able "
-            "to read it; move it there (the default) unless the folder is private",
-        )
-    ]
+def windows_private_paths(data_dir: Path) -> list[Path]:
+    """What must be for the user only on Windows: the data folder, the database, the
+    backups and the keys (folders and files), as they exist now."""
+    data_dir = Path(data_dir)
+    found = [data_dir, data_dir / "rxlog.sqlite3"]
+    for sub in ("backups", "keys"):
+        folder = data_dir / sub
+        if folder.is_dir():
+            found.append(folder)
+            found.extend(sorted(p for p in folder.iterdir() if p.is_file()))
+    return [p for p in found if p.exists()]
+
+
+def who_else(path: Path) -> list[str]:
+    """Who besides this user may open ``path``: the ACL's other grantees (Windows), or
+    the group / others permission bits (POSIX)."""
+    if not POSIX:
+        from rxlog import winapi
+
+        return winapi.loose_grants(winapi.acl_sddl(str(path)), winapi.current_user_sid())
+    mode = Path(path).stat().st_mode
+    return [who for who, bits in (("group", 0o070), ("others", 0o007)) if mode & bits]
+
+
+def _windows_problems(data_dir: Path) -> list[PermissionProblem]:
+    """Each private item whose ACL lets someone else in, naming who."""
+    found = []
+    for p in windows_private_paths(data_dir):
+        try:
+            who = who_else(p)
+        except OSError as exc:
+            who = [f"unknown users (its ACL cannot be read: {exc.strerror or exc})"]
+        if who:
+            found.append(
+                PermissionProblem(
+                    p, None, None, f"{p} can also be opened by {', '.join(who)}", acl=True
+                )
+            )
+    return found
+
+
+def secure_windows(data_dir: Path) -> None:
+    """Windows: give every private item the user-only ACL (opening RxLog does this)."""
+    if not POSIX:
+        for p in windows_private_paths(data_dir):
+            _acl_user_only(p)
 
 
 def tighten(data_dir: Path) -> list[PermissionProblem]:
     """Make every item ``permission_problems`` names private; returns what was fixed."""
     fixed = []
     for problem in permission_problems(data_dir):
+        if problem.acl:
+            if _acl_user_only(problem.path):
+                fixed.append(problem)
+            continue
         if problem.wanted is None:
             continue  # a place, not a mode: moving the folder is the user's call
         with contextlib.suppress(FileNotFoundError):
