@@ -73,7 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     parser = build_parser()
     args = parser.parse_args(args_in)
-    ctx = CliContext(args.data_dir)
+    try:
+        ctx = CliContext(args.data_dir)  # refuses a folder name Windows cannot hold
+    except RxlogError as exc:
+        print(f"rxlog: {exc}", file=sys.stderr)
+        return exc.exit_code
     try:
         code = args.handler(args, ctx)
         return int(code or 0)

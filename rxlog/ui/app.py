@@ -326,9 +326,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _plain_start(argv) or _parser().parse_args(argv)
     if args.offscreen_demo or no_display():
         return offscreen_demo(Path(args.screenshot))
+    from rxlog.errors import RxlogError
     from rxlog.storage.paths import resolve_data_dir
 
-    return run(resolve_data_dir(args.data_dir))
+    try:
+        data_dir = resolve_data_dir(args.data_dir)
+    except RxlogError as exc:  # --data-dir naming what Windows cannot hold
+        print(f"rxlog-gui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return run(data_dir)
 
 
 if __name__ == "__main__":
