@@ -138,7 +138,7 @@ if [ ! -f "$WINEPREFIX/.ok-$REQ_SHA" ]; then
   mkdir -p "$W/pip-cache"
   wrun 'C:\Python311\python.exe' -m pip install -q --disable-pip-version-check --no-warn-script-location \
     --cert 'Z:\etc\ssl\certs\ca-certificates.crt' --cache-dir "$(winpath "$W/pip-cache")" \
-    --only-binary=:all: -r "$(winpath "$PKG/requirements-win.txt")" \
+    --prefer-binary -r "$(winpath "$PKG/requirements-win.txt")" \
     || die "pip install of the Windows requirements failed"
   touch "$WINEPREFIX/.ok-$REQ_SHA"
 fi
