@@ -46,15 +46,20 @@ def rx(data_dir: Path):
     app.close()
 
 
-def run_cli(data_dir: Path, *args: str) -> CliResult:
-    """Run ``rxlog --data-dir DATA_DIR ARGS...`` in this process, capturing its output."""
+def run_rxlog(*args: str) -> CliResult:
+    """Run ``rxlog ARGS...`` in this process, capturing its output."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = cli_main(["--data-dir", str(data_dir), *args])
+            code = cli_main(list(args))
         except SystemExit as exc:  # argparse usage errors
             code = int(exc.code or 0)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_cli(data_dir: Path, *args: str) -> CliResult:
+    """Run ``rxlog --data-dir DATA_DIR ARGS...`` in this process, capturing its output."""
+    return run_rxlog("--data-dir", str(data_dir), *args)
 
 
 @pytest.fixture

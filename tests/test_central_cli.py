@@ -3,37 +3,19 @@ installations (``rxlog setup``/``log``/``export``/``key export``), as the lead g
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import CliResult, run_rxlog
 
-from rxlog.cli import main as cli_main
 from rxlog.returnformat.csvfile import COLUMNS as EXPORT_COLUMNS
 
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def rxlog(*args: str) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = cli_main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return Run(code, out.getvalue(), err.getvalue())
+rxlog = run_rxlog  # rxlog ARGS... in this process
 
 
 TECHS = (
@@ -121,7 +103,7 @@ def lead(tmp_path, monkeypatch):
     return tmp_path
 
 
-def central(*args: str) -> Run:
+def central(*args: str) -> CliResult:
     return rxlog("central", *args)
 
 

@@ -6,37 +6,19 @@ a real central store, all through the CLI the technician and the lead use."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import run_rxlog
 
-from rxlog.cli import main as cli_main
 from rxlog.returnformat.discovery import find_returns
 from rxlog.returnformat.manifest import verify_return
 from rxlog.service import RxLog
 
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def rxlog(*args: str) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = cli_main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return Run(code, out.getvalue(), err.getvalue())
+rxlog = run_rxlog  # rxlog ARGS... in this process
 
 
 def installation_of(data: Path):

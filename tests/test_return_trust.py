@@ -6,7 +6,6 @@ collide. Real installations, real exports, real signatures throughout."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
@@ -19,28 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CliResult, run_rxlog
 
-from rxlog.cli import main as cli_main
 from rxlog.export import keys
 from rxlog.returnformat import base_name
 from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
 
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def rxlog(*args: str) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = cli_main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return Run(code, out.getvalue(), err.getvalue())
+rxlog = run_rxlog  # rxlog ARGS... in this process
 
 
 A = ("Alex Morgan", "5012345")
@@ -63,7 +47,7 @@ class World:
         (m,) = self.inbox.glob(f"*_GPhC{who[1]}_*2026-10_v1.manifest.json")
         return m
 
-    def central(self, *args: str) -> Run:
+    def central(self, *args: str) -> CliResult:
         return rxlog("central", "--central-dir", str(self.root / "lead"), *args)
 
     def db(self) -> Path:
