@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rxlog.central.report_data import ReportData
 from rxlog.central.spc import COMMON, CONCERN, IMPROVEMENT
+from rxlog.pdf_style import money
 
 
 def _pct(part: float, whole: float) -> str:
@@ -16,68 +17,90 @@ def _n(v: int) -> str:
     return "fewer than 5" if 1 <= v <= 4 else f"{v:,}"
 
 
-def _money(pence: int) -> str:
-    return f"£{pence / 100:,.2f}"
-
-
 def key_findings(data: ReportData) -> tuple[list[str], list[str]]:
-    """(findings, caveats), each a list of sentences."""
+    """(findings, caveats), each a list of sentences, one part of the report at a time."""
     findings: list[str] = []
     caveats: list[str] = []
-    status = data.status
-    expected = (
-        sum(1 for t in status.technicians for c in t.cells.values() if c.state != "not expected")
-        if status
-        else 0
-    )
-    findings.append(
+    for part in (_returns, _activity, _interventions, _cost, _rates, _qs120, _completeness):
+        more, warn = part(data)
+        findings += more
+        caveats += warn
+    return findings, caveats
+
+
+Sentences = tuple[list[str], list[str]]
+
+
+def _returns(data: ReportData) -> Sentences:
+    expected = data.expected
+    return [
         f"{data.returns:,} signed monthly returns were received from {data.technicians} "
         f"technician(s): {_pct(data.returns, expected)} of the {expected:,} technician-months "
         f"expected; {len(data.missing)} technician-month(s) are missing."
-    )
+    ], []
+
+
+def _activity(data: ReportData) -> Sentences:
     t = data.total
+    if not t.minutes:
+        return [], []
     prim = data.by_sector.get("primary")
-    if t.minutes:
-        share = _pct(prim.minutes if prim else 0, t.minutes)
-        findings.append(
-            f"Technicians logged {t.minutes / 60:,.0f} hours of activity, {share} of it in "
-            "primary care."
-        )
-    if t.interventions:
-        acc = data.outcome.get("accepted", 0)
-        findings.append(
-            f"{_n(t.interventions)} clinical interventions were recorded, {_n(data.graded)} of "
-            f"them graded for significance; {_pct(acc, t.interventions)} were accepted."
-        )
+    share = _pct(prim.minutes if prim else 0, t.minutes)
+    return [
+        f"Technicians logged {t.minutes / 60:,.0f} hours of activity, {share} of it in "
+        "primary care."
+    ], []
+
+
+def _interventions(data: ReportData) -> Sentences:
+    t = data.total
+    if not t.interventions:
+        return [], []
+    acc = data.outcome.get("accepted", 0)
+    return [
+        f"{_n(t.interventions)} clinical interventions were recorded, {_n(data.graded)} of "
+        f"them graded for significance; {_pct(acc, t.interventions)} were accepted."
+    ], []
+
+
+def _cost(data: ReportData) -> Sentences:
     c = data.cost
-    if c is not None:
-        basis = c.total("accepted")
-        if basis is not None:
-            low, high = c.total("accepted", "low") or 0, c.total("accepted", "high") or 0
-            rng = f" (range {_money(low)} to {_money(high)})" if low != high else ""
-            findings.append(
-                f"Accepted interventions released clinician time worth {_money(basis)}{rng} at "
-                f"{c.table.report_price_year} prices; declined and pending interventions are "
-                "not counted."
-            )
-        for sector in c.unvalued_sectors():
-            caveats.append(
-                f"Clinician time released in {sector} care is not valued: the unit-cost table "
-                f"has no published figure for {sector} care yet."
-            )
-        if not c.table.index:
-            caveats.append(
-                f"Costs are at {c.table.price_year} prices, not inflated (no cited index in "
-                "the table)."
-            )
+    if c is None:
+        return [], []
+    findings, caveats = [], []
+    basis = c.total("accepted")
+    if basis is not None:
+        low, high = c.total("accepted", "low") or 0, c.total("accepted", "high") or 0
+        rng = f" (range {money(low)} to {money(high)})" if low != high else ""
+        findings.append(
+            f"Accepted interventions released clinician time worth {money(basis)}{rng} at "
+            f"{c.table.report_price_year} prices; declined and pending interventions are "
+            "not counted."
+        )
+    for sector in c.unvalued_sectors():
+        caveats.append(
+            f"Clinician time released in {sector} care is not valued: the unit-cost table "
+            f"has no published figure for {sector} care yet."
+        )
+    if not c.table.index:
+        caveats.append(
+            f"Costs are at {c.table.price_year} prices, not inflated (no cited index in the table)."
+        )
+    return findings, caveats
+
+
+def _rates(data: ReportData) -> Sentences:
     rate = next((s for s in data.series if s.key == "INT_RATE_M"), None)
-    if rate is not None and len(rate.chart.phases) == 2:
+    if rate is None:
+        return [], []
+    findings, caveats = [], []
+    if len(rate.chart.phases) == 2:
         b, p = rate.chart.phases
         findings.append(
             f"Interventions per 100 hours logged averaged {b.mean:.1f} in the baseline and "
             f"{p.mean:.1f} in the pilot phase (monthly points)."
         )
-    if rate is not None and rate.chart.points:
+    if rate.chart.points:
         words = {
             IMPROVEMENT: "special cause of improvement",
             CONCERN: "special cause of concern",
@@ -90,6 +113,11 @@ def key_findings(data: ReportData) -> tuple[list[str], list[str]]:
                 "Run-chart limits from fewer than 13 points are trial limits and will move as "
                 "more months arrive."
             )
+    return findings, caveats
+
+
+def _qs120(data: ReportData) -> Sentences:
+    findings, caveats = [], []
     n, ok = data.qs120.get("primary", (0, 0))
     if n:
         findings.append(
@@ -103,6 +131,11 @@ def key_findings(data: ReportData) -> tuple[list[str], list[str]]:
             "from (all admission reconciliations among them), so hospital timeliness is not "
             "measured yet."
         )
+    return findings, caveats
+
+
+def _completeness(data: ReportData) -> Sentences:
+    caveats = []
     if data.missing:
         caveats.append(
             "Totals are lower in months with missing returns; the rates per 100 hours are not."
@@ -112,4 +145,4 @@ def key_findings(data: ReportData) -> tuple[list[str], list[str]]:
             f"{len(data.revoked_returns)} return(s) were signed by a key revoked since import "
             "and are still counted (listed in section 7)."
         )
-    return findings, caveats
+    return [], caveats

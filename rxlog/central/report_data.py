@@ -137,6 +137,11 @@ class ReportData:
     returns_used: list[dict[str, Any]] = field(default_factory=list)  # the appendix
     returns_excluded: list[dict[str, Any]] = field(default_factory=list)  # and why
 
+    @property
+    def expected(self) -> int:
+        """Technician-months owed a return (the roster's, else from each first return)."""
+        return self.status.expected() if self.status is not None else 0
+
 
 def _band(days: int) -> str:
     if days <= 1:
@@ -151,6 +156,20 @@ def _band(days: int) -> str:
 QS120_BANDS = ("0-1 days", "2-7 days", "8-14 days", "over 14 days")
 
 
+_IS_INT = or_(S.c.significance.isnot(None), S.c.harm.isnot(None), S.c.outcome.isnot(None))
+_INTERVENTIONS = func.sum(case((_IS_INT, S.c.entries), else_=0))
+_ACTIVITY_KEYS = (
+    S.c.month,
+    S.c.sector,
+    S.c.site,
+    S.c.site_kind,
+    S.c.phase,
+    S.c.code,
+    S.c.category,
+    S.c.taxonomy_version,
+)
+
+
 def gather(
     store: CentralStore,
     start: str | None = None,
@@ -160,132 +179,86 @@ def gather(
     """All the report's figures for the months ``start``..``end`` (YYYY-MM, inclusive).
 
     ``pilot_start`` (YYYY-MM-DD) is where the run charts are rebased; without it, the
-    first week/month in which most minutes were logged in the "pilot" phase."""
+    first week/month in which most minutes were logged in the "pilot" phase. One
+    function per part of the report, each one query (or two) and its folding."""
     from rxlog.taxonomy import current_taxonomy
 
+    _check_period(start, end)
+    tax = current_taxonomy()
+    data = ReportData(
+        start, end, [], utc_now_iso()[:16].replace("T", " ") + " UTC", store.display_url
+    )
+    in_range = _month_filter(start, end)
+    pilot_start = _calendar(data, store, pilot_start)
+    where = in_range(S.c.month)
+    with store.read() as conn:
+        rets = _returns(conn, data, in_range, start, end)
+        _activity(conn, data, where, tax, pilot_start)
+        _phase_returns(conn, data, where, rets, pilot_start)
+        _grading(conn, data, where)
+        _costs(conn, data, where)
+        _qs120(conn, data, where, tax)
+    data.series = _series(store, tax, in_range, pilot_start)
+    data.status = status_matrix(
+        store, data.months[0] if data.months else None, data.months[-1] if data.months else None
+    )
+    data.missing = [(t.name, t.gphc, c.month) for t, c in data.status.cells(MISSING)]
+    return data
+
+
+def _check_period(start: str | None, end: str | None) -> None:
     if start:
         parse_month(start, "from")
     if end:
         parse_month(end, "to")
     if start and end and start > end:
         raise ValidationError(f"--from {start} is after --to {end}", field="from")
-    tax = current_taxonomy()
-    data = ReportData(
-        start, end, [], utc_now_iso()[:16].replace("T", " ") + " UTC", store.display_url
-    )
 
-    def in_range(col: Any) -> Any:
-        cond = []
-        if start:
-            cond.append(col >= start)
-        if end:
-            cond.append(col <= end)
-        return and_(*cond) if cond else and_(True)
 
-    is_int = or_(S.c.significance.isnot(None), S.c.harm.isnot(None), S.c.outcome.isnot(None))
-    sums = (
-        func.sum(S.c.entries),
-        func.sum(S.c.minutes),
-        func.sum(S.c.count),
-        func.sum(case((is_int, S.c.entries), else_=0)),
-        func.sum(S.c.released_minutes),
-        func.sum(S.c.cost_avoided_pence),
-    )
-    where = in_range(S.c.month)
-    with store.read() as conn:
-        main = conn.execute(
-            select(
-                S.c.month,
-                S.c.sector,
-                S.c.site,
-                S.c.site_kind,
-                S.c.phase,
-                S.c.code,
-                S.c.category,
-                S.c.taxonomy_version,
-                *sums,
-            )
-            .where(where)
-            .group_by(
-                S.c.month,
-                S.c.sector,
-                S.c.site,
-                S.c.site_kind,
-                S.c.phase,
-                S.c.code,
-                S.c.category,
-                S.c.taxonomy_version,
-            )
-        ).all()
-        grading = conn.execute(
-            select(S.c.significance, S.c.harm, S.c.outcome, func.sum(S.c.entries))
-            .where(where, is_int)
-            .group_by(S.c.significance, S.c.harm, S.c.outcome)
-        ).all()
-        costs = conn.execute(
-            select(
-                S.c.unit_cost_version,
-                func.sum(S.c.released_minutes),
-                func.sum(S.c.cost_avoided_pence),
-                func.sum(case((is_int, S.c.entries), else_=0)),
-            )
-            .where(where)
-            .group_by(S.c.unit_cost_version)
-        ).all()
-        valued = conn.execute(
-            select(
-                S.c.sector,
-                S.c.outcome,
-                S.c.significance,
-                func.sum(case((is_int, S.c.entries), else_=0)),
-                func.sum(S.c.released_minutes),
-            )
-            .where(where, or_(is_int, S.c.released_minutes > 0))
-            .group_by(S.c.sector, S.c.outcome, S.c.significance)
-        ).all()
-        timely = conn.execute(
-            select(S.c.month, S.c.sector, S.c.qs120_days, func.sum(S.c.entries))
-            .where(where, S.c.qs120_days.isnot(None))
-            .group_by(S.c.month, S.c.sector, S.c.qs120_days)
-        ).all()
-        undated = conn.execute(
-            select(S.c.sector, S.c.code, func.sum(S.c.entries))
-            .where(where, S.c.qs120_days.is_(None))
-            .group_by(S.c.sector, S.c.code)
-        ).all()
-        phase_returns = conn.execute(
-            select(S.c.phase, func.count(func.distinct(S.c.return_pk)))
-            .where(where)
-            .group_by(S.c.phase)
-        ).all()
-        rets = conn.execute(
-            select(
-                R.c.return_id,
-                R.c.version,
-                R.c.gphc,
-                R.c.technician,
-                R.c.month,
-                R.c.supersedes_reason,
-                R.c.key_fingerprint,
-                R.c.taxonomy_versions,
-                R.c.manifest_sha256,
-                R.c.rows,
-                K.c.revoked_at,
-                K.c.name,
-            )
-            .select_from(R.outerjoin(K, K.c.fingerprint == R.c.key_fingerprint))
-            .where(R.c.state == "current", in_range(R.c.month))
-            .order_by(R.c.month, R.c.gphc)
-        ).all()
-        superseded = conn.execute(
-            select(
-                R.c.return_id, R.c.version, R.c.gphc, R.c.technician, R.c.month, R.c.manifest_sha256
-            )  # fmt: skip
-            .where(R.c.state != "current", in_range(R.c.month))
-            .order_by(R.c.month, R.c.gphc, R.c.version)
-        ).all()
+def _calendar(data: ReportData, store: CentralStore, pilot_start: str | None) -> str | None:
+    """The lead's calendar decides the phases (else each technician's own setting)."""
+    if pilot_start is None:
+        from rxlog.central.roster import calendar_get
 
-    # Returns, technicians, months.
+        cal = calendar_get(store)
+        if "pilot" in cal:
+            pilot_start = cal["pilot"][0]
+            data.calendar = cal
+    data.phases_from = "calendar" if pilot_start else "technicians"
+    return pilot_start
+
+
+def _returns(
+    conn: Any, data: ReportData, in_range: Any, start: str | None, end: str | None
+) -> list[Any]:
+    """The returns counted (current versions) and those superseded, for the appendix,
+    the reopened months and the revoked keys; the months of the period."""
+    rets = conn.execute(
+        select(
+            R.c.return_id,
+            R.c.version,
+            R.c.gphc,
+            R.c.technician,
+            R.c.month,
+            R.c.supersedes_reason,
+            R.c.key_fingerprint,
+            R.c.taxonomy_versions,
+            R.c.manifest_sha256,
+            R.c.rows,
+            K.c.revoked_at,
+            K.c.name,
+        )
+        .select_from(R.outerjoin(K, K.c.fingerprint == R.c.key_fingerprint))
+        .where(R.c.state == "current", in_range(R.c.month))
+        .order_by(R.c.month, R.c.gphc)
+    ).all()
+    superseded = conn.execute(
+        select(
+            R.c.return_id, R.c.version, R.c.gphc, R.c.technician, R.c.month, R.c.manifest_sha256
+        )  # fmt: skip
+        .where(R.c.state != "current", in_range(R.c.month))
+        .order_by(R.c.month, R.c.gphc, R.c.version)
+    ).all()
     data.returns = len(rets)
     data.technicians = len({r.gphc for r in rets})
     months = sorted({r.month for r in rets})
@@ -308,48 +281,40 @@ def gather(
         data.monthly_returns[r.month] = data.monthly_returns.get(r.month, 0) + 1
         if r.version > 1:
             data.reopened.append(
-                {
-                    "return_id": r.return_id,
-                    "technician": r.technician,
-                    "month": r.month,
-                    "version": r.version,
-                    "reason": r.supersedes_reason or "",
-                }
-            )
+                {"return_id": r.return_id, "technician": r.technician, "month": r.month,
+                 "version": r.version, "reason": r.supersedes_reason or ""}
+            )  # fmt: skip
         if r.revoked_at:
             data.revoked_returns.append((r.return_id, r.version, r.name or ""))
+    return list(rets)
 
-    # The lead's calendar decides the phases (else each technician's own setting).
-    if pilot_start is None:
-        from rxlog.central.roster import calendar_get
 
-        cal = calendar_get(store)
-        if "pilot" in cal:
-            pilot_start = cal["pilot"][0]
-            data.calendar = cal
-    data.phases_from = "calendar" if pilot_start else "technicians"
+def _phase_of(month: str, phase: str | None, pilot_start: str | None) -> str:
+    if pilot_start:
+        return "baseline" if month < pilot_start[:7] else "pilot"
+    return phase or "(no phase)"
 
-    # Activity, rolled up to today's codes.
+
+def _activity(conn: Any, data: ReportData, where: Any, tax: Any, pilot_start: str | None) -> None:
+    """Activity by sector, site, category, code, phase and month, rolled up to today's
+    codes; the sites and taxonomy versions seen."""
+    rows = conn.execute(
+        select(
+            *_ACTIVITY_KEYS,
+            func.sum(S.c.entries),
+            func.sum(S.c.minutes),
+            func.sum(S.c.count),
+            _INTERVENTIONS,
+            func.sum(S.c.released_minutes),
+            func.sum(S.c.cost_avoided_pence),
+        )  # fmt: skip
+        .where(where)
+        .group_by(*_ACTIVITY_KEYS)
+    ).all()
     sites = set()
     tax_by_month: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in main:
-        (
-            month,
-            sector,
-            site,
-            kind,
-            phase,
-            code,
-            category,
-            tver,
-            entries,
-            minutes,
-            count,
-            ints,
-            released,
-            cost,
-        ) = row
-        vals = (entries or 0, minutes or 0, count or 0, ints or 0, released or 0, cost or 0)
+    for month, sector, site, kind, phase, code, category, tver, *sums in rows:
+        vals = tuple(v or 0 for v in sums)
         now = tax.current_code(code)
         if now != code:
             data.rolled_up[(code, now)] = data.rolled_up.get((code, now), 0) + vals[0]
@@ -360,31 +325,48 @@ def gather(
         )
         data.category_titles[cat] = tax.categories.get(cat, cat)
         sites.add(site)
-        data.total.add(*vals)
-        data.by_sector.setdefault(sector, Totals()).add(*vals)
-        data.by_site.setdefault((site, kind or "", sector), Totals()).add(*vals)
-        data.by_category.setdefault((cat, sector), Totals()).add(*vals)
-        data.by_code.setdefault(now, Totals()).add(*vals)
-        if pilot_start:
-            ph = "baseline" if month < pilot_start[:7] else "pilot"
-        else:
-            ph = phase or "(no phase)"
-        data.by_phase.setdefault(ph, Totals()).add(*vals)
-        data.by_sector_phase.setdefault((sector, ph), Totals()).add(*vals)
+        ph = _phase_of(month, phase, pilot_start)
+        for totals in (
+            data.total,
+            data.by_sector.setdefault(sector, Totals()),
+            data.by_site.setdefault((site, kind or "", sector), Totals()),
+            data.by_category.setdefault((cat, sector), Totals()),
+            data.by_code.setdefault(now, Totals()),
+            data.by_phase.setdefault(ph, Totals()),
+            data.by_sector_phase.setdefault((sector, ph), Totals()),
+            data.monthly.setdefault(month, Totals()),
+        ):
+            totals.add(*vals)
         data.phase_category[(ph, cat)] = data.phase_category.get((ph, cat), 0) + vals[1]
-        data.monthly.setdefault(month, Totals()).add(*vals)
         tax_by_month[month][tver] = tax_by_month[month].get(tver, 0) + vals[0]
     data.sites = len(sites)
     data.taxonomy_versions = sorted({v for m in tax_by_month.values() for v in m})
     data.mixed_taxonomy = [(m, v) for m, v in sorted(tax_by_month.items()) if len(v) > 1]
-    data.phase_returns = {(p or "(no phase)"): n for p, n in phase_returns}
+
+
+def _phase_returns(
+    conn: Any, data: ReportData, where: Any, rets: list[Any], pilot_start: str | None
+) -> None:
+    """Returns with entries in each phase (by the calendar, every return of its months)."""
     if pilot_start:
-        data.phase_returns = {}
         for r in rets:
             ph = "baseline" if r.month < pilot_start[:7] else "pilot"
             data.phase_returns[ph] = data.phase_returns.get(ph, 0) + 1
+        return
+    rows = conn.execute(
+        select(S.c.phase, func.count(func.distinct(S.c.return_pk))).where(where).group_by(S.c.phase)
+    ).all()
+    data.phase_returns = {(p or "(no phase)"): n for p, n in rows}
 
-    for sig, harm, outcome, n in grading:
+
+def _grading(conn: Any, data: ReportData, where: Any) -> None:
+    """Interventions by significance, harm and outcome, and the cross-table."""
+    rows = conn.execute(
+        select(S.c.significance, S.c.harm, S.c.outcome, func.sum(S.c.entries))
+        .where(where, _IS_INT)
+        .group_by(S.c.significance, S.c.harm, S.c.outcome)
+    ).all()
+    for sig, harm, outcome, n in rows:
         n = n or 0
         if sig is not None:
             data.significance[sig] = data.significance.get(sig, 0) + n
@@ -394,15 +376,49 @@ def gather(
         if outcome is not None:
             data.outcome[outcome] = data.outcome.get(outcome, 0) + n
         data.sig_by_harm[(sig, harm)] = data.sig_by_harm.get((sig, harm), 0) + n
-    for version, released, cost, ints in costs:
+
+
+def _costs(conn: Any, data: ReportData, where: Any) -> None:
+    """Cost avoided as each return's table valued it, and recomputed with the lead's
+    table per sector, outcome and significance."""
+    by_version = conn.execute(
+        select(
+            S.c.unit_cost_version,
+            func.sum(S.c.released_minutes),
+            func.sum(S.c.cost_avoided_pence),
+            _INTERVENTIONS,
+        )  # fmt: skip
+        .where(where)
+        .group_by(S.c.unit_cost_version)
+    ).all()
+    for version, released, cost, ints in by_version:
         if released or cost or ints:
             data.cost_by_version[version or "(none)"] = (released or 0, cost or 0, ints or 0)
-
+    valued = conn.execute(
+        select(
+            S.c.sector,
+            S.c.outcome,
+            S.c.significance,
+            _INTERVENTIONS,
+            func.sum(S.c.released_minutes),
+        )  # fmt: skip
+        .where(where, or_(_IS_INT, S.c.released_minutes > 0))
+        .group_by(S.c.sector, S.c.outcome, S.c.significance)
+    ).all()
     data.cost = cost_avoided(
         load_cost_table(),
         [(sec, out, sig, n or 0, mins or 0) for sec, out, sig, n, mins in valued],
     )
 
+
+def _qs120(conn: Any, data: ReportData, where: Any, tax: Any) -> None:
+    """QS120: timed reconciliations per sector (in time, by band) and those QS120
+    applies to with no date to time them from."""
+    timely = conn.execute(
+        select(S.c.month, S.c.sector, S.c.qs120_days, func.sum(S.c.entries))
+        .where(where, S.c.qs120_days.isnot(None))
+        .group_by(S.c.month, S.c.sector, S.c.qs120_days)
+    ).all()
     for _month, sector, days, n in timely:
         target = QS120_TARGET_DAYS.get(sector, 7)
         ok = n if days <= target else 0
@@ -410,19 +426,15 @@ def gather(
         data.qs120[sector] = (a + n, b + ok)
         band = (sector, _band(days))
         data.qs120_bands[band] = data.qs120_bands.get(band, 0) + n
-
+    undated = conn.execute(
+        select(S.c.sector, S.c.code, func.sum(S.c.entries))
+        .where(where, S.c.qs120_days.is_(None))
+        .group_by(S.c.sector, S.c.code)
+    ).all()
     for sector, code, n in undated:
         c = tax.get(tax.current_code(code))
         if c is not None and (c.needs_discharge_date or c.code in QS120_UNTIMED_CODES):
             data.qs120_not_recorded[sector] = data.qs120_not_recorded.get(sector, 0) + (n or 0)
-
-    data.series = _series(store, tax, in_range, pilot_start)
-
-    data.status = status_matrix(
-        store, data.months[0] if data.months else None, data.months[-1] if data.months else None
-    )
-    data.missing = [(t.name, t.gphc, c.month) for t, c in data.status.cells(MISSING)]
-    return data
 
 
 @dataclass

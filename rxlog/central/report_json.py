@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from rxlog.central.report_data import ReportData
+from rxlog.central.report_data import ReportData, Series
 from rxlog.central.spc import COMMON
 from rxlog.errors import StorageError
 
@@ -30,44 +30,72 @@ def _num(v: float) -> float:
 
 
 def report_dict(data: ReportData) -> dict[str, Any]:
-    status = data.status
-    expected = (
-        sum(1 for t in status.technicians for c in t.cells.values() if c.state != "not expected")
-        if status
-        else 0
-    )
+    """Every figure the report prints, one key per section."""
+    return {
+        "format": FORMAT,
+        "generated_at": data.generated_at,
+        "period": {
+            "from": data.months[0] if data.months else None,
+            "to": data.months[-1] if data.months else None,
+        },  # fmt: skip
+        "completeness": _completeness(data),
+        "interventions": _interventions(data),
+        "cost_avoided": _cost(data),
+        "qs120": _qs120(data),
+        "phases_from": data.phases_from,
+        "by_sector_phase": _sector_phase(data),
+        "spc": [_chart(s) for s in data.series],
+    }
+
+
+def _completeness(data: ReportData) -> dict[str, Any]:
+    return {
+        "expected": data.expected,
+        "received": data.returns,
+        "missing": [{"gphc": g, "month": m} for _, g, m in data.missing],
+    }
+
+
+def _interventions(data: ReportData) -> dict[str, Any]:
     total = data.total.interventions
     outcomes = {o: data.outcome.get(o, 0) for o in ("accepted", "declined", "pending")}
     outcomes["not_recorded"] = total - sum(outcomes.values())
+    return {"total": total, "graded": data.graded, "by_outcome": outcomes}
+
+
+def _cost(data: ReportData) -> dict[str, Any]:
     cost = data.cost
-    cost_out: dict[str, Any] = {}
-    if cost is not None:
-        cost_out = {
-            "accepted": money(cost.total("accepted")),
-            "declined": money(cost.total("declined")),
-            "pending": money(cost.total("pending")),
-            "low": money(cost.total("accepted", "low")),
-            "high": money(cost.total("accepted", "high")),
-            "price_year": cost.table.report_price_year,
-            "unit_cost_table": cost.table.version,
-            "not_valued_sectors": cost.unvalued_sectors(),
-            "detrimental_excluded": {
-                "interventions": cost.detrimental,
-                "released_minutes": cost.detrimental_minutes,
-            },
-            "by_sector": [
-                {
-                    "sector": sector,
-                    "outcome": outcome,
-                    "interventions": cell.interventions,
-                    "released_minutes": cell.minutes,
-                    "cost": money(cell.basis),
-                    "low": money(cell.low),
-                    "high": money(cell.high),
-                }
-                for (sector, outcome), cell in sorted(cost.cells.items())
-            ],
-        }
+    if cost is None:
+        return {}
+    return {
+        "accepted": money(cost.total("accepted")),
+        "declined": money(cost.total("declined")),
+        "pending": money(cost.total("pending")),
+        "low": money(cost.total("accepted", "low")),
+        "high": money(cost.total("accepted", "high")),
+        "price_year": cost.table.report_price_year,
+        "unit_cost_table": cost.table.version,
+        "not_valued_sectors": cost.unvalued_sectors(),
+        "detrimental_excluded": {
+            "interventions": cost.detrimental,
+            "released_minutes": cost.detrimental_minutes,
+        },
+        "by_sector": [
+            {
+                "sector": sector,
+                "outcome": outcome,
+                "interventions": cell.interventions,
+                "released_minutes": cell.minutes,
+                "cost": money(cell.basis),
+                "low": money(cell.low),
+                "high": money(cell.high),
+            }
+            for (sector, outcome), cell in sorted(cost.cells.items())
+        ],
+    }
+
+
+def _qs120(data: ReportData) -> dict[str, Any]:
     qs120 = {}
     for sector in ("primary", "secondary"):
         n, ok = data.qs120.get(sector, (0, 0))
@@ -76,68 +104,49 @@ def report_dict(data: ReportData) -> dict[str, Any]:
             "in_time": ok,
             "not_recorded": data.qs120_not_recorded.get(sector, 0),
         }
-    spc = []
-    for s in data.series:
-        ch = s.chart
-        spc.append(
-            {
-                "measure": s.key,
-                "title": s.title,
-                "unit": s.unit,
-                "period_type": s.period,
-                "direction": s.direction,
-                "target": s.target,
-                "variation": ch.variation,
-                "assurance": ch.assurance,
-                "trial_limits": ch.trial,
-                "points": [
-                    {
-                        "period": p.label,
-                        "value": _num(p.value),
-                        "phase": p.phase,
-                        "mean": _num(p.mean),
-                        "lower": _num(p.lower),
-                        "upper": _num(p.upper),
-                        "special_cause": p.special_cause,
-                        "type": p.type if p.type != COMMON else "common_cause",
-                    }
-                    for p in ch.points
-                ],
-            }
-        )
+    return qs120
+
+
+def _sector_phase(data: ReportData) -> list[dict[str, Any]]:
+    return [
+        {
+            "sector": sec,
+            "phase": ph,
+            "minutes": t.minutes,
+            "entries": t.entries,
+            "count": t.count,
+            "interventions": t.interventions,
+            "released_minutes": t.released_minutes,
+        }
+        for (sec, ph), t in sorted(data.by_sector_phase.items())
+    ]
+
+
+def _chart(s: Series) -> dict[str, Any]:
+    ch = s.chart
     return {
-        "format": FORMAT,
-        "generated_at": data.generated_at,
-        "period": {
-            "from": data.months[0] if data.months else None,
-            "to": data.months[-1] if data.months else None,
-        },  # fmt: skip
-        "completeness": {
-            "expected": expected,
-            "received": data.returns,
-            "missing": [{"gphc": g, "month": m} for _, g, m in data.missing],
-        },
-        "interventions": {
-            "total": total,
-            "graded": data.graded,
-            "by_outcome": outcomes,
-        },
-        "cost_avoided": cost_out,
-        "qs120": qs120,
-        "phases_from": data.phases_from,
-        "by_sector_phase": [
+        "measure": s.key,
+        "title": s.title,
+        "unit": s.unit,
+        "period_type": s.period,
+        "direction": s.direction,
+        "target": s.target,
+        "variation": ch.variation,
+        "assurance": ch.assurance,
+        "trial_limits": ch.trial,
+        "points": [
             {
-                "sector": sec,
-                "phase": ph,
-                "minutes": t.minutes,
-                "entries": t.entries,
-                "count": t.count,
-                "interventions": t.interventions,
-                "released_minutes": t.released_minutes,
+                "period": p.label,
+                "value": _num(p.value),
+                "phase": p.phase,
+                "mean": _num(p.mean),
+                "lower": _num(p.lower),
+                "upper": _num(p.upper),
+                "special_cause": p.special_cause,
+                "type": p.type if p.type != COMMON else "common_cause",
             }
-            for (sec, ph), t in sorted(data.by_sector_phase.items())
+            for p in ch.points
         ],
-        "spc": spc,
     }
 
 

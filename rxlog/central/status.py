@@ -108,6 +108,10 @@ class StatusMatrix:
     months: list[str]
     technicians: list[TechnicianStatus]
 
+    def expected(self) -> int:
+        """Technician-months owed a return: every cell but "not expected"."""
+        return sum(1 for t in self.technicians for c in t.cells.values() if c.state != NOT_EXPECTED)
+
     def cells(self, state: str) -> list[tuple[TechnicianStatus, Cell]]:
         return [(t, c) for t in self.technicians for c in t.cells.values() if c.state == state]
 
@@ -132,27 +136,9 @@ def status_matrix(
     "missing". ``start``/``end`` (YYYY-MM) narrow
     the months shown.
     """
-    with store.read() as conn:
-        rows = conn.execute(
-            select(
-                RETURNS.c.gphc,
-                RETURNS.c.technician,
-                RETURNS.c.month,
-                RETURNS.c.version,
-                RETURNS.c.main_site,
-                RETURNS.c.sector,
-                RETURNS.c.supersedes_reason,
-                RETURNS.c.return_id,
-                RETURNS.c.rows,
-                RETURNS.c.installation_id,
-                RETURNS.c.installation_name,
-                RETURNS.c.nil,
-            )
-            .where(RETURNS.c.state == "current")
-            .order_by(RETURNS.c.gphc, RETURNS.c.month, RETURNS.c.imported_at, RETURNS.c.id)
-        ).all()
     from rxlog.central.roster import roster_list
 
+    rows = _current_returns(store)
     roster = roster_list(store)
     if not rows and not roster:
         return StatusMatrix([], [])
@@ -171,57 +157,80 @@ def status_matrix(
         names[p.gphc] = p.name
     for gphc in owed:
         by_tech.setdefault(gphc, [])
-    techs = []
-    for gphc, got in by_tech.items():
-        if not got:  # rostered, nothing received at all
-            t = TechnicianStatus(gphc, names[gphc], "", "")
-            for month in months:
-                t.cells[month] = Cell(month, MISSING if month in owed[gphc] else NOT_EXPECTED)
-            techs.append(t)
-            continue
-        latest = got[-1]
-        t = TechnicianStatus(gphc, latest.technician, latest.main_site, latest.sector)
-        have: dict[str, list[Any]] = {}
-        for r in got:
-            have.setdefault(r.month, []).append(r)
-        started = got[0].month
-        for month in months:
-            got_month = have.get(month)
-            if got_month:
-                # Every installation's return for the month; the figures come from the
-                # one with most entries (the others are listed in ``sent``).
-                v = max(got_month, key=lambda r: (not r.nil, r.rows))
-                sent = tuple(
-                    Sent(
-                        r.installation_name or LEGACY,
-                        r.installation_id,
-                        r.return_id,
-                        r.version,
-                        r.rows,
-                        bool(r.nil),
-                    )
-                    for r in got_month
-                )
-                if all(x.nil for x in sent):
-                    state = NOTHING_DONE
-                elif any(x.version > 1 for x in sent):
-                    state = REOPENED
-                else:
-                    state = RECEIVED
-                reason = "; ".join(r.supersedes_reason for r in got_month if r.supersedes_reason)
-                t.cells[month] = Cell(
-                    month,
-                    state,
-                    max(x.version for x in sent),
-                    v.main_site,
-                    v.sector,
-                    reason or None,
-                    sent,
-                )
-            elif gphc in owed:
-                t.cells[month] = Cell(month, MISSING if month in owed[gphc] else NOT_EXPECTED)
-            else:
-                t.cells[month] = Cell(month, MISSING if month >= started else NOT_EXPECTED)
-        techs.append(t)
+    techs = [
+        _technician(gphc, got, months, owed.get(gphc), names.get(gphc, ""))
+        for gphc, got in by_tech.items()
+    ]
     techs.sort(key=lambda t: (t.name.lower(), t.gphc))
     return StatusMatrix(months, techs)
+
+
+def _current_returns(store: CentralStore) -> list[Any]:
+    """Every current return, by technician and month in the order imported."""
+    with store.read() as conn:
+        return list(
+            conn.execute(
+                select(
+                    RETURNS.c.gphc,
+                    RETURNS.c.technician,
+                    RETURNS.c.month,
+                    RETURNS.c.version,
+                    RETURNS.c.main_site,
+                    RETURNS.c.sector,
+                    RETURNS.c.supersedes_reason,
+                    RETURNS.c.return_id,
+                    RETURNS.c.rows,
+                    RETURNS.c.installation_id,
+                    RETURNS.c.installation_name,
+                    RETURNS.c.nil,
+                )
+                .where(RETURNS.c.state == "current")
+                .order_by(RETURNS.c.gphc, RETURNS.c.month, RETURNS.c.imported_at, RETURNS.c.id)
+            ).all()
+        )
+
+
+def _technician(
+    gphc: str, got: list[Any], months: list[str], owed: set[str] | None, roster_name: str
+) -> TechnicianStatus:
+    """One technician's row: a cell per month (``owed``: the roster's months, or None for
+    one not on the roster, who owes every month from their first return)."""
+    if not got:  # rostered, nothing received at all
+        t = TechnicianStatus(gphc, roster_name, "", "")
+        for month in months:
+            t.cells[month] = Cell(month, MISSING if month in (owed or ()) else NOT_EXPECTED)
+        return t
+    latest = got[-1]
+    t = TechnicianStatus(gphc, latest.technician, latest.main_site, latest.sector)
+    have: dict[str, list[Any]] = {}
+    for r in got:
+        have.setdefault(r.month, []).append(r)
+    started = got[0].month
+    for month in months:
+        if month in have:
+            t.cells[month] = _received(month, have[month])
+        elif owed is not None:
+            t.cells[month] = Cell(month, MISSING if month in owed else NOT_EXPECTED)
+        else:
+            t.cells[month] = Cell(month, MISSING if month >= started else NOT_EXPECTED)
+    return t
+
+
+def _received(month: str, got_month: list[Any]) -> Cell:
+    """A month with returns: every installation's return for it; the figures come from
+    the one with most entries (the others are listed in ``sent``)."""
+    v = max(got_month, key=lambda r: (not r.nil, r.rows))
+    sent = tuple(
+        Sent(r.installation_name or LEGACY, r.installation_id, r.return_id, r.version,
+             r.rows, bool(r.nil))
+        for r in got_month
+    )  # fmt: skip
+    if all(x.nil for x in sent):
+        state = NOTHING_DONE
+    elif any(x.version > 1 for x in sent):
+        state = REOPENED
+    else:
+        state = RECEIVED
+    reason = "; ".join(r.supersedes_reason for r in got_month if r.supersedes_reason)
+    return Cell(month, state, max(x.version for x in sent), v.main_site, v.sector,
+                reason or None, sent)  # fmt: skip

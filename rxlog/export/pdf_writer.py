@@ -14,17 +14,11 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from rxlog.export.month_data import QS120_PRIMARY_DAYS, MonthData, qs120_days
+from rxlog.pdf_style import NHS_WARM_YELLOW, Kit, hours, unicode_fonts
 
-NHS_BLUE = "#005EB8"
-NHS_DARK_BLUE = "#003087"
-NHS_PALE_GREY = "#E8EDEE"
-NHS_MID_GREY = "#768692"
-NHS_WARM_YELLOW = "#FFB81C"
 SMALL = 5  # counts below this (and above 0) are suppressed
 
 
@@ -41,10 +35,6 @@ def small(n: int, suppress: bool = True) -> str:
     return "<5" if suppress and 0 < n < SMALL else f"{n:,}"
 
 
-def hours(minutes: int) -> str:
-    return f"{minutes / 60:,.1f}"
-
-
 def _month_title(d: date) -> str:
     return d.strftime("%B %Y")
 
@@ -53,121 +43,26 @@ def _fingerprint_groups(fp: str) -> str:
     return " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
 
 
-_FONT_CANDIDATES = (
-    # (regular, bold): fonts with wide Unicode coverage, so a name such as "Łukasz" or
-    # "Nguyễn" prints; the PDF's standard Helvetica only covers Western European text.
-    ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-    ("arial.ttf", "arialbd.ttf"),
-)
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "C:/Windows/Fonts", "/Library/Fonts")
+def _kit() -> Kit:
+    """The house style at the return's size, in a Unicode font (names such as "Łukasz")."""
+    return Kit(unicode_fonts(), size=9.5)
 
 
-@lru_cache(maxsize=1)
-def fonts() -> tuple[str, str]:
-    """(regular, bold) font names for the report, embedding a Unicode TTF when found."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    from rxlog.resources import resources_dir
-
-    folders = [resources_dir() / "fonts", *(Path(d) for d in _FONT_DIRS)]
-    for regular, bold in _FONT_CANDIDATES:
-        for folder in folders:
-            r, b = folder / regular, folder / bold
-            if r.is_file() and b.is_file():
-                try:
-                    pdfmetrics.registerFont(TTFont("RxSans", str(r)))
-                    pdfmetrics.registerFont(TTFont("RxSans-Bold", str(b)))
-                except (TTFError, OSError):
-                    continue
-                return "RxSans", "RxSans-Bold"
-    return "Helvetica", "Helvetica-Bold"
+def _table(
+    doc: Kit, header: list[str], rows: list[list[Any]], widths: list[float], total: bool = False
+) -> Any:
+    return doc.table([header, *rows], widths, total_row=total, size=9)
 
 
-class _Doc:
-    """Styles and table helpers shared by the sections."""
-
-    def __init__(self) -> None:
-        from reportlab.lib import colors
-        from reportlab.lib.enums import TA_LEFT
-        from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-
-        base = getSampleStyleSheet()
-        self.font, self.bold = fonts()
-        for name in ("Normal", "Title", "Heading2"):
-            base[name].fontName = self.font
-        self.colors = colors
-        self.blue = colors.HexColor(NHS_BLUE)
-        self.dark = colors.HexColor(NHS_DARK_BLUE)
-        self.pale = colors.HexColor(NHS_PALE_GREY)
-        self.grey = colors.HexColor(NHS_MID_GREY)
-        self.title = ParagraphStyle(
-            "t", parent=base["Title"], fontName=self.bold, fontSize=20, leading=24,
-            textColor=colors.white, alignment=TA_LEFT, spaceAfter=0,
-        )  # fmt: skip
-        self.subtitle = ParagraphStyle(
-            "st", parent=base["Normal"], fontSize=11, leading=14, textColor=colors.white
-        )
-        self.h2 = ParagraphStyle(
-            "h2", parent=base["Heading2"], fontName=self.bold, fontSize=13, leading=16,
-            textColor=self.blue, spaceBefore=10, spaceAfter=4,
-        )  # fmt: skip
-        self.body = ParagraphStyle("b", parent=base["Normal"], fontSize=9.5, leading=12.5)
-        self.note = ParagraphStyle(
-            "n", parent=self.body, fontSize=8, leading=10, textColor=self.grey
-        )
-        self.cell = ParagraphStyle("c", parent=self.body, fontSize=9, leading=11)
-        self.big = ParagraphStyle(
-            "big", parent=self.body, fontName=self.bold, fontSize=16, leading=19,
-            textColor=self.dark,
-        )  # fmt: skip
-
-    def p(self, text: str, style: Any = None) -> Any:
-        from xml.sax.saxutils import escape
-
-        from reportlab.platypus import Paragraph
-
-        return Paragraph(escape(text).replace("\n", "<br/>"), style or self.body)
-
-    def table(
-        self, header: list[str], rows: list[list[Any]], widths: list[float], total: bool = False
-    ) -> Any:
-        from reportlab.platypus import Table, TableStyle
-
-        t = Table([header, *rows], colWidths=widths, repeatRows=1, hAlign="LEFT")
-        style = [
-            ("BACKGROUND", (0, 0), (-1, 0), self.blue),
-            ("TEXTCOLOR", (0, 0), (-1, 0), self.colors.white),
-            ("FONTNAME", (0, 0), (-1, -1), self.font),
-            ("FONTNAME", (0, 0), (-1, 0), self.bold),
-            ("FONTSIZE", (0, 0), (-1, -1), 9),
-            ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.pale),
-        ]
-        for i in range(1, len(rows) + 1):
-            if i % 2 == 0:
-                style.append(("BACKGROUND", (0, i), (-1, i), self.colors.HexColor("#F4F7F8")))
-        if total and rows:
-            style += [
-                ("FONTNAME", (0, len(rows)), (-1, len(rows)), self.bold),
-                ("LINEABOVE", (0, len(rows)), (-1, len(rows)), 0.8, self.dark),
-            ]
-        t.setStyle(TableStyle(style))
-        return t
-
-
-def _header(doc: _Doc, data: MonthData, width: float) -> Any:
+def _header(doc: Kit, data: MonthData, width: float) -> Any:
     from reportlab.platypus import Table, TableStyle
 
     version = f"Version {data.version}"
     if data.supersedes:
         version += f" (replaces version {data.supersedes})"
     inner = [
-        [doc.p("RxLog monthly activity return", doc.title)],
-        [doc.p(f"{_month_title(data.first)}  ·  {version}", doc.subtitle)],
+        [doc.p("RxLog monthly activity return", doc.banner_title)],
+        [doc.p(f"{_month_title(data.first)}  ·  {version}", doc.banner_subtitle)],
     ]
     t = Table(inner, colWidths=[width])
     t.setStyle(
@@ -183,7 +78,7 @@ def _header(doc: _Doc, data: MonthData, width: float) -> Any:
     return t
 
 
-def _details(doc: _Doc, data: MonthData, width: float) -> Any:
+def _details(doc: Kit, data: MonthData, width: float) -> Any:
     from reportlab.platypus import Table, TableStyle
 
     sites = [
@@ -250,7 +145,7 @@ def _fitting(style: Any, text: str, width: float) -> Any:
     )
 
 
-def _key_figures(doc: _Doc, data: MonthData, width: float, suppress: bool) -> Any:
+def _key_figures(doc: Kit, data: MonthData, width: float, suppress: bool) -> Any:
     from reportlab.platypus import Table, TableStyle
 
     minutes = sum(e.minutes for e in data.entries)
@@ -258,14 +153,14 @@ def _key_figures(doc: _Doc, data: MonthData, width: float, suppress: bool) -> An
     released = sum(e.released_minutes or 0 for e in data.entries)
     figures = [
         (f"{len(data.entries):,}", "entries logged"),
-        (hours(minutes), "hours of activity"),
+        (hours(minutes, exact=True), "hours of activity"),
         (small(interventions, suppress), "graded interventions"),
-        (hours(released), "hours released"),
+        (hours(released, exact=True), "hours released"),
         (f"£{data.total_cost_avoided:,.2f}", "cost avoided"),
     ]
     col = width / len(figures)
     row1 = [doc.p(v, _fitting(doc.big, v, col - 12)) for v, _ in figures]
-    row2 = [doc.p(label, doc.note) for _, label in figures]
+    row2 = [doc.p(label, doc.small) for _, label in figures]
     t = Table([row1, row2], colWidths=[col] * len(figures))
     t.setStyle(
         TableStyle(
@@ -280,7 +175,7 @@ def _key_figures(doc: _Doc, data: MonthData, width: float, suppress: bool) -> An
     return t
 
 
-def _by_category(doc: _Doc, data: MonthData, width: float, suppress: bool) -> Any:
+def _by_category(doc: Kit, data: MonthData, width: float, suppress: bool) -> Any:
     from rxlog.taxonomy import current_taxonomy
 
     titles = current_taxonomy().categories
@@ -291,18 +186,19 @@ def _by_category(doc: _Doc, data: MonthData, width: float, suppress: bool) -> An
         m[e.category] += e.minutes
     total = sum(m.values()) or 1
     rows = [
-        [doc.p(titles.get(c, c), doc.cell), small(n[c], suppress), f"{m[c]:,}", hours(m[c]),
-         f"{100 * m[c] / total:.0f}%"]
+        [doc.p(titles.get(c, c), doc.cell), small(n[c], suppress), f"{m[c]:,}",
+         hours(m[c], exact=True), f"{100 * m[c] / total:.0f}%"]
         for c in sorted(m, key=lambda c: (-m[c], c))
     ]  # fmt: skip
-    rows.append(["Total", f"{sum(n.values()):,}", f"{sum(m.values()):,}", hours(total), "100%"])
+    total_h = hours(total, exact=True)
+    rows.append(["Total", f"{sum(n.values()):,}", f"{sum(m.values()):,}", total_h, "100%"])
     w = width - 4 * 60
-    return doc.table(
-        ["Category", "Entries", "Minutes", "Hours", "Time"], rows, [w] + [60] * 4, True
+    return _table(
+        doc, ["Category", "Entries", "Minutes", "Hours", "Time"], rows, [w] + [60] * 4, True
     )
 
 
-def _by_sector(doc: _Doc, data: MonthData, width: float, suppress: bool) -> Any:
+def _by_sector(doc: Kit, data: MonthData, width: float, suppress: bool) -> Any:
     n: Counter[str] = Counter()
     m: Counter[str] = Counter()
     for e in data.entries:
@@ -312,12 +208,15 @@ def _by_sector(doc: _Doc, data: MonthData, width: float, suppress: bool) -> Any:
         "primary": "Primary care (GP practice / PCN)",
         "secondary": "Secondary care (hospital)",
     }
-    rows = [[label.get(s, s), small(n[s], suppress), f"{m[s]:,}", hours(m[s])] for s in sorted(m)]
+    rows = [
+        [label.get(s, s), small(n[s], suppress), f"{m[s]:,}", hours(m[s], exact=True)]
+        for s in sorted(m)
+    ]
     w = width - 3 * 60
-    return doc.table(["Sector", "Entries", "Minutes", "Hours"], rows, [w] + [60] * 3)
+    return _table(doc, ["Sector", "Entries", "Minutes", "Hours"], rows, [w] + [60] * 3)
 
 
-def _daily_chart(doc: _Doc, data: MonthData, width: float) -> Any:
+def _daily_chart(doc: Kit, data: MonthData, width: float) -> Any:
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.shapes import Drawing, String
 
@@ -356,7 +255,7 @@ def _daily_chart(doc: _Doc, data: MonthData, width: float) -> Any:
     return drawing
 
 
-def _interventions(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any]:
+def _interventions(doc: Kit, data: MonthData, width: float, suppress: bool) -> list[Any]:
     from rxlog.scales import HARM, SIGNIFICANCE
     from rxlog.taxonomy import current_taxonomy
 
@@ -386,17 +285,17 @@ def _interventions(doc: _Doc, data: MonthData, width: float, suppress: bool) -> 
         for k in sorted(sig)
     ]
     if rows:
-        out.append(doc.table([f"Significance ({scale})", "Entries"], rows, [w, 60]))
+        out.append(_table(doc, [f"Significance ({scale})", "Entries"], rows, [w, 60]))
         out.append(_gap(6))
     hscale = next((e.harm_scale for e in graded if e.harm_scale), "NCC MERP")
     rows = [
         [doc.p(f"{k}: {HARM.get(k, '')}", doc.cell), small(harm[k], suppress)] for k in sorted(harm)
     ]
     if rows:
-        out.append(doc.table([f"Potential harm ({hscale})", "Entries"], rows, [w, 60]))
+        out.append(_table(doc, [f"Potential harm ({hscale})", "Entries"], rows, [w, 60]))
         out.append(_gap(6))
     rows = [[k.capitalize(), small(outcome[k], suppress)] for k in sorted(outcome)]
-    out.append(doc.table(["Outcome", "Entries"], rows, [w, 60]))
+    out.append(_table(doc, ["Outcome", "Entries"], rows, [w, 60]))
     out.append(_gap(4))
     out.append(
         doc.p(
@@ -405,19 +304,19 @@ def _interventions(doc: _Doc, data: MonthData, width: float, suppress: bool) -> 
             "harm is what could have happened without it, from A (circumstances that could "
             "cause an error) to I (an error that could have contributed to death), in the "
             "NCC MERP categories. Outcome is whether the prescriber accepted the change.",
-            doc.note,
+            doc.small,
         )
     )
     return out
 
 
-def _released(doc: _Doc, data: MonthData) -> list[Any]:
+def _released(doc: Kit, data: MonthData) -> list[Any]:
     uc = data.unit_costs
     basis = uc.basis
     released = sum(e.released_minutes or 0 for e in data.entries)
     return [
         doc.p(
-            f"Clinician time released: {released:,} minutes ({hours(released)} hours). "
+            f"Clinician time released: {released:,} minutes ({hours(released, exact=True)} hours). "
             f"Cost avoided: £{data.total_cost_avoided:,.2f}, counting each minute released "
             f"at the cost of a clinician's time: £{basis.cost_gbp} for {basis.minutes} "
             "minutes (each entry rounded to the penny)."
@@ -426,12 +325,12 @@ def _released(doc: _Doc, data: MonthData) -> list[Any]:
             f"Unit-cost table {uc.version}: {basis.title}, £{basis.cost_gbp} for "
             f"{basis.minutes} minutes. Source: {basis.source}."
             + (f" {basis.note}" if basis.note else ""),
-            doc.note,
+            doc.small,
         ),
     ]
 
 
-def _qs120(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any]:
+def _qs120(doc: Kit, data: MonthData, width: float, suppress: bool) -> list[Any]:
     timed = [(e, d) for e in data.entries if (d := qs120_days(e)) is not None]
     if not timed:
         return [doc.p("No reconciliations with a discharge-received date this month.")]
@@ -457,14 +356,14 @@ def _qs120(doc: _Doc, data: MonthData, width: float, suppress: bool) -> list[Any
             f"{100 * len(within) / len(timed):.0f}% within {QS120_PRIMARY_DAYS} days; " + sentence
         )
     return [
-        doc.table(["Reconciliations after discharge", "Entries"], rows, [width - 60, 60], True),
+        _table(doc, ["Reconciliations after discharge", "Entries"], rows, [width - 60, 60], True),
         _gap(4),
         doc.p(sentence),
         doc.p(
             "NICE quality standard 120 (medicines optimisation) asks that medicines are "
             f"reconciled within {QS120_PRIMARY_DAYS} days of a GP practice receiving the "
             "patient's discharge information.",
-            doc.note,
+            doc.small,
         ),
     ]
 
@@ -489,7 +388,7 @@ def _days_off_text(data: MonthData) -> str:
     )
 
 
-def _gaps(doc: _Doc, data: MonthData) -> list[Any]:
+def _gaps(doc: Kit, data: MonthData) -> list[Any]:
     missing = data.working_days_without_entries()
     away = _days_off_text(data)
     n_away = sum(1 for d in data.days_off if d.weekday() < 5)
@@ -524,7 +423,7 @@ def _gaps(doc: _Doc, data: MonthData) -> list[Any]:
     return out
 
 
-def _signoff(doc: _Doc, data: MonthData, options: PdfOptions, width: float) -> Any:
+def _signoff(doc: Kit, data: MonthData, options: PdfOptions, width: float) -> Any:
     from reportlab.platypus import Table, TableStyle
 
     lines = [
@@ -537,14 +436,14 @@ def _signoff(doc: _Doc, data: MonthData, options: PdfOptions, width: float) -> A
         doc.p(f"Name: {data.technician.name}"),
         doc.p(f"GPhC registration: {data.technician.gphc}"),
         doc.p(f"Signed on: {_day(options.signed_on)}"),
-        doc.p(f"Key fingerprint (SHA-256): {_fingerprint_groups(options.fingerprint)}", doc.note),
+        doc.p(f"Key fingerprint (SHA-256): {_fingerprint_groups(options.fingerprint)}", doc.small),
         _gap(4),
         doc.p(
             "This PDF carries a digital signature (PAdES) made with the technician's RxLog "
             "installation certificate; any change to the file breaks it. The CSV and this PDF "
             "are listed with their SHA-256 in the signed manifest; check them with "
             "'rxlog verify'.",
-            doc.note,
+            doc.small,
         ),
     ]  # fmt: skip
     t = Table([[lines]], colWidths=[width])
@@ -561,7 +460,7 @@ def _signoff(doc: _Doc, data: MonthData, options: PdfOptions, width: float) -> A
     return t
 
 
-def _section(doc: _Doc, title: str, *flowables: Any) -> Any:
+def _section(doc: Kit, title: str, *flowables: Any) -> Any:
     from reportlab.platypus import KeepTogether
 
     return KeepTogether([doc.p(title, doc.h2), *flowables])
@@ -577,10 +476,9 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
     """The (unsigned) PDF's bytes."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import CondPageBreak, KeepTogether, SimpleDocTemplate
+    from reportlab.platypus import SimpleDocTemplate
 
-    doc = _Doc()
-    suppress = options.suppress_small_counts
+    doc = _kit()
     buf = io.BytesIO()
     margin = 16 * mm
     template = SimpleDocTemplate(
@@ -597,23 +495,49 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
         invariant=1,
     )
     width = A4[0] - 2 * margin
-    if data.nil:
-        nil_story: list[Any] = [
-            _header(doc, data, width),
-            _gap(10),
-            _details(doc, data, width),
-            _gap(10),
-            doc.p("Nil return: nothing this month", doc.h2),
-            doc.p(
-                "Nothing was logged on this installation in this month, and the technician "
-                "signs that there is nothing to declare from it. This return is not "
-                "\u201cnot sent\u201d: it is a return with no activity.",
-                doc.cell,
-            ),
-            _gap(8),
-            KeepTogether([_signoff(doc, data, options, width)]),
-        ]
-    story: list[Any] = nil_story if data.nil else [
+    story = (_nil_story if data.nil else _story)(doc, data, options, width)
+    footer = f"RxLog return {data.return_id} v{data.version}  ·  {options.base_name}.pdf"
+
+    def on_page(canvas: Any, tmpl: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(doc.font, 7.5)
+        canvas.setFillColor(doc.grey)
+        canvas.setStrokeColor(doc.pale)
+        canvas.line(margin, 13 * mm, A4[0] - margin, 13 * mm)
+        canvas.drawString(margin, 9 * mm, footer)
+        canvas.drawRightString(A4[0] - margin, 9 * mm, f"Page {tmpl.page}")
+        canvas.restoreState()
+
+    template.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buf.getvalue()
+
+
+def _nil_story(doc: Kit, data: MonthData, options: PdfOptions, width: float) -> list[Any]:
+    from reportlab.platypus import KeepTogether
+
+    return [
+        _header(doc, data, width),
+        _gap(10),
+        _details(doc, data, width),
+        _gap(10),
+        doc.p("Nil return: nothing this month", doc.h2),
+        doc.p(
+            "Nothing was logged on this installation in this month, and the technician "
+            "signs that there is nothing to declare from it. This return is not "
+            "\u201cnot sent\u201d: it is a return with no activity.",
+            doc.cell,
+        ),
+        _gap(8),
+        KeepTogether([_signoff(doc, data, options, width)]),
+    ]
+
+
+def _story(doc: Kit, data: MonthData, options: PdfOptions, width: float) -> list[Any]:
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, KeepTogether
+
+    suppress = options.suppress_small_counts
+    return [
         _header(doc, data, width),
         _gap(10),
         _details(doc, data, width),
@@ -625,7 +549,7 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
             "return holds exact counts." if suppress else "These are your exact counts. "
             "The project lead's published reports hide counts under 5 to protect patients "
             "at small sites.",
-            doc.note,
+            doc.small,
         ),
         _section(doc, "Activity by category", _by_category(doc, data, width, suppress)),
         _section(doc, "Activity by sector", _by_sector(doc, data, width, suppress)),
@@ -633,7 +557,7 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
             [
                 doc.p("Daily activity", doc.h2),
                 _daily_chart(doc, data, width),
-                doc.p("Minutes logged each day; weekend days in yellow.", doc.note),
+                doc.p("Minutes logged each day; weekend days in yellow.", doc.small),
             ]
         ),
         CondPageBreak(60 * mm),
@@ -649,18 +573,3 @@ def write_pdf(data: MonthData, options: PdfOptions) -> bytes:
         _gap(8),
         KeepTogether([_signoff(doc, data, options, width)]),
     ]  # fmt: skip
-
-    footer = f"RxLog return {data.return_id} v{data.version}  ·  {options.base_name}.pdf"
-
-    def on_page(canvas: Any, tmpl: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(doc.font, 7.5)
-        canvas.setFillColor(doc.grey)
-        canvas.setStrokeColor(doc.pale)
-        canvas.line(margin, 13 * mm, A4[0] - margin, 13 * mm)
-        canvas.drawString(margin, 9 * mm, footer)
-        canvas.drawRightString(A4[0] - margin, 9 * mm, f"Page {tmpl.page}")
-        canvas.restoreState()
-
-    template.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buf.getvalue()
