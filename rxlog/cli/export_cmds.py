@@ -20,6 +20,7 @@ from rxlog.settings import BACKUP_SECOND_PLACE, LEAD_EMAIL, UNIT_COST_VERSION
 from rxlog.text import plain
 
 if TYPE_CHECKING:
+    from rxlog.central.service import Central
     from rxlog.export.monthly import MonthlyReturn
 
 
@@ -150,7 +151,7 @@ class _Signers:
     def __init__(self, args: argparse.Namespace, ctx: CliContext) -> None:
         self.args = args
         self.keys: dict[str, tuple[str | None, str | None, str]] = {}  # fp -> gphc, cert, from
-        self.store = None
+        self.store: Central | None = None
         self.what = "this installation's own key"
         if args.key:
             from rxlog.returnformat.keyfile import read_key_file
@@ -164,9 +165,9 @@ class _Signers:
                 )
             self.what = "the key file(s) given"
         elif args.central:
-            from rxlog.central.store import CentralStore, resolve_url
+            from rxlog.central.service import Central
 
-            self.store = CentralStore.open(resolve_url(args.db, args.central_dir))
+            self.store = Central.open(args.db, args.central_dir)
             self.what = "the lead's trusted keys"
         else:
             self._own(ctx)
@@ -191,12 +192,7 @@ class _Signers:
         """Why the signer is not the return's technician (None: it is)."""
         m = v.manifest
         if self.store is not None:
-            from rxlog.central.importer import trust_problem
-            from rxlog.central.trust import key_for
-
-            with self.store.read() as conn:
-                key = key_for(conn, v.fingerprint)
-            return trust_problem(key, m, v.fingerprint)
+            return self.store.signer_problem(v.fingerprint, m)
         if v.fingerprint not in self.keys:
             return f"signed by key {v.fingerprint}, which is not {self.what}"
         gphc, cert, source = self.keys[v.fingerprint]
