@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rxlog import settings
 from rxlog.errors import StorageError, ValidationError
 from rxlog.returnformat import short_installation_id
 
@@ -38,10 +39,10 @@ FORMAT = "rxlog-profile/1"
 MAX_BYTES = 1_000_000
 MAX_ITEMS = 500
 # Settings that mean the same on another PC (an export folder or a running timer do not).
-CARRIED_SETTINGS = ("backup.keep_daily", "backup.keep_monthly", "unit_cost_version")
-FAVOURITES, LEAD_EMAIL = "favourites", "lead_email"
-PROFILE_AT = "profile.written_at"  # the newest profile this installation wrote or took
-KNOWN = "profile.installations"  # JSON: the technician's installations, id -> name/key
+CARRIED_SETTINGS = tuple(o.name for o in settings.CARRIED)
+FAVOURITES, LEAD_EMAIL = settings.FAVOURITES.name, settings.LEAD_EMAIL.name
+PROFILE_AT = settings.PROFILE_WRITTEN_AT.name
+KNOWN = settings.PROFILE_INSTALLATIONS.name  # JSON: id -> name/key
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00")
 _DOC_KEYS = {"profile", "signature"}

@@ -28,6 +28,7 @@ from rxlog.domain import (
     Totals,
 )
 from rxlog.errors import ValidationError
+from rxlog.settings import Settings, declared
 from rxlog.storage.database import Database
 from rxlog.storage.models import AuditRecord, Entry, MonthLock, Setting
 from rxlog.taxonomy import Taxonomy, current_taxonomy
@@ -531,12 +532,20 @@ class RxLog:
             return entries.month_lock_problem(s, d) is not None
 
     # -- settings ------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        """Typed settings: ``app.settings[LEAD_EMAIL]`` (declared in ``rxlog/settings.py``)."""
+        return Settings(self.setting, self.set_setting)
+
     def setting(self, key: str, default: str | None = None) -> str | None:
+        """The stored text of the declared setting ``key`` (prefer ``settings[OPTION]``)."""
+        declared(key)
         with self.db.transaction() as s:
             row = s.get(Setting, key)
             return row.value if row else default
 
     def set_setting(self, key: str, value: str) -> None:
+        declared(key)
         with self.db.transaction() as s:
             row = s.get(Setting, key)
             if row is None:

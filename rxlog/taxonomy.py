@@ -134,25 +134,27 @@ def _line_of(text: str, code: str | None, index: int) -> int:
     return 0
 
 
-def parse_taxonomy(text: str, source: str = "<taxonomy>", path: Path | None = None) -> Taxonomy:
-    """Parse and check a taxonomy; raise ``TaxonomyError`` naming the line and code."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise TaxonomyError(f"{source}: not valid TOML: {exc}") from None
+@dataclass(frozen=True)
+class _Failer:
+    """Makes an error naming the file, the line of the code (or of its [[code]]) and the code."""
 
-    def fail(
-        msg: str, code: str | None = None, index: int = -1, shown: str | None = None
+    text: str
+    source: str
+
+    def __call__(
+        self, msg: str, code: str | None = None, index: int = -1, shown: str | None = None
     ) -> TaxonomyError:
-        """An error naming the file, the line of the code (or of its [[code]]) and the code."""
-        where = source
+        where = self.source
         if code is not None or index >= 0:
-            line = _line_of(text, code, index)
-            where = f"{source}, line {line}" if line else source
+            line = _line_of(self.text, code, index)
+            where = f"{self.source}, line {line}" if line else self.source
         if (shown or code) is not None:
             where += f", code {shown or code}"
         return TaxonomyError(f"{where}: {msg}")
 
+
+def _parse_top(doc: dict[str, Any], fail: _Failer) -> tuple[str, str | None]:
+    """The top level: known fields only, ``version`` and ``published``."""
     unknown = set(doc) - _TOP_KEYS
     if unknown:
         raise fail(f"unknown top-level field(s): {', '.join(sorted(unknown))}")
@@ -162,90 +164,116 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>", path: Path | None = No
     published = doc.get("published")
     if published is not None and not isinstance(published, str):
         published = str(published)
+    return version, published
+
+
+def _parse_categories(doc: dict[str, Any], fail: _Failer) -> dict[str, str]:
+    """The ``[categories]`` table: each key with a title."""
     categories = doc.get("categories")
     if not isinstance(categories, dict) or not categories:
         raise fail("a [categories] table naming each category is required")
     for key, title in categories.items():
         if not isinstance(title, str) or not title.strip():
             raise fail(f"category {key!r} needs a title")
-    raw_codes = doc.get("code")
-    if not isinstance(raw_codes, list) or not raw_codes:
-        raise fail("no [[code]] entries")
+    return dict(categories)
 
-    codes: dict[str, Code] = {}
-    for index, raw in enumerate(raw_codes):
-        if not isinstance(raw, dict):
-            raise fail("each [[code]] must be a table", index=index)
-        name = raw.get("code")
-        label = name if isinstance(name, str) else None
-        unknown = set(raw) - _REQUIRED - _OPTIONAL
-        if unknown:
-            raise fail(f"unknown field(s): {', '.join(sorted(unknown))}", label, index)
-        missing = _REQUIRED - set(raw)
-        if missing:
-            raise fail(f"missing field(s): {', '.join(sorted(missing))}", label, index)
-        if not isinstance(name, str) or not _CODE_RE.fullmatch(name) or len(name) > 20:
-            raise fail(
-                f"code {name!r} must be upper-case letters/digits joined by '-', "
-                "at most 20 characters",
-                None,
-                index,
-            )
-        if name in codes:
-            first = _line_of(text, name, -1)
-            raise fail(f"duplicate code (first defined at line {first})", None, index, name)
-        for key in ("title", "description"):
-            if not isinstance(raw[key], str) or not raw[key].strip():
-                raise fail(f"'{key}' must be non-empty text", name)
-        if not isinstance(raw["category"], str) or raw["category"] not in categories:
-            raise fail(f"category {raw['category']!r} is not in [categories]", name)
-        sectors = raw["sectors"]
-        if (
-            not isinstance(sectors, list)
-            or not sectors
-            or any(s not in SECTORS for s in sectors)
-            or len(set(sectors)) != len(sectors)
-        ):
-            raise fail("'sectors' must list 'primary', 'secondary' or both", name)
-        if not isinstance(raw["counts"], str) or raw["counts"] not in COUNTS:
-            raise fail("'counts' must be one of patients, items, none", name)
-        dm = raw["default_minutes"]
-        if not isinstance(dm, int) or isinstance(dm, bool) or not 1 <= dm <= 720:
-            raise fail("'default_minutes' must be a whole number from 1 to 720", name)
-        for key in ("intervention", "needs_discharge_date"):
-            if key in raw and not isinstance(raw[key], bool):
-                raise fail(f"'{key}' must be true or false", name)
-        snomed = raw.get("snomed")
-        if snomed is not None:
-            if not isinstance(snomed, str):
-                raise fail("'snomed' must be a quoted string of digits", name)
-            problem = snomed_concept_id_problem(snomed)
-            if problem:
-                raise fail(f"bad SNOMED CT id {snomed!r}: {problem}", name)
-            if not raw.get("snomed_source"):
-                raise fail("a SNOMED CT id needs its 'snomed_source'", name)
-        for key in ("snomed_source", "retired_in", "replaced_by"):
-            if key in raw and not isinstance(raw[key], str):
-                raise fail(f"'{key}' must be text", name)
-        if "replaced_by" in raw and "retired_in" not in raw:
-            raise fail("'replaced_by' needs 'retired_in' (the version that retired it)", name)
-        codes[name] = Code(
-            code=name,
-            title=raw["title"].strip(),
-            category=raw["category"],
-            category_title=categories[raw["category"]],
-            description=raw["description"].strip(),
-            sectors=tuple(s for s in SECTORS if s in sectors),
-            counts=raw["counts"],
-            default_minutes=dm,
-            intervention=raw.get("intervention", False),
-            needs_discharge_date=raw.get("needs_discharge_date", False),
-            snomed=snomed,
-            snomed_source=raw.get("snomed_source"),
-            retired_in=raw.get("retired_in"),
-            replaced_by=raw.get("replaced_by"),
+
+def _code_name(raw: Any, index: int, codes: dict[str, Code], fail: _Failer) -> str:
+    """A ``[[code]]`` table's shape (known fields, none missing) and its unique code."""
+    if not isinstance(raw, dict):
+        raise fail("each [[code]] must be a table", index=index)
+    name = raw.get("code")
+    label = name if isinstance(name, str) else None
+    unknown = set(raw) - _REQUIRED - _OPTIONAL
+    if unknown:
+        raise fail(f"unknown field(s): {', '.join(sorted(unknown))}", label, index)
+    missing = _REQUIRED - set(raw)
+    if missing:
+        raise fail(f"missing field(s): {', '.join(sorted(missing))}", label, index)
+    if not isinstance(name, str) or not _CODE_RE.fullmatch(name) or len(name) > 20:
+        raise fail(
+            f"code {name!r} must be upper-case letters/digits joined by '-', at most 20 characters",
+            None,
+            index,
         )
+    if name in codes:
+        first = _line_of(fail.text, name, -1)
+        raise fail(f"duplicate code (first defined at line {first})", None, index, name)
+    return name
 
+
+def _check_code_fields(
+    raw: dict[str, Any], name: str, categories: dict[str, str], fail: _Failer
+) -> None:
+    """The text, category, sectors, counts, minutes and flags of one ``[[code]]``."""
+    for key in ("title", "description"):
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise fail(f"'{key}' must be non-empty text", name)
+    if not isinstance(raw["category"], str) or raw["category"] not in categories:
+        raise fail(f"category {raw['category']!r} is not in [categories]", name)
+    sectors = raw["sectors"]
+    if (
+        not isinstance(sectors, list)
+        or not sectors
+        or any(s not in SECTORS for s in sectors)
+        or len(set(sectors)) != len(sectors)
+    ):
+        raise fail("'sectors' must list 'primary', 'secondary' or both", name)
+    if not isinstance(raw["counts"], str) or raw["counts"] not in COUNTS:
+        raise fail("'counts' must be one of patients, items, none", name)
+    dm = raw["default_minutes"]
+    if not isinstance(dm, int) or isinstance(dm, bool) or not 1 <= dm <= 720:
+        raise fail("'default_minutes' must be a whole number from 1 to 720", name)
+    for key in ("intervention", "needs_discharge_date"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise fail(f"'{key}' must be true or false", name)
+
+
+def _check_code_links(raw: dict[str, Any], name: str, fail: _Failer) -> None:
+    """A code's SNOMED CT id (with its source) and its retirement fields."""
+    snomed = raw.get("snomed")
+    if snomed is not None:
+        if not isinstance(snomed, str):
+            raise fail("'snomed' must be a quoted string of digits", name)
+        problem = snomed_concept_id_problem(snomed)
+        if problem:
+            raise fail(f"bad SNOMED CT id {snomed!r}: {problem}", name)
+        if not raw.get("snomed_source"):
+            raise fail("a SNOMED CT id needs its 'snomed_source'", name)
+    for key in ("snomed_source", "retired_in", "replaced_by"):
+        if key in raw and not isinstance(raw[key], str):
+            raise fail(f"'{key}' must be text", name)
+    if "replaced_by" in raw and "retired_in" not in raw:
+        raise fail("'replaced_by' needs 'retired_in' (the version that retired it)", name)
+
+
+def _parse_code(
+    raw: Any, index: int, categories: dict[str, str], codes: dict[str, Code], fail: _Failer
+) -> Code:
+    """One ``[[code]]`` table, checked completely."""
+    name = _code_name(raw, index, codes, fail)
+    _check_code_fields(raw, name, categories, fail)
+    _check_code_links(raw, name, fail)
+    return Code(
+        code=name,
+        title=raw["title"].strip(),
+        category=raw["category"],
+        category_title=categories[raw["category"]],
+        description=raw["description"].strip(),
+        sectors=tuple(s for s in SECTORS if s in raw["sectors"]),
+        counts=raw["counts"],
+        default_minutes=raw["default_minutes"],
+        intervention=raw.get("intervention", False),
+        needs_discharge_date=raw.get("needs_discharge_date", False),
+        snomed=raw.get("snomed"),
+        snomed_source=raw.get("snomed_source"),
+        retired_in=raw.get("retired_in"),
+        replaced_by=raw.get("replaced_by"),
+    )
+
+
+def _check_replacements(codes: dict[str, Code], fail: _Failer) -> None:
+    """Every ``replaced_by`` names a code, never in a circle, ending at one in use."""
     for c in codes.values():
         if c.replaced_by is None:
             continue
@@ -260,7 +288,26 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>", path: Path | None = No
             target = codes[target.replaced_by]
         if target.retired:
             raise fail(f"replaced_by leads to {target.code!r}, which is retired", c.code)
-    return Taxonomy(version, published, dict(categories), codes, path)
+
+
+def parse_taxonomy(text: str, source: str = "<taxonomy>", path: Path | None = None) -> Taxonomy:
+    """Parse and check a taxonomy; raise ``TaxonomyError`` naming the line and code."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TaxonomyError(f"{source}: not valid TOML: {exc}") from None
+    fail = _Failer(text, source)
+    version, published = _parse_top(doc, fail)
+    categories = _parse_categories(doc, fail)
+    raw_codes = doc.get("code")
+    if not isinstance(raw_codes, list) or not raw_codes:
+        raise fail("no [[code]] entries")
+    codes: dict[str, Code] = {}
+    for index, raw in enumerate(raw_codes):
+        code = _parse_code(raw, index, categories, codes, fail)
+        codes[code.code] = code
+    _check_replacements(codes, fail)
+    return Taxonomy(version, published, categories, codes, path)
 
 
 def load_taxonomy(path: Path) -> Taxonomy:

@@ -12,30 +12,34 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rxlog.cli.context import CliContext
 from rxlog.cli.output import print_csv, print_json, print_table
 
+if TYPE_CHECKING:
+    from rxlog.central.service import Central
+
 REPORT_HELP = "the evidence report (PDF) for the project board"
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from rxlog.central.store import CentralStore, resolve_url
+def _store(args: argparse.Namespace) -> Central:
+    """The lead's façade over the store ``--db``/``--central-dir`` name."""
+    from rxlog.central.service import Central
 
-    return CentralStore.open(resolve_url(args.db, args.central_dir))
+    return Central.open(args.db, args.central_dir)
 
 
 def cmd_trust(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.trust import read_key, trust_key
+    from rxlog.central.trust import read_key
     from rxlog.text import plain
 
     kf = read_key(Path(args.keyfile), args.gphc)  # refuses a file naming no GPhC first
     print(f"Key file {plain(Path(args.keyfile).name)} binds: {plain(kf.describe())}")
     if kf.format != "rxlog-key/2":
         print(f"  (an older key file: bound to GPhC {kf.gphc} as given with --gphc)")
-    with _store(args) as store:
-        key, added = trust_key(store, Path(args.keyfile), args.name, args.gphc)
+    with _store(args) as central:
+        key, added = central.trust(Path(args.keyfile), args.name, args.gphc)
     name = plain(key.name)
     if added:
         print(f"Trusted {name}: key {key.fingerprint}, for GPhC {key.gphc}'s returns only")
@@ -45,10 +49,8 @@ def cmd_trust(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_keys(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.trust import list_keys
-
-    with _store(args) as store:
-        keys = list_keys(store)
+    with _store(args) as central:
+        keys = central.trusted_keys()
     if args.format == "json":
         print_json([k.to_dict() for k in keys])
         return 0
@@ -67,11 +69,10 @@ def cmd_keys(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.trust import revoke_key
     from rxlog.text import plain
 
-    with _store(args) as store:
-        key, withdrawn = revoke_key(store, args.fingerprint, args.reason, args.withdraw_from)
+    with _store(args) as central:
+        key, withdrawn = central.revoke(args.fingerprint, args.reason, args.withdraw_from)
     if args.format == "json":
         print_json({"key": key.to_dict(), "withdrawn": [w.to_dict() for w in withdrawn]})
         return 0
@@ -90,28 +91,22 @@ def cmd_revoke(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_roster_add(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.roster import roster_add
-
-    with _store(args) as store:
-        p = roster_add(store, args.gphc, args.name, args.date_from, args.date_to)
+    with _store(args) as central:
+        p = central.roster_add(args.gphc, args.name, args.date_from, args.date_to)
     print(f"On the roster: {p.name} ({p.gphc}) from {p.start}" + (f" to {p.end}" if p.end else ""))
     return 0
 
 
 def cmd_roster_end(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.roster import roster_end
-
-    with _store(args) as store:
-        p = roster_end(store, args.gphc, args.on)
+    with _store(args) as central:
+        p = central.roster_end(args.gphc, args.on)
     print(f"{p.name} ({p.gphc}) on the roster from {p.start} to {p.end}")
     return 0
 
 
 def cmd_roster_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.roster import roster_list
-
-    with _store(args) as store:
-        roster = roster_list(store)
+    with _store(args) as central:
+        roster = central.roster()
     if args.format == "json":
         print_json([p.to_dict() for p in roster])
         return 0
@@ -125,17 +120,15 @@ def cmd_roster_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_calendar_set(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.roster import calendar_set
-
-    with _store(args) as store:
-        cal = calendar_set(store, tuple(args.baseline), tuple(args.pilot))
+    with _store(args) as central:
+        cal = central.set_calendar(tuple(args.baseline), tuple(args.pilot))
     for phase, (a, b) in cal.items():
         print(f"{phase}: {a} to {b}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, SKIPPED, import_paths
+    from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, SKIPPED
     from rxlog.text import plain
 
     tty = sys.stderr.isatty()
@@ -150,8 +143,8 @@ def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
             print(f"\rimporting {done}/{total}…", end="" if done < total else "\n",
                   file=sys.stderr, flush=True)  # fmt: skip
 
-    with _store(args) as store:
-        import_paths(store, [Path(p) for p in args.paths], progress)
+    with _store(args) as central:
+        central.import_paths([Path(p) for p in args.paths], progress)
     counts = {o: sum(1 for r in results if r.outcome == o)
               for o in (IMPORTED, REPLACED, ALREADY, REFUSED, SKIPPED)}  # fmt: skip
     if args.format == "json":
@@ -166,11 +159,9 @@ def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.status import status_matrix
-
     _check_months(args)
-    with _store(args) as store:
-        matrix = status_matrix(store, args.date_from, args.date_to)
+    with _store(args) as central:
+        matrix = central.status(args.date_from, args.date_to)
     if args.format == "json":
         print_json(matrix.to_rows())
         return 0
@@ -205,17 +196,13 @@ def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _check_months(args: argparse.Namespace) -> None:
-    from rxlog.dates import parse_month
+    """Refuse bad --from/--to before the store is opened."""
+    from rxlog.central.service import check_months
 
-    if args.date_from:
-        parse_month(args.date_from, "from")
-    if args.date_to:
-        parse_month(args.date_to, "to")
+    check_months(args.date_from, args.date_to)
 
 
 def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.export import ExportOptions, export_dataset
-
     _check_months(args)
     tty = sys.stderr.isatty()
 
@@ -223,11 +210,13 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
         if tty:
             print(f"\rexporting {done:,}/{total:,} rows…", end="", file=sys.stderr, flush=True)
 
-    with _store(args) as store:
-        result = export_dataset(
-            store,
-            ExportOptions(Path(args.out), not args.no_xlsx, args.date_from, args.date_to),
-            progress,
+    with _store(args) as central:
+        result = central.export(
+            Path(args.out),
+            xlsx=not args.no_xlsx,
+            date_from=args.date_from,
+            date_to=args.date_to,
+            progress=progress,
         )
     if tty:
         print(file=sys.stderr)
@@ -238,33 +227,22 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_report(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.central.report_data import gather
-    from rxlog.central.report_pdf import ReportOptions, write_report
+    from rxlog.central.service import check_report_files
 
     _check_months(args)
     out = Path(args.out)
-    if out.suffix.lower() != ".pdf":
-        from rxlog.errors import ValidationError
-
-        raise ValidationError(f"{out.name}: the report file name must end in .pdf", "out")
-    with _store(args) as store:
-        data = gather(store, args.date_from, args.date_to)
-    opts = (
-        ReportOptions(out)
-        if not args.organisation
-        else ReportOptions(out, organisation=args.organisation)
-    )
     json_out = Path(args.json) if args.json else None
-    if json_out is not None and json_out.suffix.lower() != ".json":
-        from rxlog.errors import ValidationError
-
-        raise ValidationError(f"{json_out.name}: the --json file name must end in .json", "json")
-    write_report(data, opts)
-    print(f"Report of {data.returns:,} returns written to {out}")
+    check_report_files(out, json_out)  # before the store is opened
+    with _store(args) as central:
+        done = central.report(
+            out,
+            date_from=args.date_from,
+            date_to=args.date_to,
+            organisation=args.organisation,
+            json_out=json_out,
+        )
+    print(f"Report of {done.returns:,} returns written to {out}")
     if json_out is not None:
-        from rxlog.central.report_json import write_json
-
-        write_json(data, json_out)
         print(f"Figures written to {json_out}")
     return 0
 

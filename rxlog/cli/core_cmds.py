@@ -12,6 +12,7 @@ from rxlog.cli.output import print_csv, print_json, print_table, warn
 from rxlog.dates import parse_date, parse_month
 from rxlog.domain import EntryInput
 from rxlog.errors import NotFoundError, ValidationError
+from rxlog.settings import LEAD_EMAIL
 
 LIST_COLUMNS = (
     "id", "date", "code", "title", "category", "taxonomy_version", "site", "sector", "phase",
@@ -102,7 +103,7 @@ def cmd_setup(args: argparse.Namespace, ctx: CliContext) -> int:
     print(f"RxLog is set up for {tech.name} (GPhC {tech.gphc}) in {ctx.data_dir}")
     print(f"This installation: {inst.name} (id {inst.id})")
     if lead:
-        ctx.app().set_setting("lead_email", lead)
+        ctx.app().settings[LEAD_EMAIL] = lead
         print(f"Returns will be addressed to {lead}")
     if need_key:
         fingerprint = export_cmds.create_key(ctx, passphrase)

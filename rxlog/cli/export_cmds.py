@@ -11,12 +11,17 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rxlog.cli.context import CliContext
 from rxlog.cli.output import print_json, warn
 from rxlog.errors import RxlogError, ValidationError
+from rxlog.settings import BACKUP_SECOND_PLACE, LEAD_EMAIL, UNIT_COST_VERSION
 from rxlog.text import plain
+
+if TYPE_CHECKING:
+    from rxlog.central.service import Central
+    from rxlog.export.monthly import MonthlyReturn
 
 
 def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str | None:
@@ -47,26 +52,25 @@ def _read_passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
     return None
 
 
-def _key_needs_passphrase(ctx: CliContext) -> bool:
-    from rxlog.export import keys
+def monthly(ctx: CliContext) -> MonthlyReturn:
+    """The monthly return's façade over this installation."""
+    from rxlog.export.monthly import MonthlyReturn
 
-    return keys.has_keys(ctx.data_dir) and keys.is_encrypted(ctx.data_dir)
+    return MonthlyReturn(ctx.app())
 
 
 def _unlock_passphrase(args: argparse.Namespace, ctx: CliContext) -> str | None:
     from rxlog.export.keys import passphrase_from
 
     value = passphrase_from(args.passphrase_file)
-    if value is None and _key_needs_passphrase(ctx) and sys.stdin.isatty():
+    if value is None and monthly(ctx).needs_passphrase() and sys.stdin.isatty():
         value = getpass.getpass("Signing key passphrase: ") or None
     return value
 
 
 # -- month -------------------------------------------------------------------------------
 def cmd_month_check(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.export.month_check import check_month
-
-    result = check_month(ctx.app(), args.month)
+    result = monthly(ctx).check(args.month)
     if args.format == "json":
         print_json(result.to_dict())
         return 0 if result.can_export else 1
@@ -87,9 +91,7 @@ def cmd_month_check(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_month_reopen(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.export.signoff import reopen_month
-
-    lock = reopen_month(ctx.app(), args.month, args.reason)
+    lock = monthly(ctx).reopen(args.month, args.reason)
     print(
         f"{lock.month} is open again (it was signed off as version {lock.version}); "
         f"its next export will be version {lock.version + 1}, replacing version {lock.version}"
@@ -98,9 +100,7 @@ def cmd_month_reopen(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_month_returns(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.export.signoff import returns_of
-
-    rows = returns_of(ctx.app(), args.month)
+    rows = monthly(ctx).returns(args.month)
     if args.format == "json":
         print_json(rows)
         return 0
@@ -114,12 +114,11 @@ def cmd_month_returns(args: argparse.Namespace, ctx: CliContext) -> int:
 
 # -- export / verify ---------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.export.signoff import ExportOptions, export_month
     from rxlog.storage.paths import checked_path
 
     out = checked_path(args.out, "out")  # before anything is asked or opened
     passphrase = _unlock_passphrase(args, ctx)
-    result = export_month(ctx.app(), args.month, ExportOptions(out, passphrase, nil=args.nil))
+    result = monthly(ctx).sign_off(args.month, out, passphrase, nil=args.nil)
     for w in result.warnings:
         warn(w)
     if args.format == "json":
@@ -152,7 +151,7 @@ class _Signers:
     def __init__(self, args: argparse.Namespace, ctx: CliContext) -> None:
         self.args = args
         self.keys: dict[str, tuple[str | None, str | None, str]] = {}  # fp -> gphc, cert, from
-        self.store = None
+        self.store: Central | None = None
         self.what = "this installation's own key"
         if args.key:
             from rxlog.returnformat.keyfile import read_key_file
@@ -166,9 +165,9 @@ class _Signers:
                 )
             self.what = "the key file(s) given"
         elif args.central:
-            from rxlog.central.store import CentralStore, resolve_url
+            from rxlog.central.service import Central
 
-            self.store = CentralStore.open(resolve_url(args.db, args.central_dir))
+            self.store = Central.open(args.db, args.central_dir)
             self.what = "the lead's trusted keys"
         else:
             self._own(ctx)
@@ -193,12 +192,7 @@ class _Signers:
         """Why the signer is not the return's technician (None: it is)."""
         m = v.manifest
         if self.store is not None:
-            from rxlog.central.importer import trust_problem
-            from rxlog.central.trust import key_for
-
-            with self.store.read() as conn:
-                key = key_for(conn, v.fingerprint)
-            return trust_problem(key, m, v.fingerprint)
+            return self.store.signer_problem(v.fingerprint, m)
         if v.fingerprint not in self.keys:
             return f"signed by key {v.fingerprint}, which is not {self.what}"
         gphc, cert, source = self.keys[v.fingerprint]
@@ -288,9 +282,7 @@ def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
 
 # -- keys --------------------------------------------------------------------------------
 def cmd_key_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.export.keys import key_info
-
-    info = key_info(ctx.data_dir)
+    info = monthly(ctx).key_info()
     if args.format == "json":
         print_json(info.__dict__)
         return 0
@@ -303,18 +295,8 @@ def cmd_key_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_key_export(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.export.keys import export_public
-
     tech = ctx.app().technician()
-    inst = ctx.app().installation()
-    info = export_public(
-        ctx.data_dir,
-        Path(args.file),
-        name=tech.name if tech else None,
-        gphc=tech.gphc if tech else None,
-        installation=inst.id if inst else None,
-        installation_name=inst.name if inst else None,
-    )
+    info = monthly(ctx).export_key(Path(args.file))
     print(f"Wrote the public key and certificate to {args.file}")
     if tech is not None:
         print(f"bound to: {tech.name}, GPhC {tech.gphc}")
@@ -324,12 +306,7 @@ def cmd_key_export(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def create_key(ctx: CliContext, passphrase: str | None) -> str:
     """Create the installation's keys for its technician; returns the fingerprint."""
-    from rxlog.export.keys import create_keys
-
-    tech = ctx.app().technician()
-    if tech is None:
-        raise ValidationError("set up the technician first (rxlog setup)", "setup")
-    return create_keys(ctx.data_dir, tech.name, tech.gphc, passphrase).fingerprint
+    return monthly(ctx).create_key(passphrase).fingerprint
 
 
 def cmd_key_create(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -362,13 +339,13 @@ def _check_backup_folder(value: str) -> str:
 
 CONFIG_KEYS = {
     "backup-folder": (
-        "backup.second_place",
+        BACKUP_SECOND_PLACE.name,
         _check_backup_folder,
         "a second place each day's backup is copied to (a folder or drive; '' for none)",
     ),
-    "lead-email": ("lead_email", _check_email, "the project lead's e-mail address"),
+    "lead-email": (LEAD_EMAIL.name, _check_email, LEAD_EMAIL.doc),
     "unit-cost-version": (
-        "unit_cost_version",
+        UNIT_COST_VERSION.name,
         _check_unit_cost_version,
         "the unit-cost table used to cost released time",
     ),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rxlog.errors import ValidationError
+from rxlog.settings import LEAD_EMAIL
 
 if TYPE_CHECKING:
     from rxlog.export.keys import KeyInfo
@@ -79,7 +80,7 @@ def key_email(app: RxLog, out_dir: Path, when: datetime | None = None) -> KeyEma
         raise ValidationError(f"the folder {out_dir} does not exist", "folder")
     key_file = out_dir / f"rxlog-key-{tech.gphc}.pem"
     info = export_public(app.db.data_dir, key_file)
-    lead = app.setting("lead_email")
+    lead = app.settings[LEAD_EMAIL]
     body = check_outgoing(
         f"Hello,\n\nThis is the signing key of my RxLog installation, so that you can check "
         f"the monthly returns I send you. Please add it to RxLog Central (Trust a key…).\n\n"

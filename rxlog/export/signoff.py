@@ -39,12 +39,13 @@ from rxlog.identifiers import check_outgoing, check_outgoing_texts, check_return
 from rxlog.returnformat import FORMAT, subject_for
 from rxlog.returnformat.eml import EmlOptions, write_eml
 from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
+from rxlog.settings import LEAD_EMAIL
 from rxlog.storage.models import Entry, MonthLock, ReturnRecord
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
 
-LEAD_EMAIL_SETTING = "lead_email"
+LEAD_EMAIL_SETTING = LEAD_EMAIL.name  # kept for callers of the old name
 MAX_REOPEN_REASON = 500
 _EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
 
@@ -67,7 +68,7 @@ def check_email(value: str) -> str:
 def set_lead_email(app: RxLog, value: str) -> str:
     """Set the address the e-mail draft is sent to (the project lead's)."""
     value = check_email(value)
-    app.set_setting(LEAD_EMAIL_SETTING, value)
+    app.settings[LEAD_EMAIL] = value
     return value
 
 
@@ -250,7 +251,7 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     data = collect(
         app, month, unit_costs, version, supersedes, reason, _legacy_id(app, month), options.nil
     )
-    lead = app.setting(LEAD_EMAIL_SETTING)
+    lead = app.settings[LEAD_EMAIL]
     # The identifier filter, on the texts stored before the input checks too.
     check_outgoing_texts(outgoing_texts(data, lead_email=lead, certificate_cn=None))
     keys = keymod.load_signing_keys(app.db.data_dir, options.passphrase)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from rxlog.errors import TaxonomyError
 from rxlog.resources import resources_dir
+from rxlog.settings import UNIT_COST_VERSION
 
-SETTING_KEY = "unit_cost_version"
+SETTING_KEY = UNIT_COST_VERSION.name
 _FILE = re.compile(r"unit-costs-(.+)\.toml")
 PENNY = Decimal("0.01")
 

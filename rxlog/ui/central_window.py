@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, ImportResult
+from rxlog.central.service import Central
 from rxlog.central.status import (
     MISSING,
     NOT_EXPECTED,
@@ -245,31 +246,6 @@ class ReturnsModel(_Table):
         return None
 
 
-def _returns(store: CentralStore) -> list[tuple[Any, ...]]:
-    from sqlalchemy import select
-
-    from rxlog.central.models import CentralReturn, TrustedKey
-
-    r, k = CentralReturn.__table__, TrustedKey.__table__
-    with store.read() as conn:
-        rows = conn.execute(
-            select(
-                r.c.return_id,
-                r.c.version,
-                r.c.state,
-                r.c.technician,
-                r.c.month,
-                r.c.main_site,
-                r.c.rows,
-                k.c.name,
-                r.c.imported_at,
-            )
-            .select_from(r.outerjoin(k, k.c.fingerprint == r.c.key_fingerprint))
-            .order_by(r.c.imported_at.desc())
-        ).all()
-    return [(*row[:8], row[8][:19].replace("T", " ")) for row in rows]
-
-
 class _Task(QThread):
     """Runs ``work(report, cancelled)`` off the GUI thread.
 
@@ -301,13 +277,15 @@ class _Task(QThread):
 
 
 class CentralWindow(QMainWindow):
-    """The lead's window over an open :class:`CentralStore`."""
+    """The lead's window over an open :class:`CentralStore`, through the lead's façade
+    (:class:`~rxlog.central.service.Central`), as ``rxlog central`` is."""
 
     imported = Signal(int)
 
     def __init__(self, store: CentralStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.central = Central(store)
         self.task: _Task | None = None
         self.progress: QProgressDialog | None = None
         self.setWindowTitle("RxLog Central: returns from the technicians")
@@ -406,12 +384,10 @@ class CentralWindow(QMainWindow):
 
     # -- refreshing ----------------------------------------------------------------
     def refresh(self) -> None:
-        from rxlog.central.status import status_matrix
-
         try:
-            matrix = status_matrix(self.store)
+            matrix = self.central.status()
             self.status.set_matrix(matrix)
-            self.returns.set_rows(_returns(self.store))
+            self.returns.set_rows([r.as_row() for r in self.central.returns()])
         except RxlogError as exc:
             self._error(str(exc))
             return
@@ -477,12 +453,11 @@ class CentralWindow(QMainWindow):
     def trust_key_file(self, path: Path, name: str, gphc: str | None = None) -> None:
         """Trust a key file; one from an earlier RxLog (naming no GPhC number) asks for
         the number it is bound to."""
-        from rxlog.central.trust import read_key, trust_key
         from rxlog.errors import ValidationError
         from rxlog.text import plain
 
         try:
-            read_key(path, gphc)
+            self.central.read_key(path, gphc)
         except ValidationError as exc:
             if exc.field != "gphc" or gphc is not None or "names no GPhC" not in exc.message:
                 self._error(plain(exc.message))
@@ -500,7 +475,7 @@ class CentralWindow(QMainWindow):
             self._error(plain(exc.message))
             return
         try:
-            key, added = trust_key(self.store, path, name, gphc)
+            key, added = self.central.trust(path, name, gphc)
         except RxlogError as exc:
             self._error(plain(exc.message))
             return
@@ -573,10 +548,9 @@ class CentralWindow(QMainWindow):
 
     def import_paths(self, paths: list[Path]) -> None:
         """Import in the background; results appear as each return is done."""
-        from rxlog.central.importer import import_paths
 
         def work(report: Callable[..., None], cancelled: Callable[[], bool]) -> Any:
-            return import_paths(self.store, paths, report, cancelled=cancelled)
+            return self.central.import_paths(paths, report, cancelled=cancelled)
 
         def done(results: list[ImportResult]) -> None:
             self.refresh()
@@ -594,12 +568,8 @@ class CentralWindow(QMainWindow):
         self._start("Checking and importing returns…", work, done)
 
     def export_to(self, folder: Path) -> None:
-        from rxlog.central.export import ExportOptions, export_dataset
-
         def work(report: Callable[..., None], cancelled: Callable[[], bool]) -> Any:
-            return export_dataset(
-                self.store, ExportOptions(folder), lambda d, t: report(d, t, None)
-            )
+            return self.central.export(folder, progress=lambda d, t: report(d, t, None))
 
         def done(result: Any) -> None:
             QMessageBox.information(
@@ -612,12 +582,8 @@ class CentralWindow(QMainWindow):
         self._start("Writing the combined dataset…", work, done)
 
     def report_to(self, path: Path) -> None:
-        from rxlog.central.report_data import gather
-        from rxlog.central.report_pdf import ReportOptions, write_report
-
         def work(report: Callable[..., None], cancelled: Callable[[], bool]) -> Any:
-            data = gather(self.store)
-            return write_report(data, ReportOptions(path))
+            return self.central.report(path).pdf
 
         def done(result: Any) -> None:
             self.statusBar().showMessage(f"Report written to {result}", 15000)

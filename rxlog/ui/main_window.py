@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from rxlog import quick_entry as qe
 from rxlog.clock import local_today
 from rxlog.errors import RxlogError, ValidationError
+from rxlog.settings import FAVOURITES
 from rxlog.ui.field_errors import widget_shortcut
 from rxlog.ui.plain_words import for_gui
 from rxlog.ui.quick_bar import QuickBar
@@ -143,7 +144,7 @@ class MainWindow(QMainWindow):
         from rxlog.timers import TimerStore
 
         self.timers = TimerStore(app.setting, app.set_setting)
-        self._favourites = qe.parse_favourites(app.setting("favourites"), self.taxonomy)
+        self._favourites = qe.parse_favourites(app.settings[FAVOURITES], self.taxonomy)
         self._placements = app.placements()
         self.details.set_placements(self._placements)
         self._tick.start()

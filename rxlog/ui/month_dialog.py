@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.errors import RxlogError
+from rxlog.export.monthly import MonthlyReturn
+from rxlog.settings import EXPORT_DIR
 from rxlog.ui.plain_words import for_gui
 from rxlog.ui.screen_fit import fit_size
 
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
     from rxlog.export.signoff import ExportResult
     from rxlog.service import RxLog
 
-EXPORT_DIR_SETTING = "export_dir"
+EXPORT_DIR_SETTING = EXPORT_DIR.name
 _ICONS = {
     "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
     "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
@@ -133,6 +135,7 @@ class MonthDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.app = app
+        self.monthly = MonthlyReturn(app)
         self._open_url = open_url
         self._run = run
         self._ask_reason = ask_reason or self._reason_dialog
@@ -194,7 +197,7 @@ class MonthDialog(QDialog):
         self.passphrase_label = QLabel("&Passphrase")
         self.passphrase_label.setBuddy(self.passphrase)
         form.addRow(self.passphrase_label, self.passphrase)
-        self.lead_email = QLineEdit(app.setting("lead_email") or "")
+        self.lead_email = QLineEdit(self.monthly.lead_email() or "")
         self.lead_email.setPlaceholderText("the project lead's NHSmail address")
         self.lead_email.setAccessibleName("Lead's e-mail address")
         lead_label = QLabel("&Lead's e-mail")
@@ -242,17 +245,15 @@ class MonthDialog(QDialog):
 
     # -- state ---------------------------------------------------------------------
     def _default_folder(self) -> str:
-        saved = self.app.setting(EXPORT_DIR_SETTING)
+        saved = self.app.settings[EXPORT_DIR]
         if saved:
             return saved
         docs = Path.home() / "Documents"
         return str(docs if docs.is_dir() else Path.home())
 
     def _needs_passphrase(self) -> bool:
-        from rxlog.export import keys
-
         try:
-            return keys.has_keys(self.app.db.data_dir) and keys.is_encrypted(self.app.db.data_dir)
+            return self.monthly.needs_passphrase()
         except RxlogError:
             return False
 
@@ -262,12 +263,11 @@ class MonthDialog(QDialog):
 
     def refresh(self) -> None:
         """Re-run the month check and show its findings."""
-        from rxlog.export.month_check import check_month
 
         self.findings.clear()
         month = self.month.currentText().strip()
         try:
-            check = check_month(self.app, month)
+            check = self.monthly.check(month)
         except RxlogError as exc:
             self.check = None
             self.summary.setText("")
@@ -305,9 +305,7 @@ class MonthDialog(QDialog):
             )
         self.export_button.setEnabled(check.can_export)
         self.reopen_button.setEnabled(check.locked_version is not None)
-        from rxlog.export import keys
-
-        no_key = not keys.has_keys(self.app.db.data_dir)
+        no_key = not self.monthly.has_key()
         needs = no_key or self._needs_passphrase()
         self.passphrase_label.setText(
             "New key &passphrase (optional, 12+ characters)" if no_key else "Key &passphrase"
@@ -349,8 +347,6 @@ class MonthDialog(QDialog):
 
     def export(self) -> ExportResult | None:
         """Sign the month off; on success the open buttons light up."""
-        from rxlog.export.signoff import ExportOptions, export_month
-
         if self.check is None or not self.check.can_export:
             return None
         folder = self.folder.text().strip()
@@ -359,11 +355,9 @@ class MonthDialog(QDialog):
             self.folder.setFocus()
             return None
         lead = self.lead_email.text().strip()
-        if lead and lead != (self.app.setting("lead_email") or ""):
-            from rxlog.export.signoff import set_lead_email
-
+        if lead and lead != (self.monthly.lead_email() or ""):
             try:
-                set_lead_email(self.app, lead)
+                self.monthly.set_lead_email(lead)
             except RxlogError as exc:
                 self._say(exc.message[:1].upper() + exc.message[1:])
                 self.lead_email.setFocus()
@@ -372,10 +366,8 @@ class MonthDialog(QDialog):
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         self.repaint()
         try:
-            result = export_month(
-                self.app,
-                self.check.month,
-                ExportOptions(Path(folder), self.passphrase.text() or None),
+            result = self.monthly.sign_off(
+                self.check.month, Path(folder), self.passphrase.text() or None
             )
         except RxlogError as exc:
             self._say(exc.message[:1].upper() + exc.message[1:])
@@ -387,7 +379,7 @@ class MonthDialog(QDialog):
             QGuiApplication.restoreOverrideCursor()
         self.last_export = result
         self.passphrase.clear()
-        self.app.set_setting(EXPORT_DIR_SETTING, folder)
+        self.app.settings[EXPORT_DIR] = folder
         self.refresh()
         text = (
             f"Signed off: {result.return_id} version {result.version} written to "
@@ -404,13 +396,11 @@ class MonthDialog(QDialog):
 
     def save_lead_email(self) -> bool:
         """Keep the lead's address as soon as it is typed (closing the dialog keeps it)."""
-        from rxlog.export.signoff import set_lead_email
-
         lead = self.lead_email.text().strip()
-        if not lead or lead == (self.app.setting("lead_email") or ""):
+        if not lead or lead == (self.monthly.lead_email() or ""):
             return True
         try:
-            set_lead_email(self.app, lead)
+            self.monthly.set_lead_email(lead)
         except RxlogError as exc:
             self._say(exc.message[:1].upper() + exc.message[1:])
             return False
@@ -419,16 +409,11 @@ class MonthDialog(QDialog):
 
     def create_key(self) -> None:
         """Make this installation's signing keys (when setup did not)."""
-        from rxlog.export.keys import create_keys
-
-        tech = self.app.technician()
-        if tech is None:
+        if self.app.technician() is None:
             self._say("Set up the technician first.")
             return
         try:
-            info = create_keys(
-                self.app.db.data_dir, tech.name, tech.gphc, self.passphrase.text() or None
-            )
+            info = self.monthly.create_key(self.passphrase.text() or None)
         except RxlogError as exc:
             self._say(exc.message[:1].upper() + exc.message[1:])
             return
@@ -441,15 +426,13 @@ class MonthDialog(QDialog):
         )
 
     def reopen(self) -> None:
-        from rxlog.export.signoff import reopen_month
-
         if self.check is None or self.check.locked_version is None:
             return
         reason = self._ask_reason(self.check.month)
         if reason is None:
             return
         try:
-            reopen_month(self.app, self.check.month, reason)
+            self.monthly.reopen(self.check.month, reason)
         except RxlogError as exc:
             self._say(exc.message)
             return

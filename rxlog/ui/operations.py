@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from rxlog.domain import EntryInput, EntryView, LogResult
+from rxlog.settings import FAVOURITES
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
@@ -248,5 +249,5 @@ class Operations(QObject):
     def set_favourites(self, codes: list[str]) -> None:
         from rxlog.quick_entry import dump_favourites
 
-        self.app.set_setting("favourites", dump_favourites(codes))
+        self.app.settings[FAVOURITES] = dump_favourites(codes)
         self._emit(Change("settings"))

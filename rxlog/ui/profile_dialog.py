@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.errors import RxlogError
+from rxlog.export.monthly import MonthlyReturn
 from rxlog.ui.field_errors import ERROR_STYLE
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 class ProfileDialog(QDialog):
     def __init__(self, app: RxLog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from rxlog.export import keys
         from rxlog.ui.month_dialog import installations_text
 
         self.app = app
@@ -64,7 +64,7 @@ class ProfileDialog(QDialog):
         pl = QLabel("&Passphrase")
         pl.setBuddy(self.passphrase)
         form.addRow(pl, self.passphrase)
-        needs = keys.has_keys(app.db.data_dir) and keys.is_encrypted(app.db.data_dir)
+        needs = MonthlyReturn(app).needs_passphrase()
         self.passphrase.setVisible(needs)
         pl.setVisible(needs)
         lay.addLayout(form)

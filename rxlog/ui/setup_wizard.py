@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.errors import RxlogError
+from rxlog.export.monthly import MonthlyReturn
 from rxlog.identifiers import validate_gphc
+from rxlog.settings import EXPORT_DIR
 from rxlog.ui.field_errors import FieldForm
 from rxlog.ui.placement_form import PlacementForm
 from rxlog.ui.screen_fit import fit_size
@@ -198,7 +200,7 @@ class _MonthEndPage(QWizardPage):
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.again.setPlaceholderText("the same passphrase again")
-        self.lead = QLineEdit(app.setting("lead_email") or "")
+        self.lead = QLineEdit(MonthlyReturn(app).lead_email() or "")
         self.lead.setPlaceholderText("the project lead's NHSmail address")
         self.fields.add("passphrase", "Key &passphrase", self.passphrase)
         self.fields.add("passphrase_again", "Passphrase a&gain", self.again)
@@ -220,11 +222,11 @@ class _MonthEndPage(QWizardPage):
 
     def _ready(self) -> bool:
         """Make the key and keep the address (once); errors beside their field."""
-        from rxlog.export.handover import get_ready
-
         self.fields.clear()
         try:
-            info = get_ready(self.app, self.passphrase.text(), self.again.text(), self.lead.text())
+            info = MonthlyReturn(self.app).get_ready(
+                self.passphrase.text(), self.again.text(), self.lead.text()
+            )
         except RxlogError as exc:
             field = exc.field if exc.field in self.fields.errors else None
             self.fields.show(field, exc.message)
@@ -236,14 +238,13 @@ class _MonthEndPage(QWizardPage):
         return True
 
     def send_key(self) -> None:
-        from rxlog.export.handover import key_email
         from rxlog.ui.launch import open_path
 
         if not self._ready():
             return
-        folder = self.app.setting("export_dir") or str(_documents())
+        folder = self.app.settings[EXPORT_DIR] or str(_documents())
         try:
-            self.sent = key_email(self.app, Path(folder))
+            self.sent = MonthlyReturn(self.app).key_email(Path(folder))
         except RxlogError as exc:
             self.fields.show(None, exc.message)
             return
