@@ -111,6 +111,11 @@ def main() -> None:
     try:
         data = make_folder(work, 420)
         env = {**os.environ, "RXLOG_TODAY": TODAY.isoformat(), "RXLOG_DATA_DIR": str(data)}
+        # An installed RxLog runs from bytecode (pip and the Windows build compile it), as
+        # the floor's stdlib does: with PYTHONDONTWRITEBYTECODE every process would
+        # compile RxLog's modules again, a cost no user pays.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        run([PY, "-m", "compileall", "-q", str(HERE.parent / "rxlog")], env=env)
         rx = [PY, "-m", "rxlog"]
         db = data / "rxlog.sqlite3"
         floor_db = work / "floor.sqlite3"

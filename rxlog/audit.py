@@ -14,66 +14,32 @@ what is left cannot be turned back into the note.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rxlog.audit_chain import ENTRY_COLUMNS as _ENTRY_COLUMNS
+from rxlog.audit_chain import GENESIS, NOTE_DIGEST_PREFIX, REDACTED, new_record, note_digest
+from rxlog.audit_chain import canonical as _canonical
+from rxlog.audit_chain import os_user as os_user
+from rxlog.audit_chain import record_hash as _record_hash
 from rxlog.clock import utc_now_iso
 from rxlog.storage.models import AuditRecord, Entry
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "NOTE_DIGEST_PREFIX", "REDACTED", "note_digest", "os_user"]
 # Records about entries: replaying them gives what the entry table should hold. Other
 # records (the rotation calendar, absence) are in the same chain but name their subject
 # as "placement:ID" or "absence:ID" and are not replayed against the entry table.
 ENTRY_ACTIONS = frozenset({"create", "update", "delete", "restore", "redact"})
-NOTE_DIGEST_PREFIX = "sha256:"
-REDACTED = "[redacted]"  # a note's place in the snapshot a redaction records as "before"
-_ENTRY_COLUMNS = tuple(c.name for c in Entry.__table__.columns)
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment (e.g. a service account)
-        return "unknown"
 
 
 def snapshot(entry: Entry) -> dict[str, Any]:
     """Every stored column of an entry, as the audit trail keeps it."""
     return {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
-
-
-def _canonical(value: Any) -> str:
-    # default=repr: a value damaged into bytes on disk still hashes (and so mismatches)
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
-    )
-
-
-def _record_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    return hashlib.sha256((str(prev_hash) + _canonical(fields)).encode("utf-8")).hexdigest()
-
-
-def note_digest(salt: str, text: str) -> str:
-    """What the chain keeps of a note: SHA-256 of a random salt and the text."""
-    return NOTE_DIGEST_PREFIX + hashlib.sha256(f"{salt}\0{text}".encode()).hexdigest()
-
-
-def _seal(side: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
-    """(the snapshot as the chain keeps it, the note's salt and text kept beside it)."""
-    if side is None:
-        return None, None
-    text = side.get("note")
-    if not isinstance(text, str) or text == REDACTED:
-        return side, None
-    salt = secrets.token_hex(16)
-    return {**side, "note": note_digest(salt, text)}, {"salt": salt, "text": text}
 
 
 def _note_material(rec: AuditRecord) -> dict[str, Any]:
@@ -133,25 +99,19 @@ def append(
     last = session.execute(
         select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
     ).first()
-    prev_seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
-    before, before_note = _seal(before)
-    after, after_note = _seal(after)
-    notes = {k: v for k, v in (("before", before_note), ("after", after_note)) if v}
     rec = AuditRecord(
-        seq=prev_seq + 1,
-        at=utc_now_iso(),
-        os_user=user or os_user(),
-        technician=technician,
-        action=action,
-        entry_id=entry_id,
-        before=_canonical(before) if before is not None else None,
-        after=_canonical(after) if after is not None else None,
-        reason=reason,
-        prev_hash=prev_hash,
-        hash="",
-        notes=_canonical(notes) if notes else None,
+        **new_record(
+            (last[0], last[1]) if last else None,
+            at=utc_now_iso(),
+            action=action,
+            entry_id=entry_id,
+            before=before,
+            after=after,
+            reason=reason,
+            technician=technician,
+            user=user,
+        )
     )
-    rec.hash = _record_hash(prev_hash, _hashed_fields(rec))
     session.add(rec)
     return rec
 

@@ -5,10 +5,8 @@ Every function takes an open session; ``rxlog.service.RxLog`` owns the transacti
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,297 +15,95 @@ from sqlalchemy.orm import Session
 
 from rxlog import audit
 from rxlog.clock import utc_now_iso
-from rxlog.dates import month_of
-from rxlog.domain import INTERVENTION_FIELDS, EntryView, PhaseView, PlacementView
-from rxlog.errors import LockedMonthError, NotFoundError, ValidationError
-from rxlog.identifiers import find_nhs_numbers, normalise_ods
-from rxlog.profile import get_technician, list_phases, list_placements
-from rxlog.scales import HARM, HARM_SCALE, OUTCOMES, SIGNIFICANCE, SIGNIFICANCE_SCALE
-from rxlog.storage.models import AuditRecord, Entry, MonthLock
-from rxlog.taxonomy import Code, Taxonomy
-
-MAX_MINUTES = 720
-DAY_MINUTES = 24 * 60
-MAX_NOTE = 2000
-MAX_DISCHARGE_DAYS = 365  # older "received" dates are typos of the year (QS120 counts 7 days)
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
-
-NOTE_PID_WARNING = (
-    "the note holds what looks like an NHS number; notes never leave this PC, "
-    "but please keep patient identifiers out of RxLog"
+from rxlog.domain import ENTRY_FIELDS, INTERVENTION_FIELDS, EntryInput, EntryView, PhaseView
+from rxlog.entry_rules import (
+    DAY_MINUTES,
+    MAX_DISCHARGE_DAYS,
+    MAX_MINUTES,
+    MAX_NOTE,
+    NOTE_PID_WARNING,
+    Context,
+    EntryColumns,
+    entry_view,
+    phase_on,
+    placement_on,
 )
+from rxlog.entry_rules import month_lock_problem as _lock_problem
+from rxlog.entry_rules import validate as _validate
+from rxlog.errors import LockedMonthError, NotFoundError, ValidationError
+from rxlog.profile import get_technician, list_phases, list_placements
+from rxlog.storage.models import AuditRecord, Entry, MonthLock
+from rxlog.taxonomy import Taxonomy
+
+__all__ = [
+    "DAY_MINUTES",
+    "MAX_DISCHARGE_DAYS",
+    "MAX_MINUTES",
+    "MAX_NOTE",
+    "NOTE_PID_WARNING",
+    "Context",
+    "phase_on",
+    "placement_on",
+]
 
 
-@dataclass(frozen=True)
-class Context:
-    """What validation needs to know besides the entry itself."""
+class SessionLookups:
+    """What the entry checks read (``rxlog.entry_rules.EntryLookups``), through the ORM."""
 
-    taxonomy: Taxonomy
-    today: date
-    placements: Sequence[PlacementView]
-    phases: Sequence[PhaseView]
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def month_lock(self, month: str) -> tuple[int, bool] | None:
+        lock = self.session.get(MonthLock, month)
+        return None if lock is None else (lock.version, bool(lock.locked))
+
+    def minutes_logged(self, day: date, exclude_id: str | None) -> int:
+        q = select(func.coalesce(func.sum(Entry.minutes), 0)).where(Entry.date == day.isoformat())
+        if exclude_id is not None:
+            q = q.where(Entry.id != exclude_id)
+        return int(self.session.execute(q).scalar_one())
 
 
 def load_context(session: Session, taxonomy: Taxonomy, today: date) -> Context:
     return Context(taxonomy, today, list_placements(session), list_phases(session))
 
 
-def phase_on(phases: Sequence[PhaseView], d: date) -> str | None:
-    for p in phases:
-        if p.covers(d):
-            return p.name
-    return None
-
-
-def placement_on(placements: Sequence[PlacementView], d: date) -> PlacementView | None:
-    for p in placements:
-        if p.covers(d):
-            return p
-    return None
-
-
-def _int(value: Any, field: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValidationError("must be a whole number", field=field)
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    # Plain ASCII digits only: int() would also take "1_0" or other scripts' digits.
-    if not _WHOLE_NUMBER.fullmatch(text):
-        raise ValidationError(f"{value!r} is not a whole number", field=field)
-    return int(text)
-
-
 def month_lock_problem(session: Session, d: date) -> LockedMonthError | None:
-    month = month_of(d)
-    lock = session.get(MonthLock, month)
-    if lock is not None and lock.locked:
-        return LockedMonthError(
-            f"{month} is signed off (return v{lock.version}) and its entries are locked; "
-            f'to change it, reopen it: rxlog month reopen {month} --reason "..."',
-            field="date",
-        )
-    return None
+    return _lock_problem(SessionLookups(session), d)
+
+
+def as_input(values: EntryInput | dict[str, Any]) -> EntryInput:
+    """The one entry type: a dict of entry fields (an edit's merged values) as an
+    ``EntryInput``; keys that are not entry fields are ignored, as they always were."""
+    if isinstance(values, EntryInput):
+        return values
+    rest = {k: v for k, v in values.items() if k in ENTRY_FIELDS and k != "code"}
+    return EntryInput(code=values.get("code") or "", **rest)
 
 
 def validate(
     session: Session,
     ctx: Context,
-    values: dict[str, Any],
+    values: EntryInput | dict[str, Any],
     *,
     exclude_id: str | None = None,
     code_may_be_retired: bool = False,
     allow_locked: bool = False,
-) -> tuple[dict[str, Any], list[str]]:
-    """Check a whole entry; return the columns to store and warnings, or raise.
-
-    ``values`` has the user's fields (see ``rxlog.domain.ENTRY_FIELDS``); unset fields
-    are ``None``. Nothing is written here.
-    """
-    warnings: list[str] = []
-    raw_code = (values.get("code") or "").strip().upper()
-    if not raw_code:
-        raise ValidationError("an activity code is required", field="code")
-    code: Code | None = ctx.taxonomy.get(raw_code)
-    if code is None:
-        raise NotFoundError(
-            f"{raw_code!r} is not a code in taxonomy {ctx.taxonomy.version}; "
-            "`rxlog taxonomy` lists them",
-            field="code",
-        )
-    if code.retired and not code_may_be_retired:
-        hint = f"; use {code.replaced_by} instead" if code.replaced_by else ""
-        raise ValidationError(
-            f"{code.code} was retired in taxonomy {code.retired_in}{hint}", field="code"
-        )
-
-    day = values.get("date") or ctx.today
-    if not isinstance(day, date):
-        raise ValidationError("must be a date (YYYY-MM-DD)", field="date")
-    if day > ctx.today:
-        raise ValidationError(f"{day} is in the future (today is {ctx.today})", field="date")
-    covering = placement_on(ctx.placements, day)
-    if covering is None:
-        raise ValidationError(
-            f"no placement covers {day}; add it to the rotation calendar first "
-            "(rxlog placement add)",
-            field="date",
-        )
-    locked = month_lock_problem(session, day)
-    if locked and not allow_locked:
-        raise locked
-
-    site = covering
-    if values.get("site"):
-        try:
-            ods = normalise_ods(values["site"])
-        except ValidationError as exc:
-            raise ValidationError(exc.message, field="site") from None
-        same = [p for p in ctx.placements if p.ods == ods]
-        if not same:
-            raise ValidationError(
-                f"{ods} is not one of your placements (rxlog placement list)", field="site"
-            )
-        site = next((p for p in same if p.covers(day)), same[-1])
-    if site.sector not in code.sectors:
-        where = " or ".join(code.sectors)
-        raise ValidationError(
-            f"{code.code} ({code.title}) is a {where}-care activity, but {site.ods} "
-            f"({site.name}) is a {site.sector}-care site",
-            field="code",
-        )
-
-    minutes = _int(values.get("minutes"), "minutes")
-    if minutes is None:
-        minutes = code.default_minutes
-    if not 1 <= minutes <= MAX_MINUTES:
-        raise ValidationError(
-            f"{minutes} is out of range: an entry takes 1 to {MAX_MINUTES} minutes",
-            field="minutes",
-        )
-
-    count = _int(values.get("count"), "count")
-    if code.counts == "none":
-        if count is not None:
-            raise ValidationError(f"{code.code} counts nothing; leave the count out", field="count")
-    else:
-        if count is None:
-            count = 1
-        if count < 0:
-            raise ValidationError(f"{count} is negative: a count is 0 or more", field="count")
-        if count > 10000:
-            raise ValidationError(f"{count} {code.counts} is more than one entry can hold", "count")
-
-    significance = _int(values.get("significance"), "significance")
-    harm = values.get("harm")
-    harm = harm.strip().upper() if isinstance(harm, str) and harm.strip() else None
-    released = _int(values.get("released_minutes"), "released_minutes")
-    outcome = values.get("outcome")
-    outcome = outcome.strip().lower() if isinstance(outcome, str) and outcome.strip() else None
-    if not code.intervention:
-        given = [
-            f
-            for f, v in (
-                ("significance", significance),
-                ("harm", harm),
-                ("released_minutes", released),
-                ("outcome", outcome),
-            )
-            if v is not None
-        ]
-        if given:
-            raise ValidationError(
-                f"{code.code} is not an intervention, so it takes no {', '.join(given)}",
-                field=given[0],
-            )
-    if significance is not None and significance not in SIGNIFICANCE:
-        raise ValidationError(
-            f"{significance} is not on the Eadon scale: use 1 (detrimental) to 6 "
-            "(potentially life-saving)",
-            field="significance",
-        )
-    if harm is not None and harm not in HARM:
-        raise ValidationError(
-            f"{harm!r} is not an NCC MERP category: use a letter from A to I", field="harm"
-        )
-    if released is not None and not 0 <= released <= MAX_MINUTES:
-        raise ValidationError(
-            f"{released} is out of range: 0 to {MAX_MINUTES} minutes", field="released_minutes"
-        )
-    if outcome is not None and outcome not in OUTCOMES:
-        raise ValidationError(
-            f"{outcome!r} is not an outcome: use {', '.join(OUTCOMES)}", field="outcome"
-        )
-
-    discharge = values.get("discharge_received")
-    if discharge is not None:
-        if not isinstance(discharge, date):
-            raise ValidationError("must be a date (YYYY-MM-DD)", field="discharge_received")
-        if not code.needs_discharge_date:
-            raise ValidationError(
-                f"{code.code} does not take a discharge-information-received date",
-                field="discharge_received",
-            )
-        if discharge > day:
-            raise ValidationError(
-                f"discharge information received {discharge} is after the entry's date {day}",
-                field="discharge_received",
-            )
-        if (day - discharge).days > MAX_DISCHARGE_DAYS:
-            raise ValidationError(
-                f"discharge information received {discharge} is more than a year before the "
-                f"entry's date {day}; check the year",
-                field="discharge_received",
-            )
-
-    note = values.get("note")
-    note = note.strip() if isinstance(note, str) and note.strip() else None
-    if note is not None:
-        if len(note) > MAX_NOTE:
-            raise ValidationError(f"the note is longer than {MAX_NOTE} characters", field="note")
-        if find_nhs_numbers(note):
-            warnings.append(NOTE_PID_WARNING)
-
-    q = select(func.coalesce(func.sum(Entry.minutes), 0)).where(Entry.date == day.isoformat())
-    if exclude_id is not None:
-        q = q.where(Entry.id != exclude_id)
-    logged = int(session.execute(q).scalar_one())
-    if logged + minutes > DAY_MINUTES:
-        raise ValidationError(
-            f"{day} already has {logged} minutes logged; {minutes} more would pass 24 hours",
-            field="minutes",
-        )
-
-    graded = code.intervention
-    columns = {
-        "date": day.isoformat(),
-        "site": site.ods,
-        "sector": site.sector,
-        "code": code.code,
-        "minutes": minutes,
-        "count": count,
-        "significance": significance,
-        "significance_scale": SIGNIFICANCE_SCALE if graded and significance is not None else None,
-        "harm": harm,
-        "harm_scale": HARM_SCALE if graded and harm is not None else None,
-        "released_minutes": released,
-        "outcome": outcome,
-        "discharge_received": discharge.isoformat() if discharge else None,
-        "note": note,
-    }
-    return columns, warnings
+) -> tuple[EntryColumns, list[str]]:
+    """Check a whole entry (see ``rxlog.entry_rules.validate``); nothing is written."""
+    return _validate(
+        SessionLookups(session),
+        ctx,
+        as_input(values),
+        exclude_id=exclude_id,
+        code_may_be_retired=code_may_be_retired,
+        allow_locked=allow_locked,
+    )
 
 
 def to_view(row: Entry, taxonomy: Taxonomy, phases: Sequence[PhaseView]) -> EntryView:
-    code = taxonomy.get(row.code)
-    d = date.fromisoformat(row.date)
-    return EntryView(
-        id=row.id,
-        date=d,
-        code=row.code,
-        title=code.title if code else row.code,
-        category=code.category if code else "",
-        taxonomy_version=row.taxonomy_version,
-        site=row.site,
-        sector=row.sector,
-        phase=phase_on(phases, d),
-        minutes=row.minutes,
-        count=row.count,
-        significance=row.significance,
-        significance_scale=row.significance_scale,
-        harm=row.harm,
-        harm_scale=row.harm_scale,
-        released_minutes=row.released_minutes,
-        outcome=row.outcome,
-        discharge_received=(
-            date.fromisoformat(row.discharge_received) if row.discharge_received else None
-        ),
-        note=row.note,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    """An ORM row as the view the shells get (rows never leave their session)."""
+    return entry_view(row, taxonomy, phases)
 
 
 def _gphc(session: Session) -> str | None:
@@ -318,7 +114,7 @@ def _gphc(session: Session) -> str | None:
 def create(
     session: Session,
     ctx: Context,
-    values: dict[str, Any],
+    values: EntryInput | dict[str, Any],
     *,
     entry_id: str | None = None,
     action: str = "create",
@@ -334,7 +130,7 @@ def create(
         taxonomy_version=ctx.taxonomy.version,
         created_at=now,
         updated_at=now,
-        **columns,
+        **columns.as_dict(),
     )
     session.add(row)
     session.flush()
@@ -411,6 +207,32 @@ def _values_of(row: Entry) -> dict[str, Any]:
     }
 
 
+def _merged(row: Entry, ctx: Context, changes: dict[str, Any]) -> dict[str, Any]:
+    """The entry's values with ``changes`` applied, and what a change implies: a code
+    that cannot hold a field drops it, a default site follows a new date."""
+    values = _values_of(row)
+    new_code = str(changes.get("code") or "").strip().upper()
+    code = ctx.taxonomy.get(new_code) if new_code and new_code != row.code else None
+    if code is not None:
+        if not code.intervention:
+            # Moving to a non-intervention code drops the grading it cannot hold.
+            for f in INTERVENTION_FIELDS:
+                if f not in changes:
+                    values[f] = None
+        if not code.needs_discharge_date and "discharge_received" not in changes:
+            values["discharge_received"] = None
+        if code.counts == "none" and "count" not in changes:
+            values["count"] = None
+    if changes.get("date") and "site" not in changes:
+        # A site that was only the default (the placement covering the old date)
+        # follows the entry to its new date; a site the technician chose stays.
+        was = placement_on(ctx.placements, date.fromisoformat(row.date))
+        if was is not None and was.ods == row.site:
+            values["site"] = None
+    values.update(changes)
+    return values
+
+
 def edit(
     session: Session, ctx: Context, entry_id: str, changes: dict[str, Any], reason: str | None
 ) -> tuple[Entry, list[str]]:
@@ -424,31 +246,7 @@ def edit(
         raise locked
     if not changes:
         raise ValidationError("nothing to change: name at least one field", field="changes")
-    values = _values_of(row)
-    if "code" in changes and changes["code"]:
-        new_code = str(changes["code"]).strip().upper()
-        if new_code != row.code:
-            code = ctx.taxonomy.get(new_code)
-            if code is not None and not code.intervention:
-                # Moving to a non-intervention code drops the grading it cannot hold.
-                for f in INTERVENTION_FIELDS:
-                    if f not in changes:
-                        values[f] = None
-            if (
-                code is not None
-                and not code.needs_discharge_date
-                and ("discharge_received" not in changes)
-            ):
-                values["discharge_received"] = None
-            if code is not None and code.counts == "none" and "count" not in changes:
-                values["count"] = None
-    if changes.get("date") and "site" not in changes:
-        # A site that was only the default (the placement covering the old date)
-        # follows the entry to its new date; a site the technician chose stays.
-        was = placement_on(ctx.placements, date.fromisoformat(row.date))
-        if was is not None and was.ods == row.site:
-            values["site"] = None
-    values.update(changes)
+    values = _merged(row, ctx, changes)
     code_unchanged = str(values.get("code", "")).strip().upper() == row.code
     columns, warnings = validate(
         session,
@@ -459,7 +257,7 @@ def edit(
         allow_locked=note_only,
     )
     before = audit.snapshot(row)
-    for key, value in columns.items():
+    for key, value in columns.as_dict().items():
         setattr(row, key, value)
     if not code_unchanged:
         row.taxonomy_version = ctx.taxonomy.version

@@ -416,7 +416,7 @@ def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> Ha
                 entrymod.create(
                     s,
                     ctx,
-                    entrymod_values(_as_input(e, with_notes)),
+                    _as_input(e, with_notes),
                     entry_id=e["id"],
                     reason=reason[:500],
                     technician=tech.gphc,
@@ -442,9 +442,3 @@ def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> Ha
             )
         ),
     )
-
-
-def entrymod_values(item: Any) -> dict[str, Any]:
-    from rxlog.service import _input_values
-
-    return _input_values(item)

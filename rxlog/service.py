@@ -34,22 +34,6 @@ from rxlog.storage.models import AuditRecord, Entry, MonthLock, Setting
 from rxlog.taxonomy import Taxonomy, current_taxonomy
 
 
-def _input_values(item: EntryInput) -> dict[str, Any]:
-    return {
-        "code": item.code,
-        "date": item.date,
-        "site": item.site,
-        "minutes": item.minutes,
-        "count": item.count,
-        "significance": item.significance,
-        "harm": item.harm,
-        "released_minutes": item.released_minutes,
-        "outcome": item.outcome,
-        "discharge_received": item.discharge_received,
-        "note": item.note,
-    }
-
-
 class RxLog:
     """A technician's installation: profile, calendar, entries and audit trail."""
 
@@ -285,9 +269,7 @@ class RxLog:
                 raise ValidationError("set up the technician first (rxlog setup)", "setup")
             ctx = entries.load_context(s, self.taxonomy, self.today())
             for item in items:
-                row, warnings = entries.create(
-                    s, ctx, _input_values(item), entry_id=item.id, technician=tech.gphc
-                )
+                row, warnings = entries.create(s, ctx, item, entry_id=item.id, technician=tech.gphc)
                 results.append(
                     LogResult(entries.to_view(row, self.taxonomy, ctx.phases), tuple(warnings))
                 )
@@ -298,7 +280,7 @@ class RxLog:
         the error ``log`` would raise (the app's live preview of a quick-entry line)."""
         with self.db.transaction() as s:
             ctx = self._ctx(s)
-            _columns, warnings = entries.validate(s, ctx, _input_values(item))
+            _columns, warnings = entries.validate(s, ctx, item)
             return tuple(warnings)
 
     def edit(self, entry_id: str, changes: dict[str, Any], reason: str | None) -> LogResult:

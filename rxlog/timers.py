@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from rxlog.errors import ValidationError
+from rxlog.limits import MAX_MINUTES
 from rxlog.settings import TIMER
 
-MAX_MINUTES = 720  # rxlog.entries.MAX_MINUTES; not imported: keeps SQLAlchemy out of start-up
 SETTING_KEY = TIMER.name
 HEARTBEAT = timedelta(minutes=1)
 GAP = timedelta(minutes=10)  # no heartbeat for this long: the PC slept or the app was shut

@@ -76,8 +76,9 @@ CLI_IMPORTS = [
     (["--help"], ("sqlalchemy", "rxlog.service", "reportlab", "pyhanko", "alembic")),
     (["taxonomy"], ("sqlalchemy", "rxlog.service", "reportlab", "pyhanko", "alembic")),
     (["verify", "--skip-pdf-signature", "{ret}"], ("sqlalchemy", "pyhanko", "reportlab")),
-    (["log", "QRY-PAT"], ("reportlab", "pyhanko", "alembic")),
-    (["list", "--month", "2026-11"], ("reportlab", "pyhanko", "alembic")),
+    (["log", "QRY-PAT"], ("sqlalchemy", "rxlog.service", "reportlab", "pyhanko", "alembic")),
+    (["list", "--month", "2026-11"], ("sqlalchemy", "rxlog.service", "reportlab", "pyhanko")),
+    (["list", "--format", "json"], ("sqlalchemy", "rxlog.service", "rxlog.cli.export_cmds")),
     (["month", "check", "2026-11"], ("reportlab", "pyhanko", "alembic")),
 ]
 _PROBE = (
@@ -114,6 +115,35 @@ def test_each_cli_command_imports_only_what_it_uses(cli_folder, argv, never):
 
 def test_the_import_probe_sees_a_module_a_command_loads(cli_folder):
     env, _ = cli_folder
-    out = subprocess.run([sys.executable, "-c", _PROBE, "sqlalchemy", "list"], env=env,
+    # `placement list` opens the folder through the service, so the ORM is loaded.
+    out = subprocess.run([sys.executable, "-c", _PROBE, "sqlalchemy", "placement", "list"], env=env,
                          capture_output=True, text=True, check=True)  # fmt: skip
     assert out.stdout.rsplit("LOADED=", 1)[1].strip() == "sqlalchemy"
+
+
+def test_no_module_keeps_its_own_copy_of_an_entry_limit():
+    """The limits live in rxlog.limits (no imports at all, so the timers and the window
+    read them without SQLAlchemy); a module that needs one imports it."""
+    import ast
+
+    from rxlog import limits
+
+    values = {getattr(limits, n) for n in dir(limits) if n.isupper()}
+    users = {"timers.py", "entry_rules.py", "ui/detail_panel.py"}
+    for path in PKG.rglob("*.py"):
+        rel = path.relative_to(PKG).as_posix()
+        if rel == "limits.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                for name in names:
+                    if name.startswith("MAX_") and name in dir(limits):
+                        raise AssertionError(f"{rel} defines its own {name}")
+        if rel in users:
+            assert "rxlog.limits" in imported_modules(path), rel
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "setRange":
+                    for arg in node.args:
+                        assert not (isinstance(arg, ast.Constant) and arg.value in values), rel

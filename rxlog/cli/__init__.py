@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
-import traceback
 from collections.abc import Sequence
 
 from rxlog import __version__
@@ -29,7 +27,36 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"rxlog: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands whose parser is built on its own when the command line names them: building
+# every command's parser (and importing every command module) costs more than ``log`` or
+# ``list`` does. name -> (module, the function that registers just that command).
+# tests/test_cli_parser.py checks each gives the same parser as the full one.
+SOLO_COMMANDS = {
+    "log": ("core_cmds", "register_log"),
+    "list": ("core_cmds", "register_list"),
+}
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names when it is one of ``SOLO_COMMANDS`` and nothing before
+    it is ambiguous (anything but ``--data-dir DIR`` before it: None, the full parser)."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--data-dir":
+            i += 2
+        elif arg.startswith("--data-dir="):
+            i += 1
+        elif arg.startswith("-"):
+            return None
+        else:
+            return arg if arg in SOLO_COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` (a ``SOLO_COMMANDS`` name) just that
+    command's part of it."""
     parser = _Parser(
         prog="rxlog",
         description="Log a pharmacy technician's activities and produce signed monthly returns.",
@@ -42,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    if only is not None:
+        module, register = SOLO_COMMANDS[only]
+        getattr(importlib.import_module(f"{__name__}.{module}"), register)(sub)
+        return parser
+    import pkgutil
+
     package = importlib.import_module(__name__)
     # The technician's everyday commands first in --help, then the others by name.
     modules = sorted(
@@ -71,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Answered before the parser is built: building it imports every command module.
         print(f"rxlog {__version__}")
         return EXIT_OK
-    parser = build_parser()
+    parser = build_parser(named_command(args_in))
     args = parser.parse_args(args_in)
     try:
         ctx = CliContext(args.data_dir)  # refuses a folder name Windows cannot hold
@@ -96,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rxlog: internal error (a bug, not your input); details follow for support:",
             file=sys.stderr,
         )
+        import traceback
+
         traceback.print_exc()
         return EXIT_FAILURE
     finally:

@@ -217,7 +217,7 @@ def cmd_phase_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def cmd_log(args: argparse.Namespace, ctx: CliContext) -> int:
     values = _entry_values(args)
-    result = ctx.app().log(EntryInput(code=args.code, **values))
+    result = ctx.entries().log(EntryInput(code=args.code, **values))
     for w in result.warnings:
         warn(w)
     print(result.entry.id)
@@ -225,7 +225,7 @@ def cmd_log(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    app = ctx.app()
+    app = ctx.entries()
     start = end = None
     if args.month:
         start, end = parse_month(args.month)
@@ -408,8 +408,8 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-# -- registration ------------------------------------------------------------------------
-def register(sub: argparse._SubParsersAction) -> None:
+# -- registration: one function a command (``rxlog.cli`` may build just one) ------------
+def register_setup(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("setup", help="set up this installation for a technician")
     p.add_argument("--name", help="the technician's name (required unless --from-profile)")
     p.add_argument(
@@ -436,6 +436,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(handler=cmd_setup)
 
+
+def register_placement(sub: argparse._SubParsersAction) -> None:
     pl = sub.add_parser("placement", help="the rotation calendar").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
@@ -478,6 +480,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", required=True, metavar="TEXT")
     p.set_defaults(handler=cmd_placement_delete)
 
+
+def register_phase(sub: argparse._SubParsersAction) -> None:
     ph = sub.add_parser("phase", help="project phases").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
@@ -489,11 +493,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = ph.add_parser("list", help="list phases")
     p.set_defaults(handler=cmd_phase_list)
 
+
+def register_log(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("log", help="log an activity (prints the new entry's id)")
     p.add_argument("code", metavar="CODE", help="activity code (rxlog taxonomy)")
     _add_entry_options(p)
     p.set_defaults(handler=cmd_log)
 
+
+def register_list(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list entries")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--month", metavar="YYYY-MM")
@@ -502,6 +510,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(handler=cmd_list)
 
+
+def register_edit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("edit", help="change an entry (the reason is audited)")
     p.add_argument("id", metavar="ID", help="entry id (or its first characters)")
     p.add_argument("--reason", required=True, metavar="TEXT")
@@ -524,23 +534,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(handler=cmd_edit)
 
+
+def register_delete(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("delete", help="delete an entry (the reason is audited)")
     p.add_argument("id", metavar="ID")
     p.add_argument("--reason", required=True, metavar="TEXT")
     p.set_defaults(handler=cmd_delete)
 
+
+def register_audit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="show or verify the audit trail")
     p.add_argument("--verify", action="store_true", help="check the hash chain and entries")
     p.add_argument("--limit", type=_positive, default=None, help="only the last N records")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=cmd_audit)
 
+
+def register_taxonomy(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("taxonomy", help="list the activity codes")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=cmd_taxonomy)
 
+
+def register_demo(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="fill an empty data folder with a sample technician")
     p.add_argument("--months", default="3", metavar="N", help="months of entries (default 3)")
     p.add_argument("--end", metavar="YYYY-MM", help="last month (default: this month)")
     p.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
     p.set_defaults(handler=cmd_demo)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    register_setup(sub)
+    register_placement(sub)
+    register_phase(sub)
+    register_log(sub)
+    register_list(sub)
+    register_edit(sub)
+    register_delete(sub)
+    register_audit(sub)
+    register_taxonomy(sub)
+    register_demo(sub)

@@ -10,8 +10,9 @@ from typing import Any, TextIO
 
 
 def print_json(value: Any, out: TextIO | None = None) -> None:
-    json.dump(value, out or sys.stdout, indent=2, ensure_ascii=False, default=str)
-    (out or sys.stdout).write("\n")
+    # One write of the whole text: json.dump writes each small piece on its own.
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    (out or sys.stdout).write(text + "\n")
 
 
 def print_csv(

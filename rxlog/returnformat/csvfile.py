@@ -210,7 +210,6 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _TEXT_LIMITS = {"site_name": 200, "title": 200, "phase": 40, "category": 40,
                 "unit_cost_version": 80, "count_unit": 16, "significance_scale": 40,
                 "harm_scale": 40, "taxonomy_version": 16}  # fmt: skip
-MAX_COUNT = 10000
 SECTORS = frozenset({"primary", "secondary"})
 
 
@@ -246,8 +245,8 @@ def check_rows(by: dict[str, Any], n: int, manifest: dict[str, Any], name: str) 
     """
     from datetime import date
 
-    from rxlog.entries import DAY_MINUTES, MAX_DISCHARGE_DAYS, MAX_MINUTES
     from rxlog.identifiers import SiteKind, ods_kind
+    from rxlog.limits import DAY_MINUTES, MAX_COUNT, MAX_DISCHARGE_DAYS, MAX_MINUTES
     from rxlog.scales import HARM, HARM_SCALE, OUTCOMES, SIGNIFICANCE, SIGNIFICANCE_SCALE
     from rxlog.taxonomy import taxonomy_of_version
 

@@ -17,16 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from rxlog.errors import RxlogError, StorageError
 from rxlog.storage import health, privacy
 from rxlog.storage.paths import DB_FILENAME, check_folder
+
+if TYPE_CHECKING:  # SQLAlchemy loads when a database is opened, not when this is imported
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 # The newest schema revision this RxLog knows (tests check it is Alembic's head).
 SCHEMA_HEAD = "0006"
@@ -80,6 +79,9 @@ def read_revision(path: Path) -> str | None:
 
 
 def _make_engine(path: Path) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import URL
+
     # URL.create: a path with spaces, '#', '?' or non-ASCII letters is taken as it is.
     engine = create_engine(URL.create("sqlite", database=str(path)), future=True)
 
@@ -279,6 +281,30 @@ def clean_leftovers(data_dir: Path) -> list[Path]:
     return removed
 
 
+def shared_lock(data_dir: Path) -> health.FolderLock:
+    """The data folder's lock, held shared while a database is open (by either path)."""
+    lock = health.FolderLock(data_dir)
+    if not lock.acquire(exclusive=False, wait=10.0):
+        raise health.AlreadyRunningError(
+            f"another RxLog is updating or restoring the database in {data_dir}; "
+            "try again when it has finished"
+        )
+    return lock
+
+
+def storage_error(path: Path, exc: BaseException) -> StorageError:
+    """What a technician is told when SQLite fails inside a transaction."""
+    reason = _plain_reason(exc)
+    if reason == "the database file is damaged":
+        from rxlog.storage import backups
+
+        return StorageError(
+            f"the database {path} is damaged, so the change was NOT saved. Close "
+            "RxLog; the damaged file is kept for inspection. " + backups.offer_text(path.parent)
+        )
+    return StorageError(f"the change was NOT saved: {reason}")
+
+
 MIGRATION_WAIT = 30.0  # seconds an opening RxLog waits for the folder to itself
 
 
@@ -294,6 +320,8 @@ class Database:
     ) -> None:
         self.data_dir = data_dir
         self.path = data_dir / DB_FILENAME
+        from sqlalchemy.orm import sessionmaker
+
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._lock = lock
@@ -323,12 +351,7 @@ class Database:
                 f"cannot create the data folder {data_dir}: {exc.strerror}"
             ) from None
         path = data_dir / DB_FILENAME
-        lock = health.FolderLock(data_dir)
-        if not lock.acquire(exclusive=False, wait=10.0):
-            raise health.AlreadyRunningError(
-                f"another RxLog is updating or restoring the database in {data_dir}; "
-                "try again when it has finished"
-            )
+        lock = shared_lock(data_dir)
         engine: Engine | None = None
         try:
             clean_leftovers(data_dir)
@@ -392,6 +415,8 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
+        from sqlalchemy import exc as sa_exc
+
         try:
             with self._sessions.begin() as session:
                 yield session
@@ -401,16 +426,7 @@ class Database:
             raise self._storage_error(exc) from exc
 
     def _storage_error(self, exc: BaseException) -> StorageError:
-        reason = _plain_reason(exc)
-        if reason == "the database file is damaged":
-            from rxlog.storage import backups
-
-            return StorageError(
-                f"the database {self.path} is damaged, so the change was NOT saved. Close "
-                "RxLog; the damaged file is kept for inspection. "
-                + backups.offer_text(self.data_dir)
-            )
-        return StorageError(f"the change was NOT saved: {reason}")
+        return storage_error(self.path, exc)
 
     def truncate_wal(self) -> bool:
         """Fold the write-ahead log into the database and empty it (after a redaction,

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.domain import PlacementView
+from rxlog.limits import MAX_COUNT, MAX_MINUTES
 from rxlog.scales import HARM, OUTCOMES, SIGNIFICANCE
 from rxlog.taxonomy import Code, Taxonomy
 from rxlog.ui.date_field import DateField
@@ -74,10 +75,10 @@ class DetailPanel(QWidget):
         self.site = QComboBox()
         self.set_placements(placements)
         self.minutes = QSpinBox()
-        self.minutes.setRange(1, 720)
+        self.minutes.setRange(1, MAX_MINUTES)
         self.minutes.setSuffix(" min")
         self.count = QSpinBox()
-        self.count.setRange(0, 10000)
+        self.count.setRange(0, MAX_COUNT)
 
         self._add(form, "code", "Activit&y", self.code)
         self._add(form, "date", "&Date", self.date)
@@ -96,7 +97,7 @@ class DetailPanel(QWidget):
         for letter, v in HARM.items():
             self.harm.addItem(f"{letter} – {v}", letter)
         self.released_minutes = QSpinBox()
-        self.released_minutes.setRange(UNSET, 720)
+        self.released_minutes.setRange(UNSET, MAX_MINUTES)
         self.released_minutes.setSpecialValueText("— none")
         self.released_minutes.setSuffix(" min")
         self.outcome = QComboBox()
