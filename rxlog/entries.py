@@ -101,8 +101,9 @@ def validate(
     )
 
 
-def to_view(row: Entry, taxonomy: Taxonomy, phases: Sequence[PhaseView]) -> EntryView:
-    """An ORM row as the view the shells get (rows never leave their session)."""
+def to_view(row: Any, taxonomy: Taxonomy, phases: Sequence[PhaseView]) -> EntryView:
+    """A stored entry (an ORM ``Entry`` or a row of its columns) as the view the shells
+    get: rows never leave their session."""
     return entry_view(row, taxonomy, phases)
 
 

@@ -34,6 +34,7 @@ class _Parser(argparse.ArgumentParser):
 SOLO_COMMANDS = {
     "log": ("core_cmds", "register_log"),
     "list": ("core_cmds", "register_list"),
+    "verify": ("export_cmds", "register_verify"),
 }
 
 

@@ -252,6 +252,107 @@ def _months(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM", help="last month")
 
 
+def _register_trust(cs: Any, parser_class: Any) -> None:
+    q = cs.add_parser("trust", help="trust an installation's key (from `rxlog key export`)")
+    q.add_argument("keyfile", metavar="KEYFILE")
+    q.add_argument("--name", required=True, help="who the installation belongs to")
+    q.add_argument(
+        "--gphc",
+        metavar="NUMBER",
+        help="the GPhC number the key is bound to, for a key file from an earlier RxLog "
+        "that names none (a newer file names it; a different number is refused)",
+    )
+    q.set_defaults(handler=cmd_trust)
+
+
+def _register_roster(cs: Any, parser_class: Any) -> None:
+    q = cs.add_parser("roster", help="the technicians the lead expects returns from")
+    rs = q.add_subparsers(dest="roster_command", metavar="COMMAND", parser_class=parser_class)
+    rs.required = True
+    r = rs.add_parser("add", help="put a technician on the roster from a date")
+    r.add_argument("gphc", metavar="GPHC")
+    r.add_argument("--name", required=True)
+    r.add_argument("--from", dest="date_from", required=True, metavar="DATE")
+    r.add_argument("--to", dest="date_to", metavar="DATE")
+    r.set_defaults(handler=cmd_roster_add)
+    r = rs.add_parser("end", help="end a technician's open period on the roster")
+    r.add_argument("gphc", metavar="GPHC")
+    r.add_argument("--on", required=True, metavar="DATE")
+    r.set_defaults(handler=cmd_roster_end)
+    r = rs.add_parser("list", help="everyone on the roster, with their dates")
+    r.add_argument("--format", choices=("table", "json"), default="table")
+    r.set_defaults(handler=cmd_roster_list)
+
+
+def _register_calendar(cs: Any, parser_class: Any) -> None:
+    q = cs.add_parser("calendar", help="the pilot's own baseline and pilot phases")
+    ks = q.add_subparsers(dest="calendar_command", metavar="COMMAND", parser_class=parser_class)
+    ks.required = True
+    r = ks.add_parser("set", help="set the baseline and pilot phases for the whole pilot")
+    r.add_argument("--baseline", nargs=2, required=True, metavar=("FROM", "TO"))
+    r.add_argument("--pilot", nargs=2, required=True, metavar=("FROM", "TO"))
+    r.set_defaults(handler=cmd_calendar_set)
+
+
+def _register_keys(cs: Any, parser_class: Any) -> None:
+    q = cs.add_parser("keys", help="list trusted and revoked keys")
+    q.add_argument("--format", choices=("table", "json"), default="table")
+    q.set_defaults(handler=cmd_keys)
+
+
+def _register_revoke(cs: Any, parser_class: Any) -> None:
+    q = cs.add_parser("revoke", help="refuse returns signed by a key from now on")
+    q.add_argument("fingerprint", metavar="FINGERPRINT", help="the fingerprint or its start")
+    q.add_argument("--reason", metavar="TEXT", help="why (kept with the key)")
+    q.add_argument(
+        "--withdraw-from",
+        metavar="DATE",
+        help="the key was compromised from DATE (YYYY-MM-DD): withdraw the returns it "
+        "signed that were exported or imported on or after it (needs --reason)",
+    )
+    q.add_argument("--format", choices=("text", "json"), default="text")
+    q.set_defaults(handler=cmd_revoke)
+
+
+def _register_import(cs: Any, parser_class: Any) -> None:
+    q = cs.add_parser(
+        "import",
+        help="import returns: folders, return files, saved e-mails (.eml, Outlook .msg) or "
+        "folders of them",
+        epilog="Exit status: 0 every return imported or already present; 1 at least one "
+        "refused (the others were imported); 2 bad usage (nothing imported).",
+    )
+    q.add_argument("paths", nargs="+", metavar="PATH")
+    q.add_argument("--format", choices=("text", "json"), default="text")
+    q.set_defaults(handler=cmd_import)
+
+
+def _register_status(cs: Any, parser_class: Any) -> None:
+    q = cs.add_parser("status", help="which technician has sent which month")
+    _months(q)
+    q.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    q.set_defaults(handler=cmd_status)
+
+
+def _register_export(cs: Any, parser_class: Any) -> None:
+    q = cs.add_parser("export", help="the combined dataset as CSV and XLSX, with dictionary")
+    q.add_argument("--out", required=True, metavar="DIR")
+    q.add_argument("--no-xlsx", action="store_true", help="CSV only (faster for big stores)")
+    _months(q)
+    q.set_defaults(handler=cmd_export)
+
+
+def _register_report(cs: Any, parser_class: Any) -> None:
+    q = cs.add_parser("report", help=REPORT_HELP)
+    q.add_argument("--out", required=True, metavar="FILE.pdf")
+    q.add_argument("--organisation", help="the programme named under the title")
+    q.add_argument(
+        "--json", metavar="FILE.json", help="also write every figure the report prints as JSON"
+    )
+    _months(q)
+    q.set_defaults(handler=cmd_report)
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "central",
@@ -271,86 +372,12 @@ def register(sub: Any) -> None:
     )
     cs = p.add_subparsers(dest="central_command", metavar="COMMAND", parser_class=type(p))
     cs.required = True
-
-    q = cs.add_parser("trust", help="trust an installation's key (from `rxlog key export`)")
-    q.add_argument("keyfile", metavar="KEYFILE")
-    q.add_argument("--name", required=True, help="who the installation belongs to")
-    q.add_argument(
-        "--gphc",
-        metavar="NUMBER",
-        help="the GPhC number the key is bound to, for a key file from an earlier RxLog "
-        "that names none (a newer file names it; a different number is refused)",
-    )
-    q.set_defaults(handler=cmd_trust)
-
-    q = cs.add_parser("roster", help="the technicians the lead expects returns from")
-    rs = q.add_subparsers(dest="roster_command", metavar="COMMAND", parser_class=type(p))
-    rs.required = True
-    r = rs.add_parser("add", help="put a technician on the roster from a date")
-    r.add_argument("gphc", metavar="GPHC")
-    r.add_argument("--name", required=True)
-    r.add_argument("--from", dest="date_from", required=True, metavar="DATE")
-    r.add_argument("--to", dest="date_to", metavar="DATE")
-    r.set_defaults(handler=cmd_roster_add)
-    r = rs.add_parser("end", help="end a technician's open period on the roster")
-    r.add_argument("gphc", metavar="GPHC")
-    r.add_argument("--on", required=True, metavar="DATE")
-    r.set_defaults(handler=cmd_roster_end)
-    r = rs.add_parser("list", help="everyone on the roster, with their dates")
-    r.add_argument("--format", choices=("table", "json"), default="table")
-    r.set_defaults(handler=cmd_roster_list)
-
-    q = cs.add_parser("calendar", help="the pilot's own baseline and pilot phases")
-    ks = q.add_subparsers(dest="calendar_command", metavar="COMMAND", parser_class=type(p))
-    ks.required = True
-    r = ks.add_parser("set", help="set the baseline and pilot phases for the whole pilot")
-    r.add_argument("--baseline", nargs=2, required=True, metavar=("FROM", "TO"))
-    r.add_argument("--pilot", nargs=2, required=True, metavar=("FROM", "TO"))
-    r.set_defaults(handler=cmd_calendar_set)
-
-    q = cs.add_parser("keys", help="list trusted and revoked keys")
-    q.add_argument("--format", choices=("table", "json"), default="table")
-    q.set_defaults(handler=cmd_keys)
-
-    q = cs.add_parser("revoke", help="refuse returns signed by a key from now on")
-    q.add_argument("fingerprint", metavar="FINGERPRINT", help="the fingerprint or its start")
-    q.add_argument("--reason", metavar="TEXT", help="why (kept with the key)")
-    q.add_argument(
-        "--withdraw-from",
-        metavar="DATE",
-        help="the key was compromised from DATE (YYYY-MM-DD): withdraw the returns it "
-        "signed that were exported or imported on or after it (needs --reason)",
-    )
-    q.add_argument("--format", choices=("text", "json"), default="text")
-    q.set_defaults(handler=cmd_revoke)
-
-    q = cs.add_parser(
-        "import",
-        help="import returns: folders, return files, saved e-mails (.eml, Outlook .msg) or "
-        "folders of them",
-        epilog="Exit status: 0 every return imported or already present; 1 at least one "
-        "refused (the others were imported); 2 bad usage (nothing imported).",
-    )
-    q.add_argument("paths", nargs="+", metavar="PATH")
-    q.add_argument("--format", choices=("text", "json"), default="text")
-    q.set_defaults(handler=cmd_import)
-
-    q = cs.add_parser("status", help="which technician has sent which month")
-    _months(q)
-    q.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    q.set_defaults(handler=cmd_status)
-
-    q = cs.add_parser("export", help="the combined dataset as CSV and XLSX, with dictionary")
-    q.add_argument("--out", required=True, metavar="DIR")
-    q.add_argument("--no-xlsx", action="store_true", help="CSV only (faster for big stores)")
-    _months(q)
-    q.set_defaults(handler=cmd_export)
-
-    q = cs.add_parser("report", help=REPORT_HELP)
-    q.add_argument("--out", required=True, metavar="FILE.pdf")
-    q.add_argument("--organisation", help="the programme named under the title")
-    q.add_argument(
-        "--json", metavar="FILE.json", help="also write every figure the report prints as JSON"
-    )
-    _months(q)
-    q.set_defaults(handler=cmd_report)
+    _register_trust(cs, type(p))
+    _register_roster(cs, type(p))
+    _register_calendar(cs, type(p))
+    _register_keys(cs, type(p))
+    _register_revoke(cs, type(p))
+    _register_import(cs, type(p))
+    _register_status(cs, type(p))
+    _register_export(cs, type(p))
+    _register_report(cs, type(p))

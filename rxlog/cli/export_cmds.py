@@ -386,7 +386,7 @@ def _format(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register_month(sub: argparse._SubParsersAction) -> None:
     month = sub.add_parser("month", help="check, sign off and reopen months").add_subparsers(
         dest="month_command", metavar="ACTION", required=True
     )
@@ -403,6 +403,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", required=True, help="why it is reopened (sent with the new version)")
     p.set_defaults(handler=cmd_month_reopen)
 
+
+def register_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="sign a month off and write its signed return")
     p.add_argument("month", metavar="YYYY-MM")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the return into")
@@ -415,6 +417,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _format(p)
     p.set_defaults(handler=cmd_export)
 
+
+def register_verify(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "verify",
         help="check that returns are genuine and whole",
@@ -445,6 +449,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _format(p)
     p.set_defaults(handler=cmd_verify)
 
+
+def register_key(sub: argparse._SubParsersAction) -> None:
     key = sub.add_parser("key", help="this installation's signing key").add_subparsers(
         dest="key_command", metavar="ACTION", required=True
     )
@@ -460,6 +466,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ask-passphrase", action="store_true", help="type a passphrase (twice)")
     p.set_defaults(handler=cmd_key_create)
 
+
+def register_config(sub: argparse._SubParsersAction) -> None:
     config = sub.add_parser("config", help="installation settings").add_subparsers(
         dest="config_command", metavar="ACTION", required=True
     )
@@ -472,3 +480,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("key", nargs="?", choices=sorted(CONFIG_KEYS))
     _format(p)
     p.set_defaults(handler=cmd_config_get)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    register_month(sub)
+    register_export(sub)
+    register_verify(sub)
+    register_key(sub)
+    register_config(sub)

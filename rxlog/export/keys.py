@@ -377,6 +377,13 @@ def key_info(data_dir: Path) -> KeyInfo:
     )
 
 
+# cryptography re-validates an RSA key on every load (~28 ms, most of what loading costs);
+# these are RxLog's own keys, in a private folder, and every PDF signature made with
+# the RSA key is checked against the certificate before it is used
+# (rxlog.returnformat.pdf), so a damaged key still cannot sign a return.
+_OWN_KEY = {"unsafe_skip_rsa_key_validation": True}
+
+
 def _load_private(
     path: Path, data_dir: Path, passphrase: str | None, unsealer: _Unsealer | None
 ) -> tuple[Any, bool]:
@@ -394,12 +401,12 @@ def _load_private(
         assert unsealer is not None
         der = unsealer.open(data, path)
         try:
-            return serialization.load_der_private_key(der, password=None), False
+            return serialization.load_der_private_key(der, password=None, **_OWN_KEY), False
         except (ValueError, TypeError):
             raise SigningKeyError(f"the signing key {path} is damaged; it cannot sign") from None
     password = passphrase.encode("utf-8") if (encrypted and passphrase) else None
     try:
-        return serialization.load_pem_private_key(data, password=password), encrypted
+        return serialization.load_pem_private_key(data, password=password, **_OWN_KEY), encrypted
     except (ValueError, TypeError):
         if encrypted:
             raise SigningKeyError("wrong passphrase for the signing key") from None

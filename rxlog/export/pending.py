@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import operator
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,15 +33,19 @@ ENTRY_FIELDS = (
 )  # fmt: skip
 
 
+_PLAIN = (str, int, type(None))
+_FIELDS = operator.attrgetter(*ENTRY_FIELDS)
+
+
 def _cell(value: Any) -> Any:
+    if type(value) in _PLAIN:  # nearly every value: no hasattr (a caught AttributeError)
+        return value
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def entries_sha256(rows: Iterable[Any]) -> str:
     """SHA-256 of entries (stored rows or their views) with every column, by id."""
-    lines = sorted(
-        json.dumps([_cell(getattr(r, f)) for f in ENTRY_FIELDS], ensure_ascii=True) for r in rows
-    )
+    lines = sorted(json.dumps([_cell(v) for v in _FIELDS(r)], ensure_ascii=True) for r in rows)
     h = hashlib.sha256()
     for line in lines:
         h.update(line.encode("ascii") + b"\n")

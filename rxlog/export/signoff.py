@@ -241,8 +241,23 @@ def _legacy_id(app: RxLog, month: str) -> bool:
     return found is not None
 
 
-def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult:
-    """Sign ``month`` off: write its return into ``options.out_dir`` and lock the month."""
+@dataclass(frozen=True)
+class _Draft:
+    """A month's return as checked, before anything is built or written."""
+
+    month: str
+    version: int
+    out_dir: Path
+    data: MonthData
+    lead: str | None
+    keys: Any
+    names: dict[str, str]
+    subject: str
+    body: str
+
+
+def _prepare(app: RxLog, month: str, options: ExportOptions) -> _Draft:
+    """Step 1: everything that can be wrong (month, entries, texts, keys, folder)."""
     month = _check_month(app, month)
     version, supersedes, reason = next_version(app, month)
     out_dir = Path(options.out_dir)
@@ -255,8 +270,7 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     # The identifier filter, on the texts stored before the input checks too.
     check_outgoing_texts(outgoing_texts(data, lead_email=lead, certificate_cn=None))
     keys = keymod.load_signing_keys(app.db.data_dir, options.passphrase)
-    base = data.base_name
-    names = {ext: f"{base}.{ext}" for ext in ("csv", "pdf", "manifest.json", "eml")}
+    names = {ext: f"{data.base_name}.{ext}" for ext in ("csv", "pdf", "manifest.json", "eml")}
     subject = subject_for(
         data.main_site,
         data.technician.gphc,
@@ -276,19 +290,21 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
             raise StorageError(
                 f"{out_dir / name} already exists; choose another folder or move it away"
             )
-    exported_at = _now(options)
+    return _Draft(month, version, out_dir, data, lead, keys, names, subject, body)
 
+
+def _build(
+    app: RxLog, d: _Draft, exported_at: datetime
+) -> tuple[list[tuple[str, bytes]], bytes, bytes]:
+    """Step 2: every file in memory, the PDF and the manifest signed: (the signed files
+    and the manifest, the manifest's bytes, the e-mail draft's bytes)."""
     from rxlog.export.pdf_writer import PdfOptions, write_pdf
     from rxlog.returnformat.pdf import sign_pdf
 
-    csv_bytes = write_csv(data)
+    data, names, keys = d.data, d.names, d.keys
     pdf_plain = write_pdf(
         data,
-        PdfOptions(
-            signed_on=app.today(),
-            fingerprint=keys.fingerprint,
-            base_name=base,
-        ),
+        PdfOptions(signed_on=app.today(), fingerprint=keys.fingerprint, base_name=data.base_name),
     )
     pdf_bytes = sign_pdf(
         pdf_plain,
@@ -297,30 +313,44 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
         reason=f"Sign-off of the RxLog return {data.return_id} v{data.version}",
         location=data.main_site,
     )
-    signed_files = {names["csv"]: csv_bytes, names["pdf"]: pdf_bytes}
+    signed_files = {names["csv"]: write_csv(data), names["pdf"]: pdf_bytes}
     document = sign_manifest(build_manifest(data, keys, signed_files, exported_at), keys.ed25519)
     manifest_bytes = manifest_file_bytes(document)
     attachments = [*signed_files.items(), (names["manifest.json"], manifest_bytes)]
     eml_bytes = write_eml(
-        EmlOptions(to=lead, subject=subject, body=body, when=exported_at),
-        attachments,
+        EmlOptions(to=d.lead, subject=d.subject, body=d.body, when=exported_at), attachments
     )
+    return attachments, manifest_bytes, eml_bytes
+
+
+def _export_warnings(app: RxLog, d: _Draft, eml_size: int, options: ExportOptions) -> list[str]:
     warnings = []
-    if data.first <= app.today() <= data.last:
+    if d.data.first <= app.today() <= d.data.last:
         warnings.append(
-            f"{month} is not over yet: from now on entries for its remaining days are refused "
-            f'until you reopen it (rxlog month reopen {month} --reason "...")'
+            f"{d.month} is not over yet: from now on entries for its remaining days are "
+            f'refused until you reopen it (rxlog month reopen {d.month} --reason "...")'
         )
-    if not lead:
+    if not d.lead:
         warnings.append(
             "no lead e-mail address is set, so the draft has no recipient "
             "(rxlog config set lead-email ADDRESS)"
         )
-    warnings += nhsmail_warnings(len(eml_bytes), lead, options.mail_limit)
+    return warnings + nhsmail_warnings(eml_size, d.lead, options.mail_limit)
 
+
+def _write(
+    app: RxLog,
+    d: _Draft,
+    exported_at: datetime,
+    files: tuple[tuple[str, bytes], ...],
+    manifest_bytes: bytes,
+) -> None:
+    """Steps 3 and 4: a backup first, the files under temporary names, then the lock and
+    the record with the renames in one transaction; on any failure nothing is left."""
     from rxlog.storage.backups import backup_before
 
     backup_before(app, "export")  # the month is about to be locked: keep a copy first
+    out_dir = d.out_dir
     created = not out_dir.is_dir()
     try:
         if created:
@@ -330,10 +360,9 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
     except OSError as exc:
         raise StorageError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
     batch = FileBatch(out_dir)
-    files = (*attachments, (names["eml"], eml_bytes))
     note = {
-        "month": month,
-        "version": version,
+        "month": d.month,
+        "version": d.version,
         "out_dir": str(out_dir.resolve()),
         "files": {n: hashlib.sha256(b).hexdigest() for n, b in files},
         "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
@@ -342,7 +371,7 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
         for name, payload in files:
             batch.add(name, payload)
         write_note(app.db.data_dir, note)  # found at the next start if we die mid-way
-        _record(app, data, exported_at, out_dir, manifest_bytes, batch)
+        _record(app, d.data, exported_at, out_dir, manifest_bytes, batch)
         clear_note(app.db.data_dir)
     except BaseException:
         batch.discard()
@@ -351,17 +380,27 @@ def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult
             with contextlib.suppress(OSError):
                 out_dir.rmdir()  # only if empty: a failed export leaves nothing behind
         raise
+
+
+def export_month(app: RxLog, month: str, options: ExportOptions) -> ExportResult:
+    """Sign ``month`` off: write its return into ``options.out_dir`` and lock the month."""
+    d = _prepare(app, month, options)
+    exported_at = _now(options)
+    attachments, manifest_bytes, eml_bytes = _build(app, d, exported_at)
+    warnings = _export_warnings(app, d, len(eml_bytes), options)
+    _write(app, d, exported_at, (*attachments, (d.names["eml"], eml_bytes)), manifest_bytes)
+    out_dir, names = d.out_dir, d.names
     return ExportResult(
-        month=month,
-        version=version,
-        return_id=data.return_id,
+        month=d.month,
+        version=d.version,
+        return_id=d.data.return_id,
         folder=out_dir,
         csv=out_dir / names["csv"],
         pdf=out_dir / names["pdf"],
         manifest=out_dir / names["manifest.json"],
         eml=out_dir / names["eml"],
-        fingerprint=keys.fingerprint,
-        rows=len(data.entries),
+        fingerprint=d.keys.fingerprint,
+        rows=len(d.data.entries),
         warnings=tuple(warnings),
     )
 
@@ -378,9 +417,13 @@ def _record(
     first, last = data.first, data.last
     signed = entries_sha256(data.entries)  # what the return holds, every column
     with app.db.transaction() as s:
+        # The columns as plain rows (attribute access, as entries_sha256 reads them):
+        # building ORM objects for every entry took longer than hashing them.
         rows = s.execute(
-            select(Entry).where(Entry.date >= first.isoformat(), Entry.date <= last.isoformat())
-        ).scalars()
+            select(*Entry.__table__.columns).where(
+                Entry.date >= first.isoformat(), Entry.date <= last.isoformat()
+            )
+        )
         if entries_sha256(rows) != signed:
             raise ValidationError(
                 f"{data.month} changed while the return was being written (an entry was "

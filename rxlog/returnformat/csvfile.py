@@ -233,44 +233,37 @@ def _line(col: Any, bad: Any) -> int:
     return next((i for i, v in enumerate(col) if bad(v)), 0)
 
 
-def check_rows(by: dict[str, Any], n: int, manifest: dict[str, Any], name: str) -> None:
-    """Every row as the technician's own RxLog would have accepted it, and every total of
-    the manifest equal to the CSV's (``ValidationError`` naming the line and field).
+def _fail(name: str, i: int, message: str) -> ValidationError:
+    return ValidationError(f"{name}, line {i + 2}: {message}")
 
-    Unique entry ids; a code of the taxonomy version the row names (one the manifest
-    lists, shipped with this RxLog); every enum and range as ``rxlog.entries`` checks
-    them; real dates inside the month, at most 24 hours a day. Works on the distinct
-    values of each column (and of the columns that depend on the code), so a thousand
-    returns of 2,000 rows are checked in seconds; a line is looked for only to name it.
-    """
-    from datetime import date
 
-    from rxlog.identifiers import SiteKind, ods_kind
-    from rxlog.limits import DAY_MINUTES, MAX_COUNT, MAX_DISCHARGE_DAYS, MAX_MINUTES
-    from rxlog.scales import HARM, HARM_SCALE, OUTCOMES, SIGNIFICANCE, SIGNIFICANCE_SCALE
-    from rxlog.taxonomy import taxonomy_of_version
-
-    def fail(i: int, message: str) -> ValidationError:
-        return ValidationError(f"{name}, line {i + 2}: {message}")
-
-    if not n:
-        _check_totals(by, n, manifest, name)
-        return
+def _check_ids(by: dict[str, Any], n: int, name: str) -> None:
     ids = by["entry_id"]
     if len(set(ids)) != n:
         seen: set[str] = set()
         for i, v in enumerate(ids):
             if v in seen:
-                raise fail(i, f"entry id {v[:40]!r} appears twice")
+                raise _fail(name, i, f"entry id {v[:40]!r} appears twice")
             seen.add(v)
     if not _UUIDS.fullmatch("\n".join(ids) + "\n"):
         i = _line(ids, lambda v: not _UUID.fullmatch(v))
-        raise fail(i, "entry_id is not an RxLog entry id")
+        raise _fail(name, i, "entry_id is not an RxLog entry id")
+
+
+def _check_texts(by: dict[str, Any], name: str) -> None:
     for col, limit in _TEXT_LIMITS.items():
         for v in set(by[col]):
             if v is not None and (len(v) > limit or _has_controls(v)):
-                i = by[col].index(v)
-                raise fail(i, f"{col} is longer than {limit} characters or not one line of text")
+                raise _fail(
+                    name,
+                    by[col].index(v),
+                    f"{col} is longer than {limit} characters or not one line of text",
+                )
+
+
+def _check_places(by: dict[str, Any], name: str) -> None:
+    from rxlog.identifiers import SiteKind, ods_kind
+
     for v in set(by["site"]):
         try:
             ods_kind(v)
@@ -278,42 +271,66 @@ def check_rows(by: dict[str, Any], n: int, manifest: dict[str, Any], name: str) 
         except ValidationError:
             ok = False
         if not ok:
-            raise fail(by["site"].index(v), f"site {v[:10]!r} is not an ODS site code")
+            raise _fail(name, by["site"].index(v), f"site {v[:10]!r} is not an ODS site code")
     kinds = {k.value for k in SiteKind}
     for v in set(by["site_kind"]) - kinds - {None}:
-        raise fail(by["site_kind"].index(v), f"site_kind {v[:20]!r} is not one of "
-                   + ", ".join(sorted(kinds)))  # fmt: skip
+        raise _fail(name, by["site_kind"].index(v), f"site_kind {v[:20]!r} is not one of "
+                    + ", ".join(sorted(kinds)))  # fmt: skip
     for v in set(by["sector"]) - SECTORS:
-        raise fail(by["sector"].index(v), f"sector {str(v)[:20]!r} is not primary or secondary")
-    month = str(manifest["month"])
+        raise _fail(
+            name, by["sector"].index(v), f"sector {str(v)[:20]!r} is not primary or secondary"
+        )
+
+
+def _check_days(by: dict[str, Any], month: str, name: str) -> None:
+    """Real dates in the month; minutes in range; at most 24 hours a day."""
+    from datetime import date
+
+    from rxlog.limits import DAY_MINUTES, MAX_MINUTES
+
     for v in set(by["date"]):
         try:
             real = date.fromisoformat(v).isoformat() == v
         except ValueError:
-            raise fail(by["date"].index(v), f"{v[:10]!r} is not a real date") from None
+            raise _fail(name, by["date"].index(v), f"{v[:10]!r} is not a real date") from None
         if not real or v[:7] != month:
-            raise fail(by["date"].index(v), f"the date {v} is not in {month}")
+            raise _fail(name, by["date"].index(v), f"the date {v} is not in {month}")
     minutes = by["minutes"]
     if min(minutes) < 1 or max(minutes) > MAX_MINUTES:
         i = _line(minutes, lambda v: not 1 <= v <= MAX_MINUTES)
-        raise fail(i, f"minutes {minutes[i]} is out of range (1 to {MAX_MINUTES})")
+        raise _fail(name, i, f"minutes {minutes[i]} is out of range (1 to {MAX_MINUTES})")
     if sum(minutes) > DAY_MINUTES:
         per_day: dict[str, int] = {}
         for d, m in zip(by["date"], minutes, strict=True):
             per_day[d] = per_day.get(d, 0) + m
         for d, total in per_day.items():
             if total > DAY_MINUTES:
-                raise fail(by["date"].index(d), f"{d} has more than 24 hours logged")
+                raise _fail(name, by["date"].index(d), f"{d} has more than 24 hours logged")
+
+
+def _taxonomies(by: dict[str, Any], manifest: dict[str, Any], name: str) -> dict[str, Any]:
+    """The taxonomy of each version the rows name (one the manifest lists and this
+    RxLog ships)."""
+    from rxlog.taxonomy import taxonomy_of_version
+
     listed = manifest.get("taxonomy_versions")
     taxonomies: dict[str, Any] = {}
     for v in set(by["taxonomy_version"]):
         i = by["taxonomy_version"].index(v)
         if isinstance(listed, list) and v not in listed:
-            raise fail(i, f"taxonomy version {v[:16]!r} is not one the manifest lists")
+            raise _fail(name, i, f"taxonomy version {v[:16]!r} is not one the manifest lists")
         tax = taxonomy_of_version(v)
         if tax is None:
-            raise fail(i, f"taxonomy version {v[:16]!r} is not known to this RxLog (update RxLog)")
+            raise _fail(
+                name, i, f"taxonomy version {v[:16]!r} is not known to this RxLog (update RxLog)"
+            )
         taxonomies[v] = tax
+    return taxonomies
+
+
+def _check_ranges(by: dict[str, Any], name: str) -> None:
+    from rxlog.limits import MAX_COUNT, MAX_DISCHARGE_DAYS, MAX_MINUTES
+
     for col, low, high in (("count", 0, MAX_COUNT), ("released_minutes", 0, MAX_MINUTES),
                            ("qs120_days", 0, MAX_DISCHARGE_DAYS),
                            ("cost_avoided", 0, 10**14)):  # fmt: skip
@@ -321,59 +338,80 @@ def check_rows(by: dict[str, Any], n: int, manifest: dict[str, Any], name: str) 
         if given and (min(given) < low or max(given) > high):
             i = _line(by[col], lambda v, lo=low, hi=high: v is not None and not lo <= v <= hi)
             what = "cost_avoided" if col == "cost_avoided" else f"{col} {by[col][i]}"
-            raise fail(i, f"{what} is out of range (from {low})")
+            raise _fail(name, i, f"{what} is out of range (from {low})")
 
-    def none(col: str) -> list[bool]:
-        return [v is None for v in by[col]]
 
-    # What depends on the code, once per distinct combination.
-    keyed = ("code", "taxonomy_version", "category", "significance", "significance_scale",
-             "harm", "harm_scale", "outcome")  # fmt: skip
-    combos = set(zip(*(by[c] for c in keyed), none("count"), none("released_minutes"),
-                     none("qs120_days"), none("cost_avoided"), strict=True))  # fmt: skip
-    for combo in combos:
-        code_s, tv, cat, sig, sig_scale, harm, harm_scale, outcome = combo[:8]
-        no_count, no_released, no_qs120, no_cost = combo[8:]
-        code = taxonomies[tv].get(code_s)
-        problem = None
-        if code is None:
-            problem = f"code {code_s[:20]!r} is not in taxonomy {tv}"
-        elif cat is not None and cat != code.category:
-            problem = f"category {cat[:40]!r} is not {code_s}'s ({code.category})"
-        elif code.counts == "none" and not no_count:
-            problem = f"{code_s} counts nothing, but the row has a count"
-        elif code.counts != "none" and no_count:
-            problem = f"count is missing: {code_s} counts {code.counts}"
-        elif not code.intervention and not (
-            sig is None and harm is None and no_released and outcome is None
-        ):
-            problem = f"{code_s} is not an intervention, but the row grades one"
-        elif sig is not None and (sig not in SIGNIFICANCE or sig_scale != SIGNIFICANCE_SCALE):
-            problem = f"significance {sig} is not on the {SIGNIFICANCE_SCALE} scale"
-        elif harm is not None and (harm not in HARM or harm_scale != HARM_SCALE):
-            problem = f"harm {harm[:5]!r} is not an NCC MERP category (A to I)"
-        elif outcome is not None and outcome not in OUTCOMES:
-            problem = f"outcome {outcome[:20]!r} is not one of {', '.join(OUTCOMES)}"
-        elif not no_qs120 and not code.needs_discharge_date:
-            problem = f"qs120_days is given, but {code_s} is not a reconciliation"
-        elif not no_cost and no_released:
-            problem = "cost_avoided is given without released minutes"
+# What depends on the code, checked once per distinct combination of these columns
+# (and of whether count, released_minutes, qs120_days and cost_avoided are empty).
+_KEYED = ("code", "taxonomy_version", "category", "significance", "significance_scale",
+          "harm", "harm_scale", "outcome")  # fmt: skip
+_EMPTY = ("count", "released_minutes", "qs120_days", "cost_avoided")
+
+
+def _combo_problem(combo: tuple[Any, ...], taxonomies: dict[str, Any]) -> str | None:
+    """What is wrong with one combination of a row's code-dependent values, if anything."""
+    from rxlog.scales import HARM, HARM_SCALE, OUTCOMES, SIGNIFICANCE, SIGNIFICANCE_SCALE
+
+    code_s, tv, cat, sig, sig_scale, harm, harm_scale, outcome = combo[:8]
+    no_count, no_released, no_qs120, no_cost = combo[8:]
+    code = taxonomies[tv].get(code_s)
+    if code is None:
+        return f"code {code_s[:20]!r} is not in taxonomy {tv}"
+    if cat is not None and cat != code.category:
+        return f"category {cat[:40]!r} is not {code_s}'s ({code.category})"
+    if code.counts == "none" and not no_count:
+        return f"{code_s} counts nothing, but the row has a count"
+    if code.counts != "none" and no_count:
+        return f"count is missing: {code_s} counts {code.counts}"
+    if not code.intervention and not (
+        sig is None and harm is None and no_released and outcome is None
+    ):
+        return f"{code_s} is not an intervention, but the row grades one"
+    if sig is not None and (sig not in SIGNIFICANCE or sig_scale != SIGNIFICANCE_SCALE):
+        return f"significance {sig} is not on the {SIGNIFICANCE_SCALE} scale"
+    if harm is not None and (harm not in HARM or harm_scale != HARM_SCALE):
+        return f"harm {harm[:5]!r} is not an NCC MERP category (A to I)"
+    if outcome is not None and outcome not in OUTCOMES:
+        return f"outcome {outcome[:20]!r} is not one of {', '.join(OUTCOMES)}"
+    if not no_qs120 and not code.needs_discharge_date:
+        return f"qs120_days is given, but {code_s} is not a reconciliation"
+    if not no_cost and no_released:
+        return "cost_avoided is given without released minutes"
+    return None
+
+
+def _check_code_rules(by: dict[str, Any], taxonomies: dict[str, Any], name: str) -> None:
+    def combos() -> Any:
+        return zip(
+            *(by[c] for c in _KEYED),
+            *([v is None for v in by[c]] for c in _EMPTY),
+            strict=True,
+        )
+
+    for combo in set(combos()):
+        problem = _combo_problem(combo, taxonomies)
         if problem is not None:
-            i = next(
-                i
-                for i, row in enumerate(
-                    zip(
-                        *(by[c] for c in keyed),
-                        none("count"),
-                        none("released_minutes"),
-                        none("qs120_days"),
-                        none("cost_avoided"),
-                        strict=True,
-                    )  # fmt: skip
-                )
-                if row == combo
-            )
-            raise fail(i, problem)
+            raise _fail(name, next(i for i, row in enumerate(combos()) if row == combo), problem)
+
+
+def check_rows(by: dict[str, Any], n: int, manifest: dict[str, Any], name: str) -> None:
+    """Every row as the technician's own RxLog would have accepted it, and every total of
+    the manifest equal to the CSV's (``ValidationError`` naming the line and field).
+
+    Unique entry ids; a code of the taxonomy version the row names (one the manifest
+    lists, shipped with this RxLog); every enum and range as ``rxlog.entry_rules`` checks
+    them; real dates inside the month, at most 24 hours a day. Works on the distinct
+    values of each column (and of the columns that depend on the code), so a thousand
+    returns of 2,000 rows are checked in seconds; a line is looked for only to name it.
+    """
+    if n:
+        _check_ids(by, n, name)
+        _check_texts(by, name)
+        _check_places(by, name)
+        _check_days(by, str(manifest["month"]), name)
+        taxonomies = _taxonomies(by, manifest, name)
+        _check_ranges(by, name)
+        _check_code_rules(by, taxonomies, name)
     _check_totals(by, n, manifest, name)
 
 

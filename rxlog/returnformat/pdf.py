@@ -13,6 +13,7 @@ import io
 import logging
 from typing import Any
 
+from rxlog.errors import RxlogError
 from rxlog.returnformat import ReturnVerificationError
 
 # pyHanko logs a long traceback at ERROR for an untrusted (self-signed) certificate
@@ -20,30 +21,60 @@ from rxlog.returnformat import ReturnVerificationError
 _NOISY_LOGGERS = ("pyhanko", "pyhanko_certvalidator")
 
 
+def _signer(keys: Any) -> Any:
+    """A pyHanko signer over the RSA key ``keys`` already holds.
+
+    pyHanko's ``SimpleSigner`` parses its key again (and cryptography re-validates it,
+    ~28 ms) for every signature, and it signs once more to estimate the signature's
+    size; this one signs with the key as loaded and answers the estimate with zeros of
+    the right length (as pyHanko's own PKCS#11 signer does). Each real signature is
+    checked against the certificate before it is used, so a damaged key (loaded without
+    cryptography's validation, see ``rxlog.export.keys``) cannot sign a return.
+    """
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    cert = asn1_x509.Certificate.load(keys.certificate.public_bytes(serialization.Encoding.DER))
+    rsa_key = keys.pdf_key
+    public = keys.certificate.public_key()
+    digests = {"sha256": hashes.SHA256}
+
+    class _LoadedKeySigner(signers.Signer):
+        async def async_sign_raw(
+            self, data: bytes, digest_algorithm: str, dry_run: bool = False
+        ) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            if mechanism.signature_algo != "rsassa_pkcs1v15" or digest_algorithm not in digests:
+                raise RxlogError(f"RxLog does not sign with {mechanism.signature_algo}")
+            if dry_run:
+                return bytes(rsa_key.key_size // 8)
+            digest = digests[digest_algorithm]()
+            signature: bytes = rsa_key.sign(data, PKCS1v15(), digest)
+            try:
+                public.verify(signature, data, PKCS1v15(), digests[digest_algorithm]())
+            except InvalidSignature:
+                raise RxlogError(
+                    "the PDF signing key does not match its certificate (it may be damaged); "
+                    "it cannot sign"
+                ) from None
+            return signature
+
+    return _LoadedKeySigner(
+        signing_cert=cert, cert_registry=SimpleCertificateStore.from_certs([cert])
+    )
+
+
 def sign_pdf(
     pdf: bytes, keys: Any, *, signer_name: str, reason: str, location: str | None = None
 ) -> bytes:
     """``pdf`` with a PAdES B-B signature by ``keys`` (:class:`~rxlog.export.keys.SigningKeys`)."""
-    from asn1crypto import keys as asn1_keys
-    from asn1crypto import x509 as asn1_x509
-    from cryptography.hazmat.primitives import serialization
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    cert = asn1_x509.Certificate.load(keys.certificate.public_bytes(serialization.Encoding.DER))
-    key = asn1_keys.PrivateKeyInfo.load(
-        keys.pdf_key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    signer = signers.SimpleSigner(
-        signing_cert=cert,
-        signing_key=key,
-        cert_registry=SimpleCertificateStore.from_certs([cert]),
-    )
     meta = signers.PdfSignatureMetadata(
         field_name="RxLogSignOff",
         md_algorithm="sha256",
@@ -53,7 +84,7 @@ def sign_pdf(
         location=location,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out = signers.sign_pdf(writer, meta, signer=_signer(keys))
     return out.getvalue()
 
 
