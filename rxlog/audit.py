@@ -14,6 +14,7 @@ what is left cannot be turned back into the note.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -22,8 +23,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rxlog.audit_chain import ENTRY_COLUMNS as _ENTRY_COLUMNS
-from rxlog.audit_chain import GENESIS, NOTE_DIGEST_PREFIX, REDACTED, new_record, note_digest
+from rxlog.audit_chain import (
+    GENESIS,
+    NOTE_DIGEST_PREFIX,
+    REDACTED,
+    new_record,
+    note_digest,
+    snapshot_of,
+)
 from rxlog.audit_chain import canonical as _canonical
 from rxlog.audit_chain import os_user as os_user
 from rxlog.audit_chain import record_hash as _record_hash
@@ -39,7 +46,7 @@ ENTRY_ACTIONS = frozenset({"create", "update", "delete", "restore", "redact"})
 
 def snapshot(entry: Entry) -> dict[str, Any]:
     """Every stored column of an entry, as the audit trail keeps it."""
-    return {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
+    return snapshot_of(functools.partial(getattr, entry))
 
 
 def _note_material(rec: AuditRecord) -> dict[str, Any]:

@@ -22,12 +22,25 @@ ENTRY_COLUMNS = (
     "significance", "significance_scale", "harm", "harm_scale", "released_minutes",
     "outcome", "discharge_received", "note", "created_at", "updated_at",
 )  # fmt: skip
+# Columns added after entries were first audited: left out of a snapshot while empty, so
+# every entry written before them still hashes as its audit record did. (None yet.)
+LATER_COLUMNS: frozenset[str] = frozenset()
 # The audit table's columns, in its order.
 AUDIT_COLUMNS = (
     "seq", "at", "os_user", "technician", "action", "entry_id", "before", "after",
     "reason", "prev_hash", "hash", "notes",
 )  # fmt: skip
 HASHED = ("seq", "at", "os_user", "technician", "action", "entry_id", "before", "after", "reason")
+
+
+def snapshot_of(get: Any) -> dict[str, Any]:
+    """Every stored column of an entry, as the audit trail keeps it (a later column only
+    when it holds a value); ``get(name)`` reads a column (an ORM row's or a plain row's)."""
+    snap = {name: get(name) for name in ENTRY_COLUMNS}
+    for name in LATER_COLUMNS:
+        if snap[name] is None:
+            del snap[name]
+    return snap
 
 
 def os_user() -> str:

@@ -23,6 +23,7 @@ else.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
@@ -227,7 +228,7 @@ class DirectLog:
     ) -> tuple[StoredEntry, tuple[str, ...]]:
         import uuid
 
-        from rxlog.audit_chain import new_record
+        from rxlog.audit_chain import new_record, snapshot_of
         from rxlog.entry_rules import validate
 
         columns, warnings = validate(_Lookups(con), ctx, item)
@@ -244,8 +245,7 @@ class DirectLog:
             updated_at=now,
             **columns.as_dict(),
         )
-        snap = {c: getattr(row, c) for c in ENTRY_COLUMNS}
-        con.execute(_INSERT_ENTRY, snap)
+        con.execute(_INSERT_ENTRY, {c: getattr(row, c) for c in ENTRY_COLUMNS})
         last = con.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         record = new_record(
             (last[0], last[1]) if last else None,
@@ -253,7 +253,7 @@ class DirectLog:
             action="create",
             entry_id=row.id,
             before=None,
-            after=snap,
+            after=snapshot_of(functools.partial(getattr, row)),
             reason=None,
             technician=gphc,
         )
