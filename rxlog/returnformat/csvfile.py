@@ -60,7 +60,7 @@ def neutralise(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return escape(value)
+        return "'" + value if value[:1] in _INJECTION and value else value  # escape()
     return str(value)
 
 
