@@ -139,6 +139,36 @@ class EntryView:
 
 
 @dataclass(frozen=True)
+class MonthLockView:
+    """A month's sign-off state (``locked`` is 1 while signed off, 0 after a reopen)."""
+
+    month: str
+    version: int
+    locked: int
+    locked_at: str | None
+    reopened_at: str | None
+    reopen_reason: str | None
+
+
+@dataclass(frozen=True)
+class AuditRecordView:
+    """One record of the audit trail, as stored (``rxlog.audit.state`` reads its sides)."""
+
+    seq: int
+    at: str
+    os_user: str
+    technician: str | None
+    action: str
+    entry_id: str
+    before: str | None
+    after: str | None
+    reason: str | None
+    prev_hash: str
+    hash: str
+    notes: str | None
+
+
+@dataclass(frozen=True)
 class LogResult:
     """An entry just written, and any warnings the user should see (e.g. PID in a note)."""
 

@@ -18,10 +18,12 @@ from rxlog import audit, entries, profile
 from rxlog.clock import Today, local_today
 from rxlog.dates import parse_month
 from rxlog.domain import (
+    AuditRecordView,
     EntryInput,
     EntryView,
     InstallationView,
     LogResult,
+    MonthLockView,
     PhaseView,
     PlacementView,
     TechnicianView,
@@ -507,10 +509,16 @@ class RxLog:
         return [r[0] for r in rows]
 
     # -- months --------------------------------------------------------------------
-    def month_lock(self, month: str) -> MonthLock | None:
+    def month_lock(self, month: str) -> MonthLockView | None:
         parse_month(month)
         with self.db.transaction() as s:
-            return s.get(MonthLock, month)
+            row = s.get(MonthLock, month)
+            if row is None:
+                return None
+            return MonthLockView(
+                row.month, row.version, row.locked, row.locked_at, row.reopened_at,
+                row.reopen_reason,
+            )  # fmt: skip
 
     def is_locked(self, d: date) -> bool:
         with self.db.transaction() as s:
@@ -539,12 +547,12 @@ class RxLog:
                 row.value = value
 
     # -- audit ---------------------------------------------------------------------
-    def audit_records(self, limit: int | None = None) -> list[AuditRecord]:
+    def audit_records(self, limit: int | None = None) -> list[AuditRecordView]:
         with self.db.transaction() as s:
-            q = select(AuditRecord).order_by(AuditRecord.seq.desc())
+            q = select(*AuditRecord.__table__.columns).order_by(AuditRecord.seq.desc())
             if limit:
                 q = q.limit(limit)
-            return list(reversed(s.execute(q).scalars().all()))
+            return [AuditRecordView(*row) for row in reversed(s.execute(q).all())]
 
     def verify_audit(self) -> audit.AuditReport:
         with self.db.transaction() as s:

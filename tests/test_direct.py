@@ -254,3 +254,32 @@ def test_the_cli_logs_directly_and_the_first_command_of_a_day_backs_up(
         assert check.verify_audit().ok
     finally:
         check.close()
+
+
+def test_the_service_hands_out_views_not_orm_rows(paths, data_dir):
+    """No ORM object leaves its session: what the service returns is plain data."""
+    from dataclasses import fields
+
+    from rxlog.domain import AuditRecordView, MonthLockView
+    from rxlog.storage.models import Base
+
+    orm, _direct = paths
+    e = orm.log(EntryInput("QRY-PAT")).entry
+    con = sqlite3.connect(data_dir / "rxlog.sqlite3")
+    con.execute("INSERT INTO month_lock (month, version, locked) VALUES ('2026-10', 1, 1)")
+    con.commit()
+    con.close()
+    got = [
+        orm.month_lock("2026-10"),
+        *orm.audit_records(),
+        *orm.list_entries(),
+        orm.get(e.id),
+        *orm.placements(),
+        orm.technician(),
+    ]
+    assert not [g for g in got if isinstance(g, Base)]
+    assert isinstance(orm.month_lock("2026-10"), MonthLockView)
+    assert orm.month_lock("2026-10").locked == 1
+    assert tuple(f.name for f in fields(AuditRecordView)) == audit_chain.AUDIT_COLUMNS
+    last = orm.audit_records(limit=1)
+    assert len(last) == 1 and last[0].entry_id == e.id and last[0].action == "create"
