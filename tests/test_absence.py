@@ -4,12 +4,11 @@ without entries" by the month check and the technician's PDF (which shows them).
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import date
 
 import pytest
 from conftest import TODAY
+from pdftext import pdf_text
 from test_cli import db_state
 
 from rxlog.absence import bank_holidays_in
@@ -17,8 +16,6 @@ from rxlog.domain import EntryInput
 from rxlog.export import keys
 from rxlog.export.signoff import ExportOptions, export_month
 from rxlog.service import RxLog
-
-pdftotext = shutil.which("pdftotext")
 
 
 @pytest.fixture
@@ -136,7 +133,6 @@ def test_month_check_gaps_leave_out_bank_holidays_and_absence(ready):
     assert "annual leave" in off["message"] and "bank holiday" in off["message"]
 
 
-@pytest.mark.skipif(pdftotext is None, reason="needs poppler's pdftotext")
 def test_the_pdf_counts_days_without_entries_without_absence_and_shows_it(data_dir, tmp_path):
     app = RxLog.open(data_dir, today=lambda: TODAY)
     try:
@@ -151,9 +147,7 @@ def test_the_pdf_counts_days_without_entries_without_absence_and_shows_it(data_d
         res = export_month(app, "2026-08", ExportOptions(out))
     finally:
         app.close()
-    text = subprocess.run(
-        [pdftotext, str(res.pdf), "-"], capture_output=True, check=True, text=True
-    ).stdout
+    text = pdf_text(str(res.pdf))
     flat = " ".join(text.split())
     assert "Every working day (Monday to Friday) in a placement has entries" in flat
     assert "Days away and bank holidays (3 working days)" in flat

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import CliResult, run_rxlog
+from pdftext import pdf_text
 
 from rxlog.returnformat.csvfile import COLUMNS as EXPORT_COLUMNS
 
@@ -164,11 +163,7 @@ def test_real_returns_from_three_installations_merge_and_report(lead):
 
     r = central("report", "--out", str(lead / "report.pdf"), "--from", "2026-10", "--to", "2026-10")
     assert r.code == 0, r.err
-    if shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils not installed: the report's text is not read")
-    text = subprocess.run(
-        ["pdftotext", str(lead / "report.pdf"), "-"], capture_output=True, text=True
-    ).stdout
+    text = pdf_text(str(lead / "report.pdf"))
     assert "3 signed monthly returns" in text.replace("\n", " ")
     assert "<5" in text  # 3 interventions, 9 activities: small numbers suppressed
 

@@ -1,6 +1,6 @@
 """The evidence report: figures aggregated in SQL agree with the returns' CSVs, retired
 codes roll up through replaced_by, small numbers are suppressed, XmR limits are right,
-and the PDF carries every section (checked with pdftotext)."""
+and the PDF carries every section (its text read back)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pdftext import pdf_page_count, pdf_text
 
 from rxlog.central import spc
 from rxlog.central.importer import import_paths
@@ -150,13 +151,10 @@ def test_report_figures_agree_with_the_csvs_and_roll_up_retired_codes(store):
     assert hours.values == pytest.approx([monthly[m] / 60 for m in MONTHS])
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_the_pdf_has_every_section_and_suppresses_small_numbers(store, tmp_path):
     st, _ = store
     out = write_report(gather(st), ReportOptions(tmp_path / "report.pdf"))
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(str(out), layout=True)
     for heading in (
         "Activity mix by sector and site",
         "Baseline against pilot phase",
@@ -176,12 +174,14 @@ def test_the_pdf_has_every_section_and_suppresses_small_numbers(store, tmp_path)
     assert "REP-HOUSE" in text and "<5" in text
     assert "PSSRU" in text  # the unit-cost basis cites its published source
     assert "2026.1" in text  # unit-cost table version
-    pages = subprocess.run(
-        ["pdftoppm", "-png", "-r", "50", str(out), str(tmp_path / "page")],
-        capture_output=True,
-        check=True,
-    )
-    assert pages.returncode == 0 and len(list(tmp_path.glob("page-*.png"))) >= 4
+    assert pdf_page_count(out) >= 4
+    if shutil.which("pdftoppm"):  # poppler renders every page (Linux; Windows has no poppler)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "50", str(out), str(tmp_path / "page")],
+            capture_output=True,
+            check=True,
+        )
+        assert len(list(tmp_path.glob("page-*.png"))) == pdf_page_count(out)
 
 
 def test_report_period_filters_months_and_checks_them(store, tmp_path):
@@ -194,11 +194,10 @@ def test_report_period_filters_months_and_checks_them(store, tmp_path):
         gather(st, "2026-13")
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_an_empty_store_gives_a_short_report(tmp_path, resources):
     st = CentralStore.open(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     out = write_report(gather(st), ReportOptions(tmp_path / "empty.pdf"))
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(str(out))
     assert "No returns have been imported" in text
     st.close()
 
@@ -347,9 +346,7 @@ def test_interventions_graded_agree_with_the_manifests_and_shares_add_up(store, 
         1 for r in rows if r["significance"] or r["harm"] or r["outcome"]
     )
     out = write_report(data, ReportOptions(tmp_path / "r.pdf"))
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(str(out), layout=True)
     assert f"{data.graded:,} of them were graded for significance" in text
     assert "Not graded" in text and "Not recorded" in text
     assert "never counted as cost avoided" in text
@@ -463,9 +460,7 @@ def test_no_small_number_in_the_printed_significance_by_harm_table_can_be_recove
 
     st, _ = store
     out = write_report(gather(st), ReportOptions(tmp_path / "r.pdf"))
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(str(out), layout=True)
     block = text[text.index("Significance by harm") : text.index("Outcome of interventions")]
     table = []
     for line in block.splitlines():
@@ -549,9 +544,7 @@ def test_key_findings_and_the_appendix_come_from_the_data(store, tmp_path):
     rec = sum(int(r["count"] or 0) for r in _csv_rows(inbox) if r["category"] == "reconciliation")
     assert sum(sum(s.chart.values) for s in data.series if s.key == "REC_M") == rec > 0
     out = write_report(data, ReportOptions(tmp_path / "r.pdf"))
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(str(out), layout=True)
     assert "Key findings" in text and "Caveats" in text
     assert f"{rec:,}" in text  # the KPI of patients reconciled
     appendix = text[text.index("Appendix: the returns this report rests on") :]

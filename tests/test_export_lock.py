@@ -103,7 +103,6 @@ _KILL = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="os._exit mid-transaction: POSIX file locks")
 def test_an_export_killed_before_its_commit_is_found_and_removed(app, tmp_path, monkeypatch):
     data_dir = app.db.data_dir
     app.close()

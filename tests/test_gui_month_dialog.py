@@ -267,7 +267,13 @@ def test_open_actions_say_when_the_desktop_cannot_and_a_superseded_v1_stays_shut
         asked.append(url)
         return False  # what QDesktopServices.openUrl says with no program for .eml
 
-    d = MonthDialog(month_app, open_url=no_handler, ask_reason=lambda _m: "missed a clinic")
+    def no_explorer(command):  # Windows opens the folder with Explorer, not openUrl
+        asked.append(command)
+        raise FileNotFoundError(2, "The system cannot find the file specified")
+
+    d = MonthDialog(
+        month_app, open_url=no_handler, run=no_explorer, ask_reason=lambda _m: "missed a clinic"
+    )
     qtbot.addWidget(d)
     d.show()
     d.folder.setText(str(out))
@@ -275,7 +281,7 @@ def test_open_actions_say_when_the_desktop_cannot_and_a_superseded_v1_stays_shut
     d.open_draft_button.click()
     assert "Open it by hand" in d.status.text() and str(v1.eml) in d.status.text()
     d.open_folder_button.click()
-    assert str(v1.folder) in d.status.text()
+    assert str(v1.folder) in d.status.text() and "by hand" in d.status.text()
     assert len(asked) == 2
     d.reopen_button.click()  # v1 is superseded: its files are not offered as current
     assert not d.open_draft_button.isEnabled() and not d.open_folder_button.isEnabled()

@@ -468,7 +468,7 @@ def test_the_wizard_finishes_the_job_key_passphrase_lead_and_key_to_the_lead(
         qtbot.keyClick(page, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
         qtbot.waitUntil(lambda: page.sent is not None)
         assert keys.is_encrypted(data_dir) and app.setting("lead_email") == "lead@nhs.net"
-        assert opened and opened[0].toLocalFile() == str(page.sent.eml)
+        assert opened and Path(opened[0].toLocalFile()) == page.sent.eml
         raw = page.sent.eml.read_bytes()
         assert b"To: lead@nhs.net" in raw and b"PRIVATE" not in raw
         attached = read_attachments(page.sent.eml)

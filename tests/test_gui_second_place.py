@@ -60,7 +60,9 @@ def test_a_folder_that_is_gone_is_said_in_plain_words(qtbot, rx, dialog, chosen,
     qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)
     qtbot.waitUntil(lambda: dialog.status.text() != "")
     assert "is not there (is the drive plugged in?)" in dialog.status.text()
-    assert "rxlog" not in dialog.status.text().replace("RxLog", "")
+    # no command to type in the GUI (the folder's own path may hold "rxlog": a clone's name)
+    said = dialog.status.text().replace(str(tmp_path / "gone"), "").replace("RxLog", "")
+    assert "rxlog" not in said
     # cancelling the folder chooser changes nothing
     qtbot.keyClick(dialog, Qt.Key.Key_P, ALT)
     qtbot.waitUntil(lambda: "No folder chosen" in dialog.status.text())

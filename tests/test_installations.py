@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_rxlog
+from pdftext import pdf_text
 
 from rxlog.returnformat.discovery import find_returns
 from rxlog.returnformat.manifest import verify_return
@@ -132,10 +133,8 @@ def test_two_installations_returns_never_collide_and_name_their_pc(pcs):
     }
     assert len(subjects) == 2  # two drafts in one inbox are told apart
     # The PDF names the installation too.
-    import subprocess
-
     pdf = next(inbox.glob(f"*_{practice.short}_*.pdf"))
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(str(pdf))
     assert "Gillingham practice PC" in text and practice.short in text
 
 
@@ -345,7 +344,8 @@ def test_a_nil_return_is_signed_read_and_told_apart_from_not_sent(pcs):
     assert _sql(db, "SELECT nil, rows FROM central_return WHERE month = '2026-10'") == [(1, 0)]
     # A changed byte in a nil return is refused like any other.
     man = next(inbox.glob("*_2026-10_v1.manifest.json"))
-    man.write_text(man.read_text().replace('"rows": 0', '"rows": 1'))
+    # (bytes: Windows' text mode would also turn the newlines into CRLF, refused earlier)
+    man.write_bytes(man.read_bytes().replace(b'"rows": 0', b'"rows": 1'))
     r = rxlog("--data-dir", practice, "verify", str(man))
     assert r.code == 1 and "signature invalid" in r.out + r.err
 

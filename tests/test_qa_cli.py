@@ -10,12 +10,11 @@ import email
 import email.policy
 import json
 import shutil
-import subprocess
 
 import pytest
+from pdftext import pdf_text
 
 NHS_NUMBER_3_3_4 = "943 476 5919"  # valid Modulus 11 (domain.md)
-pdftotext = shutil.which("pdftotext")
 
 
 @pytest.fixture
@@ -149,7 +148,6 @@ def test_key_export_to_a_folder_is_bad_input(tech, tmp_path):
 
 
 # -- the PDF: the technician's own exact counts ---------------------------------------------
-@pytest.mark.skipif(pdftotext is None, reason="poppler-utils not installed")
 def test_the_technicians_pdf_shows_their_own_exact_counts(tech, tmp_path):
     for day, received in (("2026-10-06", "2026-10-02"), ("2026-10-07", "2026-10-01"),
                           ("2026-10-08", "2026-09-20")):  # fmt: skip
@@ -159,9 +157,7 @@ def test_the_technicians_pdf_shows_their_own_exact_counts(tech, tmp_path):
     out.mkdir()
     assert tech("export", "2026-10", "--out", str(out)).code == 0
     pdf = next(out.glob("*.pdf"))
-    text = subprocess.run(
-        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True, text=True
-    ).stdout
+    text = pdf_text(str(pdf), layout=True)
     section = text[text.index("Reconciliations after discharge") :]
     section = section[: section.index("Days without entries")]
     total_line = next(ln for ln in section.splitlines() if "All reconciliations" in ln)
@@ -174,7 +170,6 @@ def test_the_technicians_pdf_shows_their_own_exact_counts(tech, tmp_path):
     assert csv_text.count("REC-DIS") == 3
 
 
-@pytest.mark.skipif(pdftotext is None, reason="poppler-utils not installed")
 def test_key_figure_for_a_large_cost_avoided_stays_on_one_line(tech, tmp_path):
     for day in ("2026-10-06", "2026-10-07", "2026-10-08"):
         r = tech("log", "INT-PRESC", "--date", day, "--significance", "4", "--harm", "B",
@@ -187,12 +182,7 @@ def test_key_figure_for_a_large_cost_avoided_stays_on_one_line(tech, tmp_path):
     total = float(manifest["manifest"]["totals"]["cost_avoided"])
     assert total > 1000  # four digits of pounds: the case that wrapped
     cost = f"£{total:,.2f}"
-    text = subprocess.run(
-        [pdftotext, "-layout", "-l", "1", str(next(out.glob("*.pdf"))), "-"],
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
+    text = pdf_text(str(next(out.glob("*.pdf"))), layout=True, last_page=1)
     key_figures = text[: text.index("Activity by category")]
     assert cost in key_figures, key_figures
 
@@ -203,19 +193,13 @@ def test_month_returns_refuses_a_month_that_is_not_one(tech):
     assert r.code == 0 and "no returns written yet for 2026-10" in r.out
 
 
-@pytest.mark.skipif(pdftotext is None, reason="poppler-utils not installed")
 def test_no_empty_significance_table_when_interventions_carry_only_a_harm_grade(tech, tmp_path):
     r = tech("log", "INT-PRESC", "--date", "2026-10-06", "--harm", "B")
     assert r.code == 0, r.err
     out = tmp_path / "out"
     out.mkdir()
     assert tech("export", "2026-10", "--out", str(out)).code == 0
-    text = subprocess.run(
-        [pdftotext, "-layout", str(next(out.glob("*.pdf"))), "-"],
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
+    text = pdf_text(str(next(out.glob("*.pdf"))), layout=True)
     section = text[text.index("Interventions") : text.index("Clinician time released")]
     assert "Potential harm" in section and "B: Error occurred" in section
     assert "Significance (" not in section, section
@@ -246,7 +230,6 @@ def test_month_check_says_which_grade_an_intervention_lacks(tech):
     assert "no harm" in line and "no significance" in line and "no grades" in line, line
 
 
-@pytest.mark.skipif(pdftotext is None, reason="poppler-utils not installed")
 def test_pdf_counts_the_outcome_of_interventions_that_have_no_grade(tech, tmp_path):
     for _ in range(6):
         r = tech("log", "INT-PRESC", "--date", "2026-10-06", "--outcome", "accepted")
@@ -254,12 +237,7 @@ def test_pdf_counts_the_outcome_of_interventions_that_have_no_grade(tech, tmp_pa
     out = tmp_path / "out"
     out.mkdir()
     assert tech("export", "2026-10", "--out", str(out)).code == 0
-    text = subprocess.run(
-        [pdftotext, "-layout", str(next(out.glob("*.pdf"))), "-"],
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
+    text = pdf_text(str(next(out.glob("*.pdf"))), layout=True)
     section = text[text.index("Interventions") : text.index("Clinician time released")]
     assert "No graded interventions were recorded" not in section, section
     accepted = next(ln for ln in section.splitlines() if ln.strip().startswith("Accepted"))
