@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from rxlog.export.signoff import ExportResult
     from rxlog.service import RxLog
 
-EXPORT_DIR_SETTING = EXPORT_DIR.name
 _ICONS = {
     "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
     "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
