@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from rxlog.errors import ValidationError
-from rxlog.settings import TIMER
 
 MAX_MINUTES = 720  # rxlog.entries.MAX_MINUTES; not imported: keeps SQLAlchemy out of start-up
-SETTING_KEY = TIMER.name
+SETTING_KEY = "timer"
 HEARTBEAT = timedelta(minutes=1)
 GAP = timedelta(minutes=10)  # no heartbeat for this long: the PC slept or the app was shut
 LONG = timedelta(hours=2)  # longer than this: perhaps left running over a break
