@@ -383,36 +383,6 @@ def _same(here: Any, e: dict[str, Any], with_notes: bool) -> bool:
     return not with_notes or (here.note or None) == (e.get("note") or None)
 
 
-def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> HandoverResult:
-    """Add a handover file's entries here, with their ids; all or nothing."""
-    p = read_handover(path, passphrase)
-    tech = _check_importable(app, p)
-    month, with_notes = p["month"], p["with_notes"]
-    have = app.get_many([e["id"] for e in p["entries"]])
-    _refuse_clashes(p["entries"], have, with_notes)
-    todo = [e for e in p["entries"] if e["id"] not in have]
-    source = (
-        f"{p['installation'].get('name', '?')} "
-        f"({short_installation_id(str(p['installation']['id']))})"
-    )
-    _add_handed_over(app, todo, with_notes, source, tech.gphc)
-    return HandoverResult(
-        month,
-        len(p["entries"]),
-        added=len(todo),
-        unchanged=len(p["entries"]) - len(todo),
-        with_notes=with_notes,
-        message=(
-            f"{len(todo)} entries of {month} added from {source}"
-            + (
-                f"; {len(p['entries']) - len(todo)} already here, unchanged"
-                if len(todo) < len(p["entries"])
-                else ""
-            )
-        ),
-    )
-
-
 def _check_importable(app: RxLog, p: dict[str, Any]) -> Any:
     """This PC's technician, once the file is known to be theirs, from another
     installation, for a month still open here."""
@@ -484,6 +454,36 @@ def _add_handed_over(
                     f"refuses: {exc.message}"
                 ) from None
         prof.get_installation(s)
+
+
+def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> HandoverResult:
+    """Add a handover file's entries here, with their ids; all or nothing."""
+    p = read_handover(path, passphrase)
+    tech = _check_importable(app, p)
+    month, with_notes = p["month"], p["with_notes"]
+    have = app.get_many([e["id"] for e in p["entries"]])
+    _refuse_clashes(p["entries"], have, with_notes)
+    todo = [e for e in p["entries"] if e["id"] not in have]
+    source = (
+        f"{p['installation'].get('name', '?')} "
+        f"({short_installation_id(str(p['installation']['id']))})"
+    )
+    _add_handed_over(app, todo, with_notes, source, tech.gphc)
+    return HandoverResult(
+        month,
+        len(p["entries"]),
+        added=len(todo),
+        unchanged=len(p["entries"]) - len(todo),
+        with_notes=with_notes,
+        message=(
+            f"{len(todo)} entries of {month} added from {source}"
+            + (
+                f"; {len(p['entries']) - len(todo)} already here, unchanged"
+                if len(todo) < len(p["entries"])
+                else ""
+            )
+        ),
+    )
 
 
 def entrymod_values(item: Any) -> dict[str, Any]:
