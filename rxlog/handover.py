@@ -170,15 +170,53 @@ def write_handover(
     now: datetime | None = None,
 ) -> HandoverResult:
     """Write ``month``'s entries to ``dest`` and close the month on this PC (audited)."""
-    from rxlog import audit
     from rxlog.dates import parse_month
     from rxlog.export import keys as keymod
     from rxlog.export.atomic import write_atomic
     from rxlog.returnformat.manifest import sign_manifest
-    from rxlog.storage.models import MonthLock
 
     first, _ = parse_month(month)
     month = f"{first.year:04d}-{first.month:02d}"
+    dest = Path(dest)
+    tech = _check_can_hand_over(app, month, dest, with_notes, passphrase)
+    keys = keymod.load_signing_keys(app.db.data_dir, passphrase)
+    items = _handover_items(app, month, with_notes)
+    inst = app.installation()
+    written = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    payload = {
+        "format": FORMAT,
+        "month": month,
+        "written_at": written,
+        "technician": {"name": tech.name, "gphc": tech.gphc},
+        "installation": {"id": inst.id, "name": inst.name},
+        "with_notes": with_notes,
+        "entries": items,
+    }
+    signed = sign_manifest(payload, keys.ed25519)
+    data = _file_bytes({"handover": payload, "signature": signed["signature"]})
+    if with_notes:
+        assert passphrase is not None
+        data = encrypt(data, passphrase)
+    write_atomic(dest, data)
+    try:
+        _close_month_here(app, month, written, len(items), with_notes, dest.name, tech.gphc)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return HandoverResult(
+        month,
+        len(items),
+        with_notes=with_notes,
+        message=f"{len(items)} entries of {month} written to {dest}; {month} is closed here",
+    )
+
+
+def _check_can_hand_over(
+    app: RxLog, month: str, dest: Path, with_notes: bool, passphrase: str | None
+) -> Any:
+    """The technician, once every reason to refuse is ruled out (nothing written yet)."""
+    from rxlog.export import keys as keymod
+
     tech = app.technician()
     if tech is None:
         raise ValidationError("set up the technician first (rxlog setup)", "setup")
@@ -201,10 +239,13 @@ def write_handover(
         )
     if with_notes:
         keymod.check_new_passphrase(passphrase)
-    keys = keymod.load_signing_keys(app.db.data_dir, passphrase)
+    return tech
+
+
+def _handover_items(app: RxLog, month: str, with_notes: bool) -> list[dict[str, Any]]:
+    """The month's entries as the file carries them, each with its audit history."""
     entries = app.month(month)
     history = _history(app, [e.id for e in entries])
-    inst = app.installation()
     items = []
     for e in entries:
         d = e.to_dict()
@@ -214,50 +255,34 @@ def write_handover(
         if with_notes:
             item["note"] = e.note
         items.append(item)
-    written = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
-    payload = {
-        "format": FORMAT,
-        "month": month,
-        "written_at": written,
-        "technician": {"name": tech.name, "gphc": tech.gphc},
-        "installation": {"id": inst.id, "name": inst.name},
-        "with_notes": with_notes,
-        "entries": items,
-    }
-    signed = sign_manifest(payload, keys.ed25519)
-    data = _file_bytes({"handover": payload, "signature": signed["signature"]})
-    if with_notes:
-        assert passphrase is not None
-        data = encrypt(data, passphrase)
-    write_atomic(dest, data)
-    try:
-        with app.db.transaction() as s:
-            row = s.get(MonthLock, month)
-            if row is None:
-                row = MonthLock(month=month, version=HANDED_OVER, locked=1)
-                s.add(row)
-            row.version = HANDED_OVER if row.version in (None, HANDED_OVER) else row.version
-            row.locked = 1
-            row.locked_at = written
-            s.flush()
-            audit.append(
-                s,
-                action="handover",
-                entry_id=f"month:{month}",
-                before=None,
-                after={"entries": len(items), "with_notes": with_notes, "file": dest.name},
-                reason=f"{month} handed over to another PC; closed here",
-                technician=tech.gphc,
-            )
-    except BaseException:
-        dest.unlink(missing_ok=True)
-        raise
-    return HandoverResult(
-        month,
-        len(items),
-        with_notes=with_notes,
-        message=f"{len(items)} entries of {month} written to {dest}; {month} is closed here",
-    )
+    return items
+
+
+def _close_month_here(
+    app: RxLog, month: str, written: str, count: int, with_notes: bool, file: str, gphc: str
+) -> None:
+    """Lock ``month`` on this PC as handed over, in the audit trail."""
+    from rxlog import audit
+    from rxlog.storage.models import MonthLock
+
+    with app.db.transaction() as s:
+        row = s.get(MonthLock, month)
+        if row is None:
+            row = MonthLock(month=month, version=HANDED_OVER, locked=1)
+            s.add(row)
+        row.version = HANDED_OVER if row.version in (None, HANDED_OVER) else row.version
+        row.locked = 1
+        row.locked_at = written
+        s.flush()
+        audit.append(
+            s,
+            action="handover",
+            entry_id=f"month:{month}",
+            before=None,
+            after={"entries": count, "with_notes": with_notes, "file": file},
+            reason=f"{month} handed over to another PC; closed here",
+            technician=gphc,
+        )
 
 
 # -- reading (the new PC) ------------------------------------------------------------------
@@ -358,13 +383,9 @@ def _same(here: Any, e: dict[str, Any], with_notes: bool) -> bool:
     return not with_notes or (here.note or None) == (e.get("note") or None)
 
 
-def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> HandoverResult:
-    """Add a handover file's entries here, with their ids; all or nothing."""
-    from rxlog import entries as entrymod
-    from rxlog import profile as prof
-    from rxlog.errors import NotFoundError
-
-    p = read_handover(path, passphrase)
+def _check_importable(app: RxLog, p: dict[str, Any]) -> Any:
+    """This PC's technician, once the file is known to be theirs, from another
+    installation, for a month still open here."""
     tech = app.technician()
     if tech is None:
         raise ValidationError("set up the technician first (rxlog setup)", "setup")
@@ -383,11 +404,12 @@ def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> Ha
             if lock.version != HANDED_OVER
             else f"is for {month}, which this PC has handed over itself"
         )
-    with_notes = p["with_notes"]
-    have = app.get_many([e["id"] for e in p["entries"]])
-    clashes = [
-        e for e in p["entries"] if e["id"] in have and not _same(have[e["id"]], e, with_notes)
-    ]
+    return tech
+
+
+def _refuse_clashes(entries: list[dict[str, Any]], have: dict[str, Any], with_notes: bool) -> None:
+    """Refuse the file if an entry here has the same id but other fields."""
+    clashes = [e for e in entries if e["id"] in have and not _same(have[e["id"]], e, with_notes)]
     if clashes:
         listed = ", ".join(
             f"{e['date']} {e.get('code')} ({e['id'][:8]})" for e in clashes[:_LISTED]
@@ -397,15 +419,20 @@ def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> Ha
             f"has {len(clashes)} entries that clash with entries here (same id, other "
             f"fields): {listed}{more}"
         )
-    todo = [e for e in p["entries"] if e["id"] not in have]
-    source = (
-        f"{p['installation'].get('name', '?')} "
-        f"({short_installation_id(str(p['installation']['id']))})"
-    )
+
+
+def _add_handed_over(
+    app: RxLog, todo: list[dict[str, Any]], with_notes: bool, source: str, gphc: str
+) -> None:
+    """Add the entries in one transaction, each with its id; one refused refuses all."""
+    from rxlog import entries as entrymod
+    from rxlog import profile as prof
+    from rxlog.errors import NotFoundError
+
     with app.db.transaction() as s:
         ctx = entrymod.load_context(s, app.taxonomy, app.today())
         for e in todo:
-            h = e.get("history") if isinstance(e.get("history"), dict) else {}
+            h: dict[str, Any] = e["history"] if isinstance(e.get("history"), dict) else {}
             reason = (
                 f"handed over from {source}: created {str(e.get('created_at'))[:19]}, "
                 f"{h.get('records', 0)} audit records "
@@ -419,7 +446,7 @@ def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> Ha
                     _as_input(e, with_notes),
                     entry_id=e["id"],
                     reason=reason[:500],
-                    technician=tech.gphc,
+                    technician=gphc,
                 )
             except (ValidationError, NotFoundError) as exc:
                 raise _bad(
@@ -427,6 +454,21 @@ def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> Ha
                     f"refuses: {exc.message}"
                 ) from None
         prof.get_installation(s)
+
+
+def import_handover(app: RxLog, path: Path, passphrase: str | None = None) -> HandoverResult:
+    """Add a handover file's entries here, with their ids; all or nothing."""
+    p = read_handover(path, passphrase)
+    tech = _check_importable(app, p)
+    month, with_notes = p["month"], p["with_notes"]
+    have = app.get_many([e["id"] for e in p["entries"]])
+    _refuse_clashes(p["entries"], have, with_notes)
+    todo = [e for e in p["entries"] if e["id"] not in have]
+    source = (
+        f"{p['installation'].get('name', '?')} "
+        f"({short_installation_id(str(p['installation']['id']))})"
+    )
+    _add_handed_over(app, todo, with_notes, source, tech.gphc)
     return HandoverResult(
         month,
         len(p["entries"]),

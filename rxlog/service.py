@@ -277,6 +277,18 @@ class RxLog:
                 )
         return results
 
+    def repeat_last(self, day: date) -> LogResult:
+        """Log the most recent entry again on ``day`` (at that day's placement)."""
+        from rxlog import repeat
+
+        return self.log(repeat.again_on(repeat.last_entry(self), day))
+
+    def copy_day(self, source: date, target: date) -> list[LogResult]:
+        """Log every entry of ``source`` again on ``target``: all are stored, or none."""
+        from rxlog import repeat
+
+        return self.log_many(repeat.day_inputs(self, source, target))
+
     def check(self, item: EntryInput) -> tuple[str, ...]:
         """Validate ``item`` exactly as ``log`` would, writing nothing: its warnings, or
         the error ``log`` would raise (the app's live preview of a quick-entry line)."""

@@ -77,3 +77,22 @@ def test_report_and_month_inputs_are_refused_before_anything_is_written(central,
         check_months("2026-01", "Jan 2026")
     assert exc.value.field == "to"
     assert list(tmp_path.glob("r.*")) == []
+
+
+def test_the_shells_run_no_sql_of_their_own() -> None:
+    """The CLI and the windows reach the central tables only through the façades."""
+    import ast
+
+    shells = [*(ROOT / "rxlog" / "cli").glob("*.py"), *(ROOT / "rxlog" / "ui").glob("*.py")]
+    found = []
+    for path in shells:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name.startswith("sqlalchemy") or name == "rxlog.central.models":
+                    found.append(f"{path.name}: {name}")
+    assert len(shells) > 20 and found == []

@@ -55,3 +55,21 @@ def test_a_key_needs_a_technician(data_dir) -> None:
         assert not keys.has_keys(data_dir)
     finally:
         app.close()
+
+
+def test_only_the_facade_asks_whether_the_key_needs_a_passphrase() -> None:
+    """ "Does the key need a passphrase?" is decided once (MonthlyReturn.needs_passphrase):
+    no shell calls keys.is_encrypted itself."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "rxlog"
+    callers = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute | ast.Name) and "is_encrypted" in (
+                getattr(node, "attr", None),
+                getattr(node, "id", None),
+            ):
+                callers.append(path.relative_to(root).as_posix())
+    assert sorted(set(callers)) == ["export/keys.py", "export/monthly.py"]

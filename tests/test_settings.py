@@ -52,10 +52,14 @@ def test_int_option_parses_only_whole_numbers_from_its_minimum() -> None:
 
 def test_each_stored_name_is_written_once_in_rxlog() -> None:
     """No module but rxlog/settings.py spells a setting's stored name as a literal
-    passed to ``setting``/``set_setting`` or ``settings[...]``."""
+    passed to ``setting``/``set_setting``, or assigns it to a constant.
+
+    Named, dated exception: ``storage/second_place.py`` (owner store17, restructuring
+    storage on 2026-12-01) keeps ``SECOND_PLACE_KEY``; the test below keeps it equal."""
+    allowed = {"settings.py", "storage/second_place.py"}
     offenders = []
     for path in ROOT.rglob("*.py"):
-        if path.name == "settings.py" and path.parent == ROOT:
+        if path.relative_to(ROOT).as_posix() in allowed:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
@@ -75,3 +79,19 @@ def test_each_stored_name_is_written_once_in_rxlog() -> None:
             ):
                 offenders.append(f"{path.relative_to(ROOT.parent)}:{node.lineno}")
     assert offenders == []
+
+
+def test_storage_and_timers_spell_the_declared_names() -> None:
+    """storage/ and timers.py still hold their own constants (being restructured by
+    other work on 2026-12-01); they must name the declared settings exactly."""
+    from rxlog import timers
+    from rxlog.export import unit_costs
+    from rxlog.storage import backups, second_place
+
+    assert settings.BACKUP_KEEP_DAILY.name == backups.KEEP_DAILY_KEY
+    assert settings.BACKUP_KEEP_MONTHLY.name == backups.KEEP_MONTHLY_KEY
+    assert settings.BACKUP_KEEP_DAILY.default == backups.DEFAULT_KEEP_DAILY
+    assert settings.BACKUP_KEEP_MONTHLY.default == backups.DEFAULT_KEEP_MONTHLY
+    assert settings.BACKUP_SECOND_PLACE.name == second_place.SECOND_PLACE_KEY
+    assert settings.TIMER.name == timers.SETTING_KEY
+    assert settings.UNIT_COST_VERSION.name == unit_costs.SETTING_KEY

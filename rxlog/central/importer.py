@@ -453,23 +453,9 @@ def _version_decision(
     return None
 
 
-def _write(
-    store: CentralStore,
-    conn: Connection,
-    m: dict[str, Any],
-    manifest_bytes: bytes,
-    sha: str,
-    fp: str,
-    parsed: ParsedCsv,
-    source: str,
-) -> tuple[int | None, list[tuple[str, str]]]:
-    """Insert the return, its entries and summary; retire the previous version.
-    Returns the version replaced, and the entries another return already counts."""
-    now = utc_now_iso()
-    sites = m.get("sites") or []
-    main_site = parsed.main_site or str(m.get("main_site") or "")[:6]
-    sector = next((s.get("sector") for s in sites if s.get("ods") == parsed.main_site), None)
-    sector = sector or (parsed.sectors.most_common(1)[0][0] if parsed.sectors else "")
+def _retire_previous(conn: Connection, m: dict[str, Any], now: str) -> Any:
+    """Make room for ``m``'s version: the current version (returned, if any) becomes
+    superseded, and its entries and summary go."""
     # A superseded version imported again (its successor was withdrawn): the old
     # record goes, the return is written afresh below.
     conn.execute(
@@ -495,6 +481,27 @@ def _write(
             .where(RETURNS.c.id == previous.id)
             .values(state="superseded", superseded_at=now)
         )
+    return previous
+
+
+def _write(
+    store: CentralStore,
+    conn: Connection,
+    m: dict[str, Any],
+    manifest_bytes: bytes,
+    sha: str,
+    fp: str,
+    parsed: ParsedCsv,
+    source: str,
+) -> tuple[int | None, list[tuple[str, str]]]:
+    """Insert the return, its entries and summary; retire the previous version.
+    Returns the version replaced, and the entries another return already counts."""
+    now = utc_now_iso()
+    sites = m.get("sites") or []
+    main_site = parsed.main_site or str(m.get("main_site") or "")[:6]
+    sector = next((s.get("sector") for s in sites if s.get("ods") == parsed.main_site), None)
+    sector = sector or (parsed.sectors.most_common(1)[0][0] if parsed.sectors else "")
+    previous = _retire_previous(conn, m, now)
     inst = m.get("installation") if isinstance(m.get("installation"), dict) else None
     rows, duplicates = _drop_counted(conn, m, parsed.rows)
     summary = parsed.summary if not duplicates else summarise(rows)

@@ -45,7 +45,6 @@ from rxlog.storage.models import Entry, MonthLock, ReturnRecord
 if TYPE_CHECKING:
     from rxlog.service import RxLog
 
-LEAD_EMAIL_SETTING = LEAD_EMAIL.name  # kept for callers of the old name
 MAX_REOPEN_REASON = 500
 _EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
 

@@ -214,6 +214,85 @@ def _base_of(name: str) -> str | None:
     return None
 
 
+class _Finder:
+    """Collects the candidates of ``discover``, each file once."""
+
+    def __init__(self) -> None:
+        self.result = Discovery()
+        self.seen: set[Path] = set()
+
+    def add(self, p: Path) -> None:
+        if p.is_dir():
+            files = sorted(q for q in p.rglob("*") if q.is_file())
+            for q in files:
+                if q.name.endswith(MANIFEST_SUFFIX):
+                    self.add_manifest(q)
+            for q in files:
+                if q.suffix.lower() in EMAIL_SUFFIXES:
+                    self.add_eml(q, explicit=False)
+        elif p.name.endswith(MANIFEST_SUFFIX):
+            self.add_manifest(p)
+        elif p.suffix.lower() in EMAIL_SUFFIXES:
+            self.add_eml(p, explicit=True)
+        elif p.suffix.lower() in (".csv", ".pdf"):
+            self.add_beside(p)
+        else:
+            raise ValidationError(
+                f"{p} is not a return: it is not a file of an RxLog return (give a return "
+                "folder, a *.manifest.json, the return's .csv or .pdf, a saved e-mail (.eml, .msg) "
+                "or a folder of them)",
+                field="path",
+            )
+
+    def add_manifest(self, p: Path) -> None:
+        rp = p.resolve()
+        if rp in self.seen:
+            return
+        self.seen.add(rp)
+        try:
+            order = _identity(p.read_bytes()[: 16 * 1024 * 1024])
+        except OSError:
+            order = None
+        base = p.name[: -len(MANIFEST_SUFFIX)]
+        mails = [p.with_name(base + s) for s in EMAIL_SUFFIXES]
+        beside = next((m for m in mails if m.is_file()), None)
+        eml = str(beside) if beside is not None else None
+        if beside is not None:
+            self.seen.add(beside.resolve())
+        self.result.candidates.append(
+            Candidate(str(p), "folder", str(p), manifest_name=p.name, order=order, eml=eml)
+        )
+
+    def add_eml(self, p: Path, explicit: bool) -> None:
+        rp = p.resolve()
+        if rp in self.seen:
+            return
+        beside = p.with_name(p.name[: -len(p.suffix)] + MANIFEST_SUFFIX)
+        if beside.is_file():
+            self.add_manifest(beside)  # the e-mail is checked with its return
+            return
+        self.seen.add(rp)
+        self.result.candidates.extend(_eml_candidates(p, explicit))
+
+    def add_beside(self, p: Path) -> None:
+        """A return's .csv or .pdf: the manifest (else the e-mail) beside it."""
+        base = _base_of(p.name) or p.stem
+        m = p.with_name(base + MANIFEST_SUFFIX)
+        e = next((q for q in (p.with_name(base + s) for s in EMAIL_SUFFIXES) if q.is_file()), None)
+        if m.is_file():
+            self.add_manifest(m)
+        elif e is not None:
+            self.add_eml(e, explicit=True)
+        else:
+            self.result.candidates.append(
+                Candidate(
+                    str(p),
+                    "problem",
+                    problem=f"file missing: {base}{MANIFEST_SUFFIX} (no manifest beside this file)",
+                )
+            )
+
+
 def discover(paths: Iterable[Path]) -> Discovery:
     """Candidates in the given paths, in a stable order; bad usage raises before any.
 
@@ -225,78 +304,10 @@ def discover(paths: Iterable[Path]) -> Discovery:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise ValidationError(f"no such file or folder: {', '.join(missing)}", field="path")
-    result = Discovery()
-    seen: set[Path] = set()
-
-    def add_manifest(p: Path) -> None:
-        rp = p.resolve()
-        if rp in seen:
-            return
-        seen.add(rp)
-        try:
-            order = _identity(p.read_bytes()[: 16 * 1024 * 1024])
-        except OSError:
-            order = None
-        base = p.name[: -len(MANIFEST_SUFFIX)]
-        mails = [p.with_name(base + s) for s in EMAIL_SUFFIXES]
-        beside = next((m for m in mails if m.is_file()), None)
-        eml = str(beside) if beside is not None else None
-        if beside is not None:
-            seen.add(beside.resolve())
-        result.candidates.append(
-            Candidate(str(p), "folder", str(p), manifest_name=p.name, order=order, eml=eml)
-        )
-
-    def add_eml(p: Path, explicit: bool) -> None:
-        rp = p.resolve()
-        if rp in seen:
-            return
-        beside = p.with_name(p.name[: -len(p.suffix)] + MANIFEST_SUFFIX)
-        if beside.is_file():
-            add_manifest(beside)  # the e-mail is checked with its return
-            return
-        seen.add(rp)
-        result.candidates.extend(_eml_candidates(p, explicit))
-
+    finder = _Finder()
     for p in paths:
-        if p.is_dir():
-            files = sorted(q for q in p.rglob("*") if q.is_file())
-            for q in files:
-                if q.name.endswith(MANIFEST_SUFFIX):
-                    add_manifest(q)
-            for q in files:
-                if q.suffix.lower() in EMAIL_SUFFIXES:
-                    add_eml(q, explicit=False)
-        elif p.name.endswith(MANIFEST_SUFFIX):
-            add_manifest(p)
-        elif p.suffix.lower() in EMAIL_SUFFIXES:
-            add_eml(p, explicit=True)
-        elif p.suffix.lower() in (".csv", ".pdf"):
-            base = _base_of(p.name) or p.stem
-            m = p.with_name(base + MANIFEST_SUFFIX)
-            e = next(
-                (q for q in (p.with_name(base + s) for s in EMAIL_SUFFIXES) if q.is_file()), None
-            )
-            if m.is_file():
-                add_manifest(m)
-            elif e is not None:
-                add_eml(e, explicit=True)
-            else:
-                result.candidates.append(
-                    Candidate(
-                        str(p),
-                        "problem",
-                        problem=f"file missing: {base}{MANIFEST_SUFFIX} "
-                        "(no manifest beside this file)",
-                    )
-                )
-        else:
-            raise ValidationError(
-                f"{p} is not a return: it is not a file of an RxLog return (give a return "
-                "folder, a *.manifest.json, the return's .csv or .pdf, a saved e-mail (.eml, .msg) "
-                "or a folder of them)",
-                field="path",
-            )
+        finder.add(p)
+    result = finder.result
     # Versions of one return in ascending order, so v1 then v2 given together both count.
     indexed = list(enumerate(result.candidates))
     indexed.sort(key=lambda ic: (ic[1].order or ("", 0), ic[0]))

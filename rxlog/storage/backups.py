@@ -33,13 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from rxlog.errors import StorageError
-from rxlog.settings import BACKUP_KEEP_DAILY, BACKUP_KEEP_MONTHLY
 from rxlog.storage import health, privacy
 from rxlog.storage.paths import DB_FILENAME
 
 BACKUP_DIRNAME = "backups"
-KEEP_DAILY_KEY, KEEP_MONTHLY_KEY = BACKUP_KEEP_DAILY.name, BACKUP_KEEP_MONTHLY.name
-DEFAULT_KEEP_DAILY, DEFAULT_KEEP_MONTHLY = BACKUP_KEEP_DAILY.default, BACKUP_KEEP_MONTHLY.default
+KEEP_DAILY_KEY, KEEP_MONTHLY_KEY = "backup.keep_daily", "backup.keep_monthly"
+DEFAULT_KEEP_DAILY, DEFAULT_KEEP_MONTHLY = 7, 12
 KEEP_PRE_EXPORT = 10
 _STALE_PART_SECONDS = 600
 _NAME_RE = re.compile(

@@ -22,10 +22,9 @@ import sqlite3
 from pathlib import Path
 
 from rxlog.errors import StorageError, ValidationError
-from rxlog.settings import BACKUP_SECOND_PLACE
 from rxlog.storage import backups, health, privacy
 
-SECOND_PLACE_KEY = BACKUP_SECOND_PLACE.name
+SECOND_PLACE_KEY = "backup.second_place"
 STALE_DAYS = 7  # `rxlog check` fails when the newest copy there is older than this
 
 

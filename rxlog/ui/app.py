@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import argparse
@@ -210,6 +210,75 @@ def run(data_dir: Path) -> int:
         sys.excepthook = previous
 
 
+def _already_running(guard: Any, data_dir: Path, probe: bool) -> int:
+    """Another RxLog has this data folder: bring it forward and say so."""
+    guard.ping()
+    if probe:
+        return 3
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.information(
+        None,
+        "RxLog is already open",
+        f"RxLog is already running on {data_dir}; that window has been brought to the "
+        "front. Only one RxLog window can use a data folder at a time.",
+    )
+    return 0
+
+
+def _set_up_if_new(rx: Any, win: Any) -> bool:
+    """A new installation (no technician or no placement) goes through the first-run
+    wizard; ``False`` when it is closed without finishing."""
+    if rx.technician() is not None and rx.placements():
+        return True
+    from rxlog.ui.setup_wizard import SetupWizard
+
+    def from_profile(path: str, installation_name: str) -> None:
+        from rxlog.profilefile import read_profile, setup_from_profile
+
+        setup_from_profile(rx, read_profile(Path(path)), installation_name)
+
+    wiz = SetupWizard(
+        rx.today(), rx.setup, rx.add_placement, win, from_profile=from_profile, app=rx
+    )
+    return bool(wiz.exec())
+
+
+def _attach_when_loaded(
+    core: dict, data_dir: Path, win: Any, qapp: Any, probe: bool, state: dict
+) -> None:
+    """Once the core has loaded on its thread: open the installation (offering a
+    restore if it cannot), set it up if new, and attach the window to it."""
+    from PySide6.QtCore import QTimer
+
+    if core["thread"].is_alive():
+        QTimer.singleShot(15, lambda: _attach_when_loaded(core, data_dir, win, qapp, probe, state))
+        return
+    from rxlog.errors import RxlogError
+
+    if "error" in core:
+        raise core["error"]
+    try:
+        rx = state["rx"] = _open_or_offer_restore(core["RxLog"], data_dir, win)
+        if rx is None:
+            state["code"] = 1
+        if rx is None or not _set_up_if_new(rx, win):
+            win.close()
+            qapp.quit()
+            return
+        win.attach(rx)
+    except RxlogError as exc:
+        state["code"] = _fail("RxLog cannot open its data", exc.message)
+        win.close()
+        qapp.quit()
+        return
+    if probe:
+        qapp.processEvents()
+        print(f"LOADED rows={win.day_model.rowCount()}", flush=True)
+        win.close()
+        qapp.quit()
+
+
 def _run(data_dir: Path) -> int:
     qapp = _qapp()
     probe = bool(os.environ.get(PROBE_ENV))
@@ -217,18 +286,7 @@ def _run(data_dir: Path) -> int:
 
     guard = SingleInstance(data_dir)
     if not guard.try_lock():
-        guard.ping()
-        if probe:
-            return 3
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.information(
-            None,
-            "RxLog is already open",
-            f"RxLog is already running on {data_dir}; that window has been brought to the "
-            "front. Only one RxLog window can use a data folder at a time.",
-        )
-        return 0
+        return _already_running(guard, data_dir, probe)
     from PySide6.QtCore import Qt, QTimer
 
     from rxlog.ui.main_window import MainWindow
@@ -251,50 +309,7 @@ def _run(data_dir: Path) -> int:
     QTimer.singleShot(0, win._ensure_built)  # the rest of the window, while the core loads
     guard.listen()
     state: dict = {"rx": None, "code": 0}
-
-    def finish() -> None:
-        if core["thread"].is_alive():
-            QTimer.singleShot(15, finish)
-            return
-        from rxlog.errors import RxlogError
-
-        if "error" in core:
-            raise core["error"]
-        try:
-            rx = state["rx"] = _open_or_offer_restore(core["RxLog"], data_dir, win)
-            if rx is None:
-                state["code"] = 1
-                win.close()
-                qapp.quit()
-                return
-            if rx.technician() is None or not rx.placements():
-                from rxlog.ui.setup_wizard import SetupWizard
-
-                def from_profile(path: str, installation_name: str) -> None:
-                    from rxlog.profilefile import read_profile, setup_from_profile
-
-                    setup_from_profile(rx, read_profile(Path(path)), installation_name)
-
-                wiz = SetupWizard(
-                    rx.today(), rx.setup, rx.add_placement, win, from_profile=from_profile, app=rx
-                )
-                if not wiz.exec():
-                    win.close()
-                    qapp.quit()
-                    return
-            win.attach(rx)
-        except RxlogError as exc:
-            state["code"] = _fail("RxLog cannot open its data", exc.message)
-            win.close()
-            qapp.quit()
-            return
-        if probe:
-            qapp.processEvents()
-            print(f"LOADED rows={win.day_model.rowCount()}", flush=True)
-            win.close()
-            qapp.quit()
-
-    QTimer.singleShot(0, finish)
+    QTimer.singleShot(0, lambda: _attach_when_loaded(core, data_dir, win, qapp, probe, state))
     try:
         code = qapp.exec()
     finally:

@@ -85,6 +85,22 @@ class BackupDialog(QDialog):
         fit_size(self, 640, 420)
 
         lay = QVBoxLayout(self)
+        self._build_policy(lay)
+        self._build_table(lay)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setAccessibleName("Result")
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() * 3)
+        lay.addWidget(self.status)
+        lay.addLayout(self._buttons())
+        self.refresh()
+        self.table.setFocus()
+
+    def _build_policy(self, lay: QVBoxLayout) -> None:
+        """The last backup, what is kept where, and the second place's choice."""
+        app = self.app
         self.last = QLabel()
         self.last.setTextFormat(Qt.TextFormat.PlainText)
         self.last.setAccessibleName("Last backup")
@@ -114,6 +130,7 @@ class BackupDialog(QDialog):
         second.addWidget(self.second_label, 1)
         lay.addLayout(second)
 
+    def _build_table(self, lay: QVBoxLayout) -> None:
         list_label = QLabel("&Backups, newest first:")
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Made", "Kind", "Size"])
@@ -134,14 +151,7 @@ class BackupDialog(QDialog):
         lay.addWidget(list_label)
         lay.addWidget(self.table, 1)
 
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.status.setAccessibleName("Result")
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() * 3)
-        lay.addWidget(self.status)
-
+    def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.backup_button = QPushButton("Back &up now")
         self.backup_button.clicked.connect(self.back_up_now)
@@ -158,10 +168,7 @@ class BackupDialog(QDialog):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(self.close_button)
-        lay.addLayout(row)
-
-        self.refresh()
-        self.table.setFocus()
+        return row
 
     # -- state -----------------------------------------------------------------------
     def refresh(self) -> None:

@@ -62,10 +62,22 @@ class DetailPanel(QWidget):
         self._errors: dict[str, QLabel] = {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(self._build_main_fields(taxonomy, placements, today))
+        outer.addWidget(self._build_grading())
+        outer.addLayout(self._build_dates_and_note(today))
+        self._general = QLabel()
+        self._general.setStyleSheet(ERROR_STYLE)
+        self._general.setWordWrap(True)
+        self._general.hide()
+        outer.addWidget(self._general)
+        self._on_code()
+
+    def _build_main_fields(
+        self, taxonomy: Taxonomy, placements: Sequence[PlacementView], today: date
+    ) -> QFormLayout:
+        """Activity, date, site, minutes and count."""
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        outer.addLayout(form)
-
         self.code = QComboBox()
         self.code.setEditable(False)
         for c in taxonomy.active():
@@ -85,7 +97,10 @@ class DetailPanel(QWidget):
         self._add(form, "site", "Si&te", self.site)
         self._add(form, "minutes", "Min&utes", self.minutes)
         self.count_label = self._add(form, "count", "&Count", self.count)
+        return form
 
+    def _build_grading(self) -> QGroupBox:
+        """An intervention's significance, harm, released minutes and outcome."""
         self.grading = QGroupBox("Intervention grading (Eadon 1–6 · NCC MERP A–I)")
         gform = QFormLayout(self.grading)
         self.significance = QComboBox()
@@ -114,10 +129,11 @@ class DetailPanel(QWidget):
         self._add(gform, "harm", "Ha&rm", self.harm)
         self._add(gform, "released_minutes", "Re&leased", self.released_minutes)
         self._add(gform, "outcome", "&Outcome", self.outcome)
-        outer.addWidget(self.grading)
+        return self.grading
 
+    def _build_dates_and_note(self, today: date) -> QFormLayout:
+        """The QS120 date, the note and its warning."""
         form2 = QFormLayout()
-        outer.addLayout(form2)
         self.discharge_received = DateField(today, lambda: self.today, "discharge_received")
         self.discharge_label = self._add(
             form2, "discharge_received", "Disch&arge info received", self.discharge_received
@@ -133,12 +149,7 @@ class DetailPanel(QWidget):
         self.note_warning.hide()
         form2.addRow(self.note_warning)
         self.note.textChanged.connect(self._check_note)
-        self._general = QLabel()
-        self._general.setStyleSheet(ERROR_STYLE)
-        self._general.setWordWrap(True)
-        self._general.hide()
-        outer.addWidget(self._general)
-        self._on_code()
+        return form2
 
     def _check_note(self, text: str) -> None:
         from rxlog.identifiers import find_nhs_numbers

@@ -55,6 +55,18 @@ class HistoryView(QWidget):
         self.app = app
         self.taxonomy = taxonomy
         lay = QVBoxLayout(self)
+        lay.addLayout(self._filter_bar(taxonomy, placements, today))
+        self.model = HistoryModel(self._page, app.get_many, self._count, self)
+        lay.addWidget(self._build_table(), 1)
+        self.status = QLabel()
+        self.status.setAccessibleName("Entries shown")
+        lay.addWidget(self.status)
+        self._filters: dict = {}
+
+    def _filter_bar(
+        self, taxonomy: Taxonomy, placements: list[PlacementView], today: date
+    ) -> QHBoxLayout:
+        """Month, code, category, site and sector filters, each with its Alt+letter."""
         bar = QHBoxLayout()
         self.month = QComboBox()
         self.month.addItem("All months", None)
@@ -90,8 +102,9 @@ class HistoryView(QWidget):
             bar.addWidget(w)
             w.currentIndexChanged.connect(self.apply_filters)
         bar.addStretch(1)
-        lay.addLayout(bar)
-        self.model = HistoryModel(self._page, app.get_many, self._count, self)
+        return bar
+
+    def _build_table(self) -> QTableView:
         self.table = QTableView()
         self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setModel(self.model)
@@ -126,11 +139,7 @@ class HistoryView(QWidget):
                 lambda: self._edit(self.table.currentIndex().row()),
             )
         widget_shortcut(self.table, QKeySequence(Qt.Key.Key_Delete), self._delete)
-        lay.addWidget(self.table, 1)
-        self.status = QLabel()
-        self.status.setAccessibleName("Entries shown")
-        lay.addWidget(self.status)
-        self._filters: dict = {}
+        return self.table
 
     def _edit(self, row: int) -> None:
         e = self.model.entry_at(row)

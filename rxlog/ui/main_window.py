@@ -1,33 +1,31 @@
-"""The main window: quick entry and today's list, history, summaries, menus."""
+"""The main window: the Today tab, history, summaries, menus.
+
+The Today tab is :class:`~rxlog.ui.today_panel.TodayPanel`, the running timer
+:class:`~rxlog.ui.timer_controller.TimerController` and the day-end reminder
+:class:`~rxlog.ui.reminder_controller.ReminderController`; the window connects them to
+the installation (``RxLog``) and to the writes (``Operations``).
+"""
 
 from __future__ import annotations
 
 import importlib
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QPushButton,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QSettings, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from rxlog import quick_entry as qe
 from rxlog.clock import local_today
 from rxlog.errors import RxlogError, ValidationError
 from rxlog.settings import FAVOURITES
-from rxlog.ui.field_errors import widget_shortcut
 from rxlog.ui.plain_words import for_gui
-from rxlog.ui.quick_bar import QuickBar
+from rxlog.ui.reminder_controller import REMINDER_AT, ReminderController
 from rxlog.ui.screen_fit import FOCUS_STYLE, fit_size, keep_on_screen
+from rxlog.ui.timer_controller import HEARTBEAT_MS, TimerController
+from rxlog.ui.today_panel import ERROR_STYLE, TodayPanel, plural
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
@@ -37,20 +35,7 @@ if TYPE_CHECKING:
     from rxlog.ui.operations import Operations
     from rxlog.ui.summary_view import SummaryView
 
-ERROR_STYLE = "color: #b00020;"
-REMINDER_AT = time(16, 30)
-HEARTBEAT_MS = 60_000  # rxlog.timers.HEARTBEAT (a test keeps them equal)
-
-
-def plural(n: int, word: str) -> str:
-    """``1 entry``, ``2 entries``, ``1 patient``, ``3 patients``."""
-    if n == 1:
-        return f"1 {word}"
-    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
-
-
-def _hours(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d}"
+__all__ = ["ERROR_STYLE", "HEARTBEAT_MS", "REMINDER_AT", "MainWindow", "plural"]
 
 
 class MainWindow(QMainWindow):
@@ -80,7 +65,6 @@ class MainWindow(QMainWindow):
         # Without an app the taxonomy is read after the first paint (_ensure_built).
         self.taxonomy: Taxonomy = app.taxonomy if app is not None else taxonomy  # type: ignore[assignment]
         self.ops: Operations = None  # type: ignore[assignment]
-        self.timers: TimerStore = None  # type: ignore[assignment]
         self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
         self.last_notice = ""
         self._pending: tuple[str, qe.Parsed] | None = None
@@ -90,7 +74,12 @@ class MainWindow(QMainWindow):
         self._history: HistoryView | None = None
         self._summary: SummaryView | None = None
         self._dirty = {"history": True, "summary": True}
-        self._reminded_on: date | None = None
+        self.reminder = ReminderController(
+            self._today,
+            lambda: bool(self.day_model.entries),
+            self._placement_on,
+            self._remind,
+        )
         self.undo_action: Any = None  # set by build_menus
         self.redo_action: Any = None
         self.setWindowTitle("RxLog – activity log")
@@ -143,7 +132,7 @@ class MainWindow(QMainWindow):
         self.ops.changed.connect(self._on_changed)
         from rxlog.timers import TimerStore
 
-        self.timers = TimerStore(app.setting, app.set_setting)
+        self.timer.attach(TimerStore(app.setting, app.set_setting))
         self._favourites = qe.parse_favourites(app.settings[FAVOURITES], self.taxonomy)
         self._placements = app.placements()
         self.details.set_placements(self._placements)
@@ -169,28 +158,15 @@ class MainWindow(QMainWindow):
     def _recents(self) -> list[str]:
         return self.ops.recents() if self.ops is not None else []
 
+    @property
+    def timers(self) -> TimerStore | None:
+        """The running timer's store (``None`` until the installation is open)."""
+        return self.timer.store if self._built else None
+
     # -- building ---------------------------------------------------------------------
     def _build_today(self) -> QWidget:
-        page = QWidget()
-        outer = QHBoxLayout(page)
-        left = QVBoxLayout()
-        outer.addLayout(left, 3)
-        self.day_heading = QLabel()
-        f = self.day_heading.font()
-        f.setPointSizeF(f.pointSizeF() * 1.25)
-        f.setBold(True)
-        self.day_heading.setFont(f)
-        self.day_heading.setAccessibleName("Today")
-        self.day_heading.setWordWrap(True)
-        left.addWidget(self.day_heading)
-        self.locked_banner = QLabel()
-        self.locked_banner.setStyleSheet(
-            "background: #fff4ce; border: 1px solid #e0c060; padding: 4px;"
-        )
-        self.locked_banner.setWordWrap(True)
-        self.locked_banner.hide()
-        left.addWidget(self.locked_banner)
-        self.quick = QuickBar(
+        """What the first paint shows: the heading and the quick-entry line."""
+        panel = TodayPanel(
             self.taxonomy,
             self._today,
             self.favourites,
@@ -198,24 +174,19 @@ class MainWindow(QMainWindow):
             self._site_today,
             check=self._check_line,
         )
+        self.today_panel = panel
+        self.day_heading, self.locked_banner = panel.day_heading, panel.locked_banner
+        self.quick, self.quick_error = panel.quick, panel.quick_error
         self.quick.line.textChanged.connect(self._line_changed)
         self.quick.submitted.connect(self.log_from_line)
         self.quick.detail_requested.connect(self.open_details)
         self.quick.failed.connect(self._line_error)
-        left.addWidget(self.quick)
-        self.quick_error = QLabel()
-        self.quick_error.setStyleSheet(ERROR_STYLE)
-        self.quick_error.setWordWrap(True)
-        self.quick_error.setAccessibleName("Quick entry error")
-        self.quick_error.hide()
-        left.insertWidget(left.indexOf(self.quick) + 1, self.quick_error)
-        self._left, self._outer = left, outer
-        return page
+        return panel
 
     def _ensure_built(self) -> None:
-        """Build what the first paint can do without: today's list, the detail panel,
-        the menus. Runs in the first event-loop turn after the window shows (or at once
-        when the window is made with an open installation)."""
+        """Build what the first paint can do without: the timer row, today's list, the
+        detail panel, the menus. Runs in the first event-loop turn after the window
+        shows (or at once when the window is made with an open installation)."""
         if self._built:
             return
         self._built = True
@@ -224,81 +195,8 @@ class MainWindow(QMainWindow):
 
             self.taxonomy = self.quick.taxonomy = current_taxonomy()
             self.quick.refresh()
-        from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHeaderView, QTableView
-
-        from rxlog.ui.detail_panel import DetailPanel
-        from rxlog.ui.models import DayModel
-
-        left, outer = self._left, self._outer
-        timer_row = QHBoxLayout()
-        self.timer_label = QLabel()
-        self.timer_label.setAccessibleName("Running timer")
-        self.timer_label.setWordWrap(True)
-        self.timer_stop = QPushButton("Stop timer")
-        self.timer_stop.setToolTip("Stop the timer and log its minutes (Ctrl+Shift+T)")
-        self.timer_stop.clicked.connect(self.stop_timer)
-        timer_row.addWidget(self.timer_label, 1)
-        timer_row.addWidget(self.timer_stop)
-        self.timer_box = QWidget()
-        self.timer_box.setLayout(timer_row)
-        self.timer_box.setStyleSheet("background: #e8f1fb;")
-        left.addWidget(self.timer_box)
-
-        self.day_model = DayModel(self)
-        self.day_table = QTableView()
-        self.day_table.setModel(self.day_model)
-        self.day_table.setAccessibleName("Today's entries")
-        self.day_table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
-        self.day_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.day_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.day_table.setAlternatingRowColors(True)
-        self.day_table.verticalHeader().hide()
-        self.day_table.doubleClicked.connect(lambda _ix: self.edit_selected())
-        # In the list itself Enter edits and Delete deletes (Ctrl+E / Ctrl+Del anywhere).
-        for enter in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            widget_shortcut(self.day_table, QKeySequence(enter), self.edit_selected)
-        widget_shortcut(self.day_table, QKeySequence(Qt.Key.Key_Delete), self.delete_selected)
-        self.day_table.setWordWrap(False)
-        self.day_table.setTabKeyNavigation(False)  # Tab leaves the list
-        self.day_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        head = self.day_table.horizontalHeader()
-        head.setStretchLastSection(False)
-        widths = {"title": 230, "grading": 170}
-        for i, (key, _) in enumerate(self.day_model.columns):
-            if key in widths:
-                head.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
-                self.day_table.setColumnWidth(i, widths[key])
-            elif key == "note":
-                head.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
-            else:
-                head.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
-        list_label = QLabel("&What you logged today (Enter edits, Delete deletes):")
-        list_label.setBuddy(self.day_table)  # Alt+W: straight to the list
-        left.addWidget(list_label)
-        left.addWidget(self.day_table, 1)
-        self.totals = QLabel()
-        self.totals.setAccessibleName("Today's totals")
-        tf = self.totals.font()
-        tf.setBold(True)
-        self.totals.setFont(tf)
-        left.addWidget(self.totals)
-
-        self.detail_box = QGroupBox("Details (Tab from quick entry)")
-        dlay = QVBoxLayout(self.detail_box)
-        self.details = DetailPanel(self.taxonomy, self._placements, self._today())
-        dlay.addWidget(self.details)
-        first = self.quick.current_code() or self.taxonomy.active()[0]
-        self.details.load(first.code, {})
-        self.detail_log = QPushButton("Log with these details")
-        self.detail_log.setToolTip("Log the entry as set here (Ctrl+Enter)")
-        self.detail_log.clicked.connect(self.log_from_details)
-        dlay.addWidget(self.detail_log)
-        dlay.addStretch(1)
-        self.detail_box.setMaximumWidth(450)
-        outer.addWidget(self.detail_box, 2)
-        self.setTabOrder(self.quick.line, self.details.code)
-        self.setTabOrder(self.detail_log, self.day_table)
-        self.timer_box.hide()
+        self._build_timer()
+        self._build_list_and_details()
         from rxlog.ui.menus import build_menus
 
         build_menus(self)
@@ -308,6 +206,33 @@ class MainWindow(QMainWindow):
         qapp = QApplication.instance()
         if qapp is not None:
             qapp.installEventFilter(self._undo_keys)
+
+    def _build_timer(self) -> None:
+        self.timer = TimerController(
+            self,
+            self.taxonomy,
+            lambda item: self.ops.log(item),
+            self._after_log,
+            self._status,
+            self._line_error,
+        )
+        self.timer_box, self.timer_label = self.timer.box, self.timer.label
+        self.timer_stop = self.timer.stop_button
+
+    def _build_list_and_details(self) -> None:
+        from rxlog.ui.detail_panel import DetailPanel
+
+        details = DetailPanel(self.taxonomy, self._placements, self._today())
+        panel = self.today_panel
+        panel.build(
+            self.timer_box, details, self.edit_selected, self.delete_selected, self.log_from_details
+        )
+        self.day_table, self.day_model, self.totals = panel.day_table, panel.day_model, panel.totals
+        self.details, self.detail_box = panel.details, panel.detail_box
+        self.detail_log = panel.detail_log
+        first = self.quick.current_code() or self.taxonomy.active()[0]
+        self.details.load(first.code, {})
+        self.timer_box.hide()
 
     def when_open(self, slot) -> None:  # noqa: ANN001
         """Run a menu action; before the database is open only a few can run."""
@@ -339,8 +264,7 @@ class MainWindow(QMainWindow):
     def selected_entry_id(self) -> str | None:
         if self.tabs.currentIndex() == 1 and self._history is not None:
             return self._history.selected_id()
-        row = self.day_table.currentIndex().row()
-        e = self.day_model.entry_at(row)
+        e = self.today_panel.selected_entry()
         return e.id if e else None
 
     # -- refreshing ---------------------------------------------------------------------
@@ -349,22 +273,13 @@ class MainWindow(QMainWindow):
         self.details.set_today(today)
         p = self._placement_on(today)
         where = f"{p.ods} {p.name} ({p.sector})" if p else "no placement covers today"
-        self.day_heading.setText(f"Today – {today:%a %d %b %Y} · {where}")
-        self.day_model.set_entries(self.app.list_entries(today, today))
-        t = self.app.totals(today, today)
-        self.totals.setText(
-            f"Today: {plural(t.entries, 'entry')} · {_hours(t.minutes)} · "
-            f"{plural(t.patients, 'patient')} · {plural(t.items, 'item')} · "
-            f"{plural(t.interventions, 'intervention')}"
+        self.today_panel.show_day(
+            today,
+            where,
+            self.app.list_entries(today, today),
+            self.app.totals(today, today),
+            self.app.is_locked(today),
         )
-        if self.app.is_locked(today):
-            self.locked_banner.setText(
-                f"{today:%B %Y} is signed off: its entries are locked. Reopen it from "
-                "Month ▸ Month sign-off… to change it."
-            )
-            self.locked_banner.show()
-        else:
-            self.locked_banner.hide()
 
     def _on_changed(self, change) -> None:  # noqa: ANN001 (operations.Change)
         # A change to entries is now the newest thing to undo: typing before it in the
@@ -433,8 +348,7 @@ class MainWindow(QMainWindow):
         self.quick.line.selectAll()
 
     def _line_error(self, field: str, message: str) -> None:
-        self.quick_error.setText(for_gui(message))
-        self.quick_error.show()
+        self.today_panel.say(for_gui(message))
         code = self.quick.current_code()
         if field not in ("code", "quick") and code is not None and self._built:
             self.details.load(code.code, self.quick.parsed.values)
@@ -445,15 +359,11 @@ class MainWindow(QMainWindow):
         e = result.entry
         self.quick_error.hide()
         self.details.clear_errors()
-        row = self.day_model.row_of(e.id)
-        if row >= 0:
-            self.day_table.selectRow(row)
-            self.day_table.scrollTo(self.day_model.index(row, 0))
+        self.today_panel.select_entry(e.id)
         msg = f"Logged {e.code} – {e.minutes} min on {e.date:%a %d %b}"
         if result.warnings:
             msg += " · ⚠ " + "; ".join(result.warnings)
-            self.quick_error.setText("Logged, but: " + "; ".join(result.warnings))
-            self.quick_error.show()
+            self.today_panel.say("Logged, but: " + "; ".join(result.warnings))
         self._status(msg)
 
     def _check_line(self, code: str, parsed: qe.Parsed) -> tuple[str, ...]:
@@ -717,114 +627,42 @@ class MainWindow(QMainWindow):
         self.ops.set_favourites(favs)
         self._status(msg)
 
-    # -- timers ---------------------------------------------------------------------
+    # -- timers and the reminder -------------------------------------------------------
     def _show_timer(self, now: datetime | None = None) -> None:
-        t = self.timers.current() if self.timers is not None else None
-        if t is None:
-            self.timer_box.hide()
-            return
-        from rxlog.timers import review
-
-        now = now or datetime.now().astimezone()
-        text = (
-            f"⏱ Timer on {t.code}: {t.elapsed_minutes(now)} min since "
-            f"{t.started_at.astimezone():%a %H:%M}"
-        )
-        r = review(t, now)
-        if r.needs_asking:  # caught as soon as it is seen, not only when stopped
-            text += f" – {'; '.join(r.reasons())}. Stop it to choose what to keep."
-            self.timer_box.setStyleSheet("background: #fff4ce;")
-        else:
-            self.timer_box.setStyleSheet("background: #e8f1fb;")
-        self.timer_label.setText(text)
-        self.timer_box.show()
+        self.timer.show(now)
 
     def start_timer(self, now: datetime | None = None) -> None:
         code = self.quick.current_code()
         if code is None:
             self._line_error("code", "type part of a code first; Ctrl+T times the top match")
             return
-        try:
-            self.timers.start(
-                code.code, now or datetime.now().astimezone(), self.quick.parsed.values.get("note")
-            )
-        except RxlogError as exc:
-            self._line_error("code", exc.message)
+        if not self.timer.start(code.code, self.quick.parsed.values.get("note"), now):
             return
         self.quick.clear()
-        self._show_timer(now)
+        self.timer.show(now)
         self._status(f"Timer started on {code.code}; Ctrl+Shift+T stops it and logs the time")
 
     def stop_timer(self, now: datetime | None = None) -> None:
-        t = self.timers.current()
-        if t is None:
-            self._status("No timer is running")
-            return
-        now = now or datetime.now().astimezone()
-        from rxlog.timers import review
-
-        r = review(t, now)
-        if not r.needs_asking:
-            self._log_timer(r.day, r.choices[0].minutes)
-            return
-        from rxlog.ui.timer_dialog import TimerReviewDialog
-
-        code = self.taxonomy.get(t.code)
-        dlg = TimerReviewDialog(r, code.title if code else t.code, self)
-        dlg.accepted.connect(lambda: self._log_timer(r.day, dlg.minutes))
-        self.dialog = dlg
-        dlg.open()
-
-    def _log_timer(self, day: date, minutes: int) -> None:
-        t = self.timers.current()
-        if t is None:
-            return
-        if minutes <= 0:
-            self.timers.clear()
-            self._show_timer()
-            self._status(f"Timer on {t.code} discarded; nothing logged")
-            return
-        try:
-            from rxlog.domain import EntryInput
-
-            result = self.ops.log(EntryInput(t.code, day, minutes=minutes, note=t.note))
-        except RxlogError as exc:
-            self._line_error(exc.field or "code", f"the timer was not logged: {exc.message}")
-            return
-        self.timers.clear()
-        self._show_timer()
-        self._after_log(result)
+        dlg = self.timer.stop(now)
+        if dlg is not None:
+            self.dialog = dlg
 
     def tick(self, now: datetime | None = None) -> None:
         """Every minute: heartbeat a running timer, follow midnight, remind at day end."""
         now = now or datetime.now().astimezone()
         if self.app is None or self.timers is None:
             return
-        if self.timers.current() is not None:
-            self.timers.heartbeat(now)
-            self._show_timer(now)
+        self.timer.heartbeat(now)
         if self.day_heading.text() and f"{self._today():%d %b %Y}" not in self.day_heading.text():
             self.refresh_today()
         self.check_reminder(now)
 
     def check_reminder(self, now: datetime) -> bool:
-        today = self.app.today()
-        if (
-            now.time() < REMINDER_AT
-            or self._reminded_on == today
-            or self.day_model.entries
-            or today.weekday() >= 5
-            or self._placement_on(today) is None
-        ):
-            return False
-        self._reminded_on = today
-        self.quick_error.setText(
-            "Nothing is logged today yet. Type what you did and press Enter "
-            "(or Ctrl+Shift+C copies yesterday)."
-        )
-        self.quick_error.show()
+        return self.reminder.check(now)
+
+    def _remind(self, text: str) -> None:
+        self.today_panel.say(text)
         QApplication.alert(self)
-        return True
 
     # -- other dialogs -----------------------------------------------------------
     def open_placements(self) -> None:

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from rxlog.export.signoff import ExportResult
     from rxlog.service import RxLog
 
-EXPORT_DIR_SETTING = EXPORT_DIR.name
 _ICONS = {
     "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
     "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
@@ -145,6 +144,26 @@ class MonthDialog(QDialog):
         self.setWindowTitle("Month sign-off - RxLog")
 
         lay = QVBoxLayout(self)
+        lay.addLayout(self._month_row(month))
+        self._build_summary(lay)
+        lay.addLayout(self._form())
+        self.status = QLabel()
+        self.status.setAccessibleName("Result")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.status)
+        lay.addLayout(self._buttons())
+        # Signing is a deliberate act: no button is the default, so Enter (in a field
+        # or on a button) never signs; each button answers its own Alt+letter or Space.
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(False)
+            b.setDefault(False)
+        fit_size(self, 640, 520)
+        self.refresh()
+        self.month.setFocus()
+
+    def _month_row(self, month: str | None) -> QHBoxLayout:
+        app = self.app
         top = QHBoxLayout()
         month_label = QLabel("&Month")
         self.month = QComboBox()
@@ -157,8 +176,11 @@ class MonthDialog(QDialog):
         top.addWidget(month_label)
         top.addWidget(self.month)
         top.addStretch(1)
-        lay.addLayout(top)
+        return top
 
+    def _build_summary(self, lay: QVBoxLayout) -> None:
+        """The month's summary, the installations line and the findings list."""
+        app = self.app
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -180,6 +202,8 @@ class MonthDialog(QDialog):
         lay.addWidget(findings_label)
         lay.addWidget(self.findings, 1)
 
+    def _form(self) -> QFormLayout:
+        """The output folder, the key's passphrase and the lead's address."""
         form = QFormLayout()
         folder_row = QHBoxLayout()
         self.folder = QLineEdit(self._default_folder())
@@ -204,14 +228,9 @@ class MonthDialog(QDialog):
         lead_label.setBuddy(self.lead_email)
         self.lead_email.editingFinished.connect(self.save_lead_email)
         form.addRow(lead_label, self.lead_email)
-        lay.addLayout(form)
+        return form
 
-        self.status = QLabel()
-        self.status.setAccessibleName("Result")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        lay.addWidget(self.status)
-
+    def _buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.export_button = QPushButton("&Export and sign off...")
         self.export_button.clicked.connect(self.ask_to_sign)
@@ -230,18 +249,9 @@ class MonthDialog(QDialog):
         buttons.addStretch(1)
         for b in (self.open_folder_button, self.open_draft_button, close):
             buttons.addWidget(b)
-        lay.addLayout(buttons)
-        # Signing is a deliberate act: no button is the default, so Enter (in a field
-        # or on a button) never signs; each button answers its own Alt+letter or Space.
-        for b in self.findChildren(QPushButton):
-            b.setAutoDefault(False)
-            b.setDefault(False)
         self.open_folder_button.setEnabled(False)
         self.open_draft_button.setEnabled(False)
-
-        fit_size(self, 640, 520)
-        self.refresh()
-        self.month.setFocus()
+        return buttons
 
     # -- state ---------------------------------------------------------------------
     def _default_folder(self) -> str:

@@ -7,12 +7,13 @@ Views never call the core to write; they call these, and refresh on the one
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from rxlog import repeat
 from rxlog.domain import EntryInput, EntryView, LogResult
 from rxlog.settings import FAVOURITES
 
@@ -68,20 +69,7 @@ def _diff(before: EntryView, after: EntryView) -> tuple[dict[str, Any], dict[str
     return old, {f: getattr(after, f) for f in old}
 
 
-def _as_input(e: EntryView, day: date | None = None) -> EntryInput:
-    return EntryInput(
-        code=e.code,
-        date=day or e.date,
-        site=e.site,
-        minutes=e.minutes,
-        count=e.count,
-        significance=e.significance,
-        harm=e.harm,
-        released_minutes=e.released_minutes,
-        outcome=e.outcome,
-        discharge_received=e.discharge_received,
-        note=e.note,
-    )
+_as_input = repeat.entry_input
 
 
 class Operations(QObject):
@@ -227,24 +215,15 @@ class Operations(QObject):
         return gone
 
     def repeat_last(self, day: date) -> LogResult:
-        """Log the last entry again, on ``day``."""
-        from rxlog.errors import ValidationError
-
+        """Log the last entry again, on ``day`` (the core's rule, ``rxlog.repeat``; the
+        last one this window logged, so an undone repeat is not what is repeated)."""
         if self.last_logged is None:
-            recent = self.app.page_ids(0, 1)
-            if not recent:
-                raise ValidationError("nothing has been logged yet to repeat", field="repeat")
-            self.last_logged = self.app.get(recent[0])
-        return self.log(replace(_as_input(self.last_logged, day), site=None))
+            self.last_logged = repeat.last_entry(self.app)
+        return self.log(repeat.again_on(self.last_logged, day))
 
     def copy_day(self, source: date, target: date) -> list[LogResult]:
         """Log every entry of ``source`` again on ``target`` (all or nothing)."""
-        from rxlog.errors import ValidationError
-
-        items = self.app.list_entries(source, source)
-        if not items:
-            raise ValidationError(f"{source} has no entries to copy", field="date")
-        return self.log_many([replace(_as_input(e, target), site=None) for e in items])
+        return self.log_many(repeat.day_inputs(self.app, source, target))
 
     def set_favourites(self, codes: list[str]) -> None:
         from rxlog.quick_entry import dump_favourites

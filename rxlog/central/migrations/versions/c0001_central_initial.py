@@ -15,6 +15,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # One function per table, in the order the tables were first created.
+    _keys()
+    _returns()
+    _entries()
+    _summary()
+    _events()
+
+
+def _keys() -> None:
     op.create_table(
         "central_key",
         sa.Column("fingerprint", sa.String(64), primary_key=True),
@@ -26,6 +35,9 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.String(32), nullable=True),
         sa.Column("revoke_reason", sa.Text, nullable=True),
     )
+
+
+def _returns() -> None:
     op.create_table(
         "central_return",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -62,6 +74,9 @@ def upgrade() -> None:
         sqlite_where=sa.text("state = 'current'"),
         postgresql_where=sa.text("state = 'current'"),
     )
+
+
+def _entries() -> None:
     op.create_table(
         "central_entry",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -94,6 +109,9 @@ def upgrade() -> None:
         sa.Column("qs120_days", sa.Integer, nullable=True),
     )
     op.create_index("ix_central_entry_return", "central_entry", ["return_pk"])
+
+
+def _summary() -> None:
     op.create_table(
         "central_summary",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -120,6 +138,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_central_summary_return", "central_summary", ["return_pk"])
     op.create_index("ix_central_summary_month", "central_summary", ["month"])
+
+
+def _events() -> None:
     op.create_table(
         "central_event",
         sa.Column("id", sa.Integer, primary_key=True),
