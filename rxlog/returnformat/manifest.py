@@ -360,22 +360,35 @@ def _check_csv(manifest: dict[str, Any], name: str, data: bytes) -> None:
     """The CSV's rows and minutes agree with the manifest's figures."""
     try:
         text = data.decode("utf-8-sig")
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        # csv.reader with the header's last index of each name, read as csv.DictReader
+        # reads it (blank lines skipped, a short row unreadable) at a third of its cost.
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None) or []
+        where = {col: i for i, col in enumerate(header)}
+        at: tuple[int, int, int] | None = None  # looked up at the first row, as DictReader
         rows = 0
         minutes = 0
         for row in reader:
+            if not row:
+                continue
+            if at is None:
+                at = (where["minutes"], where["return_id"], where["version"])
+            at_minutes, at_id, at_version = at
             rows += 1
-            minutes += int(row["minutes"])
-            if unescape(row["return_id"]) != manifest["return_id"] or int(row["version"]) != int(
+            minutes += int(row[at_minutes])
+            if unescape(row[at_id]) != manifest["return_id"] or int(row[at_version]) != int(
                 manifest["version"]
             ):
                 raise _fail(
                     f"manifest mismatch: {name} row {rows} belongs to "
-                    f"{row['return_id'][:40]!r} v{row['version'][:10]}, not this return"
+                    f"{row[at_id][:40]!r} v{row[at_version][:10]}, not this return"
                 )
     except ReturnVerificationError:
         raise
-    except (UnicodeDecodeError, csv.Error, KeyError, TypeError, ValueError, AttributeError):
+    except (
+        UnicodeDecodeError, csv.Error, KeyError, IndexError, TypeError, ValueError,
+        AttributeError,
+    ):  # fmt: skip
         raise _fail(f"manifest mismatch: {name} is not a readable RxLog CSV") from None
     if rows != manifest["rows"]:
         raise _fail(
