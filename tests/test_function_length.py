@@ -1,5 +1,7 @@
-"""Short functions (issue 17, item 4): the report and the PDFs are built one function
-per section, none over 80 lines, so a change to one section is read in one screen."""
+"""Short functions (issue 17, item 4): no function in ``rxlog/`` is over 80 lines (the
+limit stated in CONTRIBUTING.md), so a change to one step is read in one screen. The
+report and the PDFs are built one function per section; the rest of ``rxlog/`` is
+walked the same way, with the few named, dated exceptions below."""
 
 from __future__ import annotations
 
@@ -34,9 +36,34 @@ def long_functions(path: Path, limit: int = LIMIT) -> list[tuple[str, int]]:
     ]
 
 
+# Named, dated exceptions, as (file, function): (its lines then, owner, what splits it).
+# A function still over the limit in a file its owner is splitting at the time goes
+# here, with the date; none may grow, and each goes once its file is split. Empty since
+# 2026-12-01, when the last of issue 17's long functions were split.
+EXCEPTIONS: dict[tuple[str, str], tuple[int, str, str]] = {}
+
+
 @pytest.mark.parametrize("path", CHECKED, ids=lambda p: p.name)
 def test_no_function_in_the_report_modules_is_over_80_lines(path):
     assert long_functions(path) == []
+
+
+def test_no_function_in_rxlog_is_over_80_lines():
+    """Every module under rxlog/ (the shells too); only the exceptions above, and
+    none of them longer than it was."""
+    over = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        for name, lines in long_functions(path):
+            allowed = EXCEPTIONS.get((rel, name), (LIMIT, "", ""))[0]
+            if lines > allowed:
+                over[f"{rel}::{name}"] = lines
+    assert over == {}
+
+
+def test_the_walk_covers_every_layer():
+    walked = {p.relative_to(ROOT).parts[0] for p in ROOT.rglob("*.py")}
+    assert {"cli", "ui", "central", "export", "storage", "returnformat"} <= walked
 
 
 def test_the_check_sees_a_long_function(tmp_path):
