@@ -76,3 +76,53 @@ def test_the_timer_controller_starts_shows_and_logs_through_its_callbacks(qtbot)
     assert t.store is not None and t.store.current() is None and t.box.isHidden()
     t.stop(t0)
     assert said[-1] == "No timer is running"
+
+
+@pytest.mark.gui
+def test_the_today_panel_builds_and_shows_a_day_alone(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from rxlog.domain import Totals
+    from rxlog.taxonomy import current_taxonomy
+    from rxlog.ui.detail_panel import DetailPanel
+    from rxlog.ui.today_panel import TodayPanel
+
+    tax = current_taxonomy()
+    edits: list[str] = []
+    panel = TodayPanel(
+        tax, lambda: FRIDAY, lambda: [], lambda: [], lambda values=None: (None, None),
+        check=lambda code, parsed: (),
+    )  # fmt: skip
+    qtbot.addWidget(panel)
+    timer_box = QWidget_()
+    panel.build(
+        timer_box, DetailPanel(tax, [], FRIDAY), lambda: edits.append("edit"),
+        lambda: edits.append("delete"), lambda: None,
+    )  # fmt: skip
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_day(FRIDAY, "RPA Medway (secondary)", [], Totals(1, 75, 2, 0, 1), locked=True)
+    assert panel.day_heading.text() == "Today – Fri 20 Nov 2026 · RPA Medway (secondary)"
+    assert panel.totals.text() == (
+        "Today: 1 entry · 1 h 15 · 2 patients · 0 items · 1 intervention"
+    )
+    assert panel.locked_banner.isVisible() and "November 2026 is signed off" in (
+        panel.locked_banner.text()
+    )
+    panel.show_day(FRIDAY, "x", [], Totals(), locked=False)
+    assert not panel.locked_banner.isVisible()
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow)
+    panel.day_table.setFocus()
+    qtbot.waitUntil(panel.day_table.hasFocus)
+    qtbot.keyClick(panel.day_table, Qt.Key.Key_Delete)
+    qtbot.keyClick(panel.day_table, Qt.Key.Key_Return)
+    assert edits == ["delete", "edit"]
+    panel.say("Nothing is logged today yet.")
+    assert panel.quick_error.isVisible() and panel.quick_error.text().startswith("Nothing")
+
+
+def QWidget_():  # noqa: N802 (a plain QWidget, made after the QApplication exists)
+    from PySide6.QtWidgets import QWidget
+
+    return QWidget()
