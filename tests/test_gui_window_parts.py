@@ -94,7 +94,9 @@ def test_the_today_panel_builds_and_shows_a_day_alone(qtbot) -> None:
         check=lambda code, parsed: (),
     )  # fmt: skip
     qtbot.addWidget(panel)
-    timer_box = QWidget_()
+    from PySide6.QtWidgets import QWidget
+
+    timer_box = QWidget()
     panel.build(
         timer_box, DetailPanel(tax, [], FRIDAY), lambda: edits.append("edit"),
         lambda: edits.append("delete"), lambda: None,
@@ -120,9 +122,3 @@ def test_the_today_panel_builds_and_shows_a_day_alone(qtbot) -> None:
     assert edits == ["delete", "edit"]
     panel.say("Nothing is logged today yet.")
     assert panel.quick_error.isVisible() and panel.quick_error.text().startswith("Nothing")
-
-
-def QWidget_():  # noqa: N802 (a plain QWidget, made after the QApplication exists)
-    from PySide6.QtWidgets import QWidget
-
-    return QWidget()
