@@ -1,5 +1,7 @@
-"""Short functions (issue 17, item 4): the report and the PDFs are built one function
-per section, none over 80 lines, so a change to one section is read in one screen."""
+"""Short functions (issue 17, item 4): no function in ``rxlog/`` is over 80 lines (the
+limit stated in CONTRIBUTING.md), so a change to one step is read in one screen. The
+report and the PDFs are built one function per section; the rest of ``rxlog/`` is
+walked the same way, with the few named, dated exceptions below."""
 
 from __future__ import annotations
 
@@ -34,9 +36,42 @@ def long_functions(path: Path, limit: int = LIMIT) -> list[tuple[str, int]]:
     ]
 
 
+# Named, dated exceptions: functions still over the limit on 2026-12-01 in files their
+# owners were splitting that day (issue 17), as (lines then, owner, what splits them).
+# None may grow; each goes once its file is split (an exception no longer needed is
+# harmless, so branches landing in any order keep this test green).
+EXCEPTIONS: dict[tuple[str, str], tuple[int, str, str]] = {
+    ("entries.py", "validate"): (186, "cli14", "typed entries: one small check per rule"),
+    ("returnformat/csvfile.py", "check_rows"): (142, "cli14", "typed entries: per column"),
+    ("cli/core_cmds.py", "register"): (135, "cli14", "the CLI's parsers per command"),
+    ("export/signoff.py", "export_month"): (123, "cli14", "export signing speed"),
+    ("cli/central_cmds.py", "register"): (102, "cli14", "the CLI's parsers per command"),
+    ("cli/export_cmds.py", "register"): (86, "cli14", "the CLI's parsers per command"),
+    ("central/importer.py", "_write"): (95, "imp14", "the import's write path, reworked"),
+}
+
+
 @pytest.mark.parametrize("path", CHECKED, ids=lambda p: p.name)
 def test_no_function_in_the_report_modules_is_over_80_lines(path):
     assert long_functions(path) == []
+
+
+def test_no_function_in_rxlog_is_over_80_lines():
+    """Every module under rxlog/ (the shells too); only the exceptions above, and
+    none of them longer than it was."""
+    over = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        for name, lines in long_functions(path):
+            allowed = EXCEPTIONS.get((rel, name), (LIMIT, "", ""))[0]
+            if lines > allowed:
+                over[f"{rel}::{name}"] = lines
+    assert over == {}
+
+
+def test_the_walk_covers_every_layer():
+    walked = {p.relative_to(ROOT).parts[0] for p in ROOT.rglob("*.py")}
+    assert {"cli", "ui", "central", "export", "storage", "returnformat"} <= walked
 
 
 def test_the_check_sees_a_long_function(tmp_path):
