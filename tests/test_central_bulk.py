@@ -122,3 +122,28 @@ def test_a_new_version_replaces_the_rows_written_in_bulk(store, tmp_path):
     assert (a.outcome, b.outcome, b.replaced_version) == (IMPORTED, REPLACED, 1)
     assert _query(store, "SELECT version, COUNT(*) FROM central_entry GROUP BY version") == [(2, 7)]
     assert _query(store, "SELECT SUM(entries) FROM central_summary")[0][0] == 7
+
+
+def test_the_worker_side_of_the_import_never_loads_the_orm(tmp_path):
+    """A worker process imports the importer to read, verify and parse: it stays light
+    (no SQLAlchemy, no models), which is what keeps the import's memory near its floor."""
+    import subprocess
+
+    inst = gen.Installation.new(43)
+    rows = gen.make_rows(inst, "2026-10", 1, 20, random.Random(5), "pilot")
+    manifest = gen.write_return(inst, "2026-10", rows, tmp_path / "in")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from rxlog.central.importer import Prepared, prepare\n"
+        "from rxlog.returnformat.discovery import discover\n"
+        f"[cand] = discover([Path({str(manifest)!r})]).candidates\n"
+        "p = prepare(cand)\n"
+        "assert isinstance(p, Prepared) and p.problem is None and len(p.parsed.rows) == 20, p\n"
+        "print(' '.join(m for m in ('sqlalchemy', 'rxlog.entries', 'rxlog.central.models') "
+        "if m in sys.modules) or 'none')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert out.stdout.strip() == "none", out.stdout + out.stderr
