@@ -78,6 +78,8 @@ def attachments(data: bytes, name: str = "message") -> dict[str, bytes]:
 def read_attachments(path: Path) -> dict[str, bytes]:
     """:func:`attachments` of a saved ``.msg`` file."""
     try:
+        if Path(path).stat().st_size > MAX_MSG_BYTES:  # refused without being read
+            raise ReturnVerificationError(f"{Path(path).name} is larger than any return's e-mail")
         with Path(path).open("rb") as fh:
             data = fh.read(MAX_MSG_BYTES + 1)
     except OSError as exc:

@@ -1,0 +1,149 @@
+"""The import's bulk paths (the driver's executemany on SQLite, COPY on PostgreSQL, the
+duplicate lookup straight to the driver) store exactly what the rules say, on SQLite
+and, when ``RXLOG_TEST_PG_URL`` is set, on PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from rxlog.central.importer import IMPORTED, REPLACED, import_paths, summarise
+from rxlog.central.store import CentralStore
+from rxlog.central.trust import trust_key
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
+gen = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("gen_returns", gen)
+_spec.loader.exec_module(gen)
+
+PG_URL = os.environ.get("RXLOG_TEST_PG_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not PG_URL, reason="RXLOG_TEST_PG_URL not set"))]  # fmt: skip
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        st = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    else:
+        from sqlalchemy import create_engine, text
+
+        from rxlog.central.models import CentralBase
+        from rxlog.central.store import VERSION_TABLE
+
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            CentralBase.metadata.drop_all(conn)
+            conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+        engine.dispose()
+        st = CentralStore.open(PG_URL)
+    yield st
+    st.close()
+
+
+def _query(store, sql: str) -> list[tuple]:
+    from sqlalchemy import text
+
+    with store.read() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
+def test_an_entry_in_two_returns_is_counted_once_and_the_summary_matches_the_rows(store, tmp_path):
+    inst = gen.Installation.new(41)
+    trust_key(store, inst.write_key(tmp_path / "k.pem"), inst.name)
+    sep = gen.make_rows(inst, "2026-09", 1, 30, random.Random(1), "pilot")
+    oct_ = gen.make_rows(inst, "2026-10", 1, 30, random.Random(2), "pilot")
+    # An entry moved from September to October after September's return went out: the
+    # October return carries it again, and it is counted once, where it came first.
+    moved = sep[-1]["entry_id"]
+    oct_[0]["entry_id"] = moved
+    gen.write_return(inst, "2026-09", sep, tmp_path / "in" / "a")
+    gen.write_return(inst, "2026-10", oct_, tmp_path / "in" / "b")
+    results = import_paths(store, [tmp_path / "in"], workers=1)
+    assert [r.outcome for r in results] == [IMPORTED, IMPORTED]
+    assert results[0].duplicates == () and results[0].rows == 30
+    assert results[1].duplicates == (moved,) and results[1].rows == 29
+    assert "already counted from 5100041-2026-09" in results[1].message
+    assert _query(store, "SELECT COUNT(*) FROM central_entry") == [(59,)]
+    held = _query(store, f"SELECT return_id FROM central_entry WHERE entry_id = '{moved}'")
+    assert held == [("5100041-2026-09",)]
+    assert _query(store, "SELECT return_id, entry_id, counted_in FROM central_duplicate "
+                  "JOIN central_return ON central_return.id = return_pk") == [
+        ("5100041-2026-10", moved, "5100041-2026-09")]  # fmt: skip
+    # The summary rows are the entry rows summed (written by COPY on PostgreSQL).
+    got = _query(
+        store,
+        "SELECT month, SUM(entries), SUM(minutes), SUM(released_minutes), "
+        "SUM(cost_avoided_pence) FROM central_summary GROUP BY month ORDER BY month",
+    )
+    want = _query(
+        store,
+        "SELECT central_return.month, COUNT(*), SUM(minutes), SUM(COALESCE(released_minutes,"
+        " 0)), SUM(COALESCE(cost_avoided_pence, 0)) FROM central_entry JOIN central_return ON "
+        "central_return.id = return_pk GROUP BY central_return.month ORDER BY 1",
+    )
+    assert [tuple(int(v) if not isinstance(v, str) else v for v in r) for r in got] == [
+        tuple(int(v) if not isinstance(v, str) else v for v in r) for r in want
+    ]
+    n_summary = _query(store, "SELECT COUNT(*) FROM central_summary")[0][0]
+    assert n_summary == len(summarise_rows(sep)) + len(summarise_rows(oct_[1:]))
+
+
+def summarise_rows(rows: list[dict]) -> list[tuple]:
+    from rxlog.returnformat.csvfile import DB_COLUMNS
+
+    tuples = [
+        tuple(
+            (int(r["cost_avoided"].replace(".", "")) if r["cost_avoided"] else None)
+            if c == "cost_avoided_pence"
+            else r[c]
+            for c in DB_COLUMNS
+        )
+        for r in rows
+    ]
+    return summarise(tuples)
+
+
+def test_a_new_version_replaces_the_rows_written_in_bulk(store, tmp_path):
+    inst = gen.Installation.new(42)
+    trust_key(store, inst.write_key(tmp_path / "k.pem"), inst.name)
+    v1 = gen.make_rows(inst, "2026-10", 1, 25, random.Random(3), "pilot")
+    gen.write_return(inst, "2026-10", v1, tmp_path / "v1")
+    v2 = gen.make_rows(inst, "2026-10", 2, 7, random.Random(4), "pilot")
+    gen.write_return(inst, "2026-10", v2, tmp_path / "v2", 2, "late entries")
+    [a] = import_paths(store, [tmp_path / "v1"], workers=1)
+    [b] = import_paths(store, [tmp_path / "v2"], workers=1)
+    assert (a.outcome, b.outcome, b.replaced_version) == (IMPORTED, REPLACED, 1)
+    assert _query(store, "SELECT version, COUNT(*) FROM central_entry GROUP BY version") == [(2, 7)]
+    assert _query(store, "SELECT SUM(entries) FROM central_summary")[0][0] == 7
+
+
+def test_the_worker_side_of_the_import_never_loads_the_orm(tmp_path):
+    """A worker process imports the importer to read, verify and parse: it stays light
+    (no SQLAlchemy, no models), which is what keeps the import's memory near its floor."""
+    import subprocess
+
+    inst = gen.Installation.new(43)
+    rows = gen.make_rows(inst, "2026-10", 1, 20, random.Random(5), "pilot")
+    manifest = gen.write_return(inst, "2026-10", rows, tmp_path / "in")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from rxlog.central.importer import Prepared, prepare\n"
+        "from rxlog.returnformat.discovery import discover\n"
+        f"[cand] = discover([Path({str(manifest)!r})]).candidates\n"
+        "p = prepare(cand)\n"
+        "assert isinstance(p, Prepared) and p.problem is None and len(p.parsed.rows) == 20, p\n"
+        "print(' '.join(m for m in ('sqlalchemy', 'rxlog.entries', 'rxlog.central.models') "
+        "if m in sys.modules) or 'none')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert out.stdout.strip() == "none", out.stdout + out.stderr
