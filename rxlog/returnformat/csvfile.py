@@ -128,6 +128,38 @@ def _is_money(v: str) -> bool:
     return True
 
 
+def _convert_column(col_name: str, raw: Any, name: str) -> Any:
+    """One column of a return's CSV, unescaped, checked and converted (ints, pence,
+    interned text); a bad cell raises with its line."""
+    col: Any = raw
+    if "'" in "\x00".join(col):
+        col = [unescape(v) for v in col]
+    if col_name in _REQUIRED and "" in col:
+        line = _first(col, lambda v: v == "")
+        raise ValidationError(f"{name}, line {line}: {col_name} is empty")
+    try:
+        # Each distinct value converted once, then mapped at C speed. Repeated text
+        # (site, code, scale names...) becomes one shared object: a third of the
+        # memory, and a third of the pickle a worker sends back.
+        if col_name in _INT_COLUMNS:
+            conv: dict[str, Any] = {v: int(v) if v else None for v in set(col)}
+            col = list(map(conv.__getitem__, col))
+        elif col_name == "cost_avoided":
+            conv = {v: pence(v) if v else None for v in set(col)}
+            col = list(map(conv.__getitem__, col))
+        elif col_name != "entry_id":
+            conv = {v: sys.intern(v) or None for v in set(col)}
+            col = list(map(conv.__getitem__, col))
+    except (ValueError, InvalidOperation):
+        check = _is_money if col_name == "cost_avoided" else _is_int
+        line = _first(col, lambda v, check=check: v != "" and not check(v))
+        raise ValidationError(
+            f"{name}, line {line}: {col_name} is not a number"
+            + (" with at most 2 decimal places" if col_name == "cost_avoided" else "")
+        ) from None
+    return col
+
+
 def parse_return_csv(data: bytes, manifest: dict[str, Any], name: str) -> ParsedCsv:
     """Rows of a return's CSV, checked against its (already verified) manifest.
 
@@ -163,33 +195,7 @@ def parse_return_csv(data: bytes, manifest: dict[str, Any], name: str) -> Parsed
         if col_name not in header:
             out.append((None,) * n)
             continue
-        col: Any = columns[header.index(col_name)]
-        if "'" in "\x00".join(col):
-            col = [unescape(v) for v in col]
-        if col_name in _REQUIRED and "" in col:
-            line = _first(col, lambda v: v == "")
-            raise ValidationError(f"{name}, line {line}: {col_name} is empty")
-        try:
-            # Each distinct value converted once, then mapped at C speed. Repeated text
-            # (site, code, scale names...) becomes one shared object: a third of the
-            # memory, and a third of the pickle a worker sends back.
-            if col_name in _INT_COLUMNS:
-                conv: dict[str, Any] = {v: int(v) if v else None for v in set(col)}
-                col = list(map(conv.__getitem__, col))
-            elif col_name == "cost_avoided":
-                conv = {v: pence(v) if v else None for v in set(col)}
-                col = list(map(conv.__getitem__, col))
-            elif col_name != "entry_id":
-                conv = {v: sys.intern(v) or None for v in set(col)}
-                col = list(map(conv.__getitem__, col))
-        except (ValueError, InvalidOperation):
-            check = _is_money if col_name == "cost_avoided" else _is_int
-            line = _first(col, lambda v, check=check: v != "" and not check(v))
-            raise ValidationError(
-                f"{name}, line {line}: {col_name} is not a number"
-                + (" with at most 2 decimal places" if col_name == "cost_avoided" else "")
-            ) from None
-        out.append(col)
+        out.append(_convert_column(col_name, columns[header.index(col_name)], name))
     by = dict(zip(CSV_COLUMNS, out, strict=True))
     rid = str(manifest["return_id"])
     version = int(manifest["version"])
