@@ -346,7 +346,9 @@ step "smoke test: setup.exe (silent install, run, upgrade, uninstall)"
   wrun "$(winpath "$SETUP")" /S && wwait
   check "upgrade: old program files gone" "[ ! -e '$INST/_internal/stale-from-old-version.txt' ] && [ ! -e '$INST/rxlog.com' ]"
   check "upgrade: data kept" "[ -f '$DATA/rxlog.sqlite3' ]"
-  check "upgrade: still runs" "wrun '$INST_WIN\\rxlog.exe' list --month 2026-10 --format json | grep -q '\"code\"'"
+  # (output to a file first: grep -q ending the pipe early would make the program's
+  # write fail, and pipefail the check)
+  check "upgrade: still runs" "wrun '$INST_WIN\\rxlog.exe' list --month 2026-10 --format json > '$W/list.out' && grep -q '\"code\"' '$W/list.out'"
   wrun "$INST_WIN\\Uninstall.exe" /S
   wwait
   sleep 1
