@@ -1,16 +1,21 @@
-"""The frozen Windows programs: RxLog.exe, rxlog.com and RxLog-Central.exe (one analysis).
+"""The frozen Windows programs: RxLog.exe and RxLog-Central.exe (one analysis).
 
 ``RxLog-Central.exe`` (windowed) is the lead's window.
 
-Windows file names ignore case, so the GUI ``RxLog.exe`` and a console ``rxlog.exe`` cannot
-both live in one folder: the second would overwrite the first. Instead (Visual Studio's
-devenv.exe / devenv.com pattern):
+``RxLog.exe`` is both names the install folder promises, ``RxLog.exe`` (the technician's
+window) and ``rxlog.exe`` (the command line for support): Windows file names ignore case,
+so they are one file, and it is built to be both (docs/windows.md, "One program, two
+names"):
 
-- ``RxLog.exe`` (GUI subsystem) opens the technician's window; given a command or
-  ``--version`` (``rxlog.exe --version`` is the same file) it runs the command line, with
-  its output on the handles it was given (a script's pipe or file).
-- ``rxlog.com`` (console subsystem) always runs the command line: ``rxlog`` typed in a
-  console finds it first (PATHEXT lists .COM before .EXE), and the console waits for it.
+- it is a *console* program, so ``rxlog.exe check`` typed in Command Prompt or PowerShell
+  behaves as a command line does there: the prompt waits for it, its output lands in that
+  console and ``%ERRORLEVEL%`` / ``$LASTEXITCODE`` is its exit code;
+- its manifest asks Windows for no console of its own (``consoleAllocationPolicy
+  detached``, Windows 11 24H2 and later), so started from the Start menu it opens only the
+  window; an older Windows gives it a console anyway, which it lets go of at once (a
+  console window flashes for a moment).
+Given a command or ``--version`` it runs the command line; given none (or only the
+window's own options) it opens the window.
 """
 
 import sys
@@ -34,20 +39,28 @@ def wants_gui(argv):
     return True
 
 
-def _attach_parent_console():
-    """A GUI program started from a console, with no redirected output: print there."""
-    if sys.stdout is not None and sys.stderr is not None:
-        return
+def _release_own_console():
+    """The window needs no console. If Windows gave this process one of its own (a Windows
+    older than 11 24H2, which ignores the manifest's ``detached``; started from the Start
+    menu or Explorer), let it go so it closes. A console shared with the program that
+    started this one (a Command Prompt) is left alone: that one's user wants the output."""
     import ctypes
+    import os
 
-    if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
-        sys.stdout = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
-        sys.stderr = sys.stdout
-    else:
-        import io
-
-        sys.stdout = sys.stdout or io.StringIO()
-        sys.stderr = sys.stderr or io.StringIO()
+    kernel32 = ctypes.windll.kernel32
+    if not kernel32.GetConsoleWindow():
+        return
+    pids = (ctypes.c_uint32 * 4)()
+    if kernel32.GetConsoleProcessList(pids, 4) != 1:
+        return
+    console_streams = [s for s in (sys.stdout, sys.stderr) if s is not None and s.isatty()]
+    kernel32.FreeConsole()
+    if console_streams:
+        sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+        if sys.stdout in console_streams:
+            sys.stdout = sink
+        if sys.stderr in console_streams:
+            sys.stderr = sink
 
 
 def main():
@@ -60,13 +73,11 @@ def main():
         from rxlog.ui.central_window import main as central_main
 
         return central_main(argv)
-    console = sys.executable.lower().endswith(".com")
-    if not console and wants_gui(argv):
+    if wants_gui(argv):
         from rxlog.ui.app import main as gui_main
 
+        _release_own_console()
         return gui_main(argv)
-    if not console:
-        _attach_parent_console()
     from rxlog.cli import main as cli_main
 
     return cli_main(argv)
