@@ -136,11 +136,32 @@ class ReportData:
     revoked_returns: list[tuple[str, int, str]] = field(default_factory=list)
     returns_used: list[dict[str, Any]] = field(default_factory=list)  # the appendix
     returns_excluded: list[dict[str, Any]] = field(default_factory=list)  # and why
+    site_codes: dict[str, str] = field(default_factory=dict)  # code as logged -> counted as
 
     @property
     def expected(self) -> int:
         """Technician-months owed a return (the roster's, else from each first return)."""
         return self.status.expected() if self.status is not None else 0
+
+
+def organisation(code: str) -> str:
+    """The one code a site is counted under in the report and the BI feed.
+
+    A trust site (the trust's 3-character code + 2 characters, e.g. RPA01) is counted
+    under its trust (RPA): a return may name only the trust, and such minutes cannot be
+    put on any one of its sites, so the trust is the one level every return can be
+    counted at. A GP practice (letter + 5 digits), a PCN (U + 5 digits) and a trust
+    code are organisations of their own and stay as they are. A code that is none of
+    these (an older return) is kept, in capitals. The signed rows and the combined
+    dataset keep the code as the technician logged it; this is done at report time."""
+    from rxlog.identifiers import SiteKind, ods_kind
+
+    c = (code or "").strip().upper()
+    try:
+        kind = ods_kind(c)
+    except ValidationError:
+        return c
+    return c[:3] if kind == SiteKind.TRUST_SITE else c
 
 
 def _band(days: int) -> str:
@@ -324,12 +345,16 @@ def _activity(conn: Any, data: ReportData, where: Any, tax: Any, pilot_start: st
             c.title if c is not None else f"{now} (not in taxonomy {tax.version})"
         )
         data.category_titles[cat] = tax.categories.get(cat, cat)
-        sites.add(site)
+        org = organisation(site)
+        if org != site:
+            data.site_codes[site] = org
+            kind = "trust"
+        sites.add(org)
         ph = _phase_of(month, phase, pilot_start)
         for totals in (
             data.total,
             data.by_sector.setdefault(sector, Totals()),
-            data.by_site.setdefault((site, kind or "", sector), Totals()),
+            data.by_site.setdefault((org, kind or "", sector), Totals()),
             data.by_category.setdefault((cat, sector), Totals()),
             data.by_code.setdefault(now, Totals()),
             data.by_phase.setdefault(ph, Totals()),
@@ -508,7 +533,7 @@ def _buckets(
     """Totals per (period start, site); site is "" when not by site."""
     buckets: dict[tuple[str, str], _Bucket] = defaultdict(_Bucket)
     for day, site, _name, phase, code, category, minutes, ints, released, count in daily:
-        b = buckets[(period_start(day, period), site if by_site else "")]
+        b = buckets[(period_start(day, period), organisation(site) if by_site else "")]
         b.minutes += minutes or 0
         b.interventions += ints or 0
         b.released += released or 0
@@ -518,7 +543,7 @@ def _buckets(
         ph = phase or ""
         b.phase_minutes[ph] = b.phase_minutes.get(ph, 0) + (minutes or 0)
     for day, site, sector, days, n in timely:
-        b = buckets[(period_start(day, period), site if by_site else "")]
+        b = buckets[(period_start(day, period), organisation(site) if by_site else "")]
         b.timed += n
         b.in_time += n if days <= QS120_TARGET_DAYS.get(sector, 7) else 0
     return buckets
@@ -582,10 +607,7 @@ def measure_rows(
 
     tax = current_taxonomy()
     daily, timely = _daily(store, _month_filter(start, end))
-    names: dict[str, str] = {}
-    for row in daily:
-        if row[2]:
-            names[row[1]] = row[2]
+    names = _organisation_names(daily)
     titles = {m[0]: m[1] for m in MEASURES}
     out: list[tuple[str, str, str, str, str, str, float]] = []
     for period, suffix in PERIODS:
@@ -598,6 +620,22 @@ def measure_rows(
                     out.append((period, key, code, name, f"{measure}_{suffix}",
                                 titles[measure], round(value, 6)))  # fmt: skip
     return out
+
+
+def _organisation_names(daily: list[Any]) -> dict[str, str]:
+    """Each organisation's name: its own, if logged under its code; else the names of
+    the sites counted under it (a trust's sites), joined."""
+    own: dict[str, str] = {}
+    sites: dict[str, set[str]] = defaultdict(set)
+    for _day, site, name, *_ in daily:
+        if not name:
+            continue
+        org = organisation(site)
+        if org == site:
+            own[org] = name
+        else:
+            sites[org].add(name)
+    return {org: own.get(org) or " / ".join(sorted(sites.get(org, ()))) for org in {*own, *sites}}
 
 
 def _phases(keys: list[str], buckets: dict[str, _Bucket], pilot_start: str | None) -> list[str]:

@@ -745,6 +745,7 @@ def _appendix(r: _Report) -> list[Any]:
         _returns_used_table(r),
         r.p("Returns not counted, and why", "h2"),
         *_returns_excluded(r),
+        *_site_codes(r),
         r.p("Sources and methods", "h2"),
         r.p(
             "Significance: Eadon H, Int J Pharm Pract 1992 (1–6). Harm: NCC MERP Index for "
@@ -786,6 +787,25 @@ def _returns_excluded(r: _Report) -> list[Any]:
                      f"v{ret['version']}", r.kit.p(ret["why"], r.kit.cell),
                      r.kit.p(ret["manifest_sha256"], mono)])  # fmt: skip
     return [r.table(rows, (0.14, 0.09, 0.08, 0.09, 0.1, 0.5), numeric_from=6)]
+
+
+def _site_codes(r: _Report) -> list[Any]:
+    """The codes counted under another (one site, one code: a trust site under its trust)."""
+    if not r.data.site_codes:
+        return []
+    rows: list[list[Any]] = [["Site code as logged", "Counted as", "Why"]]
+    rows += [[code, org, "a trust site, counted under its trust"]
+             for code, org in sorted(r.data.site_codes.items())]  # fmt: skip
+    return [
+        r.p("Site codes counted together", "h2"),
+        r.p(
+            "One site, one code: a trust site (the trust's code and 2 characters) is counted "
+            "under its trust, since a return may name only the trust and its minutes cannot "
+            "be put on one of the trust's sites. GP practices and PCNs are counted as logged. "
+            "The combined dataset (central export) keeps each code as the technician logged it."
+        ),
+        r.table(rows, (0.2, 0.15, 0.5), numeric_from=3),
+    ]
 
 
 # The report, section by section, in print order (after the title).
