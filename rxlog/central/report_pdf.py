@@ -14,6 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rxlog.central.report_cells import (
+    cost_hidden,
+    outcome_counts,
+    outcome_hidden,
+    qs120_hidden,
+    qs120_share_shown,
+    qs120_system,
+    site_column,
+)
 from rxlog.central.report_charts import PDF_MEASURES, legend, month_label, spc_drawing
 from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData, Totals
 from rxlog.central.suppression import extend, protect, show
@@ -208,6 +217,7 @@ def _kpis(r: _Report) -> Any:
     rec = sum(sum(s.chart.values) for s in data.series if s.key == "REC_M")
     qn = sum(n for n, _ in data.qs120.values())
     qok = sum(ok for _, ok in data.qs120.values())
+    qs_share = pct_of_count(qok, qn) if qs120_share_shown(data, qs120_hidden(data), None) else "*"
     items = [
         (hours(t.minutes), "technician hours logged"),
         (sup(t.entries), "activities recorded"),
@@ -215,7 +225,7 @@ def _kpis(r: _Report) -> Any:
         (sup(t.interventions), "clinical interventions"),
         (hours(t.released_minutes), "clinician hours released"),
         _cost_kpi(data),
-        (pct_of_count(qok, qn), "reconciliations within the NICE QS120 time"),
+        (qs_share, "reconciliations within the NICE QS120 time"),
         (
             f"{data.returns:,}",
             f"returns from {data.technicians} technician(s), {data.sites} site(s)",
@@ -296,17 +306,12 @@ def _site_table(r: _Report) -> Any:
         ["Site (ODS)", "Kind", "Sector", "Activities", "Hours", "Interventions",
          "Clinician hours released"]
     ]  # fmt: skip
-    sites = sorted(r.data.by_site.items(), key=lambda kv: -kv[1].minutes)
     # The headline totals are printed, so each count column is protected with its total.
-    site_cells: dict[str, list[str]] = {}
-    for attr in ("entries", "interventions"):
-        colgrid = extend([[getattr(tot, attr)] for _, tot in sites])
-        hid = protect(colgrid)
-        site_cells[attr] = [show(colgrid[i][0], hid.get((i, 0))) for i in range(len(sites))]
+    sites, entries = site_column(r.data, "entries")
+    _, interventions = site_column(r.data, "interventions")
     for i, ((site, kind, sector), s) in enumerate(sites):
-        rows.append([site, kind.replace("_", " "), sector, site_cells["entries"][i],
-                     hours(s.minutes), site_cells["interventions"][i],
-                     hours(s.released_minutes)])  # fmt: skip
+        rows.append([site, kind.replace("_", " "), sector, entries[i], hours(s.minutes),
+                     interventions[i], hours(s.released_minutes)])  # fmt: skip
     return r.table(rows, (0.14, 0.14, 0.13, 0.13, 0.13, 0.15, 0.18), numeric_from=3)
 
 
@@ -495,13 +500,12 @@ def _sig_by_harm_table(r: _Report, g: _SigHarm) -> Any:
 def _outcome_table(r: _Report) -> Any:
     data = r.data
     n_int = data.total.interventions
-    outcomes = [data.outcome.get(o, 0) for o in ("accepted", "declined", "pending")]
-    ogrid = extend([[n] for n in [*outcomes, n_int - sum(outcomes)]])
-    ohidden = protect(ogrid)
+    counts = outcome_counts(data)
+    ohidden = outcome_hidden(data)
     rows: list[list[Any]] = [["Outcome", "Interventions", "Share"]]
     for i, label in enumerate(("Accepted", "Declined", "Pending", "Not recorded")):
         state = ohidden.get((i, 0))
-        rows.append([label, show(ogrid[i][0], state), "*" if state else pct(ogrid[i][0], n_int)])
+        rows.append([label, show(counts[i], state), "*" if state else pct(counts[i], n_int)])
     rows.append(["All interventions", show(n_int, ohidden.get((4, 0))), "100%" if n_int else "–"])
     return r.table(rows, (0.40, 0.15, 0.1), total_row=True)
 
@@ -517,6 +521,7 @@ def _cost_section(r: _Report) -> list[Any]:
     if c is None:
         return out
     m = _not_valued
+    detrimental = show(c.detrimental, cost_hidden(r.data).get(("det",)))
     out.append(
         r.p(
             f"Cost avoided by <b>accepted</b> interventions: <b>{m(c.total('accepted'))}</b> "
@@ -525,7 +530,7 @@ def _cost_section(r: _Report) -> list[Any]:
             f"{hours(c.minutes('declined'))} clinician hours ({m(c.total('declined'))}) and "
             f"pending ones {hours(c.minutes('pending'))} hours ({m(c.total('pending'))}); "
             "neither is counted in the headline. Interventions graded Eadon 1 (detrimental to "
-            f"the patient) are never counted as cost avoided ({sup(c.detrimental)} such "
+            f"the patient) are never counted as cost avoided ({pdf_text(detrimental)} such "
             f"intervention(s), {hours(c.detrimental_minutes)} hours)."
         )
     )
@@ -540,6 +545,7 @@ def _cost_table(r: _Report) -> Any:
     c = r.data.cost
     assert c is not None
     m = _not_valued
+    hidden = cost_hidden(r.data)
     rows: list[list[Any]] = [["Sector", "Outcome", "Interventions", "Clinician hours released",
                               "Cost avoided", "Low", "High"]]  # fmt: skip
     for sector in sorted({s for s, _ in c.cells}):
@@ -547,7 +553,8 @@ def _cost_table(r: _Report) -> Any:
             cell = c.cells.get((sector, outcome))
             if cell is None:
                 continue
-            rows.append([sector.title(), outcome, sup(cell.interventions), hours(cell.minutes),
+            n = show(cell.interventions, hidden.get(("cost", sector, outcome)))
+            rows.append([sector.title(), outcome, n, hours(cell.minutes),
                          m(cell.basis), m(cell.low), m(cell.high)])  # fmt: skip
     return r.table(rows, (0.12, 0.14, 0.13, 0.17, 0.16, 0.14, 0.14), numeric_from=2)
 
@@ -583,7 +590,7 @@ def _cost_notes(r: _Report) -> list[str]:
     notes = [
         "Cost avoided = clinician minutes released (from the signed rows) × cost per minute of "
         "the figure for the setting the minutes were released in; low and high use the "
-        "table's bounds."
+        "table's bounds. " + SMALL_NOTE
     ]
     if tab.index:
         steps = "; ".join(
@@ -613,13 +620,19 @@ def _qs120_section(r: _Report) -> list[Any]:
     rows: list[list[Any]] = [
         ["Sector", "Target", "Not recorded", "Timed", "In time", "Share", *QS120_BANDS]
     ]
+    values, hidden = qs120_system(data)[0], qs120_hidden(data)
+
+    def cell(*key: str) -> str:
+        return show(values[key], hidden.get(key))
+
     for sector in ("primary", "secondary"):
         n, ok = data.qs120.get(sector, (0, 0))
         target = QS120_TARGET_DAYS.get(sector, 7)
-        bands = [sup(data.qs120_bands.get((sector, b), 0)) for b in QS120_BANDS]
+        share = pct(ok, n) if qs120_share_shown(data, hidden, sector) else "*"
+        bands = [cell("band", sector, b) for b in QS120_BANDS]
         rows.append([sector.title(), "24 hours" if target == 1 else f"{target} days",
-                     sup(data.qs120_not_recorded.get(sector, 0)), sup(n), sup(ok),
-                     pct_of_count(ok, n), *bands])  # fmt: skip
+                     cell("nr", sector), cell("timed", sector), cell("in", sector), share,
+                     *bands])  # fmt: skip
     block = [
         r.p("5. Timeliness of medicines reconciliation (NICE QS120)", "h1"),
         r.p(
@@ -633,7 +646,7 @@ def _qs120_section(r: _Report) -> list[Any]:
             "Not recorded: reconciliations QS120 applies to with no date to time them from "
             "(a discharge reconciliation without the date the information was received; every "
             "admission reconciliation, since the return does not yet carry the admission "
-            "time). Timeliness is counted per entry, not per patient.",
+            "time). Timeliness is counted per entry, not per patient. " + SMALL_NOTE,
             "small",
         ),
     ]
