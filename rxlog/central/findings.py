@@ -149,4 +149,10 @@ def _completeness(data: ReportData) -> Sentences:
             f"{len(data.revoked_returns)} return(s) were signed by a key revoked since import "
             "and are still counted (listed in section 7)."
         )
+    withdrawn = [r for r in data.returns_excluded if r["why"].startswith("withdrawn")]
+    if withdrawn:
+        caveats.append(
+            f"{len(withdrawn)} return(s) were withdrawn because the key that signed them was "
+            "revoked as compromised; they are not counted (listed in the appendix)."
+        )
     return [], caveats

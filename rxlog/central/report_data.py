@@ -19,6 +19,7 @@ from rxlog.central.models import ENTRIES as E
 from rxlog.central.models import KEYS as K
 from rxlog.central.models import RETURNS as R
 from rxlog.central.models import SUMMARY as S
+from rxlog.central.models import WITHDRAWALS as W
 from rxlog.central.spc import DECREASE, INCREASE, NEUTRAL, Chart, spc
 from rxlog.central.status import MISSING, StatusMatrix, status_matrix
 from rxlog.central.store import CentralStore
@@ -134,6 +135,7 @@ class ReportData:
     mixed_taxonomy: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     rolled_up: dict[tuple[str, str], int] = field(default_factory=dict)  # (old, new) -> n
     revoked_returns: list[tuple[str, int, str]] = field(default_factory=list)
+    revoked_why: dict[str, str] = field(default_factory=dict)  # return_id -> when, why
     returns_used: list[dict[str, Any]] = field(default_factory=list)  # the appendix
     returns_excluded: list[dict[str, Any]] = field(default_factory=list)  # and why
     site_codes: dict[str, str] = field(default_factory=dict)  # code as logged -> counted as
@@ -267,6 +269,7 @@ def _returns(
             R.c.manifest_sha256,
             R.c.rows,
             K.c.revoked_at,
+            K.c.revoke_reason,
             K.c.name,
         )
         .select_from(R.outerjoin(K, K.c.fingerprint == R.c.key_fingerprint))
@@ -307,7 +310,44 @@ def _returns(
             )  # fmt: skip
         if r.revoked_at:
             data.revoked_returns.append((r.return_id, r.version, r.name or ""))
+            data.revoked_why[r.return_id] = _revoked_why(r.revoked_at, r.revoke_reason)
+    _withdrawn(conn, data, in_range)
     return list(rets)
+
+
+def _revoked_why(revoked_at: str, reason: str | None) -> str:
+    return (
+        f"key revoked on {revoked_at[:10]}"
+        + (f": {reason}" if reason else "")
+        + ("; imported before, not withdrawn, so still counted")
+    )
+
+
+def _withdrawn(conn: Any, data: ReportData, in_range: Any) -> None:
+    """Returns withdrawn because the key that signed them was revoked as compromised
+    (``central revoke --withdraw-from``): their rows left the store; the appendix lists
+    each with why."""
+    rows = conn.execute(
+        select(
+            W.c.technician,
+            W.c.gphc,
+            W.c.month,
+            W.c.version,
+            W.c.manifest_sha256,
+            W.c.at,
+            W.c.reason,
+            W.c.key_fingerprint,
+        )  # fmt: skip
+        .where(in_range(W.c.month))
+        .order_by(W.c.month, W.c.gphc, W.c.version)
+    ).all()
+    for w in rows:
+        why = (f"withdrawn on {w.at[:10]}: signed by key {w.key_fingerprint[:16]}…, revoked "
+               f"as compromised ({w.reason})")  # fmt: skip
+        data.returns_excluded.append(
+            {"technician": w.technician, "gphc": w.gphc, "month": w.month,
+             "version": w.version, "manifest_sha256": w.manifest_sha256, "why": why}
+        )  # fmt: skip
 
 
 def _phase_of(month: str, phase: str | None, pilot_start: str | None) -> str:

@@ -46,6 +46,14 @@ def report_dict(data: ReportData) -> dict[str, Any]:
         "sites": {"count": data.sites, "counted_as": dict(sorted(data.site_codes.items()))},
         "by_sector_phase": _sector_phase(data),
         "spc": [_chart(s) for s in data.series],
+        "returns": {
+            "used": data.returns_used,
+            "excluded": data.returns_excluded,
+            "revoked_still_counted": [
+                {"return_id": rid, "version": v, "key": k, "why": data.revoked_why.get(rid, "")}
+                for rid, v, k in data.revoked_returns
+            ],
+        },
     }
 
 

@@ -716,10 +716,12 @@ def _quality_section(r: _Report) -> list[Any]:
         out += [r.p("Retired codes rolled up to their replacement", "h2"),
                 r.table(rows, (0.25, 0.25, 0.15), numeric_from=2)]  # fmt: skip
     if data.revoked_returns:
-        rows = [["Return", "Version", "Key"]]
-        rows += [[ret, f"v{v}", k] for ret, v, k in data.revoked_returns]
+        rows = [["Return", "Version", "Key", "Why it is still counted"]]
+        rows += [[ret, f"v{v}", r.kit.p(k, r.kit.cell),
+                  r.kit.p(data.revoked_why.get(ret, ""), r.kit.cell)]
+                 for ret, v, k in data.revoked_returns]  # fmt: skip
         out += [r.p("Returns signed by a key revoked since import", "h2"),
-                r.table(rows, (0.3, 0.1, 0.4), numeric_from=3)]  # fmt: skip
+                r.table(rows, (0.25, 0.08, 0.22, 0.45), numeric_from=4)]  # fmt: skip
     return out
 
 
@@ -792,14 +794,23 @@ def _returns_used_table(r: _Report) -> Any:
 def _returns_excluded(r: _Report) -> list[Any]:
     if not r.data.returns_excluded:
         return [r.p("None: every return imported for the period is counted.")]
+    from reportlab.platypus import TableStyle
+
     mono = _mono(r)
-    rows: list[list[Any]] = [["Technician", "GPhC", "Month", "Version", "Why",
-                              "Manifest SHA-256"]]  # fmt: skip
-    for ret in r.data.returns_excluded:
+    # Each return on a line as in the table above, its reason on the line below it.
+    rows: list[list[Any]] = [["Technician", "GPhC", "Month", "Version", "Manifest SHA-256"]]
+    style: list[tuple[Any, ...]] = []
+    for i, ret in enumerate(r.data.returns_excluded):
         rows.append([r.kit.p(ret["technician"], r.kit.cell), ret["gphc"], ret["month"],
-                     f"v{ret['version']}", r.kit.p(ret["why"], r.kit.cell),
-                     r.kit.p(ret["manifest_sha256"], mono)])  # fmt: skip
-    return [r.table(rows, (0.14, 0.09, 0.08, 0.09, 0.1, 0.5), numeric_from=6)]
+                     f"v{ret['version']}", r.kit.p(ret["manifest_sha256"], mono)])  # fmt: skip
+        rows.append([r.kit.p("Why: " + ret["why"], r.kit.cell), "", "", "", ""])
+        first = 2 * i + 1
+        shade = r.kit.zebra if i % 2 else r.kit.colors.white
+        style += [("SPAN", (0, first + 1), (-1, first + 1)),
+                  ("BACKGROUND", (0, first), (-1, first + 1), shade)]  # fmt: skip
+    table = r.table(rows, (0.16, 0.09, 0.08, 0.09, 0.58), numeric_from=5)
+    table.setStyle(TableStyle(style))
+    return [table]
 
 
 def _site_codes(r: _Report) -> list[Any]:
