@@ -68,3 +68,20 @@ def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 
 def is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
+
+
+def rows(url: str, sql: str, **params: object) -> list[tuple]:
+    """The rows of one SQL query on the store at ``url`` (either database)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params).all()]
+    finally:
+        engine.dispose()
+
+
+def dump(url: str, tables: tuple[str, ...]) -> dict[str, list[tuple]]:
+    """Every row of ``tables``, in id order: to check a refused input changed nothing."""
+    return {t: rows(url, f"SELECT * FROM {t} ORDER BY 1") for t in tables}

@@ -99,9 +99,13 @@ class _Report:
 
     def table(self, rows: list[list[Any]], fractions: tuple[float, ...] | list[float],
               numeric_from: int = 1, total_row: bool = False) -> Any:  # fmt: skip
-        """A house-style table whose column widths are fractions of the text width."""
+        """A house-style table whose column widths are fractions of the text width; one
+        of up to 20 rows is kept on one page (a longer one repeats its header)."""
+        from reportlab.platypus import KeepTogether
+
         widths = [self.width * f for f in fractions]
-        return self.kit.table(rows, widths, numeric_from=numeric_from, total_row=total_row)
+        t = self.kit.table(rows, widths, numeric_from=numeric_from, total_row=total_row)
+        return KeepTogether([t]) if len(rows) <= 20 else t
 
 
 SMALL_NOTE = (
@@ -158,7 +162,36 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     else:
         for section in SECTIONS:
             story += section(r)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    doc.build(_headings_kept(story), onFirstPage=footer, onLaterPages=footer)
+
+
+def _is_heading(f: Any) -> bool:
+    style = getattr(f, "style", None)
+    return bool(getattr(style, "keepWithNext", False))
+
+
+def _headings_kept(story: list[Any]) -> list[Any]:
+    """A heading and the table kept whole after it go to the next page together
+    (reportlab's keepWithNext does not join a heading to a KeepTogether); before a long
+    table (which splits, repeating its header) a heading only needs room for a few rows,
+    not for the whole table, which would leave the rest of the page blank."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, KeepTogether, Table
+
+    out: list[Any] = []
+    for f in story:
+        held: list[Any] = []
+        while out and _is_heading(out[-1]):
+            held.insert(0, out.pop())
+        if held and isinstance(f, KeepTogether):
+            out.append(KeepTogether([*held, *f._content]))
+        elif held and isinstance(f, Table):
+            for h in held:
+                h.keepWithNext = 0
+            out += [CondPageBreak(45 * mm), *held, f]
+        else:
+            out += [*held, f]
+    return out
 
 
 # -- opening page --------------------------------------------------------------------
@@ -437,12 +470,13 @@ class _SigHarm:
 
 
 def _interventions_section(r: _Report) -> list[Any]:
-    from reportlab.platypus import PageBreak, Spacer
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, Spacer
 
     data = r.data
     g = _SigHarm.of(data)
     return [
-        PageBreak(),
+        CondPageBreak(110 * mm),  # the heading and the first table together, no blank page
         r.p("3. Interventions by significance and harm", "h1"),
         r.p(
             f"<b>{pdf_text(sup(g.total))}</b> clinical interventions were recorded; "
@@ -641,7 +675,10 @@ def _qs120_section(r: _Report) -> list[Any]:
             "Measured from the date discharge information was received to the date of "
             "reconciliation."
         ),
-        r.table(rows, (0.11, 0.09, 0.11, 0.09, 0.09, 0.07, 0.11, 0.11, 0.11, 0.11)),
+        r.kit.table(
+            rows,
+            [r.width * f for f in (0.11, 0.09, 0.11, 0.09, 0.09, 0.07, 0.11, 0.11, 0.11, 0.11)],
+        ),  # fmt: skip
         r.p(
             "Not recorded: reconciliations QS120 applies to with no date to time them from "
             "(a discharge reconciliation without the date the information was received; every "
@@ -655,10 +692,11 @@ def _qs120_section(r: _Report) -> list[Any]:
 
 # -- 6. run charts -------------------------------------------------------------------
 def _charts_section(r: _Report) -> list[Any]:
-    from reportlab.platypus import KeepTogether, PageBreak, Spacer
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     out: list[Any] = [
-        PageBreak(),
+        CondPageBreak(120 * mm),  # the method, the legend and a first chart together
         r.p("6. Run charts (statistical process control)", "h1"),
         r.p(
             "XmR charts by NHS England's <i>Making Data Count</i> method, as the NHS-R "
@@ -752,10 +790,11 @@ def _reopened_table(r: _Report) -> list[Any]:
 
 # -- appendix ------------------------------------------------------------------------
 def _appendix(r: _Report) -> list[Any]:
-    from reportlab.platypus import PageBreak
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak
 
     return [
-        PageBreak(),
+        CondPageBreak(90 * mm),
         r.p("Appendix: the returns this report rests on", "h1"),
         _returns_used_table(r),
         r.p("Returns not counted, and why", "h2"),
@@ -808,7 +847,8 @@ def _returns_excluded(r: _Report) -> list[Any]:
         shade = r.kit.zebra if i % 2 else r.kit.colors.white
         style += [("SPAN", (0, first + 1), (-1, first + 1)),
                   ("BACKGROUND", (0, first), (-1, first + 1), shade)]  # fmt: skip
-    table = r.table(rows, (0.16, 0.09, 0.08, 0.09, 0.58), numeric_from=5)
+    widths = [r.width * f for f in (0.16, 0.09, 0.08, 0.09, 0.58)]
+    table = r.kit.table(rows, widths, numeric_from=5)
     table.setStyle(TableStyle(style))
     return [table]
 
