@@ -400,17 +400,18 @@ def test_worker_processes_give_exactly_what_one_process_gives(tmp_path):
             lead.trust(inst, tmp_path / f"k{workers}")
         results = import_paths(lead.store, [tmp_path / "in"], workers=workers)
         assert len(results) == 2 * len(months) + 1 > PARALLEL_FROM
-        con = sqlite3.connect(lead.db)
         got[workers] = (
             [(r.source, r.outcome, r.return_id, r.version, r.rows) for r in results],
-            con.execute(
+            central_db.rows(
+                lead.db,
                 "SELECT return_id, entry_id, minutes, cost_avoided_pence FROM central_entry "
-                "ORDER BY entry_id"
-            ).fetchall(),
-            con.execute(
+                "ORDER BY entry_id",
+            ),
+            central_db.rows(
+                lead.db,
                 "SELECT r.return_id, s.code, s.entries, s.minutes FROM central_summary s "
-                "JOIN central_return r ON r.id = s.return_pk ORDER BY 1, 2, 3, 4"
-            ).fetchall(),
+                "JOIN central_return r ON r.id = s.return_pk ORDER BY 1, 2, 3, 4",
+            ),
         )
         lead.store.close()
     assert got[1] == got[2]
