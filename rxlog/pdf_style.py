@@ -83,6 +83,24 @@ def unicode_fonts() -> tuple[str, str]:
     return STANDARD_FONTS
 
 
+CELL_PADDING = 6  # reportlab's default left and right padding of a table cell
+
+
+def _fit_words(style: Any, text: str, width: float) -> Any:
+    """``style``, smaller where a word of ``text`` is wider than the column: a header
+    wraps between words, never inside one ("Not g / rade / d")."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    room = width - 2 * CELL_PADDING
+    widest = max((stringWidth(w, style.fontName, style.fontSize) for w in text.split()), default=0)
+    if widest <= room:
+        return style
+    size = max(5.5, style.fontSize * room / widest * 0.98)
+    return ParagraphStyle(f"{style.name}-fit", parent=style, fontSize=size,
+                          leading=max(size + 1, style.leading * size / style.fontSize))  # fmt: skip
+
+
 class Kit:
     """Paragraph and table styles of one PDF, in NHS colours.
 
@@ -136,7 +154,14 @@ class Kit:
             return ParagraphStyle(name, parent=body, **{"spaceAfter": 0, **kw})
 
         heading = {"fontName": self.bold, "textColor": self.dark}
+        # A heading stays with what follows it (never alone at the foot of a page).
+        h1 = style("h1", fontSize=14, leading=17, spaceBefore=10, spaceAfter=6, keepWithNext=1,
+                   **heading)  # fmt: skip
+        h2 = style("h2", fontName=self.bold, fontSize=s + 2, leading=s + 5, textColor=self.dark,
+                   spaceBefore=6, spaceAfter=4, keepWithNext=1)  # fmt: skip
         return {
+            "h1": h1,
+            "h2": h2,
             "body": body,
             "title": style("title", fontSize=18, leading=22, spaceAfter=4, **heading),
             "subtitle": style(
@@ -151,16 +176,6 @@ class Kit:
                 alignment=TA_LEFT,
             ),  # fmt: skip
             "banner_subtitle": style("banner_subtitle", fontSize=11, leading=14, textColor=white),
-            "h1": style("h1", fontSize=14, leading=17, spaceBefore=10, spaceAfter=6, **heading),
-            "h2": style(
-                "h2",
-                fontName=self.bold,
-                fontSize=s + 2,
-                leading=s + 5,
-                textColor=self.dark,
-                spaceBefore=6,
-                spaceAfter=4,
-            ),  # fmt: skip
             "small": style("small", fontSize=s - 1.5, leading=s + 0.5, textColor=self.dark_grey),
             "cell": style("cell", fontSize=s - 1, leading=s + 1),
             "big": style(
@@ -204,10 +219,10 @@ class Kit:
         right = ParagraphStyle("thr", parent=th, alignment=TA_RIGHT)
         left = ParagraphStyle("thl", parent=th, alignment=TA_LEFT)
         head = [
-            Paragraph(pdf_text(h), right if i >= numeric_from else left)
+            Paragraph(pdf_text(h), _fit_words(right if i >= numeric_from else left, h, w))
             if isinstance(h, str)
             else h
-            for i, h in enumerate(rows[0])
+            for i, (h, w) in enumerate(zip(rows[0], widths, strict=False))
         ]
         # A string cell is drawn as it is (not read as markup): made plain, not escaped.
         body = [[plain(c) if isinstance(c, str) else c for c in row] for row in rows[1:]]

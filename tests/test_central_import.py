@@ -8,6 +8,7 @@ end to end is in test_central_export_e2e.py.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import random
@@ -17,7 +18,9 @@ import sys
 from email.message import EmailMessage
 from pathlib import Path
 
+import central_db
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 
 from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, SKIPPED, import_paths
 from rxlog.central.store import CentralStore
@@ -33,24 +36,18 @@ _spec.loader.exec_module(gen)
 TABLES = ("central_key", "central_return", "central_entry", "central_summary", "central_event")
 
 
-def dump(db: Path) -> dict[str, list[tuple]]:
+def dump(url: str) -> dict[str, list[tuple]]:
     """Every row of every central table (ids included): 'unchanged' means equal dumps."""
-    con = sqlite3.connect(db)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
-    finally:
-        con.close()
+    return central_db.dump(url, TABLES)
 
 
-def totals(db: Path, where: str = "1=1") -> tuple:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(
-            "SELECT COUNT(*), SUM(minutes), SUM(count), SUM(released_minutes), "
-            f"SUM(cost_avoided_pence) FROM central_entry WHERE {where}"
-        ).fetchone()
-    finally:
-        con.close()
+def totals(url: str, where: str = "1=1") -> tuple:
+    [row] = central_db.rows(
+        url,
+        "SELECT COUNT(*), SUM(minutes), SUM(count), SUM(released_minutes), "
+        f"SUM(cost_avoided_pence) FROM central_entry WHERE {where}",
+    )
+    return row
 
 
 def csv_totals(manifests: list[Path]) -> tuple:
@@ -73,11 +70,11 @@ def csv_totals(manifests: list[Path]) -> tuple:
 
 
 class Lead:
-    """A central store in tmp_path with its SQLite file."""
+    """A central store: a SQLite file in tmp_path, or a PostgreSQL database (its URL)."""
 
-    def __init__(self, path: Path) -> None:
-        self.db = path
-        self.store = CentralStore.open(f"sqlite:///{path}")
+    def __init__(self, url: str | Path) -> None:
+        self.db = url if isinstance(url, str) else f"sqlite:///{url}"
+        self.store = CentralStore.open(self.db)
 
     def trust(self, inst: gen.Installation, tmp: Path) -> None:
         trust_key(self.store, inst.write_key(tmp / f"{inst.gphc}.pem"), inst.name)
@@ -87,7 +84,16 @@ class Lead:
 
 
 @pytest.fixture
-def lead(tmp_path: Path):
+def lead(central_url: str):  # noqa: F811
+    """The store on SQLite and on PostgreSQL (tests/central_db.py)."""
+    lead = Lead(central_url)
+    yield lead
+    lead.store.close()
+
+
+@pytest.fixture
+def sqlite_lead(tmp_path: Path):
+    """For what only SQLite has (its triggers, its file locks)."""
     lead = Lead(tmp_path / "central.sqlite3")
     yield lead
     lead.store.close()
@@ -125,16 +131,11 @@ def test_three_installations_merge_to_exactly_the_sum_of_their_parts(tmp_path: P
     whole = totals(combined.db)
     assert whole == tuple(sum(p[i] for p in parts) for i in range(5))
     # The report's rollup agrees with the entries it summarises.
-    con = sqlite3.connect(combined.db)
-    assert (
-        con.execute(
-            "SELECT SUM(entries), SUM(minutes), SUM(count), SUM(released_minutes), "
-            "SUM(cost_avoided_pence) FROM central_summary"
-        ).fetchone()
-        == whole
-    )
-    ids = con.execute("SELECT COUNT(DISTINCT entry_id) FROM central_entry").fetchone()[0]
-    assert ids == whole[0]
+    sql = ("SELECT SUM(entries), SUM(minutes), SUM(count), SUM(released_minutes), "
+           "SUM(cost_avoided_pence) FROM central_summary")  # fmt: skip
+    assert central_db.rows(combined.db, sql) == [whole]
+    ids = central_db.rows(combined.db, "SELECT COUNT(DISTINCT entry_id) FROM central_entry")
+    assert ids[0][0] == whole[0]
     combined.store.close()
 
 
@@ -161,16 +162,17 @@ def test_v2_replaces_v1_without_double_counting_and_is_logged(lead, tmp_path):
     assert r.outcome == REPLACED and r.replaced_version == 1
     assert "wrong site on 3 Nov" in r.message
     assert totals(lead.db) == csv_totals([v2])
-    con = sqlite3.connect(lead.db)
-    assert con.execute("SELECT version, state FROM central_return ORDER BY version").fetchall() == [
+    q = functools.partial(central_db.rows, lead.db)
+    assert q("SELECT version, state FROM central_return ORDER BY version") == [
         (1, "superseded"),
         (2, "current"),
     ]
-    assert con.execute("SELECT DISTINCT version FROM central_entry").fetchall() == [(2,)]
-    assert con.execute("SELECT SUM(entries) FROM central_summary").fetchone()[0] == 35
-    assert con.execute(
-        "SELECT action, version, replaced_version, detail FROM central_event ORDER BY id"
-    ).fetchall() == [("imported", 1, None, None), ("replaced", 2, 1, "wrong site on 3 Nov")]
+    assert q("SELECT DISTINCT version FROM central_entry") == [(2,)]
+    assert q("SELECT SUM(entries) FROM central_summary")[0][0] == 35
+    assert q("SELECT action, version, replaced_version, detail FROM central_event ORDER BY id") == [
+        ("imported", 1, None, None),
+        ("replaced", 2, 1, "wrong site on 3 Nov"),
+    ]
 
 
 def test_an_old_version_after_a_new_one_is_refused_and_changes_nothing(lead, tmp_path):
@@ -313,17 +315,17 @@ def test_csv_injection_guard_is_undone_on_import(lead, tmp_path):
         b"'=HYPERLINK(evil)" in m.with_name(m.name.replace(".manifest.json", ".csv")).read_bytes()
     )
     lead.load(m)
-    con = sqlite3.connect(lead.db)
-    names = {r[0] for r in con.execute("SELECT site_name FROM central_entry")}
+    names = {r[0] for r in central_db.rows(lead.db, "SELECT site_name FROM central_entry")}
     assert "=HYPERLINK(evil)" in names
 
 
-def test_a_failure_while_writing_rolls_the_whole_return_back(lead, tmp_path):
+def test_a_failure_while_writing_rolls_the_whole_return_back(sqlite_lead, tmp_path):
+    lead = sqlite_lead
     inst = gen.Installation.new(19)
     lead.trust(inst, tmp_path)
     rows = gen.make_rows(inst, "2026-11", 1, 30, random.Random(2), "pilot")
     m = gen.write_return(inst, "2026-11", rows, tmp_path / "r")
-    con = sqlite3.connect(lead.db)
+    con = sqlite3.connect(lead.db.removeprefix("sqlite:///"))
     victim = rows[19]["entry_id"]
     con.execute(  # the database refuses the 20th row mid-insert
         "CREATE TRIGGER boom BEFORE INSERT ON central_entry "
@@ -398,17 +400,18 @@ def test_worker_processes_give_exactly_what_one_process_gives(tmp_path):
             lead.trust(inst, tmp_path / f"k{workers}")
         results = import_paths(lead.store, [tmp_path / "in"], workers=workers)
         assert len(results) == 2 * len(months) + 1 > PARALLEL_FROM
-        con = sqlite3.connect(lead.db)
         got[workers] = (
             [(r.source, r.outcome, r.return_id, r.version, r.rows) for r in results],
-            con.execute(
+            central_db.rows(
+                lead.db,
                 "SELECT return_id, entry_id, minutes, cost_avoided_pence FROM central_entry "
-                "ORDER BY entry_id"
-            ).fetchall(),
-            con.execute(
+                "ORDER BY entry_id",
+            ),
+            central_db.rows(
+                lead.db,
                 "SELECT r.return_id, s.code, s.entries, s.minutes FROM central_summary s "
-                "JOIN central_return r ON r.id = s.return_pk ORDER BY 1, 2, 3, 4"
-            ).fetchall(),
+                "JOIN central_return r ON r.id = s.return_pk ORDER BY 1, 2, 3, 4",
+            ),
         )
         lead.store.close()
     assert got[1] == got[2]
@@ -416,28 +419,33 @@ def test_worker_processes_give_exactly_what_one_process_gives(tmp_path):
 
 
 def test_the_store_itself_refuses_two_current_versions_of_a_return(lead, tmp_path):
+    from sqlalchemy import create_engine, insert, select
+    from sqlalchemy.exc import IntegrityError
+
+    from rxlog.central.models import RETURNS
+
     inst = gen.Installation.new(24)
     lead.trust(inst, tmp_path)
     lead.load(make(inst, "2026-11", tmp_path / "a"))
-    con = sqlite3.connect(lead.db)
-    row = con.execute("SELECT * FROM central_return").fetchone()
-    cols = [d[0] for d in con.execute("SELECT * FROM central_return").description]
-    copy = dict(zip(cols, row, strict=True)) | {"id": None, "version": 9}
-    with pytest.raises(sqlite3.IntegrityError, match="return_id"):
-        con.execute(
-            f"INSERT INTO central_return ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-            list(copy.values()),
-        )
-    con.close()
+    engine = create_engine(lead.db)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(select(RETURNS)).mappings().one()
+            copy = {k: v for k, v in row.items() if k != "id"} | {"version": 9}
+            with pytest.raises(IntegrityError, match="return_id"):
+                conn.execute(insert(RETURNS).values(**copy))
+    finally:
+        engine.dispose()
 
 
-def test_reading_never_waits_for_an_import_in_another_process(lead, tmp_path):
+def test_reading_never_waits_for_an_import_in_another_process(sqlite_lead, tmp_path):
+    lead = sqlite_lead
     from rxlog.central.status import status_matrix
 
     inst = gen.Installation.new(25)
     lead.trust(inst, tmp_path)
     lead.load(make(inst, "2026-11", tmp_path / "a"))
-    other = sqlite3.connect(lead.db, isolation_level=None, timeout=0)
+    other = sqlite3.connect(lead.db.removeprefix("sqlite:///"), isolation_level=None, timeout=0)
     other.execute("BEGIN IMMEDIATE")  # another importer holds the write lock
     try:
         matrix = status_matrix(lead.store)  # would wait 10 s and fail if reads locked

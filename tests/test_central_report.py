@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from pdftext import pdf_page_count, pdf_text
 
 from rxlog.central import spc
@@ -67,9 +68,10 @@ def resources(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def store(tmp_path, resources):
-    """4 technicians x 12 months; one missing month, one reopened, old codes in one month."""
-    st = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+def store(tmp_path, resources, central_url):  # noqa: F811
+    """4 technicians x 12 months; one missing month, one reopened, old codes in one month
+    (on SQLite and on PostgreSQL)."""
+    st = CentralStore.open(central_url)
     inbox = tmp_path / "inbox"
     for t in (1, 2, 3, 4):
         inst = gen.Installation.new(t)
@@ -402,7 +404,7 @@ def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
     from rxlog.cli import main as cli_main
 
     st, inbox = store
-    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"  # the store fixture's file
+    url = st.engine.url.render_as_string(hide_password=False)  # the store fixture's
     out, js = tmp_path / "r.pdf", tmp_path / "r.json"
     assert cli_main(["central", "--db", url, "report", "--out", str(out), "--json", str(js)]) == 0
     doc = json.loads(js.read_text("utf-8"))

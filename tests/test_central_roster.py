@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 
 from rxlog.central.importer import import_paths
 from rxlog.central.report_data import gather
@@ -38,8 +39,9 @@ def central(url: str, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def lead(tmp_path):
-    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+def lead(tmp_path, central_url):  # noqa: F811
+    """A store (SQLite and PostgreSQL) with two technicians' returns; its URL."""
+    url = central_url
     st = CentralStore.open(url)
     inbox = tmp_path / "inbox"
     sent = {1: ("2026-01", "2026-02", "2026-03"), 2: ("2026-03",)}

@@ -10,12 +10,12 @@ import importlib.util
 import io
 import json
 import random
-import sqlite3
 import sys
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from pdftext import pdf_text
 
 from rxlog.central.importer import IMPORTED, REFUSED, import_paths
@@ -33,18 +33,19 @@ _spec.loader.exec_module(gen)
 TABLES = ("central_return", "central_entry", "central_summary", "central_event")
 
 
-def dump(db: Path) -> dict[str, list[tuple]]:
-    con = sqlite3.connect(db)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
-    finally:
-        con.close()
+def dump(store: CentralStore) -> dict[str, list[tuple]]:
+    from sqlalchemy import text
+
+    with store.read() as conn:
+        return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
+                for t in TABLES}  # fmt: skip
 
 
 @pytest.fixture
-def lead(tmp_path: Path):
+def lead(tmp_path: Path, central_url: str):  # noqa: F811
+    """A store (on SQLite and on PostgreSQL) trusting technician 1's key."""
     inst = gen.Installation.new(1)
-    store = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    store = CentralStore.open(central_url)
     trust_key(store, inst.write_key(tmp_path / "k.pem"), inst.name)
     yield store, inst, tmp_path
     store.close()
@@ -124,7 +125,7 @@ def test_a_trusted_key_cannot_store_nonsense(lead, case):
     damage, why = ROW_DAMAGE[case]
     rows = rows_for(inst)
     damage(rows)
-    before = dump(tmp / "central.sqlite3")
+    before = dump(store)
     path = gen.write_return(inst, "2026-10", rows, tmp / "in")
     (result,) = import_paths(store, [path])
     assert result.outcome == REFUSED, result.message
@@ -132,7 +133,7 @@ def test_a_trusted_key_cannot_store_nonsense(lead, case):
         result.message
     )
     assert "\n" not in result.message and "\x1b" not in result.message
-    assert dump(tmp / "central.sqlite3") == before
+    assert dump(store) == before
 
 
 @pytest.mark.parametrize("total", ["entries", "minutes", "count", "interventions",
@@ -259,7 +260,7 @@ def test_wrong_json_types_signed_by_the_trusted_key_are_refused(lead, key, value
     doc = json.loads(path.read_text("utf-8"))
     doc["manifest"][key] = value
     path.write_bytes(manifest_file_bytes(sign_manifest(doc["manifest"], inst.private_key)))
-    before = dump(tmp / "central.sqlite3")
+    before = dump(store)
     (result,) = import_paths(store, [path])
     assert result.outcome == REFUSED and why in result.message, result.message
-    assert dump(tmp / "central.sqlite3") == before
+    assert dump(store) == before

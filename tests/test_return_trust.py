@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import central_db
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from conftest import CliResult, run_rxlog
 
 from rxlog.export import keys
@@ -36,6 +38,7 @@ TABLES = ("central_key", "central_return", "central_entry", "central_summary", "
 class World:
     root: Path
     inbox: Path  # both technicians' returns, saved into one folder
+    url: str  # the lead's store: SQLite or PostgreSQL (tests/central_db.py)
 
     def data(self, who: tuple[str, str]) -> Path:
         return self.root / f"tech-{who[1]}"
@@ -48,35 +51,24 @@ class World:
         return m
 
     def central(self, *args: str) -> CliResult:
-        return rxlog("central", "--central-dir", str(self.root / "lead"), *args)
-
-    def db(self) -> Path:
-        return self.root / "lead" / "central.sqlite3"
+        return rxlog("central", "--db", self.url, *args)
 
     def dump(self) -> dict[str, list[tuple]]:
-        con = sqlite3.connect(self.db())
-        try:
-            return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
-        finally:
-            con.close()
+        return central_db.dump(self.url, TABLES)
 
     def entries_of(self, gphc: str) -> int:
-        con = sqlite3.connect(self.db())
-        try:
-            sql = "SELECT COUNT(*) FROM central_entry WHERE gphc=?"
-            return int(con.execute(sql, (gphc,)).fetchone()[0])
-        finally:
-            con.close()
+        sql = "SELECT COUNT(*) FROM central_entry WHERE gphc = :gphc"
+        return int(central_db.rows(self.url, sql, gphc=gphc)[0][0])
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, central_url: str) -> World:  # noqa: F811
     """Two technicians at the same site (RPA), each exporting October into one inbox."""
     monkeypatch.setenv("RXLOG_TODAY", "2026-11-20")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (tmp_path / "keys").mkdir()
-    w = World(tmp_path, inbox)
+    w = World(tmp_path, inbox, central_url)
     for who, n in ((A, 3), (B, 2)):
         d = str(w.data(who))
         assert rxlog("--data-dir", d, "setup", "--name", who[0], "--gphc", who[1]).code == 0
@@ -235,7 +227,7 @@ def test_verify_says_genuine_only_when_it_checked_the_signer(world: World) -> No
               str(world.keyfile(A)), str(forged))  # fmt: skip
     assert r.code == 1 and "is not the key file(s) given" in r.err
     # Against the lead's trusted keys.
-    central = ("--central", "--central-dir", str(world.root / "lead"))
+    central = ("--central", "--db", world.url)
     r = rxlog("--data-dir", lead_dir, "verify", *central, str(world.manifest(A)))
     assert r.code == 1 and "unknown key" in r.err
     assert world.central("trust", str(world.keyfile(A)), "--name", "Alex").code == 0
@@ -265,15 +257,9 @@ def test_revoking_a_compromised_key_withdraws_what_it_signed(world: World) -> No
     assert re.search(r"withdrawn: 5012345-2026-10-\w+ v1", r.out), r.out
     assert re.search(r"withdrawn: 5012345-2026-10-\w+ v2", r.out), r.out
     assert world.entries_of(A[1]) == 0 and world.entries_of(B[1]) == 2
-    con = sqlite3.connect(world.db())
-    try:
-        rows = con.execute(
-            "SELECT return_id, version, reason FROM central_withdrawal ORDER BY version"
-        ).fetchall()
-        sql = "SELECT action FROM central_event WHERE action='withdrawn'"
-        events = con.execute(sql).fetchall()
-    finally:
-        con.close()
+    sql = "SELECT return_id, version, reason FROM central_withdrawal ORDER BY version"
+    rows = central_db.rows(world.url, sql)
+    events = central_db.rows(world.url, "SELECT action FROM central_event WHERE action='withdrawn'")
     assert [(rid[:15], v, why) for rid, v, why in rows] == [
         ("5012345-2026-10", 1, "laptop stolen"),
         ("5012345-2026-10", 2, "laptop stolen"),

@@ -117,17 +117,21 @@ def _rates(data: ReportData) -> Sentences:
 
 
 def _qs120(data: ReportData) -> Sentences:
+    from rxlog.central.report_cells import qs120_hidden, qs120_share_shown
+
     findings, caveats = [], []
+    hidden = qs120_hidden(data)  # a share of a hidden count would give it away
     n, ok = data.qs120.get("primary", (0, 0))
-    if n:
+    if n and qs120_share_shown(data, hidden, "primary"):
         findings.append(
             f"{_pct(ok, n)} of timed discharge reconciliations in primary care were done within "
             "7 days (NICE QS120)."
         )
     not_rec = sum(data.qs120_not_recorded.values())
     if not_rec:
+        many = "Some" if ("nr", "all") in hidden else _n(not_rec)
         caveats.append(
-            f"{_n(not_rec)} reconciliation(s) QS120 applies to carry no date to time them "
+            f"{many} reconciliation(s) QS120 applies to carry no date to time them "
             "from (all admission reconciliations among them), so hospital timeliness is not "
             "measured yet."
         )
@@ -144,5 +148,11 @@ def _completeness(data: ReportData) -> Sentences:
         caveats.append(
             f"{len(data.revoked_returns)} return(s) were signed by a key revoked since import "
             "and are still counted (listed in section 7)."
+        )
+    withdrawn = [r for r in data.returns_excluded if r["why"].startswith("withdrawn")]
+    if withdrawn:
+        caveats.append(
+            f"{len(withdrawn)} return(s) were withdrawn because the key that signed them was "
+            "revoked as compromised; they are not counted (listed in the appendix)."
         )
     return [], caveats

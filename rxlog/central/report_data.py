@@ -19,6 +19,7 @@ from rxlog.central.models import ENTRIES as E
 from rxlog.central.models import KEYS as K
 from rxlog.central.models import RETURNS as R
 from rxlog.central.models import SUMMARY as S
+from rxlog.central.models import WITHDRAWALS as W
 from rxlog.central.spc import DECREASE, INCREASE, NEUTRAL, Chart, spc
 from rxlog.central.status import MISSING, StatusMatrix, status_matrix
 from rxlog.central.store import CentralStore
@@ -134,13 +135,35 @@ class ReportData:
     mixed_taxonomy: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     rolled_up: dict[tuple[str, str], int] = field(default_factory=dict)  # (old, new) -> n
     revoked_returns: list[tuple[str, int, str]] = field(default_factory=list)
+    revoked_why: dict[str, str] = field(default_factory=dict)  # return_id -> when, why
     returns_used: list[dict[str, Any]] = field(default_factory=list)  # the appendix
     returns_excluded: list[dict[str, Any]] = field(default_factory=list)  # and why
+    site_codes: dict[str, str] = field(default_factory=dict)  # code as logged -> counted as
 
     @property
     def expected(self) -> int:
         """Technician-months owed a return (the roster's, else from each first return)."""
         return self.status.expected() if self.status is not None else 0
+
+
+def organisation(code: str) -> str:
+    """The one code a site is counted under in the report and the BI feed.
+
+    A trust site (the trust's 3-character code + 2 characters, e.g. RPA01) is counted
+    under its trust (RPA): a return may name only the trust, and such minutes cannot be
+    put on any one of its sites, so the trust is the one level every return can be
+    counted at. A GP practice (letter + 5 digits), a PCN (U + 5 digits) and a trust
+    code are organisations of their own and stay as they are. A code that is none of
+    these (an older return) is kept, in capitals. The signed rows and the combined
+    dataset keep the code as the technician logged it; this is done at report time."""
+    from rxlog.identifiers import SiteKind, ods_kind
+
+    c = (code or "").strip().upper()
+    try:
+        kind = ods_kind(c)
+    except ValidationError:
+        return c
+    return c[:3] if kind == SiteKind.TRUST_SITE else c
 
 
 def _band(days: int) -> str:
@@ -246,6 +269,7 @@ def _returns(
             R.c.manifest_sha256,
             R.c.rows,
             K.c.revoked_at,
+            K.c.revoke_reason,
             K.c.name,
         )
         .select_from(R.outerjoin(K, K.c.fingerprint == R.c.key_fingerprint))
@@ -286,7 +310,44 @@ def _returns(
             )  # fmt: skip
         if r.revoked_at:
             data.revoked_returns.append((r.return_id, r.version, r.name or ""))
+            data.revoked_why[r.return_id] = _revoked_why(r.revoked_at, r.revoke_reason)
+    _withdrawn(conn, data, in_range)
     return list(rets)
+
+
+def _revoked_why(revoked_at: str, reason: str | None) -> str:
+    return (
+        f"key revoked on {revoked_at[:10]}"
+        + (f": {reason}" if reason else "")
+        + ("; imported before, not withdrawn, so still counted")
+    )
+
+
+def _withdrawn(conn: Any, data: ReportData, in_range: Any) -> None:
+    """Returns withdrawn because the key that signed them was revoked as compromised
+    (``central revoke --withdraw-from``): their rows left the store; the appendix lists
+    each with why."""
+    rows = conn.execute(
+        select(
+            W.c.technician,
+            W.c.gphc,
+            W.c.month,
+            W.c.version,
+            W.c.manifest_sha256,
+            W.c.at,
+            W.c.reason,
+            W.c.key_fingerprint,
+        )  # fmt: skip
+        .where(in_range(W.c.month))
+        .order_by(W.c.month, W.c.gphc, W.c.version)
+    ).all()
+    for w in rows:
+        why = (f"withdrawn on {w.at[:10]}: signed by key {w.key_fingerprint[:16]}…, revoked "
+               f"as compromised ({w.reason})")  # fmt: skip
+        data.returns_excluded.append(
+            {"technician": w.technician, "gphc": w.gphc, "month": w.month,
+             "version": w.version, "manifest_sha256": w.manifest_sha256, "why": why}
+        )  # fmt: skip
 
 
 def _phase_of(month: str, phase: str | None, pilot_start: str | None) -> str:
@@ -324,12 +385,16 @@ def _activity(conn: Any, data: ReportData, where: Any, tax: Any, pilot_start: st
             c.title if c is not None else f"{now} (not in taxonomy {tax.version})"
         )
         data.category_titles[cat] = tax.categories.get(cat, cat)
-        sites.add(site)
+        org = organisation(site)
+        if org != site:
+            data.site_codes[site] = org
+            kind = "trust"
+        sites.add(org)
         ph = _phase_of(month, phase, pilot_start)
         for totals in (
             data.total,
             data.by_sector.setdefault(sector, Totals()),
-            data.by_site.setdefault((site, kind or "", sector), Totals()),
+            data.by_site.setdefault((org, kind or "", sector), Totals()),
             data.by_category.setdefault((cat, sector), Totals()),
             data.by_code.setdefault(now, Totals()),
             data.by_phase.setdefault(ph, Totals()),
@@ -508,7 +573,7 @@ def _buckets(
     """Totals per (period start, site); site is "" when not by site."""
     buckets: dict[tuple[str, str], _Bucket] = defaultdict(_Bucket)
     for day, site, _name, phase, code, category, minutes, ints, released, count in daily:
-        b = buckets[(period_start(day, period), site if by_site else "")]
+        b = buckets[(period_start(day, period), organisation(site) if by_site else "")]
         b.minutes += minutes or 0
         b.interventions += ints or 0
         b.released += released or 0
@@ -518,7 +583,7 @@ def _buckets(
         ph = phase or ""
         b.phase_minutes[ph] = b.phase_minutes.get(ph, 0) + (minutes or 0)
     for day, site, sector, days, n in timely:
-        b = buckets[(period_start(day, period), site if by_site else "")]
+        b = buckets[(period_start(day, period), organisation(site) if by_site else "")]
         b.timed += n
         b.in_time += n if days <= QS120_TARGET_DAYS.get(sector, 7) else 0
     return buckets
@@ -582,10 +647,7 @@ def measure_rows(
 
     tax = current_taxonomy()
     daily, timely = _daily(store, _month_filter(start, end))
-    names: dict[str, str] = {}
-    for row in daily:
-        if row[2]:
-            names[row[1]] = row[2]
+    names = _organisation_names(daily)
     titles = {m[0]: m[1] for m in MEASURES}
     out: list[tuple[str, str, str, str, str, str, float]] = []
     for period, suffix in PERIODS:
@@ -598,6 +660,22 @@ def measure_rows(
                     out.append((period, key, code, name, f"{measure}_{suffix}",
                                 titles[measure], round(value, 6)))  # fmt: skip
     return out
+
+
+def _organisation_names(daily: list[Any]) -> dict[str, str]:
+    """Each organisation's name: its own, if logged under its code; else the names of
+    the sites counted under it (a trust's sites), joined."""
+    own: dict[str, str] = {}
+    sites: dict[str, set[str]] = defaultdict(set)
+    for _day, site, name, *_ in daily:
+        if not name:
+            continue
+        org = organisation(site)
+        if org == site:
+            own[org] = name
+        else:
+            sites[org].add(name)
+    return {org: own.get(org) or " / ".join(sorted(sites.get(org, ()))) for org in {*own, *sites}}
 
 
 def _phases(keys: list[str], buckets: dict[str, _Bucket], pilot_start: str | None) -> list[str]:

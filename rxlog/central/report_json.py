@@ -43,8 +43,17 @@ def report_dict(data: ReportData) -> dict[str, Any]:
         "cost_avoided": _cost(data),
         "qs120": _qs120(data),
         "phases_from": data.phases_from,
+        "sites": {"count": data.sites, "counted_as": dict(sorted(data.site_codes.items()))},
         "by_sector_phase": _sector_phase(data),
         "spc": [_chart(s) for s in data.series],
+        "returns": {
+            "used": data.returns_used,
+            "excluded": data.returns_excluded,
+            "revoked_still_counted": [
+                {"return_id": rid, "version": v, "key": k, "why": data.revoked_why.get(rid, "")}
+                for rid, v, k in data.revoked_returns
+            ],
+        },
     }
 
 

@@ -14,6 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rxlog.central.report_cells import (
+    cost_hidden,
+    outcome_counts,
+    outcome_hidden,
+    qs120_hidden,
+    qs120_share_shown,
+    qs120_system,
+    site_column,
+)
 from rxlog.central.report_charts import PDF_MEASURES, legend, month_label, spc_drawing
 from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData, Totals
 from rxlog.central.suppression import extend, protect, show
@@ -90,9 +99,13 @@ class _Report:
 
     def table(self, rows: list[list[Any]], fractions: tuple[float, ...] | list[float],
               numeric_from: int = 1, total_row: bool = False) -> Any:  # fmt: skip
-        """A house-style table whose column widths are fractions of the text width."""
+        """A house-style table whose column widths are fractions of the text width; one
+        of up to 20 rows is kept on one page (a longer one repeats its header)."""
+        from reportlab.platypus import KeepTogether
+
         widths = [self.width * f for f in fractions]
-        return self.kit.table(rows, widths, numeric_from=numeric_from, total_row=total_row)
+        t = self.kit.table(rows, widths, numeric_from=numeric_from, total_row=total_row)
+        return KeepTogether([t]) if len(rows) <= 20 else t
 
 
 SMALL_NOTE = (
@@ -149,7 +162,36 @@ def _build(data: ReportData, opts: ReportOptions, path: Path) -> None:
     else:
         for section in SECTIONS:
             story += section(r)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    doc.build(_headings_kept(story), onFirstPage=footer, onLaterPages=footer)
+
+
+def _is_heading(f: Any) -> bool:
+    style = getattr(f, "style", None)
+    return bool(getattr(style, "keepWithNext", False))
+
+
+def _headings_kept(story: list[Any]) -> list[Any]:
+    """A heading and the table kept whole after it go to the next page together
+    (reportlab's keepWithNext does not join a heading to a KeepTogether); before a long
+    table (which splits, repeating its header) a heading only needs room for a few rows,
+    not for the whole table, which would leave the rest of the page blank."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, KeepTogether, Table
+
+    out: list[Any] = []
+    for f in story:
+        held: list[Any] = []
+        while out and _is_heading(out[-1]):
+            held.insert(0, out.pop())
+        if held and isinstance(f, KeepTogether):
+            out.append(KeepTogether([*held, *f._content]))
+        elif held and isinstance(f, Table):
+            for h in held:
+                h.keepWithNext = 0
+            out += [CondPageBreak(45 * mm), *held, f]
+        else:
+            out += [*held, f]
+    return out
 
 
 # -- opening page --------------------------------------------------------------------
@@ -208,6 +250,7 @@ def _kpis(r: _Report) -> Any:
     rec = sum(sum(s.chart.values) for s in data.series if s.key == "REC_M")
     qn = sum(n for n, _ in data.qs120.values())
     qok = sum(ok for _, ok in data.qs120.values())
+    qs_share = pct_of_count(qok, qn) if qs120_share_shown(data, qs120_hidden(data), None) else "*"
     items = [
         (hours(t.minutes), "technician hours logged"),
         (sup(t.entries), "activities recorded"),
@@ -215,7 +258,7 @@ def _kpis(r: _Report) -> Any:
         (sup(t.interventions), "clinical interventions"),
         (hours(t.released_minutes), "clinician hours released"),
         _cost_kpi(data),
-        (pct_of_count(qok, qn), "reconciliations within the NICE QS120 time"),
+        (qs_share, "reconciliations within the NICE QS120 time"),
         (
             f"{data.returns:,}",
             f"returns from {data.technicians} technician(s), {data.sites} site(s)",
@@ -296,17 +339,12 @@ def _site_table(r: _Report) -> Any:
         ["Site (ODS)", "Kind", "Sector", "Activities", "Hours", "Interventions",
          "Clinician hours released"]
     ]  # fmt: skip
-    sites = sorted(r.data.by_site.items(), key=lambda kv: -kv[1].minutes)
     # The headline totals are printed, so each count column is protected with its total.
-    site_cells: dict[str, list[str]] = {}
-    for attr in ("entries", "interventions"):
-        colgrid = extend([[getattr(tot, attr)] for _, tot in sites])
-        hid = protect(colgrid)
-        site_cells[attr] = [show(colgrid[i][0], hid.get((i, 0))) for i in range(len(sites))]
+    sites, entries = site_column(r.data, "entries")
+    _, interventions = site_column(r.data, "interventions")
     for i, ((site, kind, sector), s) in enumerate(sites):
-        rows.append([site, kind.replace("_", " "), sector, site_cells["entries"][i],
-                     hours(s.minutes), site_cells["interventions"][i],
-                     hours(s.released_minutes)])  # fmt: skip
+        rows.append([site, kind.replace("_", " "), sector, entries[i], hours(s.minutes),
+                     interventions[i], hours(s.released_minutes)])  # fmt: skip
     return r.table(rows, (0.14, 0.14, 0.13, 0.13, 0.13, 0.15, 0.18), numeric_from=3)
 
 
@@ -432,12 +470,13 @@ class _SigHarm:
 
 
 def _interventions_section(r: _Report) -> list[Any]:
-    from reportlab.platypus import PageBreak, Spacer
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, Spacer
 
     data = r.data
     g = _SigHarm.of(data)
     return [
-        PageBreak(),
+        CondPageBreak(110 * mm),  # the heading and the first table together, no blank page
         r.p("3. Interventions by significance and harm", "h1"),
         r.p(
             f"<b>{pdf_text(sup(g.total))}</b> clinical interventions were recorded; "
@@ -495,13 +534,12 @@ def _sig_by_harm_table(r: _Report, g: _SigHarm) -> Any:
 def _outcome_table(r: _Report) -> Any:
     data = r.data
     n_int = data.total.interventions
-    outcomes = [data.outcome.get(o, 0) for o in ("accepted", "declined", "pending")]
-    ogrid = extend([[n] for n in [*outcomes, n_int - sum(outcomes)]])
-    ohidden = protect(ogrid)
+    counts = outcome_counts(data)
+    ohidden = outcome_hidden(data)
     rows: list[list[Any]] = [["Outcome", "Interventions", "Share"]]
     for i, label in enumerate(("Accepted", "Declined", "Pending", "Not recorded")):
         state = ohidden.get((i, 0))
-        rows.append([label, show(ogrid[i][0], state), "*" if state else pct(ogrid[i][0], n_int)])
+        rows.append([label, show(counts[i], state), "*" if state else pct(counts[i], n_int)])
     rows.append(["All interventions", show(n_int, ohidden.get((4, 0))), "100%" if n_int else "–"])
     return r.table(rows, (0.40, 0.15, 0.1), total_row=True)
 
@@ -517,6 +555,7 @@ def _cost_section(r: _Report) -> list[Any]:
     if c is None:
         return out
     m = _not_valued
+    detrimental = show(c.detrimental, cost_hidden(r.data).get(("det",)))
     out.append(
         r.p(
             f"Cost avoided by <b>accepted</b> interventions: <b>{m(c.total('accepted'))}</b> "
@@ -525,7 +564,7 @@ def _cost_section(r: _Report) -> list[Any]:
             f"{hours(c.minutes('declined'))} clinician hours ({m(c.total('declined'))}) and "
             f"pending ones {hours(c.minutes('pending'))} hours ({m(c.total('pending'))}); "
             "neither is counted in the headline. Interventions graded Eadon 1 (detrimental to "
-            f"the patient) are never counted as cost avoided ({sup(c.detrimental)} such "
+            f"the patient) are never counted as cost avoided ({pdf_text(detrimental)} such "
             f"intervention(s), {hours(c.detrimental_minutes)} hours)."
         )
     )
@@ -540,6 +579,7 @@ def _cost_table(r: _Report) -> Any:
     c = r.data.cost
     assert c is not None
     m = _not_valued
+    hidden = cost_hidden(r.data)
     rows: list[list[Any]] = [["Sector", "Outcome", "Interventions", "Clinician hours released",
                               "Cost avoided", "Low", "High"]]  # fmt: skip
     for sector in sorted({s for s, _ in c.cells}):
@@ -547,7 +587,8 @@ def _cost_table(r: _Report) -> Any:
             cell = c.cells.get((sector, outcome))
             if cell is None:
                 continue
-            rows.append([sector.title(), outcome, sup(cell.interventions), hours(cell.minutes),
+            n = show(cell.interventions, hidden.get(("cost", sector, outcome)))
+            rows.append([sector.title(), outcome, n, hours(cell.minutes),
                          m(cell.basis), m(cell.low), m(cell.high)])  # fmt: skip
     return r.table(rows, (0.12, 0.14, 0.13, 0.17, 0.16, 0.14, 0.14), numeric_from=2)
 
@@ -583,7 +624,7 @@ def _cost_notes(r: _Report) -> list[str]:
     notes = [
         "Cost avoided = clinician minutes released (from the signed rows) × cost per minute of "
         "the figure for the setting the minutes were released in; low and high use the "
-        "table's bounds."
+        "table's bounds. " + SMALL_NOTE
     ]
     if tab.index:
         steps = "; ".join(
@@ -613,13 +654,19 @@ def _qs120_section(r: _Report) -> list[Any]:
     rows: list[list[Any]] = [
         ["Sector", "Target", "Not recorded", "Timed", "In time", "Share", *QS120_BANDS]
     ]
+    values, hidden = qs120_system(data)[0], qs120_hidden(data)
+
+    def cell(*key: str) -> str:
+        return show(values[key], hidden.get(key))
+
     for sector in ("primary", "secondary"):
         n, ok = data.qs120.get(sector, (0, 0))
         target = QS120_TARGET_DAYS.get(sector, 7)
-        bands = [sup(data.qs120_bands.get((sector, b), 0)) for b in QS120_BANDS]
+        share = pct(ok, n) if qs120_share_shown(data, hidden, sector) else "*"
+        bands = [cell("band", sector, b) for b in QS120_BANDS]
         rows.append([sector.title(), "24 hours" if target == 1 else f"{target} days",
-                     sup(data.qs120_not_recorded.get(sector, 0)), sup(n), sup(ok),
-                     pct_of_count(ok, n), *bands])  # fmt: skip
+                     cell("nr", sector), cell("timed", sector), cell("in", sector), share,
+                     *bands])  # fmt: skip
     block = [
         r.p("5. Timeliness of medicines reconciliation (NICE QS120)", "h1"),
         r.p(
@@ -628,12 +675,15 @@ def _qs120_section(r: _Report) -> list[Any]:
             "Measured from the date discharge information was received to the date of "
             "reconciliation."
         ),
-        r.table(rows, (0.11, 0.09, 0.11, 0.09, 0.09, 0.07, 0.11, 0.11, 0.11, 0.11)),
+        r.kit.table(
+            rows,
+            [r.width * f for f in (0.11, 0.09, 0.11, 0.09, 0.09, 0.07, 0.11, 0.11, 0.11, 0.11)],
+        ),  # fmt: skip
         r.p(
             "Not recorded: reconciliations QS120 applies to with no date to time them from "
             "(a discharge reconciliation without the date the information was received; every "
             "admission reconciliation, since the return does not yet carry the admission "
-            "time). Timeliness is counted per entry, not per patient.",
+            "time). Timeliness is counted per entry, not per patient. " + SMALL_NOTE,
             "small",
         ),
     ]
@@ -642,10 +692,11 @@ def _qs120_section(r: _Report) -> list[Any]:
 
 # -- 6. run charts -------------------------------------------------------------------
 def _charts_section(r: _Report) -> list[Any]:
-    from reportlab.platypus import KeepTogether, PageBreak, Spacer
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     out: list[Any] = [
-        PageBreak(),
+        CondPageBreak(120 * mm),  # the method, the legend and a first chart together
         r.p("6. Run charts (statistical process control)", "h1"),
         r.p(
             "XmR charts by NHS England's <i>Making Data Count</i> method, as the NHS-R "
@@ -703,10 +754,12 @@ def _quality_section(r: _Report) -> list[Any]:
         out += [r.p("Retired codes rolled up to their replacement", "h2"),
                 r.table(rows, (0.25, 0.25, 0.15), numeric_from=2)]  # fmt: skip
     if data.revoked_returns:
-        rows = [["Return", "Version", "Key"]]
-        rows += [[ret, f"v{v}", k] for ret, v, k in data.revoked_returns]
+        rows = [["Return", "Version", "Key", "Why it is still counted"]]
+        rows += [[ret, f"v{v}", r.kit.p(k, r.kit.cell),
+                  r.kit.p(data.revoked_why.get(ret, ""), r.kit.cell)]
+                 for ret, v, k in data.revoked_returns]  # fmt: skip
         out += [r.p("Returns signed by a key revoked since import", "h2"),
-                r.table(rows, (0.3, 0.1, 0.4), numeric_from=3)]  # fmt: skip
+                r.table(rows, (0.25, 0.08, 0.22, 0.45), numeric_from=4)]  # fmt: skip
     return out
 
 
@@ -737,14 +790,16 @@ def _reopened_table(r: _Report) -> list[Any]:
 
 # -- appendix ------------------------------------------------------------------------
 def _appendix(r: _Report) -> list[Any]:
-    from reportlab.platypus import PageBreak
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak
 
     return [
-        PageBreak(),
+        CondPageBreak(90 * mm),
         r.p("Appendix: the returns this report rests on", "h1"),
         _returns_used_table(r),
         r.p("Returns not counted, and why", "h2"),
         *_returns_excluded(r),
+        *_site_codes(r),
         r.p("Sources and methods", "h2"),
         r.p(
             "Significance: Eadon H, Int J Pharm Pract 1992 (1–6). Harm: NCC MERP Index for "
@@ -778,14 +833,43 @@ def _returns_used_table(r: _Report) -> Any:
 def _returns_excluded(r: _Report) -> list[Any]:
     if not r.data.returns_excluded:
         return [r.p("None: every return imported for the period is counted.")]
+    from reportlab.platypus import TableStyle
+
     mono = _mono(r)
-    rows: list[list[Any]] = [["Technician", "GPhC", "Month", "Version", "Why",
-                              "Manifest SHA-256"]]  # fmt: skip
-    for ret in r.data.returns_excluded:
+    # Each return on a line as in the table above, its reason on the line below it.
+    rows: list[list[Any]] = [["Technician", "GPhC", "Month", "Version", "Manifest SHA-256"]]
+    style: list[tuple[Any, ...]] = []
+    for i, ret in enumerate(r.data.returns_excluded):
         rows.append([r.kit.p(ret["technician"], r.kit.cell), ret["gphc"], ret["month"],
-                     f"v{ret['version']}", r.kit.p(ret["why"], r.kit.cell),
-                     r.kit.p(ret["manifest_sha256"], mono)])  # fmt: skip
-    return [r.table(rows, (0.14, 0.09, 0.08, 0.09, 0.1, 0.5), numeric_from=6)]
+                     f"v{ret['version']}", r.kit.p(ret["manifest_sha256"], mono)])  # fmt: skip
+        rows.append([r.kit.p("Why: " + ret["why"], r.kit.cell), "", "", "", ""])
+        first = 2 * i + 1
+        shade = r.kit.zebra if i % 2 else r.kit.colors.white
+        style += [("SPAN", (0, first + 1), (-1, first + 1)),
+                  ("BACKGROUND", (0, first), (-1, first + 1), shade)]  # fmt: skip
+    widths = [r.width * f for f in (0.16, 0.09, 0.08, 0.09, 0.58)]
+    table = r.kit.table(rows, widths, numeric_from=5)
+    table.setStyle(TableStyle(style))
+    return [table]
+
+
+def _site_codes(r: _Report) -> list[Any]:
+    """The codes counted under another (one site, one code: a trust site under its trust)."""
+    if not r.data.site_codes:
+        return []
+    rows: list[list[Any]] = [["Site code as logged", "Counted as", "Why"]]
+    rows += [[code, org, "a trust site, counted under its trust"]
+             for code, org in sorted(r.data.site_codes.items())]  # fmt: skip
+    return [
+        r.p("Site codes counted together", "h2"),
+        r.p(
+            "One site, one code: a trust site (the trust's code and 2 characters) is counted "
+            "under its trust, since a return may name only the trust and its minutes cannot "
+            "be put on one of the trust's sites. GP practices and PCNs are counted as logged. "
+            "The combined dataset (central export) keeps each code as the technician logged it."
+        ),
+        r.table(rows, (0.2, 0.15, 0.5), numeric_from=3),
+    ]
 
 
 # The report, section by section, in print order (after the title).

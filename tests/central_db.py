@@ -1,0 +1,87 @@
+"""The lead's store under test on both databases it runs on: SQLite and PostgreSQL.
+
+A test that takes ``central_url`` runs twice: on a SQLite file in its temp folder and on
+a fresh PostgreSQL database of its own (created on the server ``RXLOG_TEST_PG_URL``
+names, dropped afterwards), so each test starts from nothing on either. Without
+``RXLOG_TEST_PG_URL`` the PostgreSQL run is skipped; with ``RXLOG_REQUIRE_PG=1`` (CI) a
+missing URL or a server that does not answer fails instead. Start a throwaway server
+with ``bash scripts/pg-test-server.sh start /tmp/rxlog-pg`` (it prints the URL).
+
+Import the fixtures into a test module with ``from central_db import central_url``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("RXLOG_TEST_PG_URL")
+REQUIRE_PG = os.environ.get("RXLOG_REQUIRE_PG") == "1"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _no_server(why: str) -> None:
+    if REQUIRE_PG:
+        pytest.fail(f"RXLOG_REQUIRE_PG=1 but {why}", pytrace=False)
+    pytest.skip(why)
+
+
+def fresh_pg_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server of ``server_url``; its URL. Dropped after."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    admin_url = make_url(server_url)
+    name = f"rxlog_t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        _no_server(f"the PostgreSQL server at {admin_url.host}:{admin_url.port} "
+                   f"does not answer ({type(exc.orig).__name__})")  # fmt: skip
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty central store: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.sqlite3'}"
+        return
+    if not PG_URL:
+        _no_server("RXLOG_TEST_PG_URL is not set")
+    assert PG_URL is not None
+    yield from fresh_pg_database(PG_URL)
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def rows(url: str, sql: str, **params: object) -> list[tuple]:
+    """The rows of one SQL query on the store at ``url`` (either database)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params).all()]
+    finally:
+        engine.dispose()
+
+
+def dump(url: str, tables: tuple[str, ...]) -> dict[str, list[tuple]]:
+    """Every row of ``tables``, in id order: to check a refused input changed nothing."""
+    return {t: rows(url, f"SELECT * FROM {t} ORDER BY 1") for t in tables}
