@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from datetime import date, datetime, time
 
 import pytest
@@ -212,3 +213,21 @@ def test_a_0006_database_with_entries_is_migrated_and_reads_not_recorded(rx, dat
         assert app.verify_audit().ok
     finally:
         app.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="time.tzset (setting the zone) is POSIX")
+def test_the_night_the_clocks_go_back_counts_25_hours(monkeypatch):
+    """25 Oct 2026, 02:00 BST becomes 01:00 GMT: 22:00 to 22:00 next day is 25 hours."""
+    import time as systime
+
+    from rxlog.entry_rules import qs120_minutes
+
+    monkeypatch.setenv("TZ", "Europe/London")
+    systime.tzset()
+    try:
+        assert qs120_minutes(date(2026, 10, 25), time(22, 0), datetime(2026, 10, 24, 22, 0)) == 1500
+        assert qs120_minutes(date(2026, 3, 29), time(22, 0), datetime(2026, 3, 28, 22, 0)) == 1380
+        assert qs120_minutes(date(2026, 11, 20), time(9, 0), datetime(2026, 11, 19, 9, 0)) == 1440
+    finally:
+        monkeypatch.undo()
+        systime.tzset()
