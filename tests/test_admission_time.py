@@ -231,3 +231,17 @@ def test_the_night_the_clocks_go_back_counts_25_hours(monkeypatch):
     finally:
         monkeypatch.undo()
         systime.tzset()
+
+
+def test_an_absurd_year_is_refused_with_the_field_not_a_crash(rx):
+    for year in (1, 1900, 2025):
+        with pytest.raises(ValidationError) as exc:
+            rx.log(
+                EntryInput(
+                    code="REC-ADM",
+                    date=date(2026, 11, 18),
+                    admitted=datetime(year, 11, 18, 8, 0),
+                    time=time(9, 0),
+                )  # fmt: skip
+            )
+        assert exc.value.field == "admitted" and "more than 28 days" in exc.value.message
