@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -259,4 +260,30 @@ def test_a_store_from_before_c0005_upgrades_and_reads_not_recorded(tmp):
     con.close()
     qs = report_json(tmp)["qs120"]
     assert qs["secondary"] == {"timed": 0, "in_time": 0, "not_recorded": 7}
+    assert qs["primary"] == {"timed": 3, "in_time": 2, "not_recorded": 1}
+
+
+@pytest.mark.skipif(not os.environ.get("RXLOG_TEST_PG_URL"), reason="RXLOG_TEST_PG_URL not set")
+def test_the_same_figures_from_a_store_on_postgresql(tmp):
+    from sqlalchemy import create_engine, text
+
+    from rxlog.central.models import CentralBase
+    from rxlog.central.store import VERSION_TABLE
+
+    url = os.environ["RXLOG_TEST_PG_URL"]
+    engine = create_engine(url)
+    with engine.begin() as conn:  # an empty database it may wipe (as test_central_postgres)
+        CentralBase.metadata.drop_all(conn)
+        conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    engine.dispose()
+    technician(tmp, "Jo Okafor", "5034567")
+    pem = tmp / "5034567.pem"
+    assert rxlog("central", "--db", url, "trust", str(pem), "--name", "Jo Okafor").code == 0
+    r = rxlog("central", "--db", url, "import", str(tmp / "inbox"))
+    assert r.code == 0, r.out + r.err
+    out = tmp / "pg.json"
+    r = rxlog("central", "--db", url, "report", "--out", str(tmp / "pg.pdf"), "--json", str(out))
+    assert r.code == 0, r.err
+    qs = json.loads(out.read_text("utf-8"))["qs120"]
+    assert qs["secondary"] == {"timed": 4, "in_time": 3, "not_recorded": 3}
     assert qs["primary"] == {"timed": 3, "in_time": 2, "not_recorded": 1}
