@@ -156,6 +156,14 @@ def test_logged_exported_imported_and_reported_in_both_sectors(tmp):
                           capture_output=True, text=True, check=True).stdout  # fmt: skip
     words = " ".join(text.split())
     assert "Counted per patient." in words and "per entry" not in words
+    # and the technician's own PDF counts the admission reconciliations' patients (exact)
+    (own,) = (tmp / "inbox" / "5034567").glob("*.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(own), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    words = " ".join(text.split())
+    for line in ("Within 24 hours of admission 3", "Later than 24 hours 1",
+                 "Admission time not recorded 3", "All admission reconciliations 7"):  # fmt: skip
+        assert line in words, line
 
 
 def test_a_return_in_the_previous_format_imports_and_reads_not_recorded(tmp):

@@ -360,6 +360,7 @@ def _qs120_admission(doc: Kit, data: MonthData, width: float, suppress: bool) ->
         ["Within 24 hours of admission", small(within, suppress)],
         ["Later than 24 hours", small(later, suppress)],
         ["Admission time not recorded", small(unknown, suppress)],
+        ["All admission reconciliations", small(within + later + unknown, suppress)],
     ]
     return [
         _gap(6),
