@@ -20,11 +20,12 @@ REDACTED = "[redacted]"  # a note's place in the snapshot a redaction records as
 ENTRY_COLUMNS = (
     "id", "date", "site", "sector", "code", "taxonomy_version", "minutes", "count",
     "significance", "significance_scale", "harm", "harm_scale", "released_minutes",
-    "outcome", "discharge_received", "note", "created_at", "updated_at",
+    "outcome", "discharge_received", "note", "created_at", "updated_at", "admitted", "time",
 )  # fmt: skip
 # Columns added after entries were first audited: left out of a snapshot while empty, so
-# every entry written before them still hashes as its audit record did. (None yet.)
-LATER_COLUMNS: frozenset[str] = frozenset()
+# every entry written before them still hashes as its audit record did (schema 0007:
+# the admission date-time and the reconciliation's time, NICE QS120 in acute care).
+LATER_COLUMNS: frozenset[str] = frozenset({"admitted", "time"})
 # The audit table's columns, in its order.
 AUDIT_COLUMNS = (
     "seq", "at", "os_user", "technician", "action", "entry_id", "before", "after",

@@ -20,3 +20,15 @@ def local_today() -> date:
 def utc_now_iso() -> str:
     """Now, as ISO-8601 UTC with microseconds (sortable, unambiguous)."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def local_now() -> datetime:
+    """Now on this PC's clock (local time, to the minute). ``RXLOG_NOW='YYYY-MM-DD HH:MM'``
+    pins it; with only ``RXLOG_TODAY`` pinned, it is the real time of day on that day."""
+    pinned = os.environ.get("RXLOG_NOW")
+    if pinned:
+        return datetime.strptime(pinned.strip(), "%Y-%m-%d %H:%M")
+    now = datetime.now().replace(second=0, microsecond=0)
+    if os.environ.get("RXLOG_TODAY"):
+        return datetime.combine(local_today(), now.time())
+    return now

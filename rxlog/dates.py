@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from rxlog.errors import ValidationError
 
@@ -153,3 +153,61 @@ def parse_day(text: str, today: date, field: str = "date", prefer: str = "past")
     except ValueError:
         raise bad from None
     raise bad
+
+
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+_DATE_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2})")
+
+
+def parse_clock(text: str | time, field: str = "time") -> time:
+    """A time of day typed ``HH:MM`` (24-hour clock, as the NHS writes it); ``9:05`` too."""
+    if isinstance(text, time):
+        return text
+    raw = text.strip() if isinstance(text, str) else ""
+    if len(raw) == 4 and raw[1:2] == ":":
+        raw = "0" + raw
+    m = _CLOCK.fullmatch(raw)
+    if not m:
+        raise ValidationError(f"{text!r} is not a time: use HH:MM (24-hour clock)", field=field)
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def parse_date_time(text: str | datetime, field: str = "admitted") -> datetime:
+    """A date and time typed ``YYYY-MM-DD HH:MM`` (a ``T`` between them is taken too)."""
+    if isinstance(text, datetime):
+        return text.replace(second=0, microsecond=0, tzinfo=None)
+    raw = text.strip() if isinstance(text, str) else ""
+    bad = ValidationError(
+        f"{text!r} is not a date and time: use 'YYYY-MM-DD HH:MM' (24-hour clock)", field=field
+    )
+    m = _DATE_TIME.fullmatch(raw)
+    if not m:
+        raise bad
+    try:
+        day = parse_date(m.group(1), field)
+        clock = parse_clock(m.group(2), field)
+    except ValidationError:
+        raise bad from None
+    return datetime.combine(day, clock)
+
+
+def date_time_text(value: datetime) -> str:
+    """The one way a date-time is stored and written: ``2026-11-19 08:30``."""
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def parse_day_time(text: str, today: date, field: str = "admitted") -> datetime:
+    """A day and a time as people type them in a field: the day as :func:`parse_day`
+    reads it, then the time (``y 22:40``, ``19/11 08:05``, ``Thu 19 Nov 2026 22:40``,
+    ``2026-11-19 22:40``, ``y@22:40``), or a time alone for today (``07:15``)."""
+    raw = (text or "").strip()
+    hint = "type the day and the time, e.g. 'y 22:40', '19/11 08:05' or '07:15' (today)"
+    if not raw:
+        raise ValidationError(f"a date and time are required: {hint}", field=field)
+    head, _sep, clock = raw.replace("@", " ").rpartition(" ")
+    try:
+        when = parse_clock(clock, field)
+        day = parse_day(head, today, field) if head.strip() else today
+    except ValidationError:
+        raise ValidationError(f"{raw!r} is not a date and time: {hint}", field=field) from None
+    return datetime.combine(day, when)

@@ -24,6 +24,8 @@ ENTRY_FIELDS = (
     "released_minutes",
     "outcome",
     "discharge_received",
+    "admitted",
+    "time",
     "note",
 )
 INTERVENTION_FIELDS = ("significance", "harm", "released_minutes", "outcome")
@@ -45,6 +47,10 @@ class EntryInput:
     discharge_received: dt.date | None = None
     note: str | None = None
     id: str | None = None  # only to restore a deleted entry under its own id
+    # NICE QS120 in acute care: when the patient was admitted, and when the reconciliation
+    # was done (the time of day on the entry's date); admission reconciliations only.
+    admitted: dt.datetime | None = None
+    time: dt.time | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,8 @@ class EntryView:
     note: str | None
     created_at: str
     updated_at: str
+    admitted: dt.datetime | None = None  # admission date-time (admission reconciliations)
+    time: dt.time | None = None  # time of day the reconciliation was done
 
     def to_dict(self) -> dict[str, Any]:
         # Every field is immutable (text, numbers, dates): no deep copy as asdict makes,
@@ -135,6 +143,8 @@ class EntryView:
         d["discharge_received"] = (
             self.discharge_received.isoformat() if self.discharge_received else None
         )
+        d["admitted"] = self.admitted.strftime("%Y-%m-%d %H:%M") if self.admitted else None
+        d["time"] = self.time.strftime("%H:%M") if self.time else None
         return d
 
 
@@ -232,4 +242,14 @@ def entry_view(row: Any, taxonomy: Taxonomy, phases: Sequence[PhaseView]) -> Ent
         note=row.note,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        admitted=_stored_admitted(getattr(row, "admitted", None)),
+        time=_stored_time(getattr(row, "time", None)),
     )
+
+
+def _stored_admitted(text: str | None) -> dt.datetime | None:
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M") if text else None
+
+
+def _stored_time(text: str | None) -> dt.time | None:
+    return dt.time.fromisoformat(text) if text else None

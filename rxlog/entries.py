@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -204,6 +204,8 @@ def _values_of(row: Entry) -> dict[str, Any]:
         "discharge_received": (
             date.fromisoformat(row.discharge_received) if row.discharge_received else None
         ),
+        "admitted": datetime.strptime(row.admitted, "%Y-%m-%d %H:%M") if row.admitted else None,
+        "time": time.fromisoformat(row.time) if row.time else None,
         "note": row.note,
     }
 
@@ -222,6 +224,10 @@ def _merged(row: Entry, ctx: Context, changes: dict[str, Any]) -> dict[str, Any]
                     values[f] = None
         if not code.needs_discharge_date and "discharge_received" not in changes:
             values["discharge_received"] = None
+        if not code.needs_admission_time:
+            for f in ("admitted", "time"):
+                if f not in changes:
+                    values[f] = None
         if code.counts == "none" and "count" not in changes:
             values["count"] = None
     if changes.get("date") and "site" not in changes:

@@ -14,14 +14,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any, Protocol
 
 from rxlog.dates import month_of
 from rxlog.domain import PhaseView, PlacementView, entry_view, phase_on, placement_on
 from rxlog.errors import LockedMonthError, NotFoundError, ValidationError
 from rxlog.identifiers import find_nhs_numbers, normalise_ods
-from rxlog.limits import DAY_MINUTES, MAX_COUNT, MAX_DISCHARGE_DAYS, MAX_MINUTES, MAX_NOTE
+from rxlog.limits import (
+    DAY_MINUTES,
+    MAX_ADMISSION_DAYS,
+    MAX_ADMISSION_MINUTES,
+    MAX_COUNT,
+    MAX_DISCHARGE_DAYS,
+    MAX_MINUTES,
+    MAX_NOTE,
+)
 from rxlog.scales import HARM, HARM_SCALE, OUTCOMES, SIGNIFICANCE, SIGNIFICANCE_SCALE
 from rxlog.taxonomy import Code, Taxonomy
 
@@ -29,6 +37,8 @@ _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 __all__ = [  # also here, beside the rules that use them
     "DAY_MINUTES",
+    "MAX_ADMISSION_DAYS",
+    "MAX_ADMISSION_MINUTES",
     "MAX_COUNT",
     "MAX_DISCHARGE_DAYS",
     "MAX_MINUTES",
@@ -62,6 +72,12 @@ class Context:
     today: date
     placements: Sequence[PlacementView]
     phases: Sequence[PhaseView]
+    now: datetime | None = None  # the local date-time (default: the clock's, on ``today``)
+
+    def local_now(self) -> datetime:
+        from rxlog.clock import local_now
+
+        return self.now or datetime.combine(self.today, local_now().time())
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,8 @@ class EntryColumns:
     outcome: str | None
     discharge_received: str | None
     note: str | None
+    admitted: str | None = None  # "YYYY-MM-DD HH:MM" (schema 0007)
+    time: str | None = None  # "HH:MM"
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -284,6 +302,101 @@ def check_discharge(value: Any, code: Code, day: date) -> date | None:
     return value
 
 
+def check_time(value: Any, code: Code) -> time | None:
+    """The time of day the reconciliation was done (admission reconciliations only)."""
+    if value is None:
+        return None
+    if not isinstance(value, time):
+        raise ValidationError("must be a time of day (HH:MM)", field="time")
+    if not code.needs_admission_time:
+        raise ValidationError(
+            f"{code.code} takes no time of day: only an admission reconciliation is timed in hours",
+            field="time",
+        )
+    return value.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def check_not_future(ctx: Context, day: date, at: time | None) -> None:
+    if at is None or day != ctx.today:
+        return
+    now = ctx.local_now()
+    if at > now.time():
+        raise ValidationError(
+            f"{at:%H:%M} today is in the future (it is now {now:%H:%M})", field="time"
+        )
+
+
+def check_admission(
+    ctx: Context, code: Code, day: date, value: Any, at: time | None
+) -> tuple[datetime | None, time | None]:
+    """The admission date-time (NICE QS120 in acute care: reconciliation within 24 hours
+    of admission) and the reconciliation's time, which defaults to now for today."""
+    field = "admitted"
+    if value is None:
+        check_not_future(ctx, day, at)
+        return None, at
+    if not isinstance(value, datetime):
+        raise ValidationError("must be a date and time (YYYY-MM-DD HH:MM)", field=field)
+    admitted = value.replace(second=0, microsecond=0, tzinfo=None)
+    if not code.needs_admission_time:
+        raise ValidationError(
+            f"{code.code} does not take an admission date-time (only an admission "
+            "reconciliation does)",
+            field=field,
+        )
+    now = ctx.local_now()
+    if at is None:
+        if day != ctx.today:
+            raise ValidationError(
+                f"give the time the reconciliation was done on {day} as well (HH:MM): "
+                "QS120 times it in hours from the admission",
+                field="time",
+            )
+        at = time(now.hour, now.minute)
+    check_not_future(ctx, day, at)
+    if admitted > now:
+        raise ValidationError(
+            f"admitted {admitted:%Y-%m-%d %H:%M} is in the future (it is now {now:%H:%M} "
+            f"on {now.date()})",
+            field=field,
+        )
+    done = datetime.combine(day, at)
+    # wall-clock first: a year typed wrong never reaches the OS's zone rules
+    taken = (done - admitted).days * 1440 + (done - admitted).seconds // 60
+    if 0 <= taken <= MAX_ADMISSION_MINUTES + 60:
+        taken = elapsed_minutes(admitted, done)
+    if admitted > done or taken < 0:
+        raise ValidationError(
+            f"admitted {admitted:%Y-%m-%d %H:%M} is after the reconciliation "
+            f"({done:%Y-%m-%d %H:%M}): the patient is admitted first",
+            field=field,
+        )
+    if taken > MAX_ADMISSION_MINUTES:
+        raise ValidationError(
+            f"admitted {admitted:%Y-%m-%d %H:%M} is more than {MAX_ADMISSION_DAYS} days "
+            f"before the reconciliation ({done:%Y-%m-%d %H:%M}); check the month and year",
+            field=field,
+        )
+    return admitted, at
+
+
+def elapsed_minutes(start: datetime, end: datetime) -> int:
+    """Real minutes between two times on this PC's clock: read as local time (the OS's
+    zone rules), so a night the clocks change counts 23 or 25 hours, as it lasted."""
+    try:
+        return int((end.astimezone() - start.astimezone()).total_seconds() // 60)
+    except (OverflowError, OSError, ValueError):  # outside the OS's range (Windows: < 1970)
+        return int((end - start).total_seconds() // 60)
+
+
+def qs120_minutes(day: date, at: time | None, admitted: datetime | None) -> int | None:
+    """Minutes from admission to the reconciliation (NICE QS120 in acute care), or None
+    when either end is not recorded."""
+    if admitted is None or at is None:
+        return None
+    return max(0, elapsed_minutes(admitted, datetime.combine(day, at)))
+
+
 def check_note(value: Any, warnings: list[str]) -> str | None:
     note = value.strip() if isinstance(value, str) and value.strip() else None
     if note is None:
@@ -359,6 +472,7 @@ def validate(
     count = check_count(item.count, code)
     g = _grading(item, code)
     discharge = check_discharge(item.discharge_received, code, day)
+    admitted, at = check_admission(ctx, code, day, item.admitted, check_time(item.time, code))
     note = check_note(item.note, warnings)
     check_day_total(lookups, day, minutes, exclude_id)
     graded = code.intervention
@@ -377,5 +491,7 @@ def validate(
         outcome=g.outcome,
         discharge_received=discharge.isoformat() if discharge else None,
         note=note,
+        admitted=admitted.strftime("%Y-%m-%d %H:%M") if admitted else None,
+        time=at.strftime("%H:%M") if at else None,
     )
     return columns, warnings

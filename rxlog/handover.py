@@ -48,6 +48,8 @@ _FIELDS = (
     "released_minutes",
     "outcome",
     "discharge_received",
+    "admitted",  # added with schema 0007; a file from before it has neither (None)
+    "time",
 )
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _LISTED = 10
@@ -360,6 +362,14 @@ def _as_input(e: dict[str, Any], with_notes: bool) -> Any:
     def whole(v: Any) -> int | None:
         return v if isinstance(v, int) and not isinstance(v, bool) else None
 
+    from rxlog.dates import parse_clock, parse_date_time
+
+    try:
+        admitted = parse_date_time(e["admitted"]) if e.get("admitted") is not None else None
+        at = parse_clock(e["time"]) if e.get("time") is not None else None
+    except ValidationError as exc:
+        raise _bad(f"entry {str(e.get('id'))[:36]}: {exc.message}") from None
+
     return EntryInput(
         code=str(e.get("code") or ""),
         date=day(e.get("date")),
@@ -371,6 +381,8 @@ def _as_input(e: dict[str, Any], with_notes: bool) -> Any:
         released_minutes=whole(e.get("released_minutes")),
         outcome=e.get("outcome") if isinstance(e.get("outcome"), str) else None,
         discharge_received=day(e.get("discharge_received")),
+        admitted=admitted,
+        time=at,
         note=e.get("note") if with_notes and isinstance(e.get("note"), str) else None,
         id=str(e["id"]),
     )

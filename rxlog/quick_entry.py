@@ -8,6 +8,8 @@ Qt-free so it is tested alone and could serve a future shell. The grammar (also 
     int s4 h:B r10 o:a   intervention graded Eadon 4, NCC MERP B, 10 min released, accepted
     y / -2d / d:30/11    yesterday / two days ago / that date (any day the date fields take)
     dr:2026-11-02 / dr:-1d   discharge information received on
+    ad:y@22:40 / ad:07:15    admitted (admission reconciliation): day@time, or a time today
+    t:09:30              the time the reconciliation was done (default: now)
     @G82001              at that site (one of your placements)
     "free note"          a note (quotes keep the spaces)
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:  # kept out of start-up: the window paints before the taxonomy
 GRAMMAR_HINT = (
     "rec 2 25m (a bare number is the count, 25m the minutes) · f1 favourite · "
     "s4 h:B r10 o:a grading · y, -2d or d:30/11 · dr:y discharge information received · "
+    "ad:y@22:40 admitted · t:09:30 time done · "
     '@G82001 site · "note"'
 )
 OUTCOME_LETTERS = {"a": "accepted", "d": "declined", "p": "pending"}
@@ -84,6 +87,31 @@ def _date_value(text: str, today: date, fld: str) -> date:
     from rxlog.dates import parse_day
 
     return parse_day(text, today, fld)
+
+
+def _admitted_value(text: str, today: date) -> Any:
+    """``ad:`` takes a day and a time joined by ``@`` (``y@22:40``, ``19/11@08:05``,
+    ``2026-11-19@08:05``), or a time alone for today (``07:15``)."""
+    from datetime import datetime
+
+    from rxlog.dates import parse_clock
+
+    day_text, at, clock = text.rpartition("@")
+    if not at:
+        day_text = "today"
+    if not clock:
+        raise ValidationError(
+            "ad: needs the admission time too: ad:y@22:40 (day@HH:MM) or ad:07:15 (today)",
+            field="admitted",
+        )
+    try:
+        when = parse_clock(clock, "admitted")
+    except ValidationError:
+        raise ValidationError(
+            f"{text!r} is not an admission day and time: type ad:y@22:40 or ad:07:15",
+            field="admitted",
+        ) from None
+    return datetime.combine(_date_value(day_text, today, "admitted"), when)
 
 
 def _duration(token: str) -> int | None:
@@ -139,6 +167,12 @@ def parse(text: str, today: date) -> Parsed:
                 out.values["discharge_received"] = _date_value(
                     token[3:], today, "discharge_received"
                 )
+            elif low.startswith("ad:"):
+                out.values["admitted"] = _admitted_value(token[3:], today)
+            elif low.startswith("t:"):
+                from rxlog.dates import parse_clock
+
+                out.values["time"] = parse_clock(token[2:], "time")
             elif low.startswith("d:"):
                 out.values["date"] = _date_value(token[2:], today, "date")
             elif _relative_day(token, today) is not None:
@@ -274,6 +308,11 @@ def describe(parsed: Parsed, code: Code | None, today: date, site: str | None = 
         bits.append(v["outcome"])
     if v.get("discharge_received"):
         bits.append(f"discharge information received {_day(v['discharge_received'], today)}")
+    if v.get("admitted"):
+        adm = v["admitted"]
+        bits.append(f"admitted {_day(adm.date(), today)} {adm:%H:%M}")
+    if v.get("time"):
+        bits.append(f"done at {v['time']:%H:%M}")
     day = v.get("date") or today
     bits.append(
         _day(day, today)

@@ -28,6 +28,7 @@ _REQUIRED = {"code", "title", "category", "description", "sectors", "counts", "d
 _OPTIONAL = {
     "intervention",
     "needs_discharge_date",
+    "needs_admission_time",
     "snomed",
     "snomed_source",
     "retired_in",
@@ -50,6 +51,8 @@ class Code:
     default_minutes: int
     intervention: bool = False
     needs_discharge_date: bool = False
+    # NICE QS120 in acute care: timed in hours from the patient's admission date-time.
+    needs_admission_time: bool = False
     snomed: str | None = None
     snomed_source: str | None = None
     retired_in: str | None = None
@@ -71,6 +74,7 @@ class Code:
             "default_minutes": self.default_minutes,
             "intervention": self.intervention,
             "needs_discharge_date": self.needs_discharge_date,
+            "needs_admission_time": self.needs_admission_time,
             "retired": self.retired,
             "retired_in": self.retired_in,
             "replaced_by": self.replaced_by,
@@ -224,7 +228,7 @@ def _check_code_fields(
     dm = raw["default_minutes"]
     if not isinstance(dm, int) or isinstance(dm, bool) or not 1 <= dm <= 720:
         raise fail("'default_minutes' must be a whole number from 1 to 720", name)
-    for key in ("intervention", "needs_discharge_date"):
+    for key in ("intervention", "needs_discharge_date", "needs_admission_time"):
         if key in raw and not isinstance(raw[key], bool):
             raise fail(f"'{key}' must be true or false", name)
 
@@ -265,6 +269,7 @@ def _parse_code(
         default_minutes=raw["default_minutes"],
         intervention=raw.get("intervention", False),
         needs_discharge_date=raw.get("needs_discharge_date", False),
+        needs_admission_time=raw.get("needs_admission_time", False),
         snomed=raw.get("snomed"),
         snomed_source=raw.get("snomed_source"),
         retired_in=raw.get("retired_in"),

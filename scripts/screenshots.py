@@ -67,6 +67,13 @@ def main() -> None:
         win.quick_error.hide()
         win.details.clear_errors()
 
+        # An admission reconciliation: the admission date-time and the time done (QS120)
+        QTest.keyClicks(win.quick.line, "rec-adm y ad:-2d@22:40 t:09:05")
+        QTest.keyClick(win.quick.line, Qt.Key.Key_Tab)
+        save(win, out, "detail-panel-admission")
+        win.quick.clear()
+        win.quick.line.setFocus()
+
         t0 = datetime.combine(TODAY, datetime.min.time()).astimezone() + timedelta(hours=9)
         QTest.keyClicks(win.quick.line, "acu-ward")
         win.start_timer(t0)

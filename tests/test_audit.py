@@ -31,11 +31,14 @@ def tamper(rx, sql, *params):
     [
         ("UPDATE entry SET minutes = 99 WHERE id = :a", "differs from its last audited state"),
         ("UPDATE entry SET note = 'x' WHERE id = :b", "differs from its last audited state"),
+        # a column added later (schema 0007) is covered as soon as it holds a value
+        ("UPDATE entry SET admitted = '2026-11-01 08:00' WHERE id = :a",
+         "differs from its last audited state"),  # fmt: skip
         ("DELETE FROM entry WHERE id = :a", "missing (removed outside RxLog)"),
         ("INSERT INTO entry SELECT '11111111-2222-4333-8444-555555555555', date, site, sector, "
          "code, taxonomy_version, minutes, count, significance, significance_scale, harm, "
          "harm_scale, released_minutes, outcome, discharge_received, note, created_at, "
-         "updated_at FROM entry WHERE id = :a", "not in the audit trail"),
+         "updated_at, admitted, time FROM entry WHERE id = :a", "not in the audit trail"),
         ("UPDATE audit SET reason = 'nothing to see' WHERE seq = 3", "record 3 was changed"),
         ("UPDATE audit SET after = replace(after, '\"minutes\":7', '\"minutes\":8') WHERE seq = 3",
          "record 3 was changed"),

@@ -429,9 +429,15 @@ def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
     for sector in ("primary", "secondary"):
         q = doc["qs120"][sector]
         assert set(q) == {"timed", "in_time", "not_recorded"}
-        assert q["timed"] == sum(1 for r in rows if r["sector"] == sector and r["qs120_days"])
-    adm = sum(1 for r in rows if r["code"] == "REC-ADM")
+        # per patient: an entry counts its count (issue 11, item 2)
+        timed = [r for r in rows if r["sector"] == sector and r["qs120_days"]]
+        assert q["timed"] == sum(int(r["count"] or 1) for r in timed)
+        assert q["in_time"] == sum(int(r["count"] or 1) for r in timed
+                                   if int(r["qs120_days"]) <= 7)  # fmt: skip
+    # these returns carry no admission time: every admission reconciliation not recorded
+    adm = sum(int(r["count"] or 1) for r in rows if r["code"] == "REC-ADM")
     assert doc["qs120"]["secondary"]["not_recorded"] == adm > 0
+    assert doc["qs120"]["secondary"]["timed"] == 0
     assert {s["measure"] for s in doc["spc"]} == {s.key for s in data.series}
     for s in doc["spc"]:
         assert s["direction"] in ("increase", "decrease", "neutral") and s["title"]

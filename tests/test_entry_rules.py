@@ -216,3 +216,21 @@ def test_validate_reports_the_first_problem_in_a_fixed_order():
     refused(r.validate, full, _ctx(), EntryInput("QRY-PAT", note="x" * 3000), field="note",
             words="longer than")  # fmt: skip
     refused(r.validate, full, _ctx(), EntryInput("QRY-PAT"), field="minutes", words="24 hours")
+
+
+def test_an_admission_is_checked_against_the_entrys_own_date_and_time():
+    """NICE QS120 in acute care: the admission date-time and the time done, as stored."""
+    from dataclasses import replace
+    from datetime import datetime, time
+
+    ctx = replace(_ctx(), now=datetime(2026, 11, 20, 15, 0))
+    item = EntryInput("REC-ADM", date(2026, 11, 19), admitted=datetime(2026, 11, 18, 22, 40),
+                      time=time(9, 5))  # fmt: skip
+    columns, _ = r.validate(Lookups(), ctx, item)
+    assert (columns.admitted, columns.time) == ("2026-11-18 22:40", "09:05")
+    assert r.qs120_minutes(date(2026, 11, 19), time(9, 5), datetime(2026, 11, 18, 22, 40)) == 625
+    today = EntryInput("REC-ADM", admitted=datetime(2026, 11, 20, 7, 0))  # time: now
+    assert r.validate(Lookups(), ctx, today)[0].time == "15:00"
+    refused(r.validate, Lookups(), ctx,
+            EntryInput("REC-ADM", admitted=datetime(2026, 11, 20, 15, 1)),
+            field="admitted", words="in the future")  # fmt: skip

@@ -233,6 +233,10 @@ STRUCTURED = {
     "entry.harm_scale": "a scale name from the taxonomy",
     "entry.outcome": "accepted | declined | pending",
     "entry.discharge_received": "ISO date",
+    # Checked to shape by rxlog.dates (parse_date_time / parse_clock); only the minutes
+    # between them leave the PC (qs120_minutes), never the date-time itself.
+    "entry.admitted": "YYYY-MM-DD HH:MM",
+    "entry.time": "HH:MM",
     "entry.created_at": "a timestamp RxLog writes",
     "entry.updated_at": "a timestamp RxLog writes",
     "audit.at": "a timestamp RxLog writes",

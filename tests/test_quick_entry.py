@@ -114,3 +114,40 @@ def test_a_parsed_line_logs_through_the_core(rx):
     entry = rx.log(p.entry(code.code)).entry
     assert (entry.code, entry.count, entry.minutes) == ("REC-ADM", 3, 25)
     assert entry.date == date(2026, 11, 19)
+
+
+def test_admission_tokens_day_at_time_and_time_today():
+    from datetime import datetime, time
+
+    p = qe.parse("rec y ad:-2d@22:40 t:09:05", TODAY)
+    assert p.values == {
+        "date": date(2026, 11, 19),
+        "admitted": datetime(2026, 11, 18, 22, 40),
+        "time": time(9, 5),
+    }
+    assert qe.parse("rec ad:07:15", TODAY).values["admitted"] == datetime(2026, 11, 20, 7, 15)
+    assert qe.parse("rec ad:19/11@8:05", TODAY).values["admitted"] == datetime(2026, 11, 19, 8, 5)
+    assert qe.parse("rec ad:2026-11-19@23:59", TODAY).values["admitted"] == datetime(
+        2026, 11, 19, 23, 59
+    )
+    text = qe.describe(p, TAX.get("REC-ADM"), TODAY)
+    assert "admitted Wed 18 Nov 2026 22:40" in text and "done at 09:05" in text
+
+
+@pytest.mark.parametrize("line", ["rec ad:y", "rec ad:y@", "rec ad:y@25:00", "rec ad:zz@10:00",
+                                  "rec ad:y@10", "rec t:9.30"])  # fmt: skip
+def test_bad_admission_tokens_are_problems_naming_the_field(line):
+    p = qe.parse(line, TODAY)
+    assert p.problems and p.problems[0][0] in ("admitted", "time"), p.problems
+    with pytest.raises(ValidationError):
+        p.entry("REC-ADM")
+
+
+def test_an_admission_line_logs_through_the_core(rx):
+    from datetime import datetime, time
+
+    p = qe.parse("rec adm y ad:-2d@22:40 t:09:05", rx.today())
+    code = qe.choose(p, TAX, [], sector="secondary")
+    entry = rx.log(p.entry(code.code)).entry
+    assert (entry.code, entry.admitted, entry.time) == (
+        "REC-ADM", datetime(2026, 11, 18, 22, 40), time(9, 5))  # fmt: skip

@@ -42,6 +42,8 @@ ENTRY_COLUMNS: dict[str, str] = {
     "unit_cost_version": "Version of the unit-cost table used (each figure cites its source)",
     "qs120_days": "Days from discharge information received to reconciliation (NICE QS120: "
     "within 7 days in primary care)",
+    "qs120_minutes": "Minutes from the patient's admission to an admission reconciliation "
+    "(NICE QS120: within 24 hours in acute care); empty when not recorded",
 }
 
 RETURN_COLUMNS: dict[str, str] = {

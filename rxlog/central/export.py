@@ -47,7 +47,8 @@ MEASURE_DEF_COLUMNS = (
 )
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, header included
 _COST = CSV_COLUMNS.index("cost_avoided")
-_NUMBERS = {"version", "minutes", "count", "significance", "released_minutes", "qs120_days"}
+_NUMBERS = {"version", "minutes", "count", "significance", "released_minutes", "qs120_days",
+            "qs120_minutes"}  # fmt: skip
 _TEXT = {c for c in CSV_COLUMNS if c not in _NUMBERS | {"cost_avoided"}}
 
 Progress = Callable[[int, int], None]

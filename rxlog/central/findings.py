@@ -124,17 +124,24 @@ def _qs120(data: ReportData) -> Sentences:
     n, ok = data.qs120.get("primary", (0, 0))
     if n and qs120_share_shown(data, hidden, "primary"):
         findings.append(
-            f"{_pct(ok, n)} of timed discharge reconciliations in primary care were done within "
-            "7 days (NICE QS120)."
+            f"{_pct(ok, n)} of timed patients of discharge reconciliations in primary care were "
+            "reconciled within 7 days (NICE QS120)."
         )
-    not_rec = sum(data.qs120_not_recorded.values())
-    if not_rec:
-        many = "Some" if ("nr", "all") in hidden else _n(not_rec)
-        caveats.append(
-            f"{many} reconciliation(s) QS120 applies to carry no date to time them "
-            "from (all admission reconciliations among them), so hospital timeliness is not "
-            "measured yet."
+    n, ok = data.qs120.get("secondary", (0, 0))
+    if n and qs120_share_shown(data, hidden, "secondary"):
+        findings.append(
+            f"{_pct(ok, n)} of timed patients of admission reconciliations in hospital were "
+            "reconciled within 24 hours of admission (NICE QS120)."
         )
+    for sector, where in (("primary", "In primary care"), ("secondary", "In hospital")):
+        not_rec = data.qs120_not_recorded.get(sector, 0)
+        if not_rec:
+            many = "some" if ("nr", sector) in hidden else _n(not_rec)
+            caveats.append(
+                f"{where}, {many} patient(s) of reconciliations QS120 applies to have "
+                "no date or time to time them from (not recorded); its QS120 share covers the "
+                "timed ones only."
+            )
     return findings, caveats
 
 

@@ -125,6 +125,8 @@ class CentralEntry(CentralBase):
     cost_avoided_pence: Mapped[int | None] = mapped_column(Integer, nullable=True)
     unit_cost_version: Mapped[str | None] = mapped_column(String(80), nullable=True)
     qs120_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # c0005: minutes from admission to an admission reconciliation (NULL: not recorded)
+    qs120_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (
         Index("ix_central_entry_return", "return_pk"),

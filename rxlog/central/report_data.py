@@ -30,9 +30,8 @@ from rxlog.errors import ValidationError
 # NICE QS120: reconciliation within 1 week of discharge information in primary care,
 # within 24 hours of admission in hospital.
 QS120_TARGET_DAYS = {"primary": 7, "secondary": 1}
-# Reconciliations QS120 times that carry no date to time them from (yet): admission
-# reconciliations have no admission time in the return format, so all are "not recorded".
-QS120_UNTIMED_CODES = frozenset({"REC-ADM"})
+QS120_PRIMARY_DAYS = 7  # from the date discharge information was received (qs120_days)
+QS120_ACUTE_MINUTES = 24 * 60  # from the admission date-time (qs120_minutes)
 
 
 @dataclass
@@ -220,7 +219,7 @@ def gather(
         _phase_returns(conn, data, where, rets, pilot_start)
         _grading(conn, data, where)
         _costs(conn, data, where)
-        _qs120(conn, data, where, tax)
+        _qs120(conn, data, in_range, tax)
     data.series = _series(store, tax, in_range, pilot_start)
     data.status = status_matrix(
         store, data.months[0] if data.months else None, data.months[-1] if data.months else None
@@ -476,30 +475,60 @@ def _costs(conn: Any, data: ReportData, where: Any) -> None:
     )
 
 
-def _qs120(conn: Any, data: ReportData, where: Any, tax: Any) -> None:
-    """QS120: timed reconciliations per sector (in time, by band) and those QS120
-    applies to with no date to time them from."""
-    timely = conn.execute(
-        select(S.c.month, S.c.sector, S.c.qs120_days, func.sum(S.c.entries))
-        .where(where, S.c.qs120_days.isnot(None))
-        .group_by(S.c.month, S.c.sector, S.c.qs120_days)
-    ).all()
-    for _month, sector, days, n in timely:
-        target = QS120_TARGET_DAYS.get(sector, 7)
-        ok = n if days <= target else 0
-        a, b = data.qs120.get(sector, (0, 0))
-        data.qs120[sector] = (a + n, b + ok)
-        band = (sector, _band(days))
+def qs120_in_time(days: int | None, minutes: int | None) -> bool | None:
+    """Whether a reconciliation was within NICE QS120's time: 24 hours from admission
+    (``minutes``, acute care) or 7 days from discharge information (``days``, primary
+    care); None when it has neither."""
+    if minutes is not None:
+        return minutes <= QS120_ACUTE_MINUTES
+    if days is not None:
+        return days <= QS120_PRIMARY_DAYS
+    return None
+
+
+def _qs120_codes(tax: Any) -> list[str]:
+    """Every code (retired ones too) whose current code QS120 times."""
+    out = []
+    for c in tax:
+        cur = tax.get(tax.current_code(c.code))
+        if cur is not None and (cur.needs_discharge_date or cur.needs_admission_time):
+            out.append(c.code)
+    return out
+
+
+def _qs120(conn: Any, data: ReportData, in_range: Any, tax: Any) -> None:
+    """NICE QS120 per sector, per patient: timed, in time, days-taken bands, and the
+    reconciliations QS120 applies to with nothing to time them from ("not recorded").
+
+    An entry counts as many patients as its ``count`` (one when it counts nothing): the
+    technician gave one admission or discharge time for all the patients in it, so each
+    is timed by it. Admission reconciliations are timed from the admission date-time
+    (``qs120_minutes``), discharge reconciliations from the date discharge information
+    was received (``qs120_days``). Read from the entries: the summary has no minutes."""
+    rows = conn.execute(
+        select(E.c.sector, E.c.qs120_days, E.c.qs120_minutes,
+               func.sum(func.coalesce(E.c["count"], 1)))
+        .select_from(E.join(R, R.c.id == E.c.return_pk))
+        .where(in_range(R.c.month), or_(E.c.qs120_days.isnot(None),
+                                        E.c.qs120_minutes.isnot(None),
+                                        E.c.code.in_(_qs120_codes(tax))))
+        .group_by(E.c.sector, E.c.qs120_days, E.c.qs120_minutes)
+    ).all()  # fmt: skip
+    for sector in ("primary", "secondary"):
+        data.qs120.setdefault(sector, (0, 0))
+        data.qs120_not_recorded.setdefault(sector, 0)
+    for sector, days, minutes, n in rows:
+        n = int(n or 0)
+        ok = qs120_in_time(days, minutes)
+        if ok is None:
+            data.qs120_not_recorded[sector] = data.qs120_not_recorded.get(sector, 0) + n
+            continue
+        timed, in_time = data.qs120.get(sector, (0, 0))
+        data.qs120[sector] = (timed + n, in_time + (n if ok else 0))
+        # days started: an admission reconciliation within 24 hours is in "0-1 days"
+        taken = -(-minutes // (24 * 60)) if minutes is not None else days
+        band = (sector, _band(taken))
         data.qs120_bands[band] = data.qs120_bands.get(band, 0) + n
-    undated = conn.execute(
-        select(S.c.sector, S.c.code, func.sum(S.c.entries))
-        .where(where, S.c.qs120_days.is_(None))
-        .group_by(S.c.sector, S.c.code)
-    ).all()
-    for sector, code, n in undated:
-        c = tax.get(tax.current_code(code))
-        if c is not None and (c.needs_discharge_date or c.code in QS120_UNTIMED_CODES):
-            data.qs120_not_recorded[sector] = data.qs120_not_recorded.get(sector, 0) + (n or 0)
 
 
 @dataclass
@@ -537,7 +566,7 @@ def _month_filter(start: str | None, end: str | None) -> Any:
 
 def _daily(store: CentralStore, in_range: Any) -> tuple[list[Any], list[Any]]:
     """The current returns' entries summed per day, site, phase and code (a few thousand
-    rows), and the QS120-timed ones per day, site, sector and days taken."""
+    rows), and the QS120-timed patients per day, site, sector and time taken."""
     ej = E.join(R, R.c.id == E.c.return_pk)
     e_int = or_(E.c.significance.isnot(None), E.c.harm.isnot(None), E.c.outcome.isnot(None))
     with store.read() as conn:
@@ -559,10 +588,20 @@ def _daily(store: CentralStore, in_range: Any) -> tuple[list[Any], list[Any]]:
             .group_by(E.c.date, E.c.site, E.c.phase, E.c.code, E.c.category)
         ).all()
         timely = conn.execute(
-            select(E.c.date, E.c.site, E.c.sector, E.c.qs120_days, func.count())
+            select(
+                E.c.date,
+                E.c.site,
+                E.c.sector,
+                E.c.qs120_days,
+                E.c.qs120_minutes,
+                func.sum(func.coalesce(E.c["count"], 1)),  # per patient
+            )
             .select_from(ej)
-            .where(in_range(R.c.month), E.c.qs120_days.isnot(None))
-            .group_by(E.c.date, E.c.site, E.c.sector, E.c.qs120_days)
+            .where(
+                in_range(R.c.month),
+                or_(E.c.qs120_days.isnot(None), E.c.qs120_minutes.isnot(None)),
+            )
+            .group_by(E.c.date, E.c.site, E.c.sector, E.c.qs120_days, E.c.qs120_minutes)
         ).all()
     return list(daily), list(timely)
 
@@ -582,10 +621,10 @@ def _buckets(
             b.reconciled += count or 0
         ph = phase or ""
         b.phase_minutes[ph] = b.phase_minutes.get(ph, 0) + (minutes or 0)
-    for day, site, sector, days, n in timely:
+    for day, site, _sector, days, minutes, n in timely:
         b = buckets[(period_start(day, period), organisation(site) if by_site else "")]
-        b.timed += n
-        b.in_time += n if days <= QS120_TARGET_DAYS.get(sector, 7) else 0
+        b.timed += n or 0
+        b.in_time += (n or 0) if qs120_in_time(days, minutes) else 0
     return buckets
 
 

@@ -672,18 +672,21 @@ def _qs120_section(r: _Report) -> list[Any]:
         r.p(
             "NICE QS120 asks for medicines reconciliation within 1 week of a practice receiving "
             "discharge information (primary care) and within 24 hours of admission (hospital). "
-            "Measured from the date discharge information was received to the date of "
-            "reconciliation."
+            "Primary care: measured from the date discharge information was received to the "
+            "date of reconciliation. Hospital: from the admission date and time to the time "
+            "the reconciliation was done. Counted per patient."
         ),
         r.kit.table(
             rows,
             [r.width * f for f in (0.11, 0.09, 0.11, 0.09, 0.09, 0.07, 0.11, 0.11, 0.11, 0.11)],
         ),  # fmt: skip
         r.p(
-            "Not recorded: reconciliations QS120 applies to with no date to time them from "
-            "(a discharge reconciliation without the date the information was received; every "
-            "admission reconciliation, since the return does not yet carry the admission "
-            "time). Timeliness is counted per entry, not per patient. " + SMALL_NOTE,
+            "Counts are patients: an entry for several patients counts each, timed by the one "
+            "date or time it gives. Not recorded: patients of reconciliations QS120 applies to "
+            "with nothing to time them from (a discharge reconciliation without the date the "
+            "information was received; an admission reconciliation without the admission time, "
+            "including all from returns made before RxLog carried it). Bands are days started: "
+            "a hospital reconciliation within 24 hours is in 0-1 days. " + SMALL_NOTE,
             "small",
         ),
     ]

@@ -18,6 +18,7 @@ LIST_COLUMNS = (
     "id", "date", "code", "title", "category", "taxonomy_version", "site", "sector", "phase",
     "minutes", "count", "significance", "significance_scale", "harm", "harm_scale",
     "released_minutes", "outcome", "discharge_received", "note", "created_at", "updated_at",
+    "admitted", "time",
 )  # fmt: skip
 
 # Fields of an entry and their command-line options (shared by log and edit).
@@ -31,6 +32,13 @@ _ENTRY_OPTIONS = (
     ("--released-minutes", "released_minutes", "N", "clinician minutes released"),
     ("--outcome", "outcome", "OUTCOME", "accepted, declined or pending"),
     ("--discharge-received", "discharge_received", "DATE", "discharge information received"),
+    (
+        "--admitted",
+        "admitted",
+        "'YYYY-MM-DD HH:MM'",
+        "when the patient was admitted (admission reconciliation; NICE QS120)",
+    ),
+    ("--time", "time", "HH:MM", "time the reconciliation was done (default: now, if today)"),
     ("--note", "note", "TEXT", "free-text note (never leaves this PC)"),
 )
 _DATE_FIELDS = {"date", "discharge_received"}
@@ -41,11 +49,19 @@ def _opt_date(value: str | None, field: str) -> date | None:
 
 
 def _entry_values(args: argparse.Namespace) -> dict[str, Any]:
+    from rxlog.dates import parse_clock, parse_date_time
+
     values: dict[str, Any] = {}
     for _flag, dest, _mv, _help in _ENTRY_OPTIONS:
         v = getattr(args, dest)
         if v is not None:
-            values[dest] = parse_date(v, dest) if dest in _DATE_FIELDS else v
+            if dest in _DATE_FIELDS:
+                v = parse_date(v, dest)
+            elif dest == "admitted":
+                v = parse_date_time(v, dest)
+            elif dest == "time":
+                v = parse_clock(v, dest)
+            values[dest] = v
     return values
 
 
@@ -528,6 +544,8 @@ def register_edit(sub: argparse._SubParsersAction) -> None:
             "released_minutes",
             "outcome",
             "discharge_received",
+            "admitted",
+            "time",
             "note",
         ),
         help="unset an optional field (repeatable)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rxlog.export.month_data import MonthData, qs120_days
+from rxlog.export.month_data import MonthData, qs120_days, qs120_minutes
 from rxlog.returnformat.csvfile import write_rows
 
 
@@ -55,6 +55,7 @@ def rows(data: MonthData) -> list[dict[str, object]]:
                 "cost_avoided": f"{cost:.2f}" if cost is not None else None,
                 "unit_cost_version": data.unit_costs.version,
                 "qs120_days": qs120_days(e),
+                "qs120_minutes": qs120_minutes(e),
             }
         )
     return out

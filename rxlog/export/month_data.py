@@ -125,6 +125,14 @@ def qs120_days(e: EntryView) -> int | None:
     return (e.date - e.discharge_received).days
 
 
+def qs120_minutes(e: EntryView) -> int | None:
+    """Minutes from the patient's admission to the reconciliation (NICE QS120 in acute
+    care: within 24 hours); the admission date-time itself stays on this PC."""
+    from rxlog.entry_rules import qs120_minutes as minutes
+
+    return minutes(e.date, e.time, e.admitted)
+
+
 def main_site(entries: list[EntryView] | tuple[EntryView, ...]) -> str:
     """The site with the most entries (ties: alphabetical)."""
     counts = Counter(e.site for e in entries)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rxlog.export.month_data import QS120_PRIMARY_DAYS, MonthData, qs120_days
+from rxlog.export.month_data import QS120_PRIMARY_DAYS, MonthData, qs120_days, qs120_minutes
 from rxlog.pdf_style import NHS_WARM_YELLOW, Kit, hours, unicode_fonts
 
 SMALL = 5  # counts below this (and above 0) are suppressed
@@ -331,6 +331,51 @@ def _released(doc: Kit, data: MonthData) -> list[Any]:
 
 
 def _qs120(doc: Kit, data: MonthData, width: float, suppress: bool) -> list[Any]:
+    return _qs120_discharge(doc, data, width, suppress) + _qs120_admission(
+        doc, data, width, suppress
+    )
+
+
+def _qs120_admission(doc: Kit, data: MonthData, width: float, suppress: bool) -> list[Any]:
+    """Admission reconciliations against NICE QS120's 24 hours (patients, as counted)."""
+    from rxlog.taxonomy import current_taxonomy
+
+    tax = current_taxonomy()
+    admissions = [
+        e for e in data.entries if (c := tax.get(e.code)) is not None and c.needs_admission_time
+    ]
+    if not admissions:
+        return []
+    within = later = unknown = 0
+    for e in admissions:
+        n = 1 if e.count is None else e.count
+        m = qs120_minutes(e)
+        if m is None:
+            unknown += n
+        elif m <= 24 * 60:
+            within += n
+        else:
+            later += n
+    rows = [
+        ["Within 24 hours of admission", small(within, suppress)],
+        ["Later than 24 hours", small(later, suppress)],
+        ["Admission time not recorded", small(unknown, suppress)],
+        ["All admission reconciliations", small(within + later + unknown, suppress)],
+    ]
+    return [
+        _gap(6),
+        _table(doc, ["Admission reconciliations", "Patients"], rows, [width - 60, 60], True),
+        _gap(4),
+        doc.p(
+            "NICE quality standard 120 asks that medicines are reconciled within 24 hours of "
+            "a patient's admission to hospital; timed from the admission date and time to the "
+            "time the reconciliation was done.",
+            doc.small,
+        ),
+    ]
+
+
+def _qs120_discharge(doc: Kit, data: MonthData, width: float, suppress: bool) -> list[Any]:
     timed = [(e, d) for e in data.entries if (d := qs120_days(e)) is not None]
     if not timed:
         return [doc.p("No reconciliations with a discharge-received date this month.")]
@@ -566,7 +611,7 @@ def _story(doc: Kit, data: MonthData, options: PdfOptions, width: float) -> list
         _section(doc, "Clinician time released and cost avoided", *_released(doc, data)),
         _section(
             doc,
-            "How soon reconciliations followed discharge",
+            "How soon reconciliations followed discharge and admission",
             *_qs120(doc, data, width, suppress),
         ),
         _section(doc, "Days without entries", *_gaps(doc, data)),

@@ -17,6 +17,7 @@ import hashlib
 import json
 import operator
 from collections.abc import Iterable
+from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,10 @@ ENTRY_FIELDS = (
 )  # fmt: skip
 
 
+# Columns added later (schema 0007): hashed only when set, so a month's hash from before
+# them is unchanged.
+LATER_FIELDS = ("admitted", "time")
+
 _PLAIN = (str, int, type(None))
 _FIELDS = operator.attrgetter(*ENTRY_FIELDS)
 
@@ -40,6 +45,11 @@ _FIELDS = operator.attrgetter(*ENTRY_FIELDS)
 def _cell(value: Any) -> Any:
     if type(value) in _PLAIN:  # nearly every value: no hasattr (a caught AttributeError)
         return value
+    # Views hold a datetime and a time, stored rows their text: both hash the text.
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
@@ -58,12 +68,21 @@ def _json(value: Any) -> str:
     return json.dumps(_cell(value), ensure_ascii=True)
 
 
+def _line(r: Any) -> str:
+    cells = [_json(v) for v in _FIELDS(r)]
+    for f in LATER_FIELDS:
+        v = getattr(r, f, None)
+        if v is not None:
+            cells.append(json.dumps([f, _cell(v)], ensure_ascii=True))
+    return "[" + ", ".join(cells) + "]"
+
+
 def entries_sha256(rows: Iterable[Any]) -> str:
     """SHA-256 of entries (stored rows or their views) with every column, by id.
 
     Each entry is the line ``json.dumps([...every column...], ensure_ascii=True)``,
     written out cell by cell (the same text, a third of the time), sorted."""
-    lines = sorted("[" + ", ".join([_json(v) for v in _FIELDS(r)]) + "]" for r in rows)
+    lines = sorted(_line(r) for r in rows)
     h = hashlib.sha256()
     for line in lines:
         h.update(line.encode("ascii") + b"\n")

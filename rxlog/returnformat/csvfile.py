@@ -27,10 +27,16 @@ CSV_COLUMNS = (
     "phase", "date", "code", "title", "category", "taxonomy_version", "minutes", "count",
     "count_unit", "significance", "significance_scale", "harm", "harm_scale",
     "released_minutes", "outcome", "cost_avoided", "unit_cost_version", "qs120_days",
+    "qs120_minutes",
 )  # fmt: skip
 COLUMNS = CSV_COLUMNS
 # Helpful columns the export writes that a reader does without (older or minimal CSVs).
-OPTIONAL_COLUMNS = frozenset({"site_name", "title", "count_unit"})
+# ``qs120_minutes`` came later within rxlog-return/2: a return without it reads its
+# admission reconciliations as "not recorded".
+OPTIONAL_COLUMNS = frozenset({"site_name", "title", "count_unit", "qs120_minutes"})
+# Minutes from admission to an admission reconciliation: plain ASCII digits, no sign, no
+# leading zero, no spaces (int() would take " 12", "+12", "1_2" or other scripts' digits).
+_MINUTES_SHAPE = re.compile(r"0|[1-9][0-9]{0,5}")
 
 # central_entry's columns after return_pk, in CSV order (cost stored in whole pence).
 DB_COLUMNS = tuple("cost_avoided_pence" if c == "cost_avoided" else c for c in CSV_COLUMNS)
@@ -137,6 +143,8 @@ def _convert_column(col_name: str, raw: Any, name: str) -> Any:
     if col_name in _REQUIRED and "" in col:
         line = _first(col, lambda v: v == "")
         raise ValidationError(f"{name}, line {line}: {col_name} is empty")
+    if col_name == "qs120_minutes":
+        return _admission_minutes(col, name)
     try:
         # Each distinct value converted once, then mapped at C speed. Repeated text
         # (site, code, scale names...) becomes one shared object: a third of the
@@ -226,6 +234,17 @@ SECTORS = frozenset({"primary", "secondary"})
 
 
 _NOT_TEXT = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def _admission_minutes(col: Any, name: str) -> list[int | None]:
+    """The ``qs120_minutes`` column, its shape checked strictly (hostile input)."""
+    bad = next((i for i, v in enumerate(col) if v and not _MINUTES_SHAPE.fullmatch(v)), -1)
+    if bad >= 0:
+        raise ValidationError(
+            f"{name}, line {bad + 2}: qs120_minutes {col[bad][:20]!r} is not a whole number "
+            "of minutes (digits only)"
+        )
+    return [int(v) if v else None for v in col]
 
 
 def _has_controls(text: str) -> bool:
@@ -341,10 +360,11 @@ def _taxonomies(by: dict[str, Any], manifest: dict[str, Any], name: str) -> dict
 
 
 def _check_ranges(by: dict[str, Any], name: str) -> None:
-    from rxlog.limits import MAX_COUNT, MAX_DISCHARGE_DAYS, MAX_MINUTES
+    from rxlog.limits import MAX_ADMISSION_MINUTES, MAX_COUNT, MAX_DISCHARGE_DAYS, MAX_MINUTES
 
     for col, low, high in (("count", 0, MAX_COUNT), ("released_minutes", 0, MAX_MINUTES),
                            ("qs120_days", 0, MAX_DISCHARGE_DAYS),
+                           ("qs120_minutes", 0, MAX_ADMISSION_MINUTES),
                            ("cost_avoided", 0, 10**14)):  # fmt: skip
         given = [v for v in by[col] if v is not None]
         if given and (min(given) < low or max(given) > high):
@@ -354,10 +374,11 @@ def _check_ranges(by: dict[str, Any], name: str) -> None:
 
 
 # What depends on the code, checked once per distinct combination of these columns
-# (and of whether count, released_minutes, qs120_days and cost_avoided are empty).
+# (and of whether count, released_minutes, qs120_days, cost_avoided and qs120_minutes
+# are empty).
 _KEYED = ("code", "taxonomy_version", "category", "significance", "significance_scale",
           "harm", "harm_scale", "outcome")  # fmt: skip
-_EMPTY = ("count", "released_minutes", "qs120_days", "cost_avoided")
+_EMPTY = ("count", "released_minutes", "qs120_days", "cost_avoided", "qs120_minutes")
 
 
 def _combo_problem(combo: tuple[Any, ...], taxonomies: dict[str, Any]) -> str | None:
@@ -365,7 +386,7 @@ def _combo_problem(combo: tuple[Any, ...], taxonomies: dict[str, Any]) -> str | 
     from rxlog.scales import HARM, HARM_SCALE, OUTCOMES, SIGNIFICANCE, SIGNIFICANCE_SCALE
 
     code_s, tv, cat, sig, sig_scale, harm, harm_scale, outcome = combo[:8]
-    no_count, no_released, no_qs120, no_cost = combo[8:]
+    no_count, no_released, no_qs120, no_cost, no_admission = combo[8:]
     code = taxonomies[tv].get(code_s)
     if code is None:
         return f"code {code_s[:20]!r} is not in taxonomy {tv}"
@@ -389,6 +410,8 @@ def _combo_problem(combo: tuple[Any, ...], taxonomies: dict[str, Any]) -> str | 
         return f"qs120_days is given, but {code_s} is not a reconciliation"
     if not no_cost and no_released:
         return "cost_avoided is given without released minutes"
+    if not no_admission and not code.needs_admission_time:
+        return f"qs120_minutes is given, but {code_s} is not an admission reconciliation"
     return None
 
 

@@ -28,8 +28,8 @@ if TYPE_CHECKING:  # SQLAlchemy loads when a database is opened, not when this i
     from sqlalchemy.orm import Session
 
 # The newest schema revision this RxLog knows (tests check it is Alembic's head).
-SCHEMA_HEAD = "0006"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+SCHEMA_HEAD = "0007"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 
 # WAL with synchronous=FULL: each commit is fsynced before the caller is told "saved",
 # so an entry survives a power cut as well as a crash (NORMAL may lose the last commits

@@ -84,6 +84,8 @@ class StoredEntry:
     note: str | None
     created_at: str
     updated_at: str
+    admitted: str | None = None  # schema 0007
+    time: str | None = None
 
 
 class _Lookups:

@@ -84,6 +84,10 @@ class Entry(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[str] = mapped_column(String(32))
+    # Schema 0007 (NICE QS120 in acute care): the admission date-time "YYYY-MM-DD HH:MM"
+    # and the reconciliation's time of day "HH:MM"; NULL when not recorded.
+    admitted: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    time: Mapped[str | None] = mapped_column(String(5), nullable=True)
 
     __table_args__ = (
         # Covers a month's totals by code without touching the table itself.

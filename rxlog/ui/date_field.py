@@ -79,3 +79,65 @@ class DateField(QLineEdit):
             self.setDate(self.date() + dt.timedelta(days=step))
             return
         super().keyPressEvent(event)
+
+
+class AdmittedField(QLineEdit):
+    """When the patient was admitted: a day and a time as people type them (``y 22:40``,
+    ``19/11 08:05``, ``07:15`` for today), read by :func:`rxlog.dates.parse_day_time`;
+    empty means not recorded. Shown once read as ``Thu 19 Nov 2026 22:40``."""
+
+    def __init__(self, today: Callable[[], dt.date], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._today = today
+        self.setPlaceholderText("not recorded; e.g. y 22:40 or 19/11 08:05")
+        self.setToolTip(
+            "When the patient was admitted (NICE QS120: reconciliation within 24 hours): "
+            "a day and a 24-hour time, e.g. y 22:40, 19/11 08:05, or 07:15 for today."
+        )
+        self.editingFinished.connect(self.tidy)
+
+    def value(self) -> dt.datetime | None:
+        from rxlog.dates import parse_day_time
+
+        text = self.text().strip()
+        return parse_day_time(text, self._today(), "admitted") if text else None
+
+    def set_value(self, value: dt.datetime | None) -> None:
+        self.setText(f"{day_text(value.date())} {value:%H:%M}" if value else "")
+        self.setStyleSheet("")
+
+    def tidy(self) -> None:
+        try:
+            self.set_value(self.value())
+        except ValidationError as exc:
+            self.setStyleSheet(_BAD_STYLE)
+            self.setToolTip(exc.message)
+
+
+class ClockField(QLineEdit):
+    """A time of day ``HH:MM`` (24-hour clock); empty means now (for today's entry)."""
+
+    def __init__(self, field: str = "time", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._field = field
+        self.setPlaceholderText("now; or HH:MM, e.g. 09:30")
+        self.setToolTip("The time the reconciliation was done, on the entry's date (HH:MM).")
+        self.setMaxLength(5)
+        self.editingFinished.connect(self.tidy)
+
+    def value(self) -> dt.time | None:
+        from rxlog.dates import parse_clock
+
+        text = self.text().strip()
+        return parse_clock(text, self._field) if text else None
+
+    def set_value(self, value: dt.time | None) -> None:
+        self.setText(f"{value:%H:%M}" if value else "")
+        self.setStyleSheet("")
+
+    def tidy(self) -> None:
+        try:
+            self.set_value(self.value())
+        except ValidationError as exc:
+            self.setStyleSheet(_BAD_STYLE)
+            self.setToolTip(exc.message)

@@ -23,7 +23,7 @@ from rxlog.domain import PlacementView
 from rxlog.limits import MAX_COUNT, MAX_MINUTES
 from rxlog.scales import HARM, OUTCOMES, SIGNIFICANCE
 from rxlog.taxonomy import Code, Taxonomy
-from rxlog.ui.date_field import DateField
+from rxlog.ui.date_field import AdmittedField, ClockField, DateField
 from rxlog.ui.plain_words import for_gui
 
 UNSET = -1
@@ -36,7 +36,8 @@ ERROR_STYLE = "color: #b00020;"
 
 class DetailPanel(QWidget):
     """All fields of one entry. Grading shows only for intervention codes and the
-    discharge-received date only for codes that need it.
+    discharge-received date only for codes that need it, the admission date-time and the
+    time done only for admission reconciliations (NICE QS120 in acute care).
 
     Signals:
         code_changed(str): the code box now holds this code.
@@ -46,7 +47,7 @@ class DetailPanel(QWidget):
 
     FIELDS = (
         "code", "date", "site", "minutes", "count", "significance", "harm",
-        "released_minutes", "outcome", "discharge_received", "note",
+        "released_minutes", "outcome", "discharge_received", "admitted", "time", "note",
     )  # fmt: skip
 
     def __init__(
@@ -138,6 +139,10 @@ class DetailPanel(QWidget):
         self.discharge_label = self._add(
             form2, "discharge_received", "Disch&arge info received", self.discharge_received
         )
+        self.admitted = AdmittedField(lambda: self.today)
+        self.admitted_label = self._add(form2, "admitted", "&Patient admitted", self.admitted)
+        self.time = ClockField()
+        self.time_label = self._add(form2, "time", "Done at (cloc&k)", self.time)
         self.note = QLineEdit()
         self.note.setPlaceholderText("optional; no patient identifiers")
         self._add(form2, "note", "&Note", self.note)
@@ -201,6 +206,8 @@ class DetailPanel(QWidget):
         self.grading.setVisible(code.intervention)
         self.discharge_received.setVisible(code.needs_discharge_date)
         self.discharge_label.setVisible(code.needs_discharge_date)
+        for w in (self.admitted, self.admitted_label, self.time, self.time_label):
+            w.setVisible(code.needs_admission_time)
         counts = code.counts != "none"
         self.count.setVisible(counts)
         self.count_label.setVisible(counts)
@@ -239,6 +246,8 @@ class DetailPanel(QWidget):
         self.discharge_received.setDate(
             values.get("discharge_received") or values.get("date") or self.today
         )
+        self.admitted.set_value(values.get("admitted"))
+        self.time.set_value(values.get("time"))
         self.note.setText(values.get("note") or "")
         self._on_code()
 
@@ -257,6 +266,8 @@ class DetailPanel(QWidget):
             "released_minutes": None,
             "outcome": None,
             "discharge_received": None,
+            "admitted": None,
+            "time": None,
             "note": self.note.text().strip() or None,
         }
         if code and code.intervention:
@@ -267,6 +278,9 @@ class DetailPanel(QWidget):
             v["outcome"] = self.outcome.currentData()
         if code and code.needs_discharge_date:
             v["discharge_received"] = self.discharge_received.date()
+        if code and code.needs_admission_time:
+            v["admitted"] = self.admitted.value()
+            v["time"] = self.time.value()
         return v
 
     # -- errors ---------------------------------------------------------------------

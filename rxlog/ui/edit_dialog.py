@@ -47,6 +47,7 @@ class EditDialog(QDialog):
         original = entry.to_dict()
         original["date"] = entry.date
         original["discharge_received"] = entry.discharge_received
+        original["admitted"], original["time"] = entry.admitted, entry.time
         self.panel.load(entry.code, original)
         self._original = self.panel.values()
         if locked_message:  # a signed-off month: only the note stays editable

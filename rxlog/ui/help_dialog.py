@@ -11,6 +11,7 @@ EXAMPLES = (
     ("s4  h:B  r10  o:a", "Eadon 4, NCC MERP B, 10 min released, accepted"),
     ("y   -2d   d:2026-11-03", "yesterday, two days ago, a date"),
     ("dr:-1d", "discharge information received yesterday"),
+    ("ad:y@22:40  t:09:30", "admitted yesterday at 22:40, reconciled at 09:30 (admission)"),
     ("@G82001", "at that site (one of your placements)"),
     ('"a note"', "a note (never a patient identifier)"),
 )

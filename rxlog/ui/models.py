@@ -52,6 +52,9 @@ def cell(e: EntryView, key: str) -> str:
             bits.append(e.outcome)
         if e.discharge_received:
             bits.append(f"discharge information received {day_text(e.discharge_received)}")
+        if e.admitted:
+            done = f", done {e.time:%H:%M}" if e.time else ""
+            bits.append(f"admitted {day_text(e.admitted.date())} {e.admitted:%H:%M}{done}")
         return ", ".join(bits)
     value = getattr(e, key)
     return "" if value is None else str(value)

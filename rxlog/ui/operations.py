@@ -44,6 +44,8 @@ _FIELDS = (
     "released_minutes",
     "outcome",
     "discharge_received",
+    "admitted",
+    "time",
     "note",
 )
 
