@@ -152,13 +152,14 @@ def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.storage import health, privacy
+    from rxlog import checkup
+    from rxlog.storage import privacy
 
     if args.fix:
         for fixed in privacy.tighten(ctx.data_dir):
             mode = f"{fixed.mode:04o}" if fixed.mode is not None else "?"
             print(f"fixed  {fixed.path}: {mode} -> {fixed.wanted:04o}", file=sys.stderr)
-    report = health.full_check(ctx.data_dir)
+    report = checkup.full_check(ctx.data_dir)
     if args.format == "json":
         print_json(
             {

@@ -225,8 +225,9 @@ def damaged(good: bytes, seed: int) -> bytes:
 
 
 def test_restore_and_open_on_damaged_files(good_db: bytes, tmp_path: Path) -> None:
+    from rxlog import checkup
     from rxlog.service import RxLog
-    from rxlog.storage import backups, health
+    from rxlog.storage import backups
 
     counter = {"n": 0, "refused": 0, "clean": 0}
 
@@ -252,7 +253,7 @@ def test_restore_and_open_on_damaged_files(good_db: bytes, tmp_path: Path) -> No
         try:
             # bit rot inside a record passes SQLite's checks; `rxlog check` and the
             # audit verification must still report on it, never crash
-            report = health.full_check(folder)
+            report = checkup.full_check(folder)
             app.verify_audit()
         except StorageError:
             report = None
