@@ -14,10 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Any
 
-from rxlog.returnformat import MANIFEST_SUFFIX, SUBJECT_PREFIX, ReturnVerificationError
+from rxlog.returnformat import (
+    MAIL_MAX_BYTES,
+    MAIL_MAX_DEPTH,
+    MANIFEST_SUFFIX,
+    SUBJECT_PREFIX,
+    ReturnVerificationError,
+    plain_attachment_name,
+)
 
 _TYPES = {
     ".csv": ("text", "csv"),
@@ -26,8 +33,8 @@ _TYPES = {
 }
 # A return's e-mail has its files one level down; a message nested deeper than this
 # is not one (and the stdlib parser recurses once per level).
-MAX_DEPTH = 8
-MAX_EML_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = MAIL_MAX_DEPTH
+MAX_EML_BYTES = MAIL_MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,7 @@ def _nesting_too_deep(data: bytes) -> bool:
     return data.lower().count(b"multipart/") > MAX_DEPTH
 
 
-def _plain_name(name: str) -> str:
-    """The file name alone (an attachment may be named ``..\\x.csv`` or ``/etc/x``)."""
-    return PureWindowsPath(PurePosixPath(name).name).name
+_plain_name = plain_attachment_name
 
 
 def attachments(data: bytes, name: str = "e-mail") -> dict[str, bytes]:
