@@ -21,6 +21,7 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
+@pytest.mark.slow
 def test_nothing_outside_rxlog_ui_imports_qt():
     offenders = []
     for path in PKG.rglob("*.py"):
@@ -37,6 +38,7 @@ def test_the_check_itself_sees_a_qt_import(tmp_path):
     assert "PySide6.QtCore" in imported_modules(bad)
 
 
+@pytest.mark.slow
 def test_cli_start_up_imports_no_heavy_module():
     code = (
         "import sys, rxlog.cli, rxlog.service, rxlog.cli.context;"
@@ -102,6 +104,7 @@ def cli_folder(tmp_path_factory):
     return env, root / "ret"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("argv", "never"), CLI_IMPORTS, ids=lambda v: " ".join(v)[:40])
 def test_each_cli_command_imports_only_what_it_uses(cli_folder, argv, never):
     env, ret = cli_folder

@@ -8,7 +8,6 @@ end to end is in test_central_export_e2e.py.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import sqlite3
@@ -18,6 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from conftest import bench_module
 
 from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, SKIPPED, import_paths
 from rxlog.central.store import CentralStore
@@ -25,10 +25,7 @@ from rxlog.central.trust import list_keys, revoke_key, trust_key
 from rxlog.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
-gen = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("gen_returns", gen)
-_spec.loader.exec_module(gen)
+gen = bench_module("gen_returns")
 
 TABLES = ("central_key", "central_return", "central_entry", "central_summary", "central_event")
 
@@ -381,6 +378,7 @@ def test_the_central_package_never_imports_qt():
     assert out.stdout.strip() == "ok", out.stderr
 
 
+@pytest.mark.slow
 def test_worker_processes_give_exactly_what_one_process_gives(tmp_path):
     from rxlog.central.importer import PARALLEL_FROM
 

@@ -5,14 +5,13 @@ and the PDF carries every section (its text read back)."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import random
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import bench_module
 from pdftext import pdf_page_count, pdf_text
 
 from rxlog.central import spc
@@ -24,10 +23,7 @@ from rxlog.central.trust import trust_key
 from rxlog.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
-gen = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("gen_returns", gen)
-_spec.loader.exec_module(gen)
+gen = bench_module("gen_returns")
 
 MONTHS = gen.months_from("2025-12", 12)
 
@@ -122,6 +118,7 @@ def _csv_rows(inbox: Path) -> list[dict[str, str]]:
     return [r for rs in by_return.values() for r in rs]
 
 
+@pytest.mark.slow
 def test_report_figures_agree_with_the_csvs_and_roll_up_retired_codes(store):
     st, inbox = store
     data = gather(st)
@@ -151,6 +148,7 @@ def test_report_figures_agree_with_the_csvs_and_roll_up_retired_codes(store):
     assert hours.values == pytest.approx([monthly[m] / 60 for m in MONTHS])
 
 
+@pytest.mark.slow
 def test_the_pdf_has_every_section_and_suppresses_small_numbers(store, tmp_path):
     st, _ = store
     out = write_report(gather(st), ReportOptions(tmp_path / "report.pdf"))
@@ -215,6 +213,7 @@ def _pence(minutes: int, per_minute) -> int:
     return int((per_minute * minutes * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+@pytest.mark.slow
 def test_cost_avoided_counts_accepted_only_per_setting_and_never_eadon_1(store):
     st, inbox = store
     data = gather(st)
@@ -305,6 +304,7 @@ def test_the_lead_table_is_refused_without_sources_index_or_a_price_year(tmp_pat
         load(report_price_year='"2025/26"', index=index)
 
 
+@pytest.mark.slow
 def test_a_hospital_figure_and_a_cited_index_value_secondary_minutes(store, resources):
     st, inbox = store
     secondary = '[setting.secondary]\nbasis = "ward"\nlow = "ward"\nhigh = "ward"\n'
@@ -327,6 +327,7 @@ def test_a_hospital_figure_and_a_cited_index_value_secondary_minutes(store, reso
     assert c.unvalued_sectors() == []
 
 
+@pytest.mark.slow
 def test_interventions_graded_agree_with_the_manifests_and_shares_add_up(store, tmp_path):
     import json
 
@@ -354,6 +355,7 @@ def test_interventions_graded_agree_with_the_manifests_and_shares_add_up(store, 
     assert "Not inflated" in text
 
 
+@pytest.mark.slow
 def test_run_charts_rates_weekly_and_monthly_rebased_at_the_pilot(store):
     from datetime import date, timedelta
 
@@ -395,6 +397,7 @@ def test_run_charts_rates_weekly_and_monthly_rebased_at_the_pilot(store):
     assert len(weekly.phases) == 2 and not weekly.phases[1].trial
 
 
+@pytest.mark.slow
 def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
     import json
     import re
@@ -448,6 +451,7 @@ def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
     assert not bad.exists()
 
 
+@pytest.mark.slow
 def test_no_small_number_in_the_printed_significance_by_harm_table_can_be_recovered(
     store, tmp_path
 ):
@@ -481,6 +485,7 @@ def test_no_small_number_in_the_printed_significance_by_harm_table_can_be_recove
     assert recovered(grid, hidden) == set()
 
 
+@pytest.mark.slow
 def test_export_writes_the_long_measures_feed_with_real_types(store, tmp_path):
     import datetime
 
@@ -530,6 +535,7 @@ def test_export_writes_the_long_measures_feed_with_real_types(store, tmp_path):
     wb.close()
 
 
+@pytest.mark.slow
 def test_key_findings_and_the_appendix_come_from_the_data(store, tmp_path):
     from rxlog.central.findings import key_findings
 

@@ -162,6 +162,7 @@ def spellings(draw):
     return digits, before + "".join(out) + after
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(spellings())
 def test_generated_spellings_are_all_found(case):
