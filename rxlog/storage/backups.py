@@ -403,6 +403,15 @@ def restore(
     finally:
         prepared.unlink(missing_ok=True)
         lock.release()
+    from rxlog import supportlog
+
+    supportlog.use_folder(data_dir)
+    supportlog.info(
+        "restored a backup",
+        revision=revision,
+        other_technician=other is not None,
+        audit_problems=len(audit_problems),
+    )
     return RestoreResult(source, revision, safety, tuple(audit_problems), other)
 
 

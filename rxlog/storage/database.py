@@ -314,6 +314,11 @@ class Database:
                 engine.dispose()
             lock.release()
             raise
+        from rxlog import supportlog
+
+        supportlog.use_folder(data_dir)
+        if revision != SCHEMA_HEAD:
+            supportlog.info("database", made_or_updated_from=revision or "new", to=SCHEMA_HEAD)
         if revision is not None:  # a database made just now needs no backup yet
             db._daily_backup(today or _today())
         if sys.platform == "win32":

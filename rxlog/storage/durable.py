@@ -128,6 +128,14 @@ def place(tmp: Path, final: Path, *, sync: bool = True) -> None:
             tmp.unlink()
         raise _error(final, exc) from None
     fsync_dir(final.parent)
+    _logged(final)
+
+
+def _logged(final: Path) -> None:
+    from rxlog import supportlog
+
+    with contextlib.suppress(OSError):
+        supportlog.wrote_file(final, final.stat().st_size)
 
 
 @contextlib.contextmanager
