@@ -169,8 +169,8 @@ def _field(value: object) -> str:
     if isinstance(value, bool | int | float):
         return str(value)
     text = str(value)
-    if _SAFE_ID.match(text) or _SAFE_WORD.match(text):
-        return text
+    if _SAFE_ID.match(text) or all(_SAFE_WORD.match(part) for part in text.split(",")):
+        return text  # an id, a word, or a list of words ("entry,audit")
     return "<text>"
 
 

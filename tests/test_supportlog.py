@@ -124,6 +124,7 @@ def test_planted_text_in_every_field_of_every_command_never_reaches_the_log(tmp_
         r"command name=cmd_log exit=0",
         r"command name=cmd_log exit=2",
         r"central store changed",
+        r"saved tables=[a-z_,]*placement",  # a change the audit trail does not hold
     ):
         assert re.search(expected, text), (expected, text)
 

@@ -242,6 +242,27 @@ def storage_error(path: Path, exc: BaseException) -> StorageError:
     return StorageError(f"the change was NOT saved: {reason}")
 
 
+_TABLES = "rxlog.storage.changed_tables"
+
+
+def _note_tables(session: Session, _context: Any, _instances: Any) -> None:
+    touched = session.info.setdefault(_TABLES, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        touched.add(getattr(obj, "__tablename__", "row"))
+
+
+def _log_tables(session: Session) -> None:
+    touched = session.info.pop(_TABLES, None)
+    if touched:
+        from rxlog import supportlog
+
+        supportlog.info("saved", tables=",".join(sorted(touched)))
+
+
+def _forget_tables(session: Session) -> None:
+    session.info.pop(_TABLES, None)
+
+
 MIGRATION_WAIT = 30.0  # seconds an opening RxLog waits for the folder to itself
 
 
@@ -255,10 +276,16 @@ class Database:
     def __init__(self, data_dir: Path, engine: Engine, lock: FolderLock | None = None) -> None:
         self.data_dir = data_dir
         self.path = data_dir / DB_FILENAME
+        from sqlalchemy import event
         from sqlalchemy.orm import sessionmaker
 
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # The support log gets one line per committed change, naming the tables it
+        # touched (never a value); audited changes add their own lines (rxlog.audit).
+        event.listen(self._sessions, "before_flush", _note_tables)
+        event.listen(self._sessions, "after_commit", _log_tables)
+        event.listen(self._sessions, "after_rollback", _forget_tables)
         self._lock = lock
         self.backup_problem: str | None = None
         self.second_place_problem: str | None = None
