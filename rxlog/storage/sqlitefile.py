@@ -37,12 +37,21 @@ def connect_ro(path: Path) -> sqlite3.Connection:
     try:
         con.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         return con
+    except UnicodeDecodeError:
+        con.close()
+        raise _not_text() from None
     except sqlite3.OperationalError:
         con.close()
         wal = Path(path).with_name(Path(path).name + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
             raise
     return sqlite3.connect(sqlite_uri(path) + "&immutable=1", uri=True)
+
+
+def _not_text() -> sqlite3.DatabaseError:
+    # A damaged schema whose names are not UTF-8: the sqlite3 module fails decoding
+    # SQLite's own error message, which would escape as a UnicodeDecodeError.
+    return sqlite3.DatabaseError("malformed database schema (a name that is not text)")
 
 
 def read_header(path: Path) -> bytes:
@@ -66,6 +75,8 @@ def read_revision_ro(path: Path) -> tuple[str | None, int]:
         row = None
         if "alembic_version" in tables:
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    except UnicodeDecodeError:
+        raise _not_text() from None
     finally:
         con.close()
     return (row[0] if row else None), len(tables)
@@ -110,6 +121,8 @@ def integrity_problems(path: Path, quick: bool = False) -> list[str]:
         try:
             pragma = "quick_check" if quick else "integrity_check"
             rows = [r[0] for r in con.execute(f"PRAGMA {pragma}(20)")]
+        except UnicodeDecodeError:
+            raise _not_text() from None
         finally:
             con.close()
     except sqlite3.Error as exc:
