@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up, then run the whole test suite (extra arguments go to pytest) with
 # coverage of rxlog/, and print the figure (all of rxlog/, and outside rxlog/ui/).
-# RXLOG_COVERAGE=0 runs without coverage (it costs about a fifth more time; see
+# RXLOG_COVERAGE=0 runs without coverage (it costs about 40% more CPU time; see
 # CONTRIBUTING.md). `scripts/test.sh -m "not slow"` is the fast set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
