@@ -228,6 +228,10 @@ def run(data_dir: Path) -> int:
     """Run the app on ``data_dir`` until its window closes; the exit code."""
     previous = sys.excepthook
     _report_bugs()
+    from rxlog import supportlog  # light: nothing is opened until a line is written
+
+    if Path(data_dir).is_dir():
+        supportlog.use_folder(data_dir)  # a bug before the database opens is logged too
     try:
         return _run(data_dir)
     finally:
