@@ -128,27 +128,15 @@ def append(
 # The support log (rxlog.supportlog) gets one line per audited change once it is
 # committed: its action and id, never what changed or why.
 _PENDING_LOG = "rxlog.audit.pending_log"
-_LOG_EACH_UP_TO = 10  # a bulk change (an import, a demo month) is one line of counts
 
 
 @event.listens_for(Session, "after_commit")
 def _log_committed(session: Session) -> None:
     pending = session.info.pop(_PENDING_LOG, None)
-    if not pending:
-        return
-    from rxlog import supportlog
+    if pending:
+        from rxlog import supportlog
 
-    if len(pending) <= _LOG_EACH_UP_TO:
-        for action, entry_id in pending:
-            supportlog.info(
-                "changed", action=supportlog.safe_word(action), id=supportlog.safe_id(entry_id)
-            )
-        return
-    counts: dict[str, int] = {}
-    for action, _entry_id in pending:
-        word = supportlog.safe_word(action)
-        counts[word] = counts.get(word, 0) + 1
-    supportlog.info(f"changed {len(pending)} records in one transaction", **counts)
+        supportlog.changed(pending)
 
 
 @event.listens_for(Session, "after_rollback")

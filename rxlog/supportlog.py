@@ -165,6 +165,24 @@ def info(event: str, **fields: object) -> None:
     _logger().info(" ".join(parts))
 
 
+LOG_EACH_UP_TO = 10  # a bulk change (an import, a demo month) is one line of counts
+
+
+def changed(records: list[tuple[str, str]]) -> None:
+    """The audited changes one transaction committed, as (action, id): a line each, or
+    one line of counts per action for a bulk change. Both write paths (the ORM's, via
+    ``rxlog.audit``, and the CLI's direct one) log through here."""
+    if len(records) <= LOG_EACH_UP_TO:
+        for action, entry_id in records:
+            info("changed", action=safe_word(action), id=safe_id(entry_id))
+        return
+    counts: dict[str, int] = {}
+    for action, _entry_id in records:
+        word = safe_word(action)
+        counts[word] = counts.get(word, 0) + 1
+    info(f"changed {len(records)} records in one transaction", **counts)
+
+
 def _field(value: object) -> str:
     if isinstance(value, bool | int | float):
         return str(value)

@@ -222,6 +222,11 @@ class DirectLog:
             for item in items:
                 row, warnings = self._create(con, ctx, item, gphc)
                 results.append(LogResult(entry_view(row, self.taxonomy, ctx.phases), warnings))
+        from rxlog import supportlog  # committed: logged as the ORM path logs it
+
+        supportlog.use_folder(self.path.parent)
+        supportlog.info("saved", tables="audit,entry")
+        supportlog.changed([("create", r.entry.id) for r in results])
         return results
 
     def _create(
