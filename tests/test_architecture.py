@@ -124,6 +124,7 @@ def test_the_import_probe_sees_a_module_a_command_loads(cli_folder):
     assert out.stdout.rsplit("LOADED=", 1)[1].strip() == "sqlalchemy"
 
 
+@pytest.mark.slow
 def test_no_module_keeps_its_own_copy_of_an_entry_limit():
     """The limits live in rxlog.limits (no imports at all, so the timers and the window
     read them without SQLAlchemy); a module that needs one imports it."""

@@ -317,6 +317,7 @@ def test_qt_calls_do_not_use_up_references_to_none(qtbot):
     assert sys.getrefcount(None) - before > -50
 
 
+@pytest.mark.slow
 def test_start_up_imports_no_heavy_module():
     code = (
         "import sys, rxlog.ui.app, rxlog.ui.main_window, rxlog.ui.history_view, "

@@ -167,6 +167,7 @@ def test_change_and_delete_refusals_show_beside_the_field(qtbot, rx, dialog):
     assert not delete.isVisible()
 
 
+@pytest.mark.slow
 def test_the_wizard_asks_when_the_first_placement_ends(qtbot, data_dir):
     app = RxLog.open(data_dir, today=lambda: date(2026, 11, 20))
     try:

@@ -27,6 +27,7 @@ statement wherever it is:
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "rxlog"
@@ -158,8 +159,13 @@ def _explain(graph: dict[str, set[str]], group: list[str]) -> str:
     return "; ".join(f"{m} -> {', '.join(sorted(graph[m] & set(group)))}" for m in group)
 
 
+@functools.cache
+def _rxlog_graph() -> dict[str, set[str]]:
+    return import_graph()  # read once for both tests below
+
+
 def test_rxlog_has_no_import_cycle():
-    graph = import_graph()
+    graph = _rxlog_graph()
     assert "rxlog.storage.database" in graph and graph["rxlog.storage.database"]
     found = cycles(graph)
     assert found == [], "\n".join(_explain(graph, g) for g in found)
@@ -168,7 +174,7 @@ def test_rxlog_has_no_import_cycle():
 def test_storage_is_a_chain_over_one_leaf():
     """The SQLite file module needs no other storage module; backups never open a
     Database; health (the top) is imported by nothing else in storage."""
-    graph = import_graph()
+    graph = _rxlog_graph()
     storage = {m for m in graph if m.startswith("rxlog.storage.")}
     leaf = graph["rxlog.storage.sqlitefile"] & storage
     assert leaf <= {"rxlog.storage.durable", "rxlog.storage.privacy"}, leaf

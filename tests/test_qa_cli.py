@@ -75,6 +75,7 @@ def test_reopen_reason_has_a_length_limit(tech, tmp_path):
     _bad_input(tech, ("month", "reopen", "2026-10", "--reason", "x" * 2001), "reason")
 
 
+@pytest.mark.slow
 def test_site_name_with_an_nhs_number_or_too_long_is_refused(tech):
     for name in (f"Surgery {NHS_NUMBER_3_3_4}", "S" * 201):
         _bad_input(

@@ -46,6 +46,7 @@ def test_first_open_of_each_day_backs_up_once(rx: RxLog) -> None:
     assert not list((data_dir / "backups").glob("*-wal"))  # each backup is one file
 
 
+@pytest.mark.slow
 def test_rotation_keeps_the_configured_daily_and_monthly_counts(rx: RxLog) -> None:
     rx.set_setting(backups.KEEP_DAILY_KEY, "3")
     rx.set_setting(backups.KEEP_MONTHLY_KEY, "2")

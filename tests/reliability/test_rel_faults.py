@@ -140,6 +140,7 @@ _FSIZE_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     sys.platform == "win32", reason="RLIMIT_FSIZE (the resource module) is POSIX-only"
 )
