@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from make_big_db import make_big_db  # noqa: E402
 
-from rxlog.storage import backups, health  # noqa: E402
+from rxlog import checkup  # noqa: E402
+from rxlog.storage import backups  # noqa: E402
 from rxlog.storage.database import Database  # noqa: E402
 
 
@@ -91,7 +92,7 @@ def main() -> int:
         print(f"(c) backup now (online backup + quick_check, 5 runs): {_ms(manual)}")
 
         t0 = time.perf_counter()
-        report = health.full_check(data_dir)
+        report = checkup.full_check(data_dir)
         print(
             f"(d) rxlog check (integrity_check + audit chain): "
             f"{(time.perf_counter() - t0) * 1000:.0f} ms, ok={report.ok}"

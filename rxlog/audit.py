@@ -18,9 +18,10 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from rxlog.audit_chain import (
@@ -120,7 +121,27 @@ def append(
         )
     )
     session.add(rec)
+    session.info.setdefault(_PENDING_LOG, []).append((action, entry_id))
     return rec
+
+
+# The support log (rxlog.supportlog) gets one line per audited change once it is
+# committed: its action and id, never what changed or why.
+_PENDING_LOG = "rxlog.audit.pending_log"
+
+
+@event.listens_for(Session, "after_commit")
+def _log_committed(session: Session) -> None:
+    pending = session.info.pop(_PENDING_LOG, None)
+    if pending:
+        from rxlog import supportlog
+
+        supportlog.changed(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING_LOG, None)
 
 
 @dataclass
@@ -216,3 +237,23 @@ def _material_problem(rec: AuditRecord, side: str, material: Any) -> bool:
         return note != note_digest(material["salt"], material["text"])
     except (ValueError, TypeError, KeyError, AttributeError):
         return True
+
+
+def verify_file(path: Path) -> tuple[bool, str]:
+    """The audit chain of a closed database file (a backup, a copy being restored, the
+    database for ``rxlog check``), read without changing it: (ok, what was found)."""
+    from sqlalchemy import create_engine
+
+    from rxlog.storage.sqlitefile import connect_ro
+
+    engine = create_engine("sqlite://", creator=lambda: connect_ro(path))
+    try:
+        with Session(engine) as s:
+            rep = verify(s)
+    except Exception as exc:  # an unreadable table is a finding, not a crash
+        return False, f"cannot read the audit trail: {exc}"
+    finally:
+        engine.dispose()
+    if rep.ok:
+        return True, f"{rep.records} records chain correctly over {rep.entries} entries"
+    return False, "; ".join(rep.problems[:5])

@@ -78,6 +78,16 @@ _WEEKDAYS = {
 DAY_HINT = "type e.g. 30/11, 30 Nov 2026, yesterday, -2d or 2026-11-30"
 
 
+def month_range(first: str, last: str) -> list[str]:
+    """Every ``YYYY-MM`` from ``first`` to ``last``, both included (empty if reversed)."""
+    y, m = int(first[:4]), int(first[5:])
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
 def day_text(d: date) -> str:
     """The one way a day is written on screen: ``Mon 30 Nov 2026``."""
     return f"{d:%a} {d.day} {d:%b %Y}"

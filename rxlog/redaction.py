@@ -162,13 +162,15 @@ def rewrite_backup(path: Path, entry_id: str, reason: str, technician: str | Non
     (the file is left untouched)."""
     import shutil
 
-    from rxlog.storage import backups, privacy
-    from rxlog.storage.database import SCHEMA_HEAD, _upgrade, read_revision
+    from rxlog.storage import backups, durable
+    from rxlog.storage.database import read_revision
+    from rxlog.storage.revisions import SCHEMA_HEAD
+    from rxlog.storage.revisions import upgrade as _upgrade
 
     part = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
-        shutil.copyfile(path, part)
-        privacy.make_private_file(part)  # a backup holds notes: its user's alone
+        durable.create_temp(path, tmp=part)  # a backup holds notes: its user's alone
+        shutil.copyfile(path, part)  # into the private file: its mode is kept
         revision = read_revision(part)
         engine = _engine_for(part)
         try:
@@ -190,10 +192,7 @@ def rewrite_backup(path: Path, entry_id: str, reason: str, technician: str | Non
         problem = backups.backup_problem(part)
         if problem:
             raise StorageError(f"the rewritten backup came out {problem}")
-        with open(part, "rb+") as fh:
-            os.fsync(fh.fileno())
-        part.replace(path)
-        backups.fsync_dir(path.parent)
+        durable.place(part, path)
         return True
     finally:
         part.unlink(missing_ok=True)

@@ -71,3 +71,32 @@ def cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch):
         return run_cli(data_dir, *args)
 
     return run
+
+
+_BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def bench_module(name: str):
+    """A script of ``bench/`` (e.g. ``gen_returns``, the fast return generator) loaded
+    once by path and shared by every test file that uses it."""
+    import importlib.util
+    import sys
+
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None, name
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look their module up by name
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+@pytest.fixture(scope="session")
+def gen_returns():
+    """``bench/gen_returns.py``: signed returns in the documented format, made fast."""
+    return bench_module("gen_returns")

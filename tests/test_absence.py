@@ -87,6 +87,7 @@ ABSENCE_REFUSALS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "field", "words"), ABSENCE_REFUSALS)
 def test_each_absence_refusal_names_its_field_and_changes_nothing(
     ready, data_dir, args, field, words
@@ -113,6 +114,7 @@ def test_a_note_with_an_nhs_number_is_warned_about(ready):
     assert r.code == 0 and "NHS number" in r.err
 
 
+@pytest.mark.slow
 def test_month_check_gaps_leave_out_bank_holidays_and_absence(ready):
     for d in (3, 4, 5, 6, 7, 17, 18, 19, 20, 21, 24, 25, 26, 27):
         assert ready("log", "REP-MGMT", "--date", f"2026-08-{d:02d}").code == 0
@@ -133,6 +135,7 @@ def test_month_check_gaps_leave_out_bank_holidays_and_absence(ready):
     assert "annual leave" in off["message"] and "bank holiday" in off["message"]
 
 
+@pytest.mark.slow
 def test_the_pdf_counts_days_without_entries_without_absence_and_shows_it(data_dir, tmp_path):
     app = RxLog.open(data_dir, today=lambda: TODAY)
     try:

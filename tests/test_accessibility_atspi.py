@@ -177,6 +177,7 @@ def _demo_folder(tmp_path: Path) -> Path:
     return data
 
 
+@pytest.mark.slow
 def test_every_window_and_dialog_through_at_spi(session, tmp_path):
     data = _demo_folder(tmp_path)
     central = tmp_path / "central"

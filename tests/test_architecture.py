@@ -21,6 +21,7 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
+@pytest.mark.slow
 def test_nothing_outside_rxlog_ui_imports_qt():
     offenders = []
     for path in PKG.rglob("*.py"):
@@ -37,6 +38,7 @@ def test_the_check_itself_sees_a_qt_import(tmp_path):
     assert "PySide6.QtCore" in imported_modules(bad)
 
 
+@pytest.mark.slow
 def test_cli_start_up_imports_no_heavy_module():
     code = (
         "import sys, rxlog.cli, rxlog.service, rxlog.cli.context;"
@@ -102,6 +104,7 @@ def cli_folder(tmp_path_factory):
     return env, root / "ret"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("argv", "never"), CLI_IMPORTS, ids=lambda v: " ".join(v)[:40])
 def test_each_cli_command_imports_only_what_it_uses(cli_folder, argv, never):
     env, ret = cli_folder
@@ -121,6 +124,7 @@ def test_the_import_probe_sees_a_module_a_command_loads(cli_folder):
     assert out.stdout.rsplit("LOADED=", 1)[1].strip() == "sqlalchemy"
 
 
+@pytest.mark.slow
 def test_no_module_keeps_its_own_copy_of_an_entry_limit():
     """The limits live in rxlog.limits (no imports at all, so the timers and the window
     read them without SQLAlchemy); a module that needs one imports it."""

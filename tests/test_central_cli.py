@@ -116,6 +116,7 @@ def entry_totals(db: Path) -> tuple:
         con.close()
 
 
+@pytest.mark.slow
 def test_real_returns_from_three_installations_merge_and_report(lead):
     db = lead / "lead" / "central.sqlite3"
     for name, gphc, *_ in TECHS:
@@ -168,6 +169,7 @@ def test_real_returns_from_three_installations_merge_and_report(lead):
     assert "<5" in text  # 3 interventions, 9 activities: small numbers suppressed
 
 
+@pytest.mark.slow
 def test_v2_replaces_v1_resend_ignored_tamper_refused_exit_codes(lead):
     db = lead / "lead" / "central.sqlite3"
     for name, gphc, *_ in TECHS:
@@ -211,6 +213,7 @@ def test_v2_replaces_v1_resend_ignored_tamper_refused_exit_codes(lead):
     assert entry_totals(db) == after
 
 
+@pytest.mark.slow
 def test_an_untrusted_and_a_revoked_installation_are_refused(lead):
     r = central("import", str(lead / "inbox" / "5012345"))
     assert r.code == 1 and "unknown key" in r.out
@@ -225,6 +228,7 @@ def test_an_untrusted_and_a_revoked_installation_are_refused(lead):
     assert r.code == 2 and "revoked" in r.err
 
 
+@pytest.mark.slow
 def test_the_store_can_be_any_sqlalchemy_url(lead):
     url = f"sqlite:///{lead / 'shared' / 'central.db'}"
     (lead / "shared").mkdir()

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import bench_module
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
-gen = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("gen_returns", gen)
-_spec.loader.exec_module(gen)
+gen = bench_module("gen_returns")
 
 pytestmark = pytest.mark.gui
 
@@ -58,6 +53,7 @@ def _returns(tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_dropping_a_folder_imports_and_shows_results_and_completeness(window, qtbot, tmp_path):
     from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
     from PySide6.QtGui import QDropEvent
@@ -100,6 +96,7 @@ def test_dropping_a_folder_imports_and_shows_results_and_completeness(window, qt
     assert (tmp_path / "central-completeness.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_export_and_report_from_the_window(window, qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
@@ -136,6 +133,7 @@ def test_keyboard_reaches_every_action(window):
     del QKeySequence
 
 
+@pytest.mark.slow
 def test_results_and_status_models_pass_the_model_tester(window, qtmodeltester, qtbot, tmp_path):
     with qtbot.waitSignal(window.imported, timeout=60000):
         window.import_paths([_returns(tmp_path)])

@@ -9,7 +9,6 @@ end to end is in test_central_export_e2e.py.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import random
 import sqlite3
@@ -21,6 +20,7 @@ from pathlib import Path
 import central_db
 import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from conftest import bench_module
 
 from rxlog.central.importer import ALREADY, IMPORTED, REFUSED, REPLACED, SKIPPED, import_paths
 from rxlog.central.store import CentralStore
@@ -28,10 +28,7 @@ from rxlog.central.trust import list_keys, revoke_key, trust_key
 from rxlog.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
-gen = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("gen_returns", gen)
-_spec.loader.exec_module(gen)
+gen = bench_module("gen_returns")
 
 TABLES = ("central_key", "central_return", "central_entry", "central_summary", "central_event")
 
@@ -383,6 +380,7 @@ def test_the_central_package_never_imports_qt():
     assert out.stdout.strip() == "ok", out.stderr
 
 
+@pytest.mark.slow
 def test_worker_processes_give_exactly_what_one_process_gives(tmp_path):
     from rxlog.central.importer import PARALLEL_FROM
 

@@ -7,13 +7,11 @@ Runs when ``RXLOG_TEST_PG_URL`` names an empty database it may wipe, e.g.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
-import sys
-from pathlib import Path
 
 import pytest
+from conftest import bench_module
 
 PG_URL = os.environ.get("RXLOG_TEST_PG_URL")
 if not PG_URL and os.environ.get("RXLOG_REQUIRE_PG"):
@@ -21,11 +19,7 @@ if not PG_URL and os.environ.get("RXLOG_REQUIRE_PG"):
     raise RuntimeError("RXLOG_REQUIRE_PG is set but RXLOG_TEST_PG_URL is not")
 pytestmark = pytest.mark.skipif(not PG_URL, reason="RXLOG_TEST_PG_URL not set")
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
-gen = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("gen_returns", gen)
-_spec.loader.exec_module(gen)
+gen = bench_module("gen_returns")
 
 
 @pytest.fixture

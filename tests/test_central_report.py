@@ -5,15 +5,14 @@ and the PDF carries every section (its text read back)."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import random
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from conftest import bench_module
 from pdftext import pdf_page_count, pdf_text
 
 from rxlog.central import spc
@@ -25,10 +24,7 @@ from rxlog.central.trust import trust_key
 from rxlog.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
-gen = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("gen_returns", gen)
-_spec.loader.exec_module(gen)
+gen = bench_module("gen_returns")
 
 MONTHS = gen.months_from("2025-12", 12)
 
@@ -124,6 +120,7 @@ def _csv_rows(inbox: Path) -> list[dict[str, str]]:
     return [r for rs in by_return.values() for r in rs]
 
 
+@pytest.mark.slow
 def test_report_figures_agree_with_the_csvs_and_roll_up_retired_codes(store):
     st, inbox = store
     data = gather(st)
@@ -153,6 +150,7 @@ def test_report_figures_agree_with_the_csvs_and_roll_up_retired_codes(store):
     assert hours.values == pytest.approx([monthly[m] / 60 for m in MONTHS])
 
 
+@pytest.mark.slow
 def test_the_pdf_has_every_section_and_suppresses_small_numbers(store, tmp_path):
     st, _ = store
     out = write_report(gather(st), ReportOptions(tmp_path / "report.pdf"))
@@ -217,6 +215,7 @@ def _pence(minutes: int, per_minute) -> int:
     return int((per_minute * minutes * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+@pytest.mark.slow
 def test_cost_avoided_counts_accepted_only_per_setting_and_never_eadon_1(store):
     st, inbox = store
     data = gather(st)
@@ -307,6 +306,7 @@ def test_the_lead_table_is_refused_without_sources_index_or_a_price_year(tmp_pat
         load(report_price_year='"2025/26"', index=index)
 
 
+@pytest.mark.slow
 def test_a_hospital_figure_and_a_cited_index_value_secondary_minutes(store, resources):
     st, inbox = store
     secondary = '[setting.secondary]\nbasis = "ward"\nlow = "ward"\nhigh = "ward"\n'
@@ -329,6 +329,7 @@ def test_a_hospital_figure_and_a_cited_index_value_secondary_minutes(store, reso
     assert c.unvalued_sectors() == []
 
 
+@pytest.mark.slow
 def test_interventions_graded_agree_with_the_manifests_and_shares_add_up(store, tmp_path):
     import json
 
@@ -356,6 +357,7 @@ def test_interventions_graded_agree_with_the_manifests_and_shares_add_up(store, 
     assert "Not inflated" in text
 
 
+@pytest.mark.slow
 def test_run_charts_rates_weekly_and_monthly_rebased_at_the_pilot(store):
     from datetime import date, timedelta
 
@@ -397,6 +399,7 @@ def test_run_charts_rates_weekly_and_monthly_rebased_at_the_pilot(store):
     assert len(weekly.phases) == 2 and not weekly.phases[1].trial
 
 
+@pytest.mark.slow
 def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
     import json
     import re
@@ -456,6 +459,7 @@ def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
     assert not bad.exists()
 
 
+@pytest.mark.slow
 def test_no_small_number_in_the_printed_significance_by_harm_table_can_be_recovered(
     store, tmp_path
 ):
@@ -489,6 +493,7 @@ def test_no_small_number_in_the_printed_significance_by_harm_table_can_be_recove
     assert recovered(grid, hidden) == set()
 
 
+@pytest.mark.slow
 def test_export_writes_the_long_measures_feed_with_real_types(store, tmp_path):
     import datetime
 
@@ -538,6 +543,7 @@ def test_export_writes_the_long_measures_feed_with_real_types(store, tmp_path):
     wb.close()
 
 
+@pytest.mark.slow
 def test_key_findings_and_the_appendix_come_from_the_data(store, tmp_path):
     from rxlog.central.findings import key_findings
 

@@ -5,15 +5,13 @@ calendar's pilot start."""
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import random
-import sys
-from pathlib import Path
 
 import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from conftest import bench_module
 
 from rxlog.central.importer import import_paths
 from rxlog.central.report_data import gather
@@ -21,11 +19,7 @@ from rxlog.central.store import CentralStore
 from rxlog.central.trust import trust_key
 from rxlog.cli import main as cli_main
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
-gen = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("gen_returns", gen)
-_spec.loader.exec_module(gen)
+gen = bench_module("gen_returns")
 
 
 def central(url: str, *args: str) -> tuple[int, str, str]:

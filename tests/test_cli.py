@@ -62,6 +62,7 @@ def test_log_prints_the_id_and_list_json_has_the_contract_keys(ready, data_dir):
     assert "REC-DIS" in table and "2 entries, 35 minutes" in table
 
 
+@pytest.mark.slow
 def test_note_with_an_nhs_number_is_kept_but_warned_about(ready):
     r = ready("log", "QRY-PAT", "--note", "pt 943 476 5919 rang")
     assert r.code == 0
@@ -109,6 +110,7 @@ REFUSALS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "field", "words"), REFUSALS, ids=lambda v: str(v)[:40])
 def test_bad_input_exits_2_names_the_field_and_writes_nothing(ready, data_dir, args, field, words):
     ready("log", "QRY-PAT", "--date", "2026-10-01")
@@ -120,6 +122,7 @@ def test_bad_input_exits_2_names_the_field_and_writes_nothing(ready, data_dir, a
     assert db_state(data_dir) == before
 
 
+@pytest.mark.slow
 def test_a_day_cannot_pass_24_hours(ready, data_dir):
     for _ in range(2):
         assert ready("log", "ADM-ADMIN", "--minutes", "700", "--date", "2026-10-01").code == 0
@@ -130,6 +133,7 @@ def test_a_day_cannot_pass_24_hours(ready, data_dir):
     assert ready("log", "ADM-ADMIN", "--minutes", "40", "--date", "2026-10-01").code == 0
 
 
+@pytest.mark.slow
 def test_edit_and_delete_need_a_reason(ready, data_dir):
     entry_id = ready("log", "QRY-PAT").out.strip()
     before = db_state(data_dir)
@@ -143,6 +147,7 @@ def test_edit_and_delete_need_a_reason(ready, data_dir):
     assert db_state(data_dir) == before
 
 
+@pytest.mark.slow
 def test_edit_delete_by_id_prefix_and_the_audit_trail_keeps_reasons(ready):
     entry_id = ready("log", "INT-OMIT", "--significance", "3").out.strip()
     r = ready("edit", entry_id[:8], "--reason", "was worse", "--significance", "5",
@@ -176,6 +181,7 @@ def test_taxonomy_json_contract(cli):
     assert "REC-DIS" in cli("taxonomy").out
 
 
+@pytest.mark.slow
 def test_demo_fills_an_empty_folder_reproducibly_and_refuses_a_used_one(cli, tmp_path):
     r = cli("demo", "--months", "2")
     assert r.code == 0, r.err
@@ -229,6 +235,7 @@ def test_data_dir_from_environment(monkeypatch, tmp_path):
     assert (tmp_path / "env-dir" / "rxlog.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_entry_point_runs_as_a_real_process(tmp_path):
     import os
     import subprocess

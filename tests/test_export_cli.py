@@ -31,6 +31,7 @@ def setup_cli(cli, data_dir):
     return cli
 
 
+@pytest.mark.slow
 def test_setup_creates_a_private_key_and_key_show_export(setup_cli, data_dir, tmp_path):
     cli = setup_cli
     paths = keys.key_paths(data_dir)
@@ -49,6 +50,7 @@ def test_setup_creates_a_private_key_and_key_show_export(setup_cli, data_dir, tm
     assert r.code == 2 and "already has a signing key" in r.err
 
 
+@pytest.mark.slow
 def test_export_verify_and_locked_month_through_the_cli(setup_cli, tmp_path):
     cli = setup_cli
     out = tmp_path / "out"
@@ -75,6 +77,7 @@ def test_export_verify_and_locked_month_through_the_cli(setup_cli, tmp_path):
     assert r.code == 0 and "2026-10 v2 (replaces v1: missed a day)" in r.out
 
 
+@pytest.mark.slow
 def test_verify_names_what_is_wrong_and_exits_1(setup_cli, tmp_path):
     cli = setup_cli
     out = tmp_path / "out"
@@ -93,6 +96,7 @@ def test_verify_names_what_is_wrong_and_exits_1(setup_cli, tmp_path):
     assert r.code == 1 and "no such file" in r.err
 
 
+@pytest.mark.slow
 def test_bad_inputs_exit_non_zero_and_change_nothing(setup_cli, data_dir, tmp_path):
     cli = setup_cli
     out = tmp_path / "out"
@@ -121,6 +125,7 @@ def test_bad_inputs_exit_non_zero_and_change_nothing(setup_cli, data_dir, tmp_pa
     assert "lead-email = lead@nhs.net" in r.out
 
 
+@pytest.mark.slow
 def test_passphrase_protected_key(cli, data_dir, tmp_path, monkeypatch):
     pw = tmp_path / "pw.txt"
     pw.write_text("tea and biscuits\n")

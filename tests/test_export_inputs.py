@@ -38,6 +38,7 @@ manifest_like = st.fixed_dictionaries(
 )  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=manifest_like, files=st.dictionaries(st.text(max_size=10), st.binary(max_size=20)))
 def test_any_json_manifest_is_refused_with_a_message(doc, files):

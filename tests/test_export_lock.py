@@ -54,6 +54,7 @@ def _change_during_render(monkeypatch, change) -> None:
     monkeypatch.setattr(pdf, "sign_pdf", signing)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", ["note edited", "entry swapped", "entry logged"])
 def test_a_month_changed_while_exporting_is_not_locked(app, tmp_path, monkeypatch, what):
     ids = [e.id for e in app.month("2026-10")]
@@ -103,6 +104,7 @@ _KILL = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_an_export_killed_before_its_commit_is_found_and_removed(app, tmp_path, monkeypatch):
     data_dir = app.db.data_dir
     app.close()
@@ -128,6 +130,7 @@ def test_an_export_killed_before_its_commit_is_found_and_removed(app, tmp_path, 
         reopened.close()
 
 
+@pytest.mark.slow
 def test_the_app_tells_the_user_what_opening_settled(app, qtbot):
     from rxlog.ui.main_window import MainWindow
 

@@ -89,6 +89,7 @@ def test_round_trip_from_folder_and_from_any_file(tmp_path, key):
         assert "Alex Morgan" in v.summary()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))  # several keys: some spellings hide spare bits
 def test_every_changed_byte_of_every_file_is_caught(tmp_path, seed):
     key = Ed25519PrivateKey.generate()

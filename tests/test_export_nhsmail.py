@@ -29,6 +29,7 @@ def test_the_limit_is_nhsmails_35_mb():
     assert NHSMAIL_LIMIT_BYTES == 35_000_000
 
 
+@pytest.mark.slow
 def test_a_draft_over_the_limit_is_warned_about_and_still_written(month, tmp_path):
     first = export_month(month, "2026-10", ExportOptions(tmp_path / "v1"))
     size = first.eml.stat().st_size
@@ -44,6 +45,7 @@ def test_a_draft_over_the_limit_is_warned_about_and_still_written(month, tmp_pat
     assert all(p.is_file() for p in second.files)
 
 
+@pytest.mark.slow
 def test_a_lead_outside_nhsmail_is_told_to_use_secure(month, data_dir, tmp_path):
     month.set_setting("lead_email", "lead@medway.example.org")
     r = run_cli(data_dir, "export", "2026-10", "--out", str(tmp_path / "out"))
@@ -56,6 +58,7 @@ def test_a_lead_outside_nhsmail_is_told_to_use_secure(month, data_dir, tmp_path)
     assert b"Subject: RxLog return G82001 GPhC 5012345 " + short + b" 2026-10 v1" in eml
 
 
+@pytest.mark.slow
 def test_an_nhs_net_lead_gets_no_secure_advice(month, tmp_path):
     result = export_month(month, "2026-10", ExportOptions(tmp_path / "out"))
     assert not [w for w in result.warnings if "[secure]" in w]

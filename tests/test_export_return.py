@@ -97,6 +97,7 @@ def _locked(app: RxLog, month: str) -> bool:
         return bool(lock and lock.locked)
 
 
+@pytest.mark.slow
 def test_export_then_verify_round_trip(app, tmp_path):
     res = _export(app, tmp_path / "out")
     inst = app.installation()
@@ -124,6 +125,7 @@ def test_export_then_verify_round_trip(app, tmp_path):
     assert returns_of(app, "2026-10")[0]["version"] == 1
 
 
+@pytest.mark.slow
 def test_locked_month_refuses_log_edit_delete_with_how_to_reopen(app, tmp_path):
     some = app.month("2026-10")[0]
     _export(app, tmp_path / "out")
@@ -138,6 +140,7 @@ def test_locked_month_refuses_log_edit_delete_with_how_to_reopen(app, tmp_path):
     assert not any((tmp_path / "again").iterdir())
 
 
+@pytest.mark.slow
 def test_signing_off_the_current_month_warns_that_its_remaining_days_lock(app, tmp_path):
     app.log(EntryInput("QRY-PAT", date=app.today()))
     month = f"{app.today():%Y-%m}"
@@ -146,6 +149,7 @@ def test_signing_off_the_current_month_warns_that_its_remaining_days_lock(app, t
     assert not any("not over yet" in w for w in _export(app, tmp_path / "out").warnings)
 
 
+@pytest.mark.slow
 def test_a_note_can_be_corrected_in_a_locked_month_without_touching_the_return(app, tmp_path):
     """Notes never leave the PC, so scrubbing one needs no reopen and no new version."""
     some = app.month("2026-10")[0]
@@ -159,6 +163,7 @@ def test_a_note_can_be_corrected_in_a_locked_month_without_touching_the_return(a
     assert _locked(app, "2026-10")
 
 
+@pytest.mark.slow
 def test_reopen_then_v2_supersedes_v1(app, tmp_path):
     _export(app, tmp_path / "v1")
     with pytest.raises(ValidationError, match="why"):
@@ -180,6 +185,7 @@ def test_reopen_then_v2_supersedes_v1(app, tmp_path):
     assert {r["version"] for r in rows} == {"2"}
 
 
+@pytest.mark.slow
 def test_changed_bytes_anywhere_in_any_signed_file_are_caught(app, tmp_path):
     res = _export(app, tmp_path / "out")
     (rf,) = find_returns([tmp_path / "out"])
@@ -204,6 +210,7 @@ def test_changed_bytes_anywhere_in_any_signed_file_are_caught(app, tmp_path):
         verify_return(rf)
 
 
+@pytest.mark.slow
 def test_pdf_signature_itself_catches_a_change(app, tmp_path):
     from rxlog.returnformat.pdf import check_pdf_signature
 
@@ -218,6 +225,7 @@ def test_pdf_signature_itself_catches_a_change(app, tmp_path):
         check_pdf_signature(b"%PDF-1.4 nothing")
 
 
+@pytest.mark.slow
 def test_formula_like_site_name_is_neutralised_but_readable(app, tmp_path):
     res = _export(app, tmp_path / "out")
     text = res.csv.read_bytes().decode("utf-8")
@@ -229,6 +237,7 @@ def test_formula_like_site_name_is_neutralised_but_readable(app, tmp_path):
     assert "note" not in rows[0]
 
 
+@pytest.mark.slow
 def test_an_nhs_number_in_a_note_is_in_no_exported_byte(app, tmp_path):
     res = _export(app, tmp_path / "out")
     blobs = {p.name: p.read_bytes() for p in res.files}
@@ -243,6 +252,7 @@ def test_an_nhs_number_in_a_note_is_in_no_exported_byte(app, tmp_path):
     assert all(form not in n for n in blobs for form in PID_FORMS)
 
 
+@pytest.mark.slow
 def test_pdf_report_content_and_small_numbers(app, tmp_path):
     res = _export(app, tmp_path / "out")
     text = pdf_text(res.pdf, layout=True)
@@ -284,6 +294,7 @@ def test_small_number_suppression_stays_an_option_of_the_writer(app):
     assert "<5" not in texts[0] and "<5" in texts[1]
 
 
+@pytest.mark.slow
 def test_eml_draft_is_an_unsent_message_to_the_lead(app, tmp_path):
     res = _export(app, tmp_path / "out")
     msg = email.message_from_bytes(res.eml.read_bytes(), policy=email.policy.default)
@@ -316,12 +327,14 @@ def test_unwritable_or_missing_folder(app, tmp_path):
     assert not _locked(app, "2026-10")
 
 
+@pytest.mark.slow
 def test_a_missing_output_folder_is_created_when_its_parent_exists(app, tmp_path):
     result = export_month(app, "2026-10", ExportOptions(tmp_path / "returns"))
     assert result.csv.parent == tmp_path / "returns" and result.csv.is_file()
     assert _locked(app, "2026-10")
 
 
+@pytest.mark.slow
 def test_missing_corrupt_or_locked_key(app, data_dir, tmp_path):
     paths = keys.key_paths(data_dir)
     good = paths.signing_key.read_bytes()
@@ -349,6 +362,7 @@ def test_missing_corrupt_or_locked_key(app, data_dir, tmp_path):
     assert verify_return(find_returns([res.folder])[0]).version == 1
 
 
+@pytest.mark.slow
 def test_failed_database_step_removes_the_files(app, tmp_path):
     # A real constraint failure in the sign-off transaction: a stale record of v1.
     with app.db.transaction() as s:
@@ -394,6 +408,7 @@ def test_month_check_lists_what_would_weaken_the_return(app):
     assert not future.can_export and {"future", "empty"} <= {f.kind for f in future.findings}
 
 
+@pytest.mark.slow
 def test_manifest_lists_hashes_of_the_files_it_signs(app, tmp_path):
     res = _export(app, tmp_path / "out")
     doc = json.loads(res.manifest.read_text("utf-8"))
@@ -422,6 +437,7 @@ def test_an_email_alone_is_verified_from_its_attachments(app, tmp_path):
         verify_return(rf)
 
 
+@pytest.mark.slow
 def test_names_beyond_western_european_print_in_the_pdf(tmp_path):
     data = tmp_path / "d"
     a = RxLog.open(data, today=lambda: TODAY)
@@ -437,6 +453,7 @@ def test_names_beyond_western_european_print_in_the_pdf(tmp_path):
     assert "Łukasz Nguyễn" in text and "Łódź Road Surgery" in text
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("pdfsig") is None,
     reason="an independent PDF reader's view: poppler's pdfsig (Linux); RxLog's own check of "

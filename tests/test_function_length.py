@@ -73,6 +73,7 @@ def test_the_check_sees_a_long_function(tmp_path):
     assert long_functions(src) == [("long", LIMIT + 1)]
 
 
+@pytest.mark.slow
 def test_nhs_colours_and_hours_are_defined_once():
     """One style kit: no module but rxlog/pdf_style.py defines an NHS colour or hours()."""
     found = []

@@ -33,6 +33,7 @@ def press(qtbot, widget, key, times=1, modifier=Qt.KeyboardModifier.NoModifier):
         qtbot.keyClick(widget, key, modifier)
 
 
+@pytest.mark.slow
 def test_leave_in_one_step_from_the_main_window(qtbot, win, rx):
     qtbot.keyClick(
         win, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier

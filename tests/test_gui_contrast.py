@@ -106,6 +106,7 @@ def _close_all() -> None:
         w.deleteLater()
 
 
+@pytest.mark.slow
 def test_text_in_every_window_and_dialog_reaches_4_5_to_1(qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QDialog
 

@@ -149,6 +149,7 @@ def _ctrl(qtbot, widget, key, shift=False):
     qtbot.keyClick(widget, key, mods)
 
 
+@pytest.mark.slow
 def test_ctrl_z_after_a_delete_undoes_the_delete_not_the_line(qtbot, win, rx):
     """The trap in the issue: Ctrl+Z restored the cleared line, Enter logged it again."""
     _type(qtbot, win, "tto 15m")
@@ -234,6 +235,7 @@ def test_timer_start_stop_logs_elapsed_minutes(qtbot, win, rx):
     assert win.timers.current() is None and not win.timer_box.isVisible()
 
 
+@pytest.mark.slow
 def test_timer_left_over_sleep_asks_what_to_keep(qtbot, win, rx):
     t0 = datetime(2026, 11, 20, 9, 0).astimezone()
     qtbot.keyClicks(win.quick.line, "adm-admin")
@@ -281,6 +283,7 @@ def test_history_and_summary_follow_changes(qtbot, win, rx):
     assert "2 entries · 0 h 25" in win._summary.figures.text()
 
 
+@pytest.mark.slow
 def test_optional_dialogs_open_or_say_not_available(win):
     import importlib.util
 
@@ -385,6 +388,7 @@ def _answer(qtbot, win):
     return win.dialog
 
 
+@pytest.mark.slow
 def test_the_preview_runs_the_checks_enter_will_and_clears_when_the_line_changes(qtbot, win, rx):
     line = win.quick.line
     refused = {
@@ -426,6 +430,7 @@ def test_the_preview_runs_the_checks_enter_will_and_clears_when_the_line_changes
     assert win.quick.hint.text().startswith("Enter logs: ACU-TTO") and not win.quick.refusal
 
 
+@pytest.mark.slow
 def test_a_bare_number_follows_a_shown_rule_and_a_doubtful_one_is_asked(qtbot, win, rx):
     line = win.quick.line
     qtbot.keyClicks(line, "tto 3")

@@ -63,6 +63,7 @@ def test_shows_the_previous_month_and_its_findings(dialog, tmp_path):
     assert (tmp_path / "month_dialog.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_export_from_the_keyboard_then_open_folder_and_draft(qtbot, dialog, tmp_path, opened):
     out = tmp_path / "out"
     out.mkdir()
@@ -96,6 +97,7 @@ def test_export_from_the_keyboard_then_open_folder_and_draft(qtbot, dialog, tmp_
     dialog.grab().save(str(tmp_path / "month_dialog_done.png"))
 
 
+@pytest.mark.slow
 def test_enter_never_signs_and_the_question_names_month_count_and_warnings(
     qtbot, dialog, tmp_path, month_app
 ):
@@ -140,6 +142,7 @@ def test_enter_never_signs_and_the_question_names_month_count_and_warnings(
     assert month_app.month_lock("2026-10").locked
 
 
+@pytest.mark.slow
 def test_opens_on_the_last_month_not_signed_off(qtbot, month_app, tmp_path, monkeypatch):
     from rxlog.service import RxLog
 
@@ -176,6 +179,7 @@ def test_a_lead_address_typed_is_kept_when_the_dialog_closes(qtbot, dialog, mont
     assert month_app.setting("lead_email") == "lead@nhs.net"
 
 
+@pytest.mark.slow
 def test_reopen_then_version_2(qtbot, dialog, month_app, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -207,6 +211,7 @@ def test_errors_are_shown_not_raised(qtbot, month_app, data_dir, tmp_path, opene
     assert opened == []
 
 
+@pytest.mark.slow
 def test_passphrase_field_when_the_key_has_one(qtbot, rx, data_dir, tmp_path):
     keys.create_keys(data_dir, "Alex Morgan", "5012345", passphrase="correct horse battery")
     rx.log(EntryInput("REP-MGMT", date(2026, 10, 5), minutes=30, count=3))
@@ -238,6 +243,7 @@ def test_a_missing_key_can_be_created_here(qtbot, rx, data_dir, tmp_path):
     assert d.export_button.isEnabled() and not d.create_key_button.isVisible()
 
 
+@pytest.mark.slow
 def test_a_short_new_passphrase_is_refused_inline(qtbot, rx, data_dir, tmp_path):
     rx.log(EntryInput("REP-MGMT", date(2026, 10, 5), minutes=30, count=3))
     d = MonthDialog(rx, month="2026-10", open_url=lambda _u: None)
@@ -256,6 +262,7 @@ def test_a_short_new_passphrase_is_refused_inline(qtbot, rx, data_dir, tmp_path)
     assert keys.has_keys(data_dir) and keys.is_encrypted(data_dir)
 
 
+@pytest.mark.slow
 def test_open_actions_say_when_the_desktop_cannot_and_a_superseded_v1_stays_shut(
     qtbot, month_app, tmp_path
 ):

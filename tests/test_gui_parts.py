@@ -130,6 +130,7 @@ def test_single_instance_brings_the_first_forward(qtbot, tmp_path):
         first.release()
 
 
+@pytest.mark.slow
 def test_offscreen_demo_from_the_command_line(tmp_path):
     shot = tmp_path / "shot.png"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "RXLOG_TODAY": "2026-11-20"}
@@ -316,6 +317,7 @@ def test_qt_calls_do_not_use_up_references_to_none(qtbot):
     assert sys.getrefcount(None) - before > -50
 
 
+@pytest.mark.slow
 def test_start_up_imports_no_heavy_module():
     code = (
         "import sys, rxlog.ui.app, rxlog.ui.main_window, rxlog.ui.history_view, "
@@ -374,6 +376,7 @@ def test_a_bug_is_reported_in_plain_words_with_details(qtbot, monkeypatch):
         gui._open_boxes.clear()
 
 
+@pytest.mark.slow
 def test_date_fields_take_a_day_as_typed_in_one_tab_stop(qtbot, rx, monkeypatch):
     """Dates typed naturally: the detail panel's date, then a placement's end date."""
     from PySide6.QtCore import Qt
@@ -423,6 +426,7 @@ def test_date_fields_take_a_day_as_typed_in_one_tab_stop(qtbot, rx, monkeypatch)
     assert dlg.form.date_to.date().isoformat() == "2027-01-04"  # the nearest 4 January
 
 
+@pytest.mark.slow
 def test_the_wizard_finishes_the_job_key_passphrase_lead_and_key_to_the_lead(
     qtbot, data_dir, tmp_path
 ):

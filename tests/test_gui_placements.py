@@ -86,6 +86,7 @@ def test_end_the_open_placement_then_add_the_next_one_by_keys(qtbot, rx, dialog)
     assert rx.verify_audit().ok
 
 
+@pytest.mark.slow
 def test_an_end_that_strands_an_entry_is_refused_inline_until_deletion_is_chosen(qtbot, rx, dialog):
     stranded = rx.log(EntryInput("ACU-TTO", date(2026, 11, 19))).entry
     press(qtbot, dialog.table, Qt.Key.Key_E, modifier=ALT)
@@ -134,6 +135,7 @@ def test_next_rotation_from_the_add_form_moves_the_entries_it_covers(qtbot, rx, 
     assert "now ends Sat 14 Nov 2026" in dialog.status.text()
 
 
+@pytest.mark.slow
 def test_change_and_delete_refusals_show_beside_the_field(qtbot, rx, dialog):
     rx.log(EntryInput("ACU-TTO", date(2026, 11, 19)))
     press(qtbot, dialog.table, Qt.Key.Key_H, modifier=ALT)
@@ -165,6 +167,7 @@ def test_change_and_delete_refusals_show_beside_the_field(qtbot, rx, dialog):
     assert not delete.isVisible()
 
 
+@pytest.mark.slow
 def test_the_wizard_asks_when_the_first_placement_ends(qtbot, data_dir):
     app = RxLog.open(data_dir, today=lambda: date(2026, 11, 20))
     try:

@@ -170,6 +170,7 @@ def win(qtbot, rx, data_dir):
     w._tick.stop()
 
 
+@pytest.mark.slow
 def test_every_window_and_dialog_of_rxlog_gui(qtbot, win, rx, data_dir):
     from rxlog.timers import Timer, review
     from rxlog.ui.setup_wizard import SetupWizard

@@ -51,6 +51,7 @@ def two(tmp_path, monkeypatch):
     return old, new
 
 
+@pytest.mark.slow
 def test_a_month_moves_with_its_ids_and_history_and_a_second_import_changes_nothing(two, tmp_path):
     old, new = two
     f = tmp_path / "nov.handover.json"
@@ -89,6 +90,7 @@ def test_a_month_moves_with_its_ids_and_history_and_a_second_import_changes_noth
     assert run_cli(new, "export", "2026-11", "--out", str(tmp_path / "ret")).code == 0
 
 
+@pytest.mark.slow
 def test_notes_travel_only_with_notes_encrypted_to_the_passphrase(two, tmp_path):
     old, new = two
     f = tmp_path / "nov.handover"
@@ -117,6 +119,7 @@ def test_notes_travel_only_with_notes_encrypted_to_the_passphrase(two, tmp_path)
     assert ("bed 4 query",) in _rows(new, "SELECT note FROM entry")
 
 
+@pytest.mark.slow
 def test_bad_handovers_are_refused_with_a_reason_and_nothing_changes(two, tmp_path):
     old, new = two
     f = tmp_path / "nov.json"
@@ -153,6 +156,7 @@ def test_bad_handovers_are_refused_with_a_reason_and_nothing_changes(two, tmp_pa
     assert _state(new) == before
 
 
+@pytest.mark.slow
 def test_a_handover_into_a_signed_off_month_is_refused(two, tmp_path):
     old, new = two
     assert run_cli(new, "log", "REP-MGMT", "--date", "2026-11-10", "--minutes", "5").code == 0

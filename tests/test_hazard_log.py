@@ -61,6 +61,7 @@ def test_the_log_covers_the_hazards_the_issue_lists(log):
         assert any(c.tests for c in h.controls), f"{h.id} has no control proven by a test"
 
 
+@pytest.mark.slow
 def test_every_evidence_test_is_collected_by_pytest(log, collected):
     assert len(collected) > 100  # the collection itself worked
     missing = sorted({t for t in log.test_ids() if t not in collected})
@@ -110,6 +111,7 @@ def test_the_matrix_is_the_guidance_matrix():
     assert hazard_log.risk_of("Considerable", "Medium") == 3
 
 
+@pytest.mark.slow
 def test_safety_report_shows_each_controls_result_from_a_real_run(tmp_path):
     junit = tmp_path / "results.xml"
     chosen = [

@@ -162,6 +162,7 @@ def spellings(draw):
     return digits, before + "".join(out) + after
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(spellings())
 def test_generated_spellings_are_all_found(case):
@@ -214,6 +215,7 @@ def test_entry_ids_and_hashes_are_left_alone():
         assert find_nhs_numbers(h) == [], h
 
 
+@pytest.mark.slow
 def test_every_input_that_leaves_the_pc_refuses_one_cli(cli):
     assert cli("setup", "--name", "Alex Morgan", "--gphc", "5012345").code == 0
     attempts = {

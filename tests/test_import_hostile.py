@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import io
 import json
 import random
-import sys
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from conftest import bench_module
 from pdftext import pdf_text
 
 from rxlog.central.importer import IMPORTED, REFUSED, import_paths
@@ -24,11 +23,7 @@ from rxlog.central.trust import trust_key
 from rxlog.cli import main as cli_main
 from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
-gen = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("gen_returns", gen)
-_spec.loader.exec_module(gen)
+gen = bench_module("gen_returns")
 
 TABLES = ("central_return", "central_entry", "central_summary", "central_event")
 

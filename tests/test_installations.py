@@ -105,6 +105,7 @@ def _sql(db: Path, q: str) -> list[tuple]:
         con.close()
 
 
+@pytest.mark.slow
 def test_two_installations_returns_never_collide_and_name_their_pc(pcs):
     inbox = pcs / "inbox"
     _export_both(pcs, inbox)  # one folder, one inbox: nothing collides
@@ -138,6 +139,7 @@ def test_two_installations_returns_never_collide_and_name_their_pc(pcs):
     assert "Gillingham practice PC" in text and practice.short in text
 
 
+@pytest.mark.slow
 def test_the_lead_merges_both_installations_and_every_figure_is_the_sum(pcs):
     """Done when: two installations of one technician log in the same month, each
     exports, the lead imports both, and every figure equals the sum of the two."""
@@ -200,6 +202,7 @@ def test_the_lead_merges_both_installations_and_every_figure_is_the_sum(pcs):
     assert _sql(db, "SELECT COUNT(*), SUM(minutes) FROM central_entry")[0] == (5, 125)
 
 
+@pytest.mark.slow
 def test_an_entry_id_in_two_installations_returns_is_counted_once_and_reported(pcs):
     # The trust laptop holds an entry with the practice PC's id (as after a handover
     # that both PCs then exported): it is counted once and the import says so.
@@ -231,6 +234,7 @@ def test_an_entry_id_in_two_installations_returns_is_counted_once_and_reported(p
     assert sum(s["rows"] for s in row["installations"]) == 5
 
 
+@pytest.mark.slow
 def test_setup_names_the_installation_and_refuses_a_bad_name(tmp_path, monkeypatch):
     monkeypatch.setenv("RXLOG_TODAY", "2026-12-02")
     d = tmp_path / "pc"
@@ -264,6 +268,7 @@ def test_setup_names_the_installation_and_refuses_a_bad_name(tmp_path, monkeypat
     assert not (fresh / "rxlog.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_a_return_from_before_installations_reads_and_its_v2_supersedes_it(pcs, monkeypatch):
     """An older RxLog's return has no installation: it verifies, imports as the one
     legacy installation, and the same month's next version keeps its id (so it
@@ -301,6 +306,7 @@ def test_a_return_from_before_installations_reads_and_its_v2_supersedes_it(pcs, 
     ]
 
 
+@pytest.mark.slow
 def test_a_nil_return_is_signed_read_and_told_apart_from_not_sent(pcs):
     inbox = pcs / "inbox"
     inbox.mkdir()
@@ -350,6 +356,7 @@ def test_a_nil_return_is_signed_read_and_told_apart_from_not_sent(pcs):
     assert r.code == 1 and "signature invalid" in r.out + r.err
 
 
+@pytest.mark.slow
 def test_the_short_id_has_no_digits_so_no_file_name_trips_the_identifier_filter(pcs):
     """A short id of hex digits could, beside the month's digits, make 10 digits that
     pass the NHS number check (9434765919 is one): the export would then be refused at
@@ -372,6 +379,7 @@ def test_the_short_id_has_no_digits_so_no_file_name_trips_the_identifier_filter(
         assert "_jedehgfj_2026-11_v1." in p.name
 
 
+@pytest.mark.slow
 def test_the_leads_window_shows_which_installation_sent_what(pcs, qtbot):
     from PySide6.QtCore import Qt
 

@@ -18,6 +18,7 @@ from rxlog.errors import NotFoundError
 from rxlog.storage.database import STALE_TMP_SECONDS, Database
 
 
+@pytest.mark.slow
 def test_an_id_prefix_is_matched_exactly_never_as_a_pattern(rx, cli):
     (res,) = rx.log_many([EntryInput("ADM-MEET", date(2026, 10, 6), minutes=30)])
     entry_id = res.entry.id
@@ -82,6 +83,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "win32" and not Path("/proc").is_dir(), reason="needs /proc")
 def test_import_workers_end_when_their_parent_is_killed(tmp_path):
     script = tmp_path / "workers.py"

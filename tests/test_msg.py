@@ -84,6 +84,7 @@ def test_damaged_msg_files_give_a_reason_never_a_traceback(seed):
         attachments(bytes(data), "damaged.msg")
 
 
+@pytest.mark.slow
 def test_verify_reads_a_return_saved_from_outlook(tmp_path):
     """A real export, its files attached to a .msg: verify finds and checks it; a changed
     attachment is refused."""

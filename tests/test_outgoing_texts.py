@@ -275,6 +275,7 @@ def test_every_text_column_is_planted_or_known_to_be_structured():
     assert "entry.note" in FREE_TEXT and "technician.name" in FREE_TEXT
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("column", FREE_TEXT)
 def test_a_planted_stored_text_never_reaches_an_exported_byte(column, template, tmp_path):
     data = _copy(template, tmp_path)
@@ -292,6 +293,7 @@ def test_a_planted_stored_text_never_reaches_an_exported_byte(column, template, 
     _assert_nothing_leaked(out)
 
 
+@pytest.mark.slow
 def test_notes_with_an_nhs_number_are_kept_but_never_exported(template, tmp_path):
     data = _copy(template, tmp_path)
     _sql(data, "UPDATE entry SET note = ?", "pt 943 476 5919 and \u0669\u0664\u0663 476 5919")

@@ -77,6 +77,7 @@ def test_changed_parameters_in_a_sealed_key_are_refused(data_dir):
     keys.load_signing_keys(data_dir, GOOD)
 
 
+@pytest.mark.slow
 def test_an_old_pbkdf2_key_still_unlocks_and_is_resealed(data_dir):
     keys.create_keys(data_dir, "Alex Morgan", "5012345")  # plain, then protected the old way
     paths = keys.key_paths(data_dir)

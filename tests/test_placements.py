@@ -147,6 +147,7 @@ EDIT_REFUSALS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "field", "words"), EDIT_REFUSALS)
 def test_each_calendar_refusal_names_its_field_and_changes_nothing(
     ready, data_dir, args, field, words

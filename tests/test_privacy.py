@@ -74,6 +74,7 @@ def _modes(root: Path) -> dict[str, int]:
     return found
 
 
+@pytest.mark.slow
 def test_everything_is_created_private_whatever_the_umask(open_umask, cli_in, tmp_path):
     data, out = tmp_path / "data", tmp_path / "returns"
     _make_installation(cli_in, data, out)
@@ -101,6 +102,7 @@ def _as_nobody(*cmd: str) -> subprocess.CompletedProcess:
     return subprocess.run(["runuser", "-u", "nobody", "--", *cmd], capture_output=True)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("runuser") is None,
     reason="needs root and runuser to act as a second user (nobody)",
@@ -122,6 +124,7 @@ def test_a_second_user_cannot_read_the_log_backups_or_returns(cli_in, shared_pla
     assert _as_nobody("ls", str(out)).returncode != 0
 
 
+@pytest.mark.slow
 def test_check_reports_loose_permissions_and_fix_tightens_them(cli_in, tmp_path, capsys):
     data, out = tmp_path / "data", tmp_path / "returns"
     _make_installation(cli_in, data, out)

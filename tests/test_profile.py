@@ -95,6 +95,7 @@ def test_a_new_pc_is_set_up_from_a_profile_in_one_step(first, tmp_path):
     assert key_info(second).fingerprint != key_info(first).fingerprint
 
 
+@pytest.mark.slow
 def test_a_newer_profile_updates_placements_and_phases_an_older_one_is_refused(first, tmp_path):
     v1 = tmp_path / "v1.json"
     assert run_cli(first, "profile", "export", str(v1)).code == 0
@@ -131,6 +132,7 @@ def _other_technician_profile(tmp_path: Path) -> Path:
     return f
 
 
+@pytest.mark.slow
 def test_bad_profiles_are_refused_with_a_reason_and_nothing_changes(first, tmp_path):
     good = tmp_path / "good.json"
     assert run_cli(first, "profile", "export", str(good)).code == 0
@@ -170,6 +172,7 @@ def test_bad_profiles_are_refused_with_a_reason_and_nothing_changes(first, tmp_p
     assert not (fresh / "rxlog.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_a_profile_calendar_that_orphans_this_pcs_entries_is_refused(first, tmp_path):
     good = tmp_path / "good.json"
     assert run_cli(first, "profile", "export", str(good)).code == 0
@@ -190,6 +193,7 @@ def test_a_profile_calendar_that_orphans_this_pcs_entries_is_refused(first, tmp_
     assert _dump(second) == before
 
 
+@pytest.mark.slow
 def test_the_month_dialog_names_the_other_installations(first, tmp_path, qtbot):
     from rxlog.ui.month_dialog import MonthDialog
 

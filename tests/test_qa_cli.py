@@ -50,6 +50,7 @@ def _bad_input(cli, args: tuple[str, ...], field: str) -> str:
 
 
 # -- reopen reason: it goes into the signed manifest and the PDF, so no PID ------------
+@pytest.mark.slow
 def test_reopen_reason_with_an_nhs_number_is_refused(tech, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -66,6 +67,7 @@ def test_reopen_reason_with_an_nhs_number_is_refused(tech, tmp_path):
     assert tech("month", "returns", "--format", "json").out == before
 
 
+@pytest.mark.slow
 def test_reopen_reason_has_a_length_limit(tech, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -73,6 +75,7 @@ def test_reopen_reason_has_a_length_limit(tech, tmp_path):
     _bad_input(tech, ("month", "reopen", "2026-10", "--reason", "x" * 2001), "reason")
 
 
+@pytest.mark.slow
 def test_site_name_with_an_nhs_number_or_too_long_is_refused(tech):
     for name in (f"Surgery {NHS_NUMBER_3_3_4}", "S" * 201):
         _bad_input(
@@ -109,6 +112,7 @@ def test_dates_must_be_written_yyyy_mm_dd(tech, value):
     _bad_input(tech, ("log", "REP-MGMT", "--date", value), "date")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["1_0", "３０", "٣٠", "+-3"])
 def test_whole_numbers_are_plain_digits(tech, value):
     _bad_input(tech, ("log", "REP-MGMT", "--date", "2026-10-06", "--minutes", value), "minutes")
@@ -205,6 +209,7 @@ def test_no_empty_significance_table_when_interventions_carry_only_a_harm_grade(
     assert "Significance (" not in section, section
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["Bart\tSmith", "why\x1b]0;title\x07", "Line1\nLine2", "a\u202eb"])
 def test_control_characters_are_refused_in_text_printed_in_the_return(tech, tmp_path, text):
     _bad_input(tech, ("setup", "--name", text, "--gphc", "5012345"), "name")

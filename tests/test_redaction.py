@@ -44,6 +44,7 @@ def ready(cli):
     return cli
 
 
+@pytest.mark.slow
 def test_redact_takes_the_note_out_of_entry_trail_and_backups(ready, data_dir, tmp_path):
     r = ready("log", "QRY-PAT", "--date", "2026-11-02", "--note", f"pt {SPACED} rang")
     assert r.code == 0 and "NHS number" in r.err

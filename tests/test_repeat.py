@@ -54,6 +54,7 @@ def test_copy_day_copies_every_entry_or_none(rx) -> None:
     assert len(rx.list_entries()) == before
 
 
+@pytest.mark.slow
 def test_cli_repeat_last_prints_the_new_id(cli, data_dir) -> None:
     _setup(cli)
     assert cli("repeat-last").code == 2  # nothing logged yet

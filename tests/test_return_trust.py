@@ -128,6 +128,7 @@ def forge(
     return path
 
 
+@pytest.mark.slow
 def test_two_technicians_at_one_site_never_collide(world: World) -> None:
     names = sorted(p.name for p in world.inbox.iterdir())
     assert len(names) == 8  # 4 files each, none overwritten
@@ -141,6 +142,7 @@ def test_two_technicians_at_one_site_never_collide(world: World) -> None:
     assert world.entries_of(A[1]) == 3 and world.entries_of(B[1]) == 2
 
 
+@pytest.mark.slow
 def test_trust_shows_the_binding_and_refuses_a_file_naming_no_gphc(world: World) -> None:
     r = world.central("trust", str(world.keyfile(A)), "--name", "Alex (laptop)")
     assert r.code == 0, r.err
@@ -164,6 +166,7 @@ def test_trust_shows_the_binding_and_refuses_a_file_naming_no_gphc(world: World)
     assert sorted(k["gphc"] for k in keys_json) == ["5012345", "5023456"]
 
 
+@pytest.mark.slow
 def test_a_key_signs_only_its_own_technicians_returns_and_versions(world: World) -> None:
     for who in (A, B):
         assert world.central("trust", str(world.keyfile(who)), "--name", who[0]).code == 0
@@ -189,6 +192,7 @@ def test_a_key_signs_only_its_own_technicians_returns_and_versions(world: World)
     assert r.code == 0 and "replaced v1" in r.out, r.out
 
 
+@pytest.mark.slow
 def test_the_pdf_is_bound_to_its_manifest(world: World) -> None:
     for who in (A, B):
         assert world.central("trust", str(world.keyfile(who)), "--name", who[0]).code == 0
@@ -203,6 +207,7 @@ def test_the_pdf_is_bound_to_its_manifest(world: World) -> None:
     assert r.code == 1 and "PDF belongs to another return" in r.err
 
 
+@pytest.mark.slow
 def test_verify_says_genuine_only_when_it_checked_the_signer(world: World) -> None:
     lead_dir = str(world.root / "nobody")  # a folder with no installation key
     r = rxlog("--data-dir", lead_dir, "verify", str(world.manifest(A)))
@@ -239,6 +244,7 @@ def test_verify_says_genuine_only_when_it_checked_the_signer(world: World) -> No
     assert r.code == 2
 
 
+@pytest.mark.slow
 def test_revoking_a_compromised_key_withdraws_what_it_signed(world: World) -> None:
     for who in (A, B):
         assert world.central("trust", str(world.keyfile(who)), "--name", who[0]).code == 0

@@ -146,6 +146,7 @@ def test_clearing_the_setting_stops_the_copies(ready, data_dir, tmp_path):
     assert all(c["name"] != "2nd place" for c in checks)
 
 
+@pytest.mark.slow
 def test_a_redaction_rewrites_the_copies_in_the_second_place_too(ready, tmp_path):
     drive = tmp_path / "drive"
     drive.mkdir()

@@ -21,6 +21,7 @@ from rxlog.central.models import ENTRIES, RETURNS
 from rxlog.central.store import CentralStore
 from rxlog.errors import StorageError, ValidationError
 from rxlog.returnformat.csvfile import CSV_COLUMNS, DB_COLUMNS, escape, pounds
+from rxlog.storage import durable
 
 ENTRIES_CSV = "rxlog-central-entries.csv"
 RETURNS_CSV = "rxlog-central-returns.csv"
@@ -117,17 +118,19 @@ class _TempFiles:
         self.pending: list[tuple[Path, Path]] = []
 
     def path(self, name: str) -> tuple[Path, Path]:
+        """A private temporary file for ``name`` (the writer opens it by path, so the
+        file keeps its private mode)."""
         final = self.folder / name
-        tmp = self.folder / f".{name}.{os.getpid()}.part"
+        tmp = durable.create_temp(final, tmp=self.folder / f".{name}.{os.getpid()}.part")
         self.pending.append((tmp, final))
         return tmp, final
 
     def commit(self) -> list[Path]:
+        # Every file synced before the first is renamed: a failure leaves the old set.
         for tmp, _ in self.pending:
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
+            durable.fsync_file(tmp)
         for tmp, final in self.pending:
-            os.replace(tmp, final)
+            durable.place(tmp, final, sync=False)
         return [final for _, final in self.pending]
 
     def discard(self) -> None:

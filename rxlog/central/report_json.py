@@ -6,7 +6,6 @@ limits are those of its own phase."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -162,19 +161,13 @@ def _chart(s: Series) -> dict[str, Any]:
 def write_json(data: ReportData, path: Path) -> Path:
     """Write the JSON atomically (a temporary file renamed into place)."""
     out = Path(path)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(report_dict(data), fh, indent=2, ensure_ascii=False, allow_nan=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise StorageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    from rxlog.storage import durable
+
+    with durable.replacing(out) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        json.dump(report_dict(data), fh, indent=2, ensure_ascii=False, allow_nan=False)
+        fh.write("\n")
     return out

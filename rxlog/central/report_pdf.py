@@ -9,7 +9,6 @@ house kit (:mod:`rxlog.pdf_style`) the technician's return uses too.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,19 +68,14 @@ def write_report(data: ReportData, opts: ReportOptions) -> Path:
         from rxlog.errors import ValidationError
 
         raise ValidationError(f"{out.name}: the report file name must end in .pdf", "out")
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _build(data, opts, tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise StorageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    from rxlog.storage import durable
+
+    with durable.replacing(out) as tmp:  # reportlab writes the private temp file
+        _build(data, opts, tmp)
     return out
 
 

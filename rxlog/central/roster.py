@@ -30,7 +30,7 @@ class RosterView:
 
     def months(self, first: str, last: str) -> set[str]:
         """The months in ``first``..``last`` (YYYY-MM) this period touches."""
-        from rxlog.central.status import month_range
+        from rxlog.dates import month_range
 
         lo = max(first, self.start[:7])
         hi = min(last, self.end[:7]) if self.end else last

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from rxlog.central.models import RETURNS
 from rxlog.central.store import CentralStore
+from rxlog.dates import month_range  # noqa: F401 - also known by this module's name
 from rxlog.returnformat import short_installation_id
 
 RECEIVED, REOPENED, MISSING, NOT_EXPECTED = "received", "reopened", "missing", "not expected"
@@ -42,15 +43,6 @@ class Sent:
             "rows": self.rows,
             "nil": self.nil,
         }
-
-
-def month_range(first: str, last: str) -> list[str]:
-    y, m = int(first[:4]), int(first[5:])
-    out = []
-    while f"{y:04d}-{m:02d}" <= last:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,11 @@ class CentralStore:
                 f"{_safe(url)} already holds tables but is not an RxLog central store "
                 "(is it a technician's rxlog.sqlite3?); nothing was changed"
             )
+        _log_to_store_folder(engine)
         if revision != SCHEMA_HEAD:
+            from rxlog import supportlog
+
+            supportlog.info("central store", made_or_updated_from=revision or "new", to=SCHEMA_HEAD)
             try:
                 _upgrade(engine)
             except SQLAlchemyError as exc:
@@ -150,6 +154,9 @@ class CentralStore:
                 yield conn
         except DBAPIError as exc:  # disk full, locked, a constraint or trigger: rolled back
             raise StorageError(f"the central store could not be written: {exc.orig}") from None
+        from rxlog import supportlog
+
+        supportlog.info("central store changed")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -170,6 +177,18 @@ class CentralStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _log_to_store_folder(engine: Engine) -> None:
+    """The lead's support log goes beside an SQLite store; a server's store logs into
+    the lead's default folder when it exists."""
+    from rxlog import supportlog
+
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if database and database != ":memory:":
+        supportlog.use_folder(Path(database).resolve().parent)
+    elif default_central_dir().is_dir():
+        supportlog.use_folder(default_central_dir())
 
 
 def _safe(url: str) -> str:

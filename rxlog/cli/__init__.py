@@ -112,20 +112,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RxlogError as exc:
         print(f"rxlog: {exc}", file=sys.stderr)
         return exc.exit_code
+    from rxlog import supportlog  # cheap: nothing is opened until a line is written
+
+    if ctx.data_dir.is_dir():
+        supportlog.use_folder(ctx.data_dir)  # opening a database or store may move it
+    code = EXIT_FAILURE
     try:
-        code = args.handler(args, ctx)
-        return int(code or 0)
+        code = int(args.handler(args, ctx) or 0)
+        return code
     except RxlogError as exc:
         from rxlog.text import plain
 
         print(f"rxlog: {plain(exc)}", file=sys.stderr)  # may quote text from outside
-        return exc.exit_code
+        code = exc.exit_code
+        return code
     except KeyboardInterrupt:
         print("rxlog: interrupted; nothing half-written was kept", file=sys.stderr)
         return EXIT_FAILURE
     except BrokenPipeError:
-        return EXIT_OK
-    except Exception:  # a bug: say so plainly, keep the details for support
+        code = EXIT_OK
+        return code
+    except Exception as exc:  # a bug: say so plainly, keep the details for support
+        supportlog.bug(exc, "cli")
         print(
             "rxlog: internal error (a bug, not your input); details follow for support:",
             file=sys.stderr,
@@ -136,6 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     finally:
         ctx.close()
+        supportlog.info("command", name=supportlog.safe_word(_command_name(args)), exit=code)
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    """The command as RxLog names it (``cmd_export``), never its arguments."""
+    return getattr(args.handler, "__name__", "command")
 
 
 if __name__ == "__main__":

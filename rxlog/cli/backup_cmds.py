@@ -152,23 +152,27 @@ def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
-    from rxlog.storage import health, privacy
+    from rxlog import checkup, supportlog
+    from rxlog.storage import privacy
 
     if args.fix:
         for fixed in privacy.tighten(ctx.data_dir):
             mode = f"{fixed.mode:04o}" if fixed.mode is not None else "?"
             print(f"fixed  {fixed.path}: {mode} -> {fixed.wanted:04o}", file=sys.stderr)
-    report = health.full_check(ctx.data_dir)
+    report = checkup.full_check(ctx.data_dir)
+    log = supportlog.log_path(ctx.data_dir)  # what support asks for first
     if args.format == "json":
         print_json(
             {
                 "ok": report.ok,
                 "checks": [{"name": i.name, "ok": i.ok, "detail": i.detail} for i in report.items],
+                "log": str(log),
             }
         )
     else:
         for item in report.items:
             print(f"{'ok  ' if item.ok else 'FAIL'}  {item.name:<10} {item.detail}")
+        print(f"Support log: {log}" + ("" if log.exists() else " (nothing logged yet)"))
         print("All checks passed." if report.ok else "Something is wrong: see FAIL above.")
     return 0 if report.ok else 1
 

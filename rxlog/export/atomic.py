@@ -1,70 +1,24 @@
 """Writing files so that a failure leaves nothing half-written.
 
-One file: a temporary name in the same folder, fsync, then ``os.replace``. Files are
-``0600`` (readable by their user only; see ``rxlog.storage.privacy``). Several
-files (an export): all are written and synced under temporary names first, then
-renamed into place; if anything fails, every file of the batch is removed.
+One file: ``write_atomic`` (``rxlog.storage.durable.write_bytes``: a private temporary
+file in the same folder, fsync, ``os.replace``, fsync of the folder). Files are
+``0600`` (readable by their user only; see ``rxlog.storage.privacy``). Several files
+(an export): all are written and synced under temporary names first, then renamed into
+place; if anything fails, every file of the batch is removed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
 from pathlib import Path
 
 from rxlog.errors import StorageError
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _write_temp(path: Path, data: bytes, mode: int) -> Path:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        if os.name == "posix":
-            os.fchmod(fd, mode)  # the mode asked for, whatever the umask
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.name == "nt" and not mode & 0o077:  # private: an ACL for this user only
-            from rxlog.storage.privacy import make_private_file
-
-            make_private_file(tmp)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return tmp
-
-
-def _storage_error(path: Path, exc: OSError) -> StorageError:
-    return StorageError(f"cannot write {path}: {exc.strerror or exc}")
+from rxlog.storage import durable
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` all at once (readers see the old file or the new)."""
-    try:
-        tmp = _write_temp(path, data, mode)
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-    except OSError as exc:
-        raise _storage_error(path, exc) from None
-    _fsync_dir(path.parent)
+    durable.write_bytes(Path(path), data, mode)
 
 
 class FileBatch:
@@ -83,10 +37,10 @@ class FileBatch:
     def add(self, name: str, data: bytes) -> Path:
         final = self.folder / name
         try:
-            tmp = _write_temp(final, data, 0o600)  # readable by their user only
-        except OSError as exc:
+            tmp = durable.write_temp(final, data, 0o600)  # readable by their user only
+        except StorageError:
             self.discard()
-            raise _storage_error(final, exc) from None
+            raise
         self._pending.append((tmp, final))
         return final
 
@@ -95,16 +49,12 @@ class FileBatch:
             for tmp, final in self._pending:
                 if final.exists():
                     raise StorageError(f"{final} already exists; RxLog will not overwrite it")
-                os.replace(tmp, final)
+                durable.place(tmp, final, sync=False)  # synced by add()
                 self._placed.append(final)
-        except OSError as exc:
-            self.discard()
-            raise _storage_error(self.folder, exc) from None
         except BaseException:
             self.discard()
             raise
         self._pending = []
-        _fsync_dir(self.folder)
         return list(self._placed)
 
     def discard(self) -> None:

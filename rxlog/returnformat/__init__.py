@@ -17,6 +17,8 @@ This module stays light (no cryptography, no e-mail parser): the CLI imports it.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath, PureWindowsPath
+
 from rxlog.errors import RxlogError
 
 FORMAT_V1 = "rxlog-return/1"
@@ -27,6 +29,15 @@ MANIFEST_SUFFIX = ".manifest.json"
 SUFFIXES = (MANIFEST_SUFFIX, ".csv", ".pdf", ".eml", ".msg")
 EMAIL_SUFFIXES = (".eml", ".msg")  # saved e-mails: NHSmail / Thunderbird, Outlook
 SUBJECT_PREFIX = "RxLog return "
+# Reading saved e-mails (``eml`` and ``msg`` both): how deep parts and attached
+# messages may nest, and the largest file read.
+MAIL_MAX_DEPTH = 8
+MAIL_MAX_BYTES = 256 * 1024 * 1024
+
+
+def plain_attachment_name(name: str) -> str:
+    """The file name alone (an attachment may be named ``..\\x.csv`` or ``/etc/x``)."""
+    return PureWindowsPath(PurePosixPath(name).name).name
 
 
 class ReturnVerificationError(RxlogError):

@@ -15,10 +15,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Any
 
-from rxlog.returnformat import MANIFEST_SUFFIX, SUBJECT_PREFIX, ReturnVerificationError
+from rxlog.returnformat import (
+    MAIL_MAX_BYTES,
+    MAIL_MAX_DEPTH,
+    MANIFEST_SUFFIX,
+    SUBJECT_PREFIX,
+    ReturnVerificationError,
+    plain_attachment_name,
+)
 
 _TYPES = {
     ".csv": ("text", "csv"),
@@ -27,8 +34,8 @@ _TYPES = {
 }
 # A return's e-mail has its files one level down; a message nested deeper than this
 # is not one (and the stdlib parser recurses once per level).
-MAX_DEPTH = 8
-MAX_EML_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = MAIL_MAX_DEPTH
+MAX_EML_BYTES = MAIL_MAX_BYTES
 # A run of base64 lines (an attachment's body; 64 lines are about 5 kB): see _skeleton.
 _MULTIPART = re.compile(rb"multipart/", re.IGNORECASE)
 _B64_RUN = re.compile(rb"(?:[A-Za-z0-9+/=]{1,76}\r?\n){64,}+")  # possessive: no backtrack stack
@@ -66,9 +73,7 @@ def _nesting_too_deep(data: bytes) -> bool:
     return sum(1 for _ in _MULTIPART.finditer(data)) > MAX_DEPTH  # no lower-case copy
 
 
-def _plain_name(name: str) -> str:
-    """The file name alone (an attachment may be named ``..\\x.csv`` or ``/etc/x``)."""
-    return PureWindowsPath(PurePosixPath(name).name).name
+_plain_name = plain_attachment_name
 
 
 def attachments(data: bytes, name: str = "e-mail") -> dict[str, bytes]:

@@ -14,8 +14,17 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from rxlog.returnformat import SUBJECT_PREFIX, ReturnVerificationError
-from rxlog.returnformat.eml import MAX_DEPTH, MAX_EML_BYTES, _plain_name
+from rxlog.returnformat import (
+    MAIL_MAX_BYTES,
+    MAIL_MAX_DEPTH,
+    SUBJECT_PREFIX,
+    ReturnVerificationError,
+    plain_attachment_name,
+)
+
+# Shared with ``eml`` (which reads a .msg through this module, so this one must not
+# import it back).
+MAX_DEPTH, MAX_EML_BYTES, _plain_name = MAIL_MAX_DEPTH, MAIL_MAX_BYTES, plain_attachment_name
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_MSG_BYTES = MAX_EML_BYTES

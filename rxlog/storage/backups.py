@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from rxlog.errors import StorageError
-from rxlog.storage import health, privacy
+from rxlog.storage import durable, privacy, revisions, sqlitefile
+from rxlog.storage.folderlock import FolderLock
 from rxlog.storage.paths import DB_FILENAME
+from rxlog.storage.sqlitefile import copy_database
 
 BACKUP_DIRNAME = "backups"
 KEEP_DAILY_KEY, KEEP_MONTHLY_KEY = "backup.keep_daily", "backup.keep_monthly"
@@ -110,23 +112,20 @@ def list_backups_in(folder: Path) -> list[BackupInfo]:
 
 def backup_problem(path: Path) -> str | None:
     """Why ``path`` is not a usable RxLog backup, or None when it is (quick check)."""
-    from rxlog.storage.database import KNOWN_REVISIONS
-
     try:
-        header = health.read_header(path)
+        peeked = sqlitefile.peek(path)
     except StorageError as exc:
         return exc.message
-    if header[:16] != health.SQLITE_HEADER:
+    if peeked.kind in ("empty", "not-sqlite"):
         return "not an SQLite database"
-    try:
-        revision, tables = health.read_revision_ro(path)
-    except sqlite3.Error as exc:
-        return f"cannot be read ({exc})"
+    if peeked.kind == "unreadable":
+        return f"cannot be read ({peeked.error})"
+    revision = peeked.revision
     if revision is None:
-        return "not an RxLog database" if tables else "an empty database"
-    if revision not in KNOWN_REVISIONS:
+        return "not an RxLog database" if peeked.tables else "an empty database"
+    if not revisions.is_known(revision):
         return f"made by a newer RxLog (schema {revision})"
-    problems = health.integrity_problems(path, quick=True)
+    problems = sqlitefile.integrity_problems(path, quick=True)
     return f"damaged ({problems[0]})" if problems else None
 
 
@@ -151,19 +150,16 @@ def offer_text(data_dir: Path) -> str:
 # -- making backups ---------------------------------------------------------------------
 def _copy_verified(db_path: Path, target: Path) -> BackupInfo:
     """Online-backup ``db_path`` to ``target``, check it, then give it its name."""
-    from rxlog.storage.database import backup_file
-
     part = target.with_name(f"{target.name}.{os.getpid()}.check")
     try:
-        backup_file(db_path, part)
+        copy_database(db_path, part)  # already synced
         problem = backup_problem(part)
         if problem:
             raise StorageError(
                 f"the backup of {db_path} came out {problem}; the database itself may be "
                 "damaged: run `rxlog check`. No backup was kept."
             )
-        part.replace(target)
-        fsync_dir(target.parent)
+        durable.place(part, target, sync=False)
     finally:
         part.unlink(missing_ok=True)
     info = _info(target)
@@ -180,32 +176,20 @@ def _same_file(source: Path, target: Path) -> None:
         import shutil
 
         part = target.with_name(f"{target.name}.{os.getpid()}.part")
-        try:
-            shutil.copyfile(source, part)
-            privacy.make_private_file(part)
-            with open(part, "rb+") as fh:
-                os.fsync(fh.fileno())
-            part.replace(target)
-        finally:
-            part.unlink(missing_ok=True)
+        with durable.replacing(target, tmp=part) as tmp:
+            shutil.copyfile(source, tmp)  # into the private file: its mode is kept
+        return
     fsync_dir(target.parent)
 
 
-def fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - directories cannot be opened on Windows
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+fsync_dir = durable.fsync_dir  # the one policy (rxlog.storage.durable); known by this name
 
 
 def keep_counts(db_path: Path) -> tuple[int, int]:
     """(daily, monthly) backups to keep, from the settings table, else 7 and 12."""
     found: dict[str, int] = {}
     try:
-        con = health.connect_ro(db_path)
+        con = sqlitefile.connect_ro(db_path)
         try:
             rows = con.execute(
                 "SELECT key, value FROM setting WHERE key IN (?, ?)",
@@ -282,15 +266,13 @@ def backup_now(app_or_db: Any, out: Path | None = None) -> BackupInfo:
         out = out / f"rxlog-backup-{_stamp()[:15]}.sqlite3"
     if not out.parent.is_dir():
         raise StorageError(f"the folder {out.parent} does not exist", "out")
-    from rxlog.storage.database import backup_file
-
     part = out.with_name(f"{out.name}.{os.getpid()}.part")
     try:
-        backup_file(db_path, part)
+        copy_database(db_path, part)  # already synced
         problem = backup_problem(part)
         if problem:
             raise StorageError(f"the backup came out {problem}; run `rxlog check`")
-        part.replace(out)
+        durable.place(part, out, sync=False)
     finally:
         part.unlink(missing_ok=True)
     st = out.stat()
@@ -368,10 +350,10 @@ def check_restorable(
     problem = backup_problem(source)
     if problem:
         raise StorageError(f"{source} cannot be restored: it is {problem}", "file")
-    deep = health.integrity_problems(source)
+    deep = sqlitefile.integrity_problems(source)
     if deep:
         raise StorageError(f"{source} cannot be restored: it is damaged ({deep[0]})", "file")
-    revision, _ = health.read_revision_ro(source)
+    revision, _ = sqlitefile.read_revision_ro(source)
     assert revision is not None
     if data_dir is not None:
         from rxlog.storage import restore_checks
@@ -403,13 +385,11 @@ def restore(
         privacy.make_private_dir(data_dir)  # a new PC: restore into a new folder
     except OSError as exc:
         raise StorageError(f"cannot create the data folder {data_dir}: {exc.strerror}") from None
-    lock = health.FolderLock(data_dir)
+    lock = FolderLock(data_dir)
     prepared = data_dir / f".restore-{os.getpid()}.sqlite3"
     try:
         lock.require_exclusive("restore the backup")
-        from rxlog.storage.database import backup_file
-
-        backup_file(source, prepared)
+        copy_database(source, prepared)
         # Checked again on the copy that goes in: the source may change meanwhile.
         revision = check_restorable(prepared, data_dir, other_technician_reason)
         from rxlog.storage import restore_checks
@@ -419,11 +399,19 @@ def restore(
             _record_other_technician(prepared, other, other_technician_reason or "", source)
         audit_problems = _audit_problems(prepared)
         safety = _set_current_aside(db_path) if db_path.exists() else None
-        prepared.replace(db_path)
-        fsync_dir(data_dir)
+        durable.place(prepared, db_path, sync=False)  # copy_database synced it
     finally:
         prepared.unlink(missing_ok=True)
         lock.release()
+    from rxlog import supportlog
+
+    supportlog.use_folder(data_dir)
+    supportlog.info(
+        "restored a backup",
+        revision=revision,
+        other_technician=other is not None,
+        audit_problems=len(audit_problems),
+    )
     return RestoreResult(source, revision, safety, tuple(audit_problems), other)
 
 
@@ -455,7 +443,10 @@ def _record_other_technician(path: Path, difference: str, reason: str, source: P
 
 
 def _audit_problems(path: Path) -> list[str]:
-    ok, detail = health._audit_item(path)[1:]
+    from rxlog import audit  # restoring checks the chain the core keeps (no cycle: audit
+    # needs only the models)
+
+    ok, detail = audit.verify_file(path)
     return [] if ok else [detail]
 
 

@@ -3,6 +3,11 @@
 Storage owns the session lifecycle: callers get a session from ``transaction()``
 (committed on leaving the block, rolled back on an exception) and never commit
 themselves.
+
+Opening needs the backups (one is made before a migration, and the day's first open
+makes the daily one; a refusal names the newest good backup), so this module sits above
+``rxlog.storage.backups``; the backups need only the SQLite file (``sqlitefile``) and
+the revisions (``revisions``), never an open ``Database``.
 """
 
 from __future__ import annotations
@@ -20,16 +25,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rxlog.errors import RxlogError, StorageError
-from rxlog.storage import health, privacy
+from rxlog.storage import durable, privacy, sqlitefile
+from rxlog.storage.folderlock import AlreadyRunningError, FolderLock, read_only_message
 from rxlog.storage.paths import DB_FILENAME, check_folder
+
+# The revisions live in ``rxlog.storage.revisions``; these names are what opening uses
+# (and what callers and tests have always imported from here).
+from rxlog.storage.revisions import KNOWN_REVISIONS, SCHEMA_HEAD
+from rxlog.storage.revisions import upgrade as _upgrade
+from rxlog.storage.sqlitefile import SQLITE_HEADER  # noqa: F401 - known by this name
 
 if TYPE_CHECKING:  # SQLAlchemy loads when a database is opened, not when this is imported
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
-# The newest schema revision this RxLog knows (tests check it is Alembic's head).
-SCHEMA_HEAD = "0007"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 
 # WAL with synchronous=FULL: each commit is fsynced before the caller is told "saved",
 # so an entry survives a power cut as well as a crash (NORMAL may lose the last commits
@@ -40,8 +49,6 @@ _PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
 )
-
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _utcnow() -> str:
@@ -54,28 +61,14 @@ def read_revision(path: Path) -> str | None:
     Opens the file read-only with the plain sqlite3 module, so checking costs no Alembic
     import and never writes to a file RxLog may not understand.
     """
-    try:
-        with path.open("rb") as fh:
-            header = fh.read(16)
-    except OSError as exc:
-        raise StorageError(f"cannot read the database {path}: {exc.strerror}") from None
-    if header and header != SQLITE_HEADER:
+    peeked = sqlitefile.peek(path)
+    if peeked.kind == "not-sqlite":
         raise StorageError(
             f"{path} is not an SQLite database (it may be damaged); RxLog has left it as it is"
         )
-    if not header:
-        return None
-    try:
-        con = health.connect_ro(path)
-        try:
-            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
-        if "no such table" in str(exc):
-            return None
-        raise StorageError(f"cannot read the database {path}: {exc}") from None
-    return row[0] if row else None
+    if peeked.kind == "unreadable":
+        raise StorageError(f"cannot read the database {path}: {peeked.error}")
+    return peeked.revision
 
 
 def _make_engine(path: Path) -> Engine:
@@ -104,56 +97,11 @@ def _make_engine(path: Path) -> Engine:
 
 
 def backup_file(source: Path, target: Path) -> Path:
-    """Copy a live SQLite database with the online backup API (consistent under WAL).
-
-    Written to a temp file in the target's folder, fsynced, then renamed: ``target``
-    is either the whole copy or absent. A full disk or unwritable folder raises
-    ``StorageError`` and leaves no partial file.
-    """
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
-    try:
-        if not target.parent.is_dir():
-            privacy.make_private_dir(target.parent)
-        privacy.create_private_file(tmp)  # SQLite keeps the mode (and gives it its journal)
-        src = health.connect_ro(source)
-        try:
-            dst = sqlite3.connect(tmp)
-            try:
-                src.backup(dst)
-                # A backup is one self-contained file: no -wal or -shm beside it, even
-                # when it is read later.
-                dst.execute("PRAGMA journal_mode=DELETE").fetchone()
-            finally:
-                dst.close()
-        finally:
-            src.close()
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        tmp.replace(target)
-    except (OSError, sqlite3.Error) as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(
-            f"could not write the backup {target.name}: {_plain_reason(exc)}"
-        ) from None
-    return target
+    """A consistent copy of a live database at ``target`` (see ``sqlitefile.copy_database``)."""
+    return sqlitefile.copy_database(source, target)
 
 
-def _plain_reason(exc: BaseException) -> str:
-    """A technician's words for an OS or SQLite failure."""
-    text = str(getattr(exc, "orig", None) or exc)
-    low = text.lower()
-    errno_ = getattr(exc, "errno", None)
-    if errno_ == errno.ENOSPC or "disk is full" in low or errno_ == errno.EFBIG:
-        return "the disk is full; free some space and try again"
-    if errno_ in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in low:
-        return "the folder is read-only or RxLog may not write there"
-    if "database is locked" in low or "database is busy" in low:
-        return "another RxLog is busy writing; try again in a moment"
-    if "malformed" in low or "not a database" in low:
-        return "the database file is damaged"
-    if "disk i/o error" in low:
-        return "the disk reported an error (full, removed, or failing)"
-    return getattr(exc, "strerror", None) or text
+_plain_reason = durable.plain_reason
 
 
 def _today() -> date:
@@ -178,22 +126,22 @@ def _revision_for_open(path: Path) -> str | None:
                 + backups.offer_text(path.parent)
             )
         return None
-    header = health.read_header(path)
-    if not header and not (wal.exists() and wal.stat().st_size > 0):
+    peeked = sqlitefile.peek(path)
+    if peeked.kind == "empty" and not (wal.exists() and wal.stat().st_size > 0):
         return None  # an empty file (a first start cut short): nothing to lose
-    if header[:16] != SQLITE_HEADER:
+    if peeked.kind in ("empty", "not-sqlite"):
         raise StorageError(
             f"{path} is not an SQLite database (it may be damaged); RxLog has left it as it "
             "is for inspection. " + backups.offer_text(path.parent)
         )
-    try:
-        revision, tables = health.read_revision_ro(path)
-    except sqlite3.Error as exc:
+    if peeked.kind == "unreadable":
+        assert peeked.error is not None
         raise StorageError(
-            f"the database {path} cannot be read ({_plain_reason(exc)}); RxLog has left it "
-            "as it is for inspection. " + backups.offer_text(path.parent)
-        ) from None
-    if revision is None and tables:
+            f"the database {path} cannot be read ({_plain_reason(peeked.error)}); RxLog has "
+            "left it as it is for inspection. " + backups.offer_text(path.parent)
+        )
+    revision = peeked.revision
+    if revision is None and peeked.tables:
         raise StorageError(
             f"{path} is an SQLite file but not an RxLog database; RxLog has left it as it is. "
             + backups.offer_text(path.parent)
@@ -236,17 +184,6 @@ def _migrate(engine: Engine, path: Path, revision: str | None) -> None:
         ) from exc
 
 
-def _upgrade(engine: Engine) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", "rxlog.storage:migrations")
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-
-
 # What a killed restore or atomic write leaves: a whole copy of a database being swapped
 # in (with its journals), or a temporary file not yet renamed into place.
 _RESTORE_LEFTOVER = re.compile(r"^\.restore-\d+\.sqlite3(-journal|-wal|-shm)?$")
@@ -281,11 +218,11 @@ def clean_leftovers(data_dir: Path) -> list[Path]:
     return removed
 
 
-def shared_lock(data_dir: Path) -> health.FolderLock:
+def shared_lock(data_dir: Path) -> FolderLock:
     """The data folder's lock, held shared while a database is open (by either path)."""
-    lock = health.FolderLock(data_dir)
+    lock = FolderLock(data_dir)
     if not lock.acquire(exclusive=False, wait=10.0):
-        raise health.AlreadyRunningError(
+        raise AlreadyRunningError(
             f"another RxLog is updating or restoring the database in {data_dir}; "
             "try again when it has finished"
         )
@@ -305,25 +242,50 @@ def storage_error(path: Path, exc: BaseException) -> StorageError:
     return StorageError(f"the change was NOT saved: {reason}")
 
 
+_TABLES = "rxlog.storage.changed_tables"
+
+
+def _note_tables(session: Session, _context: Any, _instances: Any) -> None:
+    touched = session.info.setdefault(_TABLES, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        touched.add(getattr(obj, "__tablename__", "row"))
+
+
+def _log_tables(session: Session) -> None:
+    touched = session.info.pop(_TABLES, None)
+    if touched:
+        from rxlog import supportlog
+
+        supportlog.info("saved", tables=",".join(sorted(touched)))
+
+
+def _forget_tables(session: Session) -> None:
+    session.info.pop(_TABLES, None)
+
+
 MIGRATION_WAIT = 30.0  # seconds an opening RxLog waits for the folder to itself
 
 
 class Database:
     """An open RxLog database in a data folder.
 
-    Holds ``rxlog.lock`` shared while open (see ``rxlog.storage.health``).
+    Holds ``rxlog.lock`` shared while open (see ``rxlog.storage.folderlock``).
     ``backup_problem`` says why today's automatic backup could not be made, if so.
     """
 
-    def __init__(
-        self, data_dir: Path, engine: Engine, lock: health.FolderLock | None = None
-    ) -> None:
+    def __init__(self, data_dir: Path, engine: Engine, lock: FolderLock | None = None) -> None:
         self.data_dir = data_dir
         self.path = data_dir / DB_FILENAME
+        from sqlalchemy import event
         from sqlalchemy.orm import sessionmaker
 
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # The support log gets one line per committed change, naming the tables it
+        # touched (never a value); audited changes add their own lines (rxlog.audit).
+        event.listen(self._sessions, "before_flush", _note_tables)
+        event.listen(self._sessions, "after_commit", _log_tables)
+        event.listen(self._sessions, "after_rollback", _forget_tables)
         self._lock = lock
         self.backup_problem: str | None = None
         self.second_place_problem: str | None = None
@@ -343,7 +305,7 @@ class Database:
         except OSError as exc:
             if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise StorageError(
-                    health.read_only_message(data_dir, exc.strerror or "no access")
+                    read_only_message(data_dir, exc.strerror or "no access")
                 ) from None
             if data_dir.exists() and not data_dir.is_dir():
                 raise StorageError(f"the data folder {data_dir} is a file, not a folder") from None
@@ -379,6 +341,11 @@ class Database:
                 engine.dispose()
             lock.release()
             raise
+        from rxlog import supportlog
+
+        supportlog.use_folder(data_dir)
+        if revision != SCHEMA_HEAD:
+            supportlog.info("database", made_or_updated_from=revision or "new", to=SCHEMA_HEAD)
         if revision is not None:  # a database made just now needs no backup yet
             db._daily_backup(today or _today())
         if sys.platform == "win32":

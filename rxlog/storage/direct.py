@@ -37,7 +37,7 @@ from rxlog.audit_chain import AUDIT_COLUMNS, ENTRY_COLUMNS
 from rxlog.clock import Today, local_today, utc_now_iso
 from rxlog.domain import EntryInput, EntryView, LogResult, PhaseView, PlacementView, entry_view
 from rxlog.errors import ValidationError
-from rxlog.storage import backups, health
+from rxlog.storage import backups
 from rxlog.storage.database import (
     _PRAGMAS,
     SCHEMA_HEAD,
@@ -46,6 +46,7 @@ from rxlog.storage.database import (
     shared_lock,
     storage_error,
 )
+from rxlog.storage.folderlock import FolderLock
 from rxlog.storage.paths import DB_FILENAME, check_folder
 from rxlog.taxonomy import Taxonomy, current_taxonomy
 
@@ -158,13 +159,13 @@ class DirectLog:
         self,
         path: Path,
         con: sqlite3.Connection,
-        lock: health.FolderLock,
+        lock: FolderLock,
         today: Today = local_today,
         taxonomy: Taxonomy | None = None,
     ) -> None:
         self.path = path
         self.con = con
-        self._lock: health.FolderLock | None = lock
+        self._lock: FolderLock | None = lock
         self._today = today
         self.taxonomy = taxonomy or current_taxonomy()
         self.notices: list[str] = []  # the ORM path's notices come from work done on opening
@@ -223,6 +224,11 @@ class DirectLog:
             for item in items:
                 row, warnings = self._create(con, ctx, item, gphc)
                 results.append(LogResult(entry_view(row, self.taxonomy, ctx.phases), warnings))
+        from rxlog import supportlog  # committed: logged as the ORM path logs it
+
+        supportlog.use_folder(self.path.parent)
+        supportlog.info("saved", tables="audit,entry")
+        supportlog.changed([("create", r.entry.id) for r in results])
         return results
 
     def _create(

@@ -166,9 +166,11 @@ def _who_can(mode: int) -> str:
 
 def windows_private_paths(data_dir: Path) -> list[Path]:
     """What must be for the user only on Windows: the data folder, the database, the
-    backups and the keys (folders and files), as they exist now."""
+    support log, the backups and the keys (folders and files), as they exist now."""
     data_dir = Path(data_dir)
     found = [data_dir, data_dir / "rxlog.sqlite3"]
+    # The support log (rxlog.supportlog) and its rotated files: private as the database.
+    found.extend(sorted(data_dir.glob("rxlog.log*")))
     for sub in ("backups", "keys"):
         folder = data_dir / sub
         if folder.is_dir():

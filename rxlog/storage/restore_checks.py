@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rxlog.errors import ValidationError
-from rxlog.storage import health
+from rxlog.storage import sqlitefile
 
 
 class OtherTechnicianError(ValidationError):
@@ -97,7 +97,7 @@ def reference_schema(revision: str) -> Schema:
 
 def check_schema(path: Path, revision: str) -> None:
     """Refuse a database whose schema is not exactly RxLog's at ``revision``."""
-    con = health.connect_ro(path)
+    con = sqlitefile.connect_ro(path)
     try:
         found = read_schema(con)
     finally:
@@ -148,7 +148,9 @@ def check_schema(path: Path, revision: str) -> None:
 
 def check_audit(path: Path) -> None:
     """Refuse a database whose audit trail does not explain its entries."""
-    _name, ok, detail = health._audit_item(path)
+    from rxlog import audit  # the chain is the core's; no cycle (audit needs only models)
+
+    ok, detail = audit.verify_file(path)
     if not ok:
         raise ValidationError(
             f"{Path(path).name} cannot be restored: its audit trail does not hold ({detail})",
@@ -161,8 +163,8 @@ def _peek(path: Path) -> sqlite3.Connection:
     (a read-only WAL connection would still leave ``-wal``/``-shm`` files beside it)."""
     wal = Path(path).with_name(Path(path).name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
-        return health.connect_ro(path)
-    return sqlite3.connect(health.sqlite_uri(path) + "&immutable=1", uri=True)
+        return sqlitefile.connect_ro(path)
+    return sqlite3.connect(sqlitefile.sqlite_uri(path) + "&immutable=1", uri=True)
 
 
 def _technician(path: Path) -> tuple[str, str] | None:

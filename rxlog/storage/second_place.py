@@ -22,7 +22,7 @@ import sqlite3
 from pathlib import Path
 
 from rxlog.errors import StorageError, ValidationError
-from rxlog.storage import backups, health, privacy
+from rxlog.storage import backups, durable, privacy, sqlitefile
 
 SECOND_PLACE_KEY = "backup.second_place"
 STALE_DAYS = 7  # `rxlog check` fails when the newest copy there is older than this
@@ -31,7 +31,7 @@ STALE_DAYS = 7  # `rxlog check` fails when the newest copy there is older than t
 def _read(db_path: Path) -> tuple[str | None, str | None]:
     """(the chosen folder, the technician's GPhC number) from the database, read-only."""
     try:
-        con = health.connect_ro(db_path)
+        con = sqlitefile.connect_ro(db_path)
         try:
             row = con.execute(
                 "SELECT value FROM setting WHERE key = ?", (SECOND_PLACE_KEY,)
@@ -97,15 +97,13 @@ def copy_daily(db_path: Path, daily: backups.BackupInfo) -> backups.BackupInfo |
     target = target_dir / daily.path.name
     part = target.with_name(f"{target.name}.{os.getpid()}.check")
     try:
-        shutil.copyfile(daily.path, part)
-        privacy.make_private_file(part)
-        with open(part, "rb+") as fh:
-            os.fsync(fh.fileno())
+        durable.create_temp(target, tmp=part)  # private from its first byte
+        shutil.copyfile(daily.path, part)  # into the private file: its mode is kept
+        durable.fsync_file(part)
         problem = backups.backup_problem(part)
         if problem:
             raise StorageError(f"the copy in {target_dir} came out {problem}")
-        part.replace(target)
-        backups.fsync_dir(target_dir)
+        durable.place(part, target, sync=False)
     except OSError as exc:
         raise StorageError(
             f"could not copy the backup to {target_dir}: {exc.strerror or exc}"

@@ -177,20 +177,34 @@ def _report_bugs() -> None:
     def hook(kind, value, tb) -> None:  # noqa: ANN001
         import traceback
 
+        from rxlog import supportlog
+
         text = "".join(traceback.format_exception(kind, value, tb))
         sys.stderr.write(text)
+        if isinstance(value, BaseException):
+            supportlog.bug(value, "app")
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         if QApplication.instance() is None:
             return
+        log = supportlog.current_path()
         box = QMessageBox(
             QMessageBox.Icon.Critical,
             "RxLog hit a bug",
             "Something went wrong inside RxLog – a bug, not something you did. Each change "
             "is saved whole or not at all, so nothing was half-saved. Please send the "
-            "details below to your project lead.",
+            "details below to your project lead"
+            + (
+                ", with the support log (Copy support log puts it on the clipboard)."
+                if log
+                else "."
+            ),
         )
-        box.setDetailedText(text)
+        box.setDetailedText(text + (f"\nSupport log: {log}\n" if log else ""))
+        if log is not None:
+            copy = box.addButton("&Copy support log", QMessageBox.ButtonRole.ActionRole)
+            copy.clicked.connect(lambda: _copy_support_log(log))
+            box.addButton(QMessageBox.StandardButton.Close)
         box.open()
         _open_boxes.append(box)
 
@@ -200,10 +214,24 @@ def _report_bugs() -> None:
 _open_boxes: list = []  # keeps bug reports alive while they are shown
 
 
+def _copy_support_log(path: Path) -> None:
+    """The support log's place and its latest lines, on the clipboard to paste into an
+    e-mail (it holds no note, name or typed text: see ``rxlog.supportlog``)."""
+    from PySide6.QtWidgets import QApplication
+
+    from rxlog import supportlog
+
+    QApplication.clipboard().setText(f"RxLog support log: {path}\n\n{supportlog.tail()}")
+
+
 def run(data_dir: Path) -> int:
     """Run the app on ``data_dir`` until its window closes; the exit code."""
     previous = sys.excepthook
     _report_bugs()
+    from rxlog import supportlog  # light: nothing is opened until a line is written
+
+    if Path(data_dir).is_dir():
+        supportlog.use_folder(data_dir)  # a bug before the database opens is logged too
     try:
         return _run(data_dir)
     finally:

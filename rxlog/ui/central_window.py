@@ -622,9 +622,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     win = CentralWindow(store)
     win.show()
+    from rxlog.ui.app import _report_bugs
+
+    previous = sys.excepthook
+    _report_bugs()  # a bug is said plainly and logged, as in the technician's window
     try:
         return int(app.exec())
     finally:
+        sys.excepthook = previous
         store.close()
 
 

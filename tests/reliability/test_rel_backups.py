@@ -46,6 +46,7 @@ def test_first_open_of_each_day_backs_up_once(rx: RxLog) -> None:
     assert not list((data_dir / "backups").glob("*-wal"))  # each backup is one file
 
 
+@pytest.mark.slow
 def test_rotation_keeps_the_configured_daily_and_monthly_counts(rx: RxLog) -> None:
     rx.set_setting(backups.KEEP_DAILY_KEY, "3")
     rx.set_setting(backups.KEEP_MONTHLY_KEY, "2")
@@ -99,6 +100,7 @@ def test_a_failed_daily_backup_never_blocks_opening(rx: RxLog) -> None:
     db.close()
 
 
+@pytest.mark.slow
 def test_cli_backup_list_restore_and_check(rx: RxLog, cli, tmp_path: Path) -> None:
     first = rx.log(EntryInput(code="QRY-CLIN", date=TODAY)).entry.id
     out = tmp_path / "my backup é.sqlite3"
@@ -216,6 +218,7 @@ def test_an_empty_file_from_a_first_start_cut_short_is_used(tmp_path: Path) -> N
     assert read_revision(tmp_path / DB_FILENAME) is not None
 
 
+@pytest.mark.slow
 def test_restore_refusal_names_the_running_window(rx: RxLog, cli) -> None:
     """The desktop app's lock file (QLockFile: pid on the first line) names the window."""
     backups.backup_now(rx)
@@ -227,6 +230,7 @@ def test_restore_refusal_names_the_running_window(rx: RxLog, cli) -> None:
     assert health.running_instance_pid(rx.db.data_dir) is None  # no such process: stale
 
 
+@pytest.mark.slow
 def test_two_rxlogs_wanting_the_folder_to_themselves_take_turns(tmp_path: Path) -> None:
     """Both hold the folder shared (both found an old schema); both then get it alone."""
     import threading

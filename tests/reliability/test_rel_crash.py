@@ -141,6 +141,7 @@ def _verify_folder(data_dir: Path) -> dict[str, int]:
     return {"audit_records": report.records, "backups": len(made), "leftovers": len(leftovers)}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the crash driver forks (POSIX)")
 def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     rnd = random.Random(SEED)

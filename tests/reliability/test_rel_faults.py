@@ -140,6 +140,7 @@ _FSIZE_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     sys.platform == "win32", reason="RLIMIT_FSIZE (the resource module) is POSIX-only"
 )
@@ -161,6 +162,7 @@ def test_full_disk_by_file_size_limit(tmp_path: Path) -> None:
     app.close()
 
 
+@pytest.mark.slow
 def test_read_only_mount(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     app = _setup(data_dir)
@@ -225,6 +227,7 @@ def _read_only_folder(data_dir: Path) -> Iterator[None]:
             subprocess.run(["chattr", "-i", str(p)], check=False)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     sys.platform == "win32",
     reason="a read-only folder is made with POSIX permission bits or chattr; Windows "
@@ -249,6 +252,7 @@ def test_read_only_folder_without_mount_rights(tmp_path: Path) -> None:
     _sound(data_dir, {kept})
 
 
+@pytest.mark.slow
 def test_awkward_path_with_spaces_non_ascii_and_uri_characters(tmp_path: Path) -> None:
     name = "Dossier d'été #1 %20 ?x & Zoë – 数据"
     if sys.platform == "win32":  # '?' is not allowed in Windows names: refused, by name

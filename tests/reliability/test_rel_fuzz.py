@@ -48,6 +48,7 @@ toml_scalars = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.text(max_size=400))
 def test_taxonomy_from_arbitrary_text(text: str) -> None:
@@ -130,6 +131,7 @@ def entry_inputs(draw: Any) -> EntryInput:
     )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(item=entry_inputs())
 def test_entry_validation_only_raises_rxlog_errors(rx: Any, item: EntryInput) -> None:
@@ -142,6 +144,7 @@ def test_entry_validation_only_raises_rxlog_errors(rx: Any, item: EntryInput) ->
     assert rx.get(e.id).to_dict() == e.to_dict()
 
 
+@pytest.mark.slow
 def test_entries_fuzzed_then_audit_still_verifies(rx: Any) -> None:
     @FUZZ
     @given(item=entry_inputs())
@@ -164,6 +167,7 @@ arg = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(arg, max_size=8), st.sampled_from(["log", "edit", "list", "delete", "month"]))
 def test_cli_never_shows_a_traceback(rx: Any, cli: Any, args: list[str], command: str) -> None:
@@ -224,9 +228,11 @@ def damaged(good: bytes, seed: int) -> bytes:
     return bytes(raw)
 
 
+@pytest.mark.slow
 def test_restore_and_open_on_damaged_files(good_db: bytes, tmp_path: Path) -> None:
+    from rxlog import checkup
     from rxlog.service import RxLog
-    from rxlog.storage import backups, health
+    from rxlog.storage import backups
 
     counter = {"n": 0, "refused": 0, "clean": 0}
 
@@ -252,7 +258,7 @@ def test_restore_and_open_on_damaged_files(good_db: bytes, tmp_path: Path) -> No
         try:
             # bit rot inside a record passes SQLite's checks; `rxlog check` and the
             # audit verification must still report on it, never crash
-            report = health.full_check(folder)
+            report = checkup.full_check(folder)
             app.verify_audit()
         except StorageError:
             report = None

@@ -151,6 +151,7 @@ def _files(r: dict[str, Any], **changes: bytes) -> dict[str, bytes]:
     return files
 
 
+@pytest.mark.slow
 def test_the_genuine_return_verifies(real_return: dict[str, Any]) -> None:
     from rxlog.returnformat.manifest import verify_return_bytes
 
@@ -158,6 +159,7 @@ def test_the_genuine_return_verifies(real_return: dict[str, Any]) -> None:
     verify_return_bytes(r["manifest"], _files(r), manifest_name=r["manifest_name"])
 
 
+@pytest.mark.slow
 def test_verify_a_manifest_changed_in_its_structure(real_return: dict[str, Any]) -> None:
     from rxlog.returnformat.manifest import verify_return_bytes
 
@@ -200,6 +202,7 @@ def test_verify_damaged_bytes_of_every_file(real_return: dict[str, Any]) -> None
     run()
 
 
+@pytest.mark.slow
 def test_eml_readers_on_damaged_e_mails(real_return: dict[str, Any], tmp_path: Path) -> None:
     from rxlog.returnformat.eml import attachments, read_attachments
 

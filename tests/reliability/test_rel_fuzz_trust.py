@@ -25,20 +25,19 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import io
 import itertools
 import json
 import os
 import random
 import sqlite3
-import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import bench_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,11 +45,7 @@ from rxlog.domain import EntryInput
 from rxlog.errors import RxlogError
 from rxlog.service import RxLog
 
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("gen_returns", ROOT / "bench" / "gen_returns.py")
-gen = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("gen_returns", gen)
-_spec.loader.exec_module(gen)
+gen = bench_module("gen_returns")
 
 N = int(os.environ.get("RXLOG_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(

@@ -155,6 +155,7 @@ def _rows_now(path: Path, tables: dict[str, list[tuple]]) -> dict[str, list[tupl
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("revision", EARLIER)
 def test_every_earlier_revision_migrates_with_every_record(
     revision: str, source_db: Path, tmp_path: Path
@@ -199,6 +200,7 @@ def test_a_migration_that_fails_midway_leaves_the_file_byte_identical(
     con.close()
 
 
+@pytest.mark.slow
 def test_an_injected_broken_revision_leaves_the_file_byte_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -241,6 +243,7 @@ def test_an_injected_broken_revision_leaves_the_file_byte_identical(
     app.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the crash driver forks (POSIX)")
 def test_a_kill_during_migration_leaves_old_or_new_and_loses_nothing(
     source_db: Path, tmp_path: Path
@@ -284,6 +287,7 @@ def test_a_kill_during_migration_leaves_old_or_new_and_loses_nothing(
     print(f"\nkilled during or after migration: revisions seen after the kill: {sorted(seen)}")
 
 
+@pytest.mark.slow
 def test_several_rxlogs_opening_an_old_database_at_once_take_turns(
     source_db: Path, tmp_path: Path
 ) -> None:
