@@ -77,7 +77,7 @@ def make_big_db(data_dir: Path, n_entries: int, seed: int = 1) -> Path:
         }
         if code.intervention:
             row["significance_scale"] = "Eadon 1992 (1-6)"
-        batch.append(tuple(row[c] for c in COLUMNS))
+        batch.append(tuple(row.get(c) for c in COLUMNS))  # columns added later (0007): NULL
         seq = i + 1
         fields = {
             "seq": seq, "at": stamp, "os_user": "bench", "technician": "5000001",
