@@ -85,45 +85,13 @@ def protect(grid: list[list[int]]) -> dict[tuple[int, int], str]:
 def _pinned_by_bounds(
     grid: list[list[int]], hidden: dict[tuple[int, int], str]
 ) -> set[tuple[int, int]]:
-    """Hidden cells whose value the printed sums and the marks' ranges fix."""
+    """Hidden cells whose value the printed sums and the marks' ranges fix: the grid's
+    rows and columns as a system of sums (each line's inner cells add up to its margin)."""
     n_rows, n_cols = len(grid), len(grid[0])
-    big = grid[-1][-1] + 1
-    lo = {k: (1 if v == PRIMARY else 0) for k, v in hidden.items()}
-    hi = {k: (SMALL_MAX if v == PRIMARY else big) for k, v in hidden.items()}
-    # Each line: inner cells minus its margin cell sum to zero.
-    lines = [([(r, c) for c in range(n_cols - 1)], (r, n_cols - 1)) for r in range(n_rows)]
-    lines += [([(r, c) for r in range(n_rows - 1)], (n_rows - 1, c)) for c in range(n_cols)]
-    for _ in range(30):
-        changed = False
-        for inner, total in lines:
-            terms = [(k, 1) for k in inner] + [(total, -1)]
-            for k, sign in terms:
-                if k not in hidden:
-                    continue
-                rest_lo = rest_hi = 0
-                for m, s in terms:
-                    if m == k:
-                        continue
-                    if m in hidden:
-                        rest_lo += s * (lo[m] if s > 0 else hi[m])
-                        rest_hi += s * (hi[m] if s > 0 else lo[m])
-                    else:
-                        rest_lo += s * grid[m[0]][m[1]]
-                        rest_hi += s * grid[m[0]][m[1]]
-                # sign * k = -rest
-                a, b = (-rest_hi, -rest_lo) if sign > 0 else (rest_lo, rest_hi)
-                new_lo, new_hi = max(lo[k], a), min(hi[k], b)
-                if hidden[k] == SECONDARY:
-                    if 0 < new_lo < SMALL_MAX + 1:
-                        new_lo = SMALL_MAX + 1
-                    if new_hi < SMALL_MAX + 1:
-                        new_hi = min(new_hi, 0)
-                if (new_lo, new_hi) != (lo[k], hi[k]):
-                    lo[k], hi[k] = new_lo, new_hi
-                    changed = True
-        if not changed:
-            break
-    return {k for k in hidden if lo[k] >= hi[k]}
+    values = {(r, c): grid[r][c] for r in range(n_rows) for c in range(n_cols)}
+    sums: Sums = [([(r, c) for c in range(n_cols - 1)], (r, n_cols - 1)) for r in range(n_rows)]
+    sums += [([(r, c) for r in range(n_rows - 1)], (n_rows - 1, c)) for c in range(n_cols)]
+    return _pinned_in_system(values, sums, hidden, (), big=grid[-1][-1] + 1)
 
 
 def show(value: int, state: str | None) -> str:
@@ -257,9 +225,17 @@ def _determined(rows: list[list[Fraction]], n: int) -> set[int]:
 
 
 def _pinned_in_system(
-    values: dict[Any, int], sums: Sums, hidden: dict[Any, str], unprinted: Any
+    values: dict[Any, int],
+    sums: Sums,
+    hidden: dict[Any, str],
+    unprinted: Any,
+    big: int | None = None,
 ) -> set[Any]:
-    big = sum(values.values()) + 1
+    """Hidden (and unprinted) cells whose value the sums and the marks' ranges fix, by
+    propagating each cell's bounds through every sum; ``big`` bounds a hidden count from
+    above (default: more than all the values together)."""
+    if big is None:
+        big = sum(values.values()) + 1
     lo = {k: (1 if v == PRIMARY else 0) for k, v in hidden.items()}
     hi = {k: (SMALL_MAX if v == PRIMARY else big) for k, v in hidden.items()}
     for k in unprinted:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from rxlog import repeat
-from rxlog.domain import EntryInput, EntryView, LogResult
+from rxlog.domain import ENTRY_FIELDS, EntryInput, EntryView, LogResult
 from rxlog.settings import FAVOURITES
 
 if TYPE_CHECKING:
@@ -33,21 +33,7 @@ class Change:
 
 UNDO_REASON = "undone (Ctrl+Z)"
 REDO_REASON = "redone (Ctrl+Shift+Z)"
-_FIELDS = (
-    "code",
-    "date",
-    "site",
-    "minutes",
-    "count",
-    "significance",
-    "harm",
-    "released_minutes",
-    "outcome",
-    "discharge_received",
-    "admitted",
-    "time",
-    "note",
-)
+_FIELDS = ENTRY_FIELDS  # the fields a user sets, as the core declares them
 
 
 @dataclass(frozen=True)
