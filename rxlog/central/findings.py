@@ -94,7 +94,7 @@ def _rates(data: ReportData) -> Sentences:
     if rate is None:
         return [], []
     findings, caveats = [], []
-    if len(rate.chart.phases) == 2:
+    if len(rate.chart.phases) == 2 and not _phase_rate_hidden(data):
         b, p = rate.chart.phases
         findings.append(
             f"Interventions per 100 hours logged averaged {b.mean:.1f} in the baseline and "
@@ -114,6 +114,14 @@ def _rates(data: ReportData) -> Sentences:
                 "more months arrive."
             )
     return findings, caveats
+
+
+def _phase_rate_hidden(data: ReportData) -> bool:
+    """Whether section 2 hides a phase's interventions per 100 hours: the phases' mean
+    rates (of one month each, the phase's own rate) would print it again."""
+    from rxlog.central.report_cells import rate_hidden
+
+    return any(a == "interventions" and k[0] == "phase" for a, k in rate_hidden(data))
 
 
 def _qs120(data: ReportData) -> Sentences:

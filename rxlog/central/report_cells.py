@@ -11,7 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData
-from rxlog.central.suppression import Sums, extend, protect, protect_system, show
+from rxlog.central.suppression import (
+    MASKED,
+    PRIMARY,
+    SECONDARY,
+    SMALL_MAX,
+    SMALL_MIN,
+    Sums,
+    extend,
+    protect,
+    protect_system,
+    recoverable,
+    show,
+)
 
 OUTCOMES = ("accepted", "declined", "pending", "not recorded")
 SECTORS = ("primary", "secondary")
@@ -159,3 +171,126 @@ def cost_hidden(data: ReportData) -> dict[Any, str]:
         if text in ("<5", "*"):
             given[("site", i)] = "primary" if text == "<5" else "secondary"
     return protect_system(values, sums, own, given, unprinted)
+
+
+# -- rates per 100 hours -------------------------------------------------------------
+# A rate per 100 hours printed beside its hours gives its count away (rate x hours /
+# 100), so each rate of the phase and sector-by-phase tables is taken as that count
+# printed, and protected as one: a rate whose count is hidden (or must be, so that no
+# other hidden count can be worked out) is printed as "*".
+RATE_COUNTS = ("entries", "count", "interventions")
+
+
+def _rate_cells(data: ReportData, attr: str, values: dict[Any, int], sums: Sums) -> set[Any]:
+    """The phase and sector-by-phase counts behind the rates, and their sums: the phases
+    add up to the total, each sector's phases to the sector's count, each phase's
+    sectors to the phase's count. Returns the cells (the rates the tables print)."""
+    sp = data.by_sector_phase
+    phases = sorted(data.by_phase)
+    sectors = sorted({s for s, _ in sp})
+    own: set[Any] = set()
+    for p in phases:
+        values[("phase", p)] = getattr(data.by_phase[p], attr)
+        own.add(("phase", p))
+        parts = [("sp", s, p) for s in sectors if (s, p) in sp]
+        sums.append((parts, ("phase", p)))
+    for (s, p), tot in sp.items():
+        values[("sp", s, p)] = getattr(tot, attr)
+        own.add(("sp", s, p))
+    sums.append(([("phase", p) for p in phases], ("total",)))
+    for s in sectors:
+        sums.append(([("sp", s, p) for p in phases if (s, p) in sp], ("sector", s)))
+    return own
+
+
+def rate_system(
+    data: ReportData, attr: str
+) -> tuple[dict[Any, int], Sums, set[Any], set[Any], dict[Any, str]]:
+    """The counts behind one kind of rate (``attr`` of RATE_COUNTS) with every sum a
+    reader knows about them: the headline total, the site table's column (a sector's
+    count is its sites'), and for interventions the cost and outcome tables' equations.
+    Returns (values, sums, the rates' cells, the cells never printed, the cells other
+    tables already hide)."""
+    if attr == "interventions" and data.cost is not None:
+        values, sums, _, unprinted = cost_system(data)
+        given = cost_hidden(data)
+    else:
+        values, sums, unprinted, given = {}, [], set(), {}
+        values[("total",)] = getattr(data.total, attr)
+        if attr == "count":  # patients/items of all activity: printed nowhere as a count
+            unprinted.add(("total",))
+        else:
+            sites, shown = site_column(data, attr)
+            for i, (_, tot) in enumerate(sites):
+                values[("site", i)] = getattr(tot, attr)
+                if shown[i] in ("<5", "*"):
+                    given[("site", i)] = PRIMARY if shown[i] == "<5" else SECONDARY
+            sums.append(([("site", i) for i in range(len(sites))], ("total",)))
+    if attr != "count":
+        # The headline prints the total as it is ("<5" for 1 to 4) whatever a table hides.
+        given.pop(("total",), None)
+        if SMALL_MIN <= values[("total",)] <= SMALL_MAX:
+            given[("total",)] = PRIMARY
+    _sector_counts(data, attr, values, sums, unprinted)
+    own = _rate_cells(data, attr, values, sums)
+    return values, sums, own, unprinted, given
+
+
+def _sector_counts(
+    data: ReportData, attr: str, values: dict[Any, int], sums: Sums, unprinted: set[Any]
+) -> None:
+    """Each sector's count (never printed as such): its sites' in the site table."""
+    sites = site_column(data, attr if attr != "count" else "entries")[0]
+    for s in sorted({s for s, _ in data.by_sector_phase}):
+        if ("sector", s) in values:
+            continue  # the cost system has it, with its sites
+        values[("sector", s)] = sum(getattr(t, attr) for (_, _, sec), t in data.by_site.items()
+                                    if sec == s)  # fmt: skip
+        unprinted.add(("sector", s))
+        if attr != "count":
+            rows = [("site", i) for i, ((_, _, sec), _) in enumerate(sites) if sec == s]
+            sums.append((rows, ("sector", s)))
+
+
+def rate_hidden(data: ReportData) -> dict[tuple[str, Any], str]:
+    """The rates the phase and sector-by-phase tables hide (each printed "*", so a
+    reader knows only that its count is 0 or more): {(attr, cell): MASKED}, cell
+    ("phase", phase) or ("sp", sector, phase)."""
+    out: dict[tuple[str, Any], str] = {}
+    for attr in RATE_COUNTS:
+        values, sums, own, unprinted, given = rate_system(data, attr)
+        # A count the rest of the report gives away with every rate hidden (a tiny site
+        # table beside its headline total) is known to a reader whatever the rates
+        # print: it is taken as printed, so that the rates are not hidden in vain.
+        leaked = recoverable(values, sums, {**given, **dict.fromkeys(own, MASKED)}, unprinted)
+        given = {k: v for k, v in given.items() if k not in leaked}
+        hidden = protect_system(values, sums, own, given, unprinted, mark=MASKED)
+        hidden = _shown_again(values, sums, own, hidden, unprinted)
+        out.update({(attr, k): v for k, v in hidden.items() if k in own})
+    return out
+
+
+def _shown_again(
+    values: dict[Any, int], sums: Sums, own: set[Any], hidden: dict[Any, str], unprinted: set[Any]
+) -> dict[Any, str]:
+    """The complementary rates chosen one at a time can hide more than they must (both
+    phases and every sector where one rectangle would do): each, largest count first,
+    is shown again, with any complementary rate that showing it pins (a pinned "*"
+    protects nothing), where that leaves no more hidden cells recoverable than before."""
+
+    def complementary(k: Any) -> bool:
+        return k in own and k in hidden and not SMALL_MIN <= values[k] <= SMALL_MAX
+
+    before = recoverable(values, sums, hidden, unprinted)
+    for k in sorted(filter(complementary, list(hidden)), key=lambda k: (-values[k], repr(k))):
+        if k not in hidden:
+            continue
+        trial = {m: v for m, v in hidden.items() if m != k}
+        for _ in range(len(own)):
+            new = recoverable(values, sums, trial, unprinted) - before
+            if not new or not all(complementary(m) for m in new):
+                break
+            trial = {m: v for m, v in trial.items() if m not in new}
+        if not recoverable(values, sums, trial, unprinted) - before:
+            hidden = trial
+    return hidden

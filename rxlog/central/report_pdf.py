@@ -20,6 +20,7 @@ from rxlog.central.report_cells import (
     qs120_hidden,
     qs120_share_shown,
     qs120_system,
+    rate_hidden,
     site_column,
 )
 from rxlog.central.report_charts import PDF_MEASURES, legend, month_label, spc_drawing
@@ -360,7 +361,11 @@ def _phases(data: ReportData) -> list[str]:
     return sorted(data.by_phase, key=lambda p: (p != "baseline", p))
 
 
-def _rate(value: int, tot: Totals) -> str:
+def _rate(value: int, tot: Totals, hidden: str | None = None) -> str:
+    """A count per 100 hours; ``*`` where the count is hidden, since the rate times the
+    hours printed beside it would give the count back."""
+    if hidden:
+        return "*"
     return f"{value * 6000 / tot.minutes:,.1f}" if tot.minutes else "–"
 
 
@@ -368,14 +373,20 @@ def _released_per_hour(tot: Totals) -> str:
     return f"{60 * tot.released_minutes / tot.minutes:,.1f}" if tot.minutes else "–"
 
 
-def _rate_rows(cols: list[Totals]) -> list[list[Any]]:
-    """The rows a phase or sector-by-phase table shares: hours and rates per 100 h."""
+def _rate_rows(cols: list[tuple[Any, Totals]], hidden: dict[Any, str]) -> list[list[Any]]:
+    """The rows a phase or sector-by-phase table shares: hours and rates per 100 h.
+    ``cols``: (cell, totals) of each column, ``hidden`` the rates hidden
+    (rxlog.central.report_cells.rate_hidden)."""
+
+    def rates(attr: str) -> list[str]:
+        return [_rate(getattr(t, attr), t, hidden.get((attr, k))) for k, t in cols]
+
     return [
-        ["Technician hours logged", *[hours(t.minutes) for t in cols]],
-        ["Activities per 100 hours", *[_rate(t.entries, t) for t in cols]],
-        ["Patients/items per 100 hours", *[_rate(t.count, t) for t in cols]],
-        ["Interventions per 100 hours", *[_rate(t.interventions, t) for t in cols]],
-        ["Clinician minutes released per hour", *[_released_per_hour(t) for t in cols]],
+        ["Technician hours logged", *[hours(t.minutes) for _, t in cols]],
+        ["Activities per 100 hours", *rates("entries")],
+        ["Patients/items per 100 hours", *rates("count")],
+        ["Interventions per 100 hours", *rates("interventions")],
+        ["Clinician minutes released per hour", *[_released_per_hour(t) for _, t in cols]],
     ]
 
 
@@ -385,7 +396,8 @@ def _phase_section(r: _Report) -> list[Any]:
     rows: list[list[Any]] = [["Measure", *[_phase_label(p) for p in phases]]]
     rows.append(["Returns with entries in the phase",
                  *[f"{data.phase_returns.get(p, 0):,}" for p in phases]])  # fmt: skip
-    rows += _rate_rows([data.by_phase[p] for p in phases])
+    hidden = rate_hidden(data)
+    rows += _rate_rows([(("phase", p), data.by_phase[p]) for p in phases], hidden)
     pw = 0.55 / max(1, len(phases))
     return [
         r.p("2. Baseline against pilot phase", "h1"),
@@ -398,23 +410,24 @@ def _phase_section(r: _Report) -> list[Any]:
                 "rxlog central calendar set). "
             )
             + "To compare phases of different lengths, and sectors with different hours, "
-            "figures are given per 100 hours of technician time logged."
+            "figures are given per 100 hours of technician time logged. *: a rate of a count "
+            "hidden to protect small numbers (the rate times the hours would give it back)."
         ),
         r.table(rows, [0.45] + [pw] * len(phases)),
         r.p("Within each sector", "h2"),
-        _sector_phase_table(r, phases),
+        _sector_phase_table(r, phases, hidden),
         r.p("Share of technician time by category", "h2"),
         _phase_category_table(r, phases),
     ]
 
 
-def _sector_phase_table(r: _Report, phases: list[str]) -> Any:
+def _sector_phase_table(r: _Report, phases: list[str], hidden: dict[Any, str]) -> Any:
     sp = r.data.by_sector_phase
     cols = [(sec, ph) for sec in sorted({k[0] for k in sp}) for ph in phases if (sec, ph) in sp]
     rows: list[list[Any]] = [
         ["Measure", *[f"{sec.title()}: {_phase_label(ph).lower()}" for sec, ph in cols]]
     ]
-    rows += _rate_rows([sp[k] for k in cols])
+    rows += _rate_rows([(("sp", *k), sp[k]) for k in cols], hidden)
     return r.table(rows, [0.4] + [0.6 / max(1, len(cols))] * len(cols))
 
 

@@ -17,6 +17,9 @@ from fractions import Fraction
 from typing import Any
 
 PRIMARY, SECONDARY = "primary", "secondary"
+# A cell printed with one mark whatever the reason it is hidden (a rate per 100 hours:
+# "*" for its count's "<5" and "*" alike), so a reader knows only that it is 0 or more.
+MASKED = "masked"
 SMALL_MIN, SMALL_MAX = 1, 4
 
 
@@ -98,7 +101,7 @@ def show(value: int, state: str | None) -> str:
     """How a (possibly hidden) count is printed."""
     if state == PRIMARY:
         return "<5"
-    if state == SECONDARY:
+    if state in (SECONDARY, MASKED):
         return "*"
     return f"{value:,}"
 
@@ -119,8 +122,10 @@ def protect_system(
     choosable: set[Any],
     hidden: dict[Any, str] | None = None,
     unprinted: frozenset[Any] | set[Any] = frozenset(),
+    mark: str | None = None,
 ) -> dict[Any, str]:
-    """Which cells to hide: {cell: PRIMARY | SECONDARY}.
+    """Which cells to hide: {cell: PRIMARY | SECONDARY}, or {cell: ``mark``} for the
+    choosable cells when the table prints one mark for both (MASKED).
 
     ``values`` holds every cell of the equations ``sums``; ``choosable`` are the cells
     this table prints and may hide (the others are printed elsewhere, as ``hidden``
@@ -130,15 +135,15 @@ def protect_system(
     out = dict(hidden or {})
     for k in choosable:
         if SMALL_MIN <= values[k] <= SMALL_MAX:
-            out[k] = PRIMARY
+            out[k] = mark or PRIMARY
     for _ in range(len(values) + 1):
         pinned = sorted(recoverable(values, sums, out, unprinted), key=repr)
         if not pinned:
             return out
-        cell = _complement(values, sums, choosable, out, pinned[0], unprinted)
+        cell = _complement(values, sums, choosable, out, pinned[0], unprinted, mark or SECONDARY)
         if cell is None:
             break
-        out[cell] = SECONDARY
+        out[cell] = mark or SECONDARY
     # A "*" that is itself pinned (a 0 beside "<5"s only) protects nothing: shown again
     # where that pins nothing more.
     for k in sorted((k for k, v in out.items() if v == SECONDARY and k in choosable), key=repr):
@@ -157,6 +162,7 @@ def _complement(
     hidden: dict[Any, str],
     pinned: Any,
     unprinted: frozenset[Any] | set[Any],
+    mark: str = SECONDARY,
 ) -> Any:
     """The printed choosable cell whose hiding leaves fewest cells pinned, from the
     equations through ``pinned`` (else any equation with a hidden cell); of equals, a
@@ -172,7 +178,7 @@ def _complement(
         return None
 
     def left_pinned(k: Any) -> int:
-        return len(recoverable(values, sums, {**hidden, k: SECONDARY}, unprinted))
+        return len(recoverable(values, sums, {**hidden, k: mark}, unprinted))
 
     return min(candidates, key=lambda k: (left_pinned(k), values[k] < 6, values[k], repr(k)))
 
