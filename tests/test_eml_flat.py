@@ -153,11 +153,14 @@ NOT_FLAT: dict[str, Callable[[bytes], bytes]] = {
     "quoted-printable attachment": _swap_header(
         b"Content-Transfer-Encoding: base64", b"Content-Transfer-Encoding: quoted-printable"
     ),
-    "a name parameter": _swap_header(b"Content-Type: text/csv", b'Content-Type: text/csv; name="x"'),
+    "a name parameter": _swap_header(
+        b"Content-Type: text/csv", b'Content-Type: text/csv; name="x"'
+    ),
     "a path in the file name": _swap_header(b'filename="rxlog', b'filename="../rxlog'),
     "an RFC 2231 file name": _swap_header(b'filename="rxlog', b"filename*=utf-8''rxlog"),
-    "an unquoted boundary": lambda d: d.replace(b'boundary="' + _boundary(d) + b'"',
-                                                b"boundary=" + _boundary(d), 1),  # fmt: skip
+    "an unquoted boundary": lambda d: d.replace(
+        b'boundary="' + _boundary(d) + b'"', b"boundary=" + _boundary(d), 1
+    ),  # fmt: skip
     "a second Content-Type on the message": _swap_header(
         b"X-Unsent: 1\r\n", b"X-Unsent: 1\r\nContent-Type: text/plain\r\n"
     ),

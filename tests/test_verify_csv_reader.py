@@ -88,7 +88,8 @@ CASES = [
     H + R.format(m=10) + "5012345-2026-10-abcd,2,20,X",  # no line end at the end
     H + R.format(m=10) + "5012345-2026-10-abcd,2,20\r\n",  # minutes the last cell
     H + R.format(m=10) + "5012345-2026-10-abcd,2\r\n" + R.format(m=20),  # short, then fine
-    "version,return_id,minutes,code\r\n" + "2,5012345-2026-10-abcd,10,X\r\n"
+    "version,return_id,minutes,code\r\n"
+    + "2,5012345-2026-10-abcd,10,X\r\n"
     + "2,5012345-2026-10-abcd,20,X\r\n",  # id and version in another order
     H + R.format(m=10) + "5012345-2026-10-abcd,2,20,X\r\n5012345-2026-10-abcd,2,-0,X\r\n",
 ]
