@@ -16,11 +16,7 @@ run() {
   echo
 }
 run bench/bench_cli.py --quick
-if "$PY" bench/bench_export.py --help 2>/dev/null | grep -q -- "--quick"; then
-  run bench/bench_export.py --quick
-else
-  run bench/bench_export.py 2000 --runs 2  # (no quick mode of its own yet)
-fi
+run bench/bench_export.py --quick
 run bench/bench_central.py --quick
 run bench/bench_attachment.py --quick
 run bench/bench_startup.py --quick

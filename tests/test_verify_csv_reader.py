@@ -75,6 +75,23 @@ CASES = [
     + "1,5012345-2026-10-abcd,2,10\r\n"
     + "2,5012345-2026-10-abcd,2,20\r\n",  # a name twice: the last one counts
     H + '"unterminated,2,10,X\r\n',
+    # What the plain (column at a time) reading must leave to the row by row one:
+    (H + R.format(m=10) + R.format(m=20)).replace("\r\n", "\n"),  # LF line ends
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20,QRY\rPAT\r\n",  # a lone CR
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20,QRY\nPAT\r\n",  # a lone LF
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20," + "X" * 140_000 + "\r\n",  # a huge cell
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20,QRY\0PAT\r\n",  # a NUL
+    H + R.format(m=10) + '5012345-2026-10-abcd,2,20,"QRY,PAT"\r\n',  # quoted, a comma
+    H + R.format(m=10) + '"5012345-2026-10-abcd",2,20,X\r\n',  # a quoted id
+    H + R.format(m=10) + "5012345-2026-10-abcd,02,20,X\r\n",  # version 02 (int() takes it)
+    H + R.format(m=10) + "5012345-2026-10-abcd,2, 20,X\r\n",  # minutes " 20"
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20,X",  # no line end at the end
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20\r\n",  # minutes the last cell
+    H + R.format(m=10) + "5012345-2026-10-abcd,2\r\n" + R.format(m=20),  # short, then fine
+    "version,return_id,minutes,code\r\n"
+    + "2,5012345-2026-10-abcd,10,X\r\n"
+    + "2,5012345-2026-10-abcd,20,X\r\n",  # id and version in another order
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20,X\r\n5012345-2026-10-abcd,2,-0,X\r\n",
 ]
 
 
@@ -88,3 +105,31 @@ def test_undecodable_bytes_are_unreadable_either_way():
     data = H.encode() + b"\xff\xfe,2,10,X\r\n"
     assert _outcome(_check_csv, MANIFEST, data) == _outcome(_by_definition, MANIFEST, data)
     assert "not a readable" in _outcome(_check_csv, MANIFEST, data)
+
+
+def test_a_plain_csv_is_read_a_column_at_a_time_and_an_odd_one_row_by_row():
+    from rxlog.returnformat.manifest import _agrees_plainly
+
+    good = H + R.format(m=10) + R.format(m=20)
+    assert _agrees_plainly(MANIFEST, good)
+    assert not _agrees_plainly(MANIFEST, H + R.format(m=10) + R.format(m=21))
+    assert not _agrees_plainly(MANIFEST, good.replace("QRY-PAT", '"QRY-PAT"'))
+    assert _outcome(_check_csv, MANIFEST, good.encode()) == "ok"
+
+
+@pytest.mark.parametrize("rid", ["5012345,2026", "'=5012345", "=5012345", "501\r\n2345"])
+def test_an_odd_return_id_in_the_manifest_is_judged_row_by_row(rid):
+    manifest = dict(MANIFEST, return_id=rid)
+    from csv import writer
+
+    buf = io.StringIO(newline="")
+    w = writer(buf)
+    w.writerow(["return_id", "version", "minutes", "code"])
+    for cell in (rid, "'" + rid, rid.split(",")[0]):
+        w.writerow([cell, 2, 10, "X"])
+        w.writerow([cell, 2, 20, "X"])
+        data = buf.getvalue().encode()
+        assert _outcome(_check_csv, manifest, data) == _outcome(_by_definition, manifest, data)
+        # and again with the rows written without quotes (as a hostile writer might)
+        plain = data.replace(b'"', b"")
+        assert _outcome(_check_csv, manifest, plain) == _outcome(_by_definition, manifest, plain)
