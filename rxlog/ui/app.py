@@ -66,15 +66,13 @@ def _offscreen_fonts() -> None:
 
 
 def _qapp():  # noqa: ANN202
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
     if app is None:
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-        )
+        # High-DPI scale factors pass through unrounded (150 % stays 1.5): Qt 6's default,
+        # so it is not set here; naming the policy would build all of ``Qt``'s enums
+        # (~12 ms) before the first paint.
         app = QApplication(sys.argv[:1])
         app.setApplicationName("RxLog")
         app.setOrganizationName("RxLog")
@@ -170,15 +168,18 @@ def _open_or_offer_restore(rxlog_cls, data_dir: Path, parent):  # noqa: ANN001, 
     return rxlog_cls.open(data_dir)
 
 
-def _report_bugs() -> None:
+def _report_bugs(data_dir: Path | None = None) -> None:
     """Anything that is not an RxlogError is a bug: say so plainly (with the details
-    for a bug report) instead of only printing a traceback nobody sees."""
+    for a bug report) instead of only printing a traceback nobody sees. The support log
+    goes in ``data_dir`` unless the installation has chosen its folder since."""
 
     def hook(kind, value, tb) -> None:  # noqa: ANN001
         import traceback
 
         from rxlog import supportlog
 
+        if data_dir is not None and supportlog.current_path() is None:
+            supportlog.use_folder(data_dir)
         text = "".join(traceback.format_exception(kind, value, tb))
         sys.stderr.write(text)
         if isinstance(value, BaseException):
@@ -227,11 +228,9 @@ def _copy_support_log(path: Path) -> None:
 def run(data_dir: Path) -> int:
     """Run the app on ``data_dir`` until its window closes; the exit code."""
     previous = sys.excepthook
-    _report_bugs()
-    from rxlog import supportlog  # light: nothing is opened until a line is written
-
-    if Path(data_dir).is_dir():
-        supportlog.use_folder(data_dir)  # a bug before the database opens is logged too
+    # A bug before the database opens is logged in the data folder too (the support log
+    # is imported by the hook, when there is a bug to write: not before the first paint).
+    _report_bugs(Path(data_dir) if Path(data_dir).is_dir() else None)
     try:
         return _run(data_dir)
     finally:
@@ -315,23 +314,24 @@ def _run(data_dir: Path) -> int:
     guard = SingleInstance(data_dir)
     if not guard.try_lock():
         return _already_running(guard, data_dir, probe)
-    from PySide6.QtCore import Qt, QTimer
-
     from rxlog.ui.main_window import MainWindow
 
     win = MainWindow(data_dir=data_dir)
-    # Closing the window destroys it while Qt is still up (not later, in Python's GC).
-    win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-    from rxlog.ui.screen_fit import bring_forward
-
-    # A second start brings this window forward as it is (maximised stays maximised).
-    guard.raise_requested.connect(lambda: bring_forward(win))
     win.show()
     qapp.processEvents()
     if probe:
         focus = win.focusWidget()
         print(f"READY focus={focus.accessibleName() if focus else None}", flush=True)
+    # After the first paint (``Qt``'s enums cost ~12 ms to build, the first time):
+    from PySide6.QtCore import Qt, QTimer
+
+    # Closing the window destroys it while Qt is still up (not later, in Python's GC).
+    win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    from rxlog.ui.screen_fit import bring_forward
+
+    # A second start brings this window forward as it is (maximised stays maximised);
+    # the guard only hears of one once it listens, below.
+    guard.raise_requested.connect(lambda: bring_forward(win))
     # The window takes typing now; the core (SQLAlchemy) loads on a thread meanwhile.
     core = _import_core_in_background()
     QTimer.singleShot(0, win._ensure_built)  # the rest of the window, while the core loads

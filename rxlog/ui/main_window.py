@@ -13,29 +13,40 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from rxlog import quick_entry as qe
 from rxlog.clock import local_today
 from rxlog.errors import RxlogError, ValidationError
-from rxlog.settings import FAVOURITES
 from rxlog.ui.plain_words import for_gui
-from rxlog.ui.reminder_controller import REMINDER_AT, ReminderController
 from rxlog.ui.screen_fit import FOCUS_STYLE, fit_size, keep_on_screen
-from rxlog.ui.timer_controller import HEARTBEAT_MS, TimerController
 from rxlog.ui.today_panel import ERROR_STYLE, TodayPanel, plural
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QCloseEvent
+
     from rxlog.service import RxLog
     from rxlog.taxonomy import Taxonomy
     from rxlog.timers import TimerStore
     from rxlog.ui.history_view import HistoryView
     from rxlog.ui.operations import Operations
+    from rxlog.ui.reminder_controller import ReminderController
     from rxlog.ui.summary_view import SummaryView
 
-__all__ = ["ERROR_STYLE", "HEARTBEAT_MS", "REMINDER_AT", "MainWindow", "plural"]
+__all__ = ["ERROR_STYLE", "MainWindow", "plural"]
+# What the first paint does not need is imported after it (_ensure_built); these two
+# names are still offered here, as before, read from their modules when asked for.
+_LATER = {
+    "HEARTBEAT_MS": "rxlog.ui.timer_controller",
+    "REMINDER_AT": "rxlog.ui.reminder_controller",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LATER:
+        return getattr(importlib.import_module(_LATER[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MainWindow(QMainWindow):
@@ -74,12 +85,7 @@ class MainWindow(QMainWindow):
         self._history: HistoryView | None = None
         self._summary: SummaryView | None = None
         self._dirty = {"history": True, "summary": True}
-        self.reminder = ReminderController(
-            self._today,
-            lambda: bool(self.day_model.entries),
-            self._placement_on,
-            self._remind,
-        )
+        self.reminder: ReminderController = None  # type: ignore[assignment]  # _ensure_built
         self.undo_action: Any = None  # set by build_menus
         self.redo_action: Any = None
         self.setWindowTitle("RxLog – activity log")
@@ -99,9 +105,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._history_tab, "History")
         self.tabs.addTab(self._summary_tab, "Summary")
         self.tabs.currentChanged.connect(self._tab_changed)
-        self._tick = QTimer(self)
-        self._tick.setInterval(HEARTBEAT_MS)
-        self._tick.timeout.connect(self.tick)
+        self._tick: Any = None  # the minute's heartbeat (a QTimer), made by _ensure_built
         self._geometry_file: Path | None = None
         if data_dir is not None:
             self._restore_geometry(Path(data_dir))
@@ -133,6 +137,8 @@ class MainWindow(QMainWindow):
         from rxlog.timers import TimerStore
 
         self.timer.attach(TimerStore(app.setting, app.set_setting))
+        from rxlog.settings import FAVOURITES
+
         self._favourites = qe.parse_favourites(app.settings[FAVOURITES], self.taxonomy)
         self._placements = app.placements()
         self.details.set_placements(self._placements)
@@ -197,6 +203,14 @@ class MainWindow(QMainWindow):
             self.quick.refresh()
         self._build_timer()
         self._build_list_and_details()
+        from rxlog.ui.reminder_controller import ReminderController
+
+        self.reminder = ReminderController(
+            self._today,
+            lambda: bool(self.day_model.entries),
+            self._placement_on,
+            self._remind,
+        )
         from rxlog.ui.menus import build_menus
 
         build_menus(self)
@@ -208,6 +222,13 @@ class MainWindow(QMainWindow):
             qapp.installEventFilter(self._undo_keys)
 
     def _build_timer(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        from rxlog.ui.timer_controller import HEARTBEAT_MS, TimerController
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(HEARTBEAT_MS)
+        self._tick.timeout.connect(self.tick)
         self.timer = TimerController(
             self,
             self.taxonomy,
@@ -743,10 +764,14 @@ class MainWindow(QMainWindow):
 
     # -- window state -------------------------------------------------------------
     def _window_settings(self) -> QSettings:
+        from PySide6.QtCore import QSettings
+
         assert self._geometry_file is not None
         return QSettings(str(self._geometry_file), QSettings.Format.IniFormat)
 
     def _restore_geometry(self, data_dir: Path) -> None:
+        from PySide6.QtCore import QByteArray
+
         self._geometry_file = data_dir / "window.ini"
         raw = self._window_settings().value("geometry") if self._geometry_file.exists() else None
         if isinstance(raw, QByteArray) and self.restoreGeometry(raw):
@@ -755,7 +780,8 @@ class MainWindow(QMainWindow):
             fit_size(self, 1180, 760)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self._tick.stop()
+        if self._tick is not None:
+            self._tick.stop()
         qapp = QApplication.instance()
         if getattr(self, "_undo_keys", None) is not None and qapp is not None:
             qapp.removeEventFilter(self._undo_keys)

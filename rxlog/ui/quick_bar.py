@@ -1,4 +1,9 @@
-"""The quick-entry line: type part of a code or title and details, press Enter."""
+"""The quick-entry line: type part of a code or title and details, press Enter.
+
+It is part of the window's first paint, so nothing here touches ``Qt``'s namespace
+(building its enums costs ~12 ms the first time) or the list models before the
+taxonomy is there: the match list gets its model with the first codes to match.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,16 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from rxlog import quick_entry as qe
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent
+
     from rxlog.taxonomy import Code, Taxonomy
-from rxlog.ui.models import MatchModel
+    from rxlog.ui.models import MatchModel
 
 
 class QuickLine(QLineEdit):
@@ -29,6 +35,8 @@ class QuickLine(QLineEdit):
     tab_pressed = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        from PySide6.QtCore import Qt
+
         if event.key() == Qt.Key.Key_Up:
             self.moved.emit(-1)
         elif event.key() == Qt.Key.Key_Down:
@@ -38,16 +46,14 @@ class QuickLine(QLineEdit):
         else:
             super().keyPressEvent(event)
 
-    def event(self, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Tab
-            and event.modifiers() == Qt.KeyboardModifier.NoModifier
-        ):
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt's names)
+        """Tab (without Shift, Ctrl or Alt: what QWidget hands here) opens the details;
+        Shift+Tab moves the focus back as usual. (Overriding ``event`` instead would
+        read every event's type before the first paint: ``QEvent``'s enums.)"""
+        if next:
             self.tab_pressed.emit()
             return True
-        return super().event(event)
+        return super().focusNextPrevChild(next)
 
 
 class QuickBar(QWidget):
@@ -105,14 +111,15 @@ class QuickBar(QWidget):
         self.hint = QLabel()
         self.hint.setAccessibleName("What Enter will log")
         self.hint.setWordWrap(True)
-        self.hint.setTextFormat(Qt.TextFormat.PlainText)
-        self.matches = MatchModel(self)
+        # Properties by value (0: Qt.PlainText, Qt.NoFocus, NoEditTriggers), not by
+        # ``Qt``'s enums, which cost ~12 ms to build before the first paint.
+        self.hint.setProperty("textFormat", 0)
+        self.matches: MatchModel | None = None  # with the taxonomy (_match_model)
         self.list = QListView()
-        self.list.setModel(self.matches)
         self.list.setAccessibleName("Matching activities")
-        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list.setProperty("focusPolicy", 0)
         self.list.setProperty("reached_by", "Up/Down in the quick-entry line")
-        self.list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.list.setProperty("editTriggers", 0)
         # Room for five matches: enough to choose from, without pushing today's list down.
         self.list.setFixedHeight(self.list.fontMetrics().height() * 5 + 14)
         self.list.clicked.connect(self._clicked)
@@ -135,9 +142,19 @@ class QuickBar(QWidget):
             if self.parsed.favourite <= len(favs):
                 return self.taxonomy.get(favs[self.parsed.favourite - 1])
             return None
-        if 0 <= self.selected < len(self.matches.matches):
-            return self.matches.matches[self.selected].code
+        matches = self._match_model().matches
+        if 0 <= self.selected < len(matches):
+            return matches[self.selected].code
         return None
+
+    def _match_model(self) -> MatchModel:
+        """The match list's model, made when first needed (``rxlog.ui.models``)."""
+        if self.matches is None:
+            from rxlog.ui.models import MatchModel
+
+            self.matches = MatchModel(self)
+            self.list.setModel(self.matches)
+        return self.matches
 
     def refresh(self) -> None:
         if self.taxonomy is None:  # still loading; typing is kept and read once it is
@@ -148,7 +165,7 @@ class QuickBar(QWidget):
         ranked = qe.rank(
             self.taxonomy, self.parsed.query, self._favourites(), self._recents(), sector
         )
-        self.matches.set_matches(ranked)
+        self._match_model().set_matches(ranked)
         if ranked and not self._sized:  # exactly five rows, now that a row can be measured
             self._sized = True
             rows = self.list.sizeHintForRow(0) * 5 + 2 * self.list.frameWidth()
@@ -201,11 +218,11 @@ class QuickBar(QWidget):
         self.hint.setText(text)
 
     def _show_selection(self) -> None:
-        if self.matches.matches:
+        if self.matches is not None and self.matches.matches:
             self.list.setCurrentIndex(self.matches.index(self.selected, 0))
 
     def _move(self, step: int) -> None:
-        if self.matches.matches:
+        if self.matches is not None and self.matches.matches:
             self.selected = (self.selected + step) % len(self.matches.matches)
             self._show_selection()
             ods, _ = self._site(self.parsed.values)

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, Signal
 
-from rxlog.storage.privacy import make_private_dir, make_private_file
-
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer
 
@@ -34,6 +32,8 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self._data_dir = Path(data_dir)
         if not self._data_dir.is_dir():
+            from rxlog.storage.privacy import make_private_dir
+
             make_private_dir(self._data_dir)
         self.lock = QLockFile(str(Path(data_dir) / "rxlog-gui.lock"))
         self.lock.setStaleLockTime(0)
@@ -55,9 +55,16 @@ class SingleInstance(QObject):
             self.lock.removeStaleLockFile()
             if not self.lock.tryLock(100):
                 return False
-        with contextlib.suppress(OSError):  # QLockFile makes it 0644: readable by its user only
-            make_private_file(self._data_dir / "rxlog-gui.lock")
         return True
+
+    def make_lock_private(self) -> None:
+        """QLockFile makes the lock 0644: readable by its user only. Done by
+        :meth:`listen`, after the first paint (``rxlog.storage.privacy`` and its
+        dataclasses cost ~3 ms); the data folder around it is private already."""
+        from rxlog.storage.privacy import make_private_file
+
+        with contextlib.suppress(OSError):
+            make_private_file(self._data_dir / "rxlog-gui.lock")
 
     @property
     def name(self) -> str:
@@ -68,6 +75,7 @@ class SingleInstance(QObject):
         """Answer later launches (done after the first paint: QtNetwork costs ~12 ms)."""
         from PySide6.QtNetwork import QLocalServer
 
+        self.make_lock_private()
         QLocalServer.removeServer(self.name)
         self.server = QLocalServer(self)
         self.server.newConnection.connect(self._on_connection)

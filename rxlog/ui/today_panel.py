@@ -14,11 +14,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from rxlog.ui.field_errors import widget_shortcut
 from rxlog.ui.quick_bar import QuickBar
 
 if TYPE_CHECKING:
@@ -113,8 +110,11 @@ class TodayPanel(QWidget):
         QWidget.setTabOrder(self.detail_log, self.day_table)
 
     def _build_day_table(self, edit: Callable[[], None], delete: Callable[[], None]) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QKeySequence
         from PySide6.QtWidgets import QAbstractItemView, QTableView
 
+        from rxlog.ui.field_errors import widget_shortcut
         from rxlog.ui.models import DayModel
 
         self.day_model: DayModel = DayModel(self)
@@ -151,7 +151,7 @@ class TodayPanel(QWidget):
                 head.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
 
     def _build_detail_box(self, details: DetailPanel, log_details: Callable[[], Any]) -> QGroupBox:
-        from PySide6.QtWidgets import QGroupBox
+        from PySide6.QtWidgets import QGroupBox, QPushButton
 
         self.detail_box = QGroupBox("Details (Tab from quick entry)")
         dlay = QVBoxLayout(self.detail_box)

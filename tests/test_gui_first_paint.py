@@ -1,0 +1,101 @@
+"""What the desktop app loads before its first paint (issue 14: start-up within 1.2x a bare
+PySide6 window). The real start path (``rxlog.ui.app.main``) runs offscreen in a child
+process up to the READY line it prints after the first paint; the modules loaded by then
+are read there. Which modules, not how long: speed lives in bench/bench_startup.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Patch print: at the READY line, write what is loaded and leave at once (the database
+# is never opened, so an empty folder will do).
+_CHILD = """
+import builtins, json, os, sys
+real_print = builtins.print
+
+def probe(*args, **kw):
+    if args and str(args[0]).startswith("READY"):
+        from PySide6.QtWidgets import QApplication
+        win = QApplication.activeWindow() or QApplication.topLevelWidgets()[0]
+        out = {"line": str(args[0]), "modules": sorted(sys.modules),
+               "visible": win.isVisible(), "title": win.windowTitle()}
+        real_print(json.dumps(out), flush=True)
+        os._exit(0)
+    return real_print(*args, **kw)
+
+builtins.print = probe
+from rxlog.ui.app import main
+main(["--data-dir", sys.argv[1]])
+"""
+
+# Loaded only after the first paint: the core and its ORM, the list models (and the
+# calendar/locale they bring), the menus and the panels the first paint does not show.
+AFTER_THE_PAINT = (
+    "sqlalchemy",
+    "rxlog.service",
+    "rxlog.storage.database",
+    "rxlog.storage.privacy",
+    "rxlog.taxonomy",
+    "rxlog.settings",
+    "rxlog.dates",
+    "rxlog.supportlog",
+    "rxlog.ui.models",
+    "rxlog.ui.menus",
+    "rxlog.ui.detail_panel",
+    "rxlog.ui.field_errors",
+    "rxlog.ui.timer_controller",
+    "rxlog.ui.reminder_controller",
+    "rxlog.ui.history_view",
+    "PySide6.QtNetwork",
+    "calendar",
+    "dataclasses",
+)
+
+
+def first_paint(data_dir: Path) -> dict:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RXLOG_STARTUP_PROBE": "1"}
+    env.pop("RXLOG_DATA_DIR", None)
+    r = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_the_first_paint_is_focused_and_loads_none_of_what_comes_after(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()  # an installation's folder (a first start also makes it private)
+    shown = first_paint(data)
+    assert shown["line"] == "READY focus=Quick entry"
+    assert shown["visible"] and shown["title"].startswith("RxLog")
+    early = sorted(m for m in AFTER_THE_PAINT if m in shown["modules"])
+    assert early == []
+    # Heavy modules are never part of it either (the import-time test covers the rest).
+    heavy = ("pandas", "reportlab", "pyhanko", "alembic", "openpyxl")
+    assert not [m for m in shown["modules"] if m.split(".")[0] in heavy]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_the_lock_file_is_made_private_once_the_window_listens(qtbot, tmp_path):
+    from rxlog.ui.single_instance import SingleInstance
+
+    guard = SingleInstance(tmp_path)
+    try:
+        assert guard.acquire()
+        assert (tmp_path / "rxlog-gui.lock").stat().st_mode & 0o777 == 0o600
+    finally:
+        guard.release()
