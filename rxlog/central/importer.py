@@ -194,17 +194,22 @@ class Prepared:
     sha: str
     parsed: ParsedCsv | None
     problem: str | None  # why the return's content is unusable (reported after trust)
+    entry_ids: str = ""  # the rows' entry ids, comma-separated (checked: RxLog's ids)
+    copy_text: str | None = None  # the rows as COPY text, without return_pk (PostgreSQL)
 
 
-def prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | ImportResult:
+def prepare(
+    cand: Candidate, known_sha: str | None = None, copy: bool = False
+) -> Prepared | ImportResult:
     """Read, verify and parse one candidate (no database): safe in a worker process.
 
     ``known_sha`` is the manifest hash already stored for this return id and version:
     a verified resend with that hash is not parsed again (it will change nothing).
-    Never raises: whatever goes wrong with one input is that input's refusal.
+    ``copy``: also write the rows as PostgreSQL COPY text (the writer then sends them
+    as they are). Never raises: whatever goes wrong with one input is that input's refusal.
     """
     try:
-        return _prepare(cand, known_sha)
+        return _prepare(cand, known_sha, copy)
     except Exception as exc:  # a case no check foresaw: refuse this one, go on
         return ImportResult(cand.label, REFUSED, _unforeseen(exc))
 
@@ -216,7 +221,9 @@ def _unforeseen(exc: BaseException) -> str:
     )
 
 
-def _prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | ImportResult:
+def _prepare(
+    cand: Candidate, known_sha: str | None = None, copy: bool = False
+) -> Prepared | ImportResult:
     """Read, verify and parse one candidate (no database): safe in a worker process.
 
     ``known_sha`` is the manifest hash already stored for this return id and version:
@@ -245,7 +252,6 @@ def _prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | Import
         )
     m = verified.manifest
     sha = hashlib.sha256(canonical_bytes(m)).hexdigest()
-    parsed, problem = None, None
     if known_sha is not None and known_sha == sha:
         return Prepared(cand.label, manifest_bytes, m, verified.fingerprint, sha, None, None)
     try:
@@ -262,8 +268,11 @@ def _prepare(cand: Candidate, known_sha: str | None = None) -> Prepared | Import
                 f"the manifest says {m.get('rows')} and {minutes}"
             )
     except RxlogError as exc:
-        parsed, problem = None, exc.message
-    return Prepared(cand.label, manifest_bytes, m, verified.fingerprint, sha, parsed, problem)
+        return Prepared(cand.label, manifest_bytes, m, verified.fingerprint, sha, None, exc.message)
+    ids = ",".join(map(operator.itemgetter(_ENTRY_ID_AT), parsed.rows))
+    text = copy_text(parsed.rows) if copy else None
+    fp = verified.fingerprint
+    return Prepared(cand.label, manifest_bytes, m, fp, sha, parsed, None, ids, text)
 
 
 def commit(
@@ -316,16 +325,15 @@ def _commit(
     base["key_name"] = key.name
     try:
         with store.begin() as conn:
-            decision = _version_decision(conn, m, prep.sha, key, keys)
+            held = _held(conn, m["return_id"])
+            decision = _version_decision(conn, m, prep.sha, key, keys, held)
             if decision is not None:
                 outcome, why = decision
                 return ImportResult(label, outcome, f"{who}: {why}", **base)
             if prep.problem is not None or prep.parsed is None:
                 raise _Refused(prep.problem or "the return could not be read")
             parsed = prep.parsed
-            replaced, dups = _write(
-                store, conn, m, prep.manifest_bytes, prep.sha, fp, parsed, label
-            )
+            replaced, dups = _write(store, conn, prep, held)
     except RxlogError as exc:
         return ImportResult(label, REFUSED, f"{who}: {exc.message}", **base)
     base["duplicates"] = tuple(e for e, _ in dups)
@@ -393,34 +401,52 @@ def trust_problem(key: KeyView | None, m: dict[str, Any], fp: str) -> str | None
     return None
 
 
+def _run(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    """``sql``, written with ``?`` placeholders, straight to the driver: the import's
+    per-return statements skip Core's compilation (errors still come as SQLAlchemy's)."""
+    style = conn.dialect.paramstyle
+    if style == "qmark":
+        return conn.exec_driver_sql(sql, tuple(params))
+    if style in ("format", "pyformat"):
+        return conn.exec_driver_sql(sql.replace("?", "%s"), tuple(params))
+    from sqlalchemy import text  # any other driver: named binds through Core
+
+    head, *parts = sql.split("?")
+    named = head + "".join(f":p{i}{part}" for i, part in enumerate(parts))
+    return conn.execute(text(named), {f"p{i}": v for i, v in enumerate(params)})
+
+
+def _held(conn: Connection, return_id: str) -> list[Any]:
+    """Every version of ``return_id`` the store holds (read once a return: the version
+    rules and the retiring of the previous version both work from it)."""
+    return list(
+        _run(
+            conn,
+            "SELECT id, version, manifest_sha256, state, key_fingerprint FROM central_return"
+            " WHERE return_id = ?",
+            (return_id,),
+        ).all()
+    )
+
+
 def _version_decision(
     conn: Connection,
     m: dict[str, Any],
     sha: str,
     key: KeyView,
-    keys: dict[str, KeyView] | None = None,
+    keys: dict[str, KeyView] | None,
+    rows: list[Any],
 ) -> tuple[str, str] | None:
     """ALREADY/REFUSED with a reason when the version rules say so, else None (go on).
 
     A version is accepted only as the next number after the newest version the store
-    holds, superseding exactly that one, and from a key bound to the same technician as
-    the key that signed it. A version whose rows were withdrawn with its key, or
-    superseded and then left with no current version, may be imported again.
+    holds (``rows``: :func:`_held`), superseding exactly that one, and from a key bound
+    to the same technician as the key that signed it. A version whose rows were
+    withdrawn with its key, or superseded and then left with no current version, may be
+    imported again.
     """
-    from sqlalchemy import select
-
-    from rxlog.central.models import RETURNS
     from rxlog.central.trust import key_for
 
-    rows = conn.execute(
-        select(
-            RETURNS.c.id,
-            RETURNS.c.version,
-            RETURNS.c.manifest_sha256,
-            RETURNS.c.state,
-            RETURNS.c.key_fingerprint,
-        ).where(RETURNS.c.return_id == m["return_id"])
-    ).all()
     version = m["version"]
     has_current = any(r.state == "current" for r in rows)
     for r in rows:
@@ -463,27 +489,24 @@ def _version_decision(
     return None
 
 
-def _retire_previous(conn: Connection, m: dict[str, Any], now: str) -> Any:
+def _retire_previous(conn: Connection, m: dict[str, Any], now: str, held: list[Any]) -> Any:
     """Make room for ``m``'s version: the current version (returned, if any) becomes
-    superseded, and its entries and summary go."""
-    from sqlalchemy import select, update
+    superseded, and its entries and summary go. ``held``: :func:`_held`."""
+    from sqlalchemy import update
 
     from rxlog.central.models import DUPLICATES, ENTRIES, RETURNS, SUMMARY
 
-    # A superseded version imported again (its successor was withdrawn): the old
-    # record goes, the return is written afresh below.
-    conn.execute(
-        RETURNS.delete().where(
-            RETURNS.c.return_id == m["return_id"],
-            RETURNS.c.version == m["version"],
-            RETURNS.c.state == "superseded",
+    if any(r.version == m["version"] and r.state == "superseded" for r in held):
+        # A superseded version imported again (its successor was withdrawn): the old
+        # record goes, the return is written afresh below.
+        conn.execute(
+            RETURNS.delete().where(
+                RETURNS.c.return_id == m["return_id"],
+                RETURNS.c.version == m["version"],
+                RETURNS.c.state == "superseded",
+            )
         )
-    )
-    previous = conn.execute(
-        select(RETURNS.c.id, RETURNS.c.version).where(
-            RETURNS.c.return_id == m["return_id"], RETURNS.c.state == "current"
-        )
-    ).first()
+    previous = next((r for r in held if r.state == "current"), None)
     if previous is not None:
         # Retire the old version first: at most one version of a return is "current"
         # (a unique index says so), so its rows are never counted twice.
@@ -498,80 +521,73 @@ def _retire_previous(conn: Connection, m: dict[str, Any], now: str) -> Any:
     return previous
 
 
+_RETURN_COLUMNS = (
+    "return_id", "version", "state", "gphc", "technician", "month", "main_site", "sector",
+    "sites", "taxonomy_versions", "unit_cost_version", "supersedes", "supersedes_reason",
+    "exported_at", "imported_at", "key_fingerprint", "rows", "totals", "manifest_sha256",
+    "manifest", "source", "installation_id", "installation_name", "nil",
+)  # fmt: skip
+_EVENT_COLUMNS = ("at", "action", "return_id", "version", "replaced_version",
+                  "key_fingerprint", "source", "detail")  # fmt: skip
+
+
+def _insert(table: str, columns: Sequence[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+_INSERT_RETURN = _insert("central_return", _RETURN_COLUMNS) + " RETURNING id"
+_INSERT_EVENT = _insert("central_event", _EVENT_COLUMNS)
+# PostgreSQL: the event goes in the same round trip as the return row.
+_INSERT_RETURN_AND_EVENT = f"WITH r AS ({_INSERT_RETURN}), e AS ({_INSERT_EVENT}) SELECT id FROM r"
+
+
 def _write(
-    store: CentralStore,
-    conn: Connection,
-    m: dict[str, Any],
-    manifest_bytes: bytes,
-    sha: str,
-    fp: str,
-    parsed: ParsedCsv,
-    source: str,
+    store: CentralStore, conn: Connection, prep: Prepared, held: list[Any]
 ) -> tuple[int | None, list[tuple[str, str]]]:
     """Insert the return, its entries and summary; retire the previous version.
     Returns the version replaced, and the entries another return already counts."""
-    from sqlalchemy import insert
-
-    from rxlog.central.models import DUPLICATES, EVENTS, RETURNS
-
+    m, parsed, fp, source = prep.manifest, prep.parsed, prep.fingerprint, prep.label
+    assert parsed is not None
     now = utc_now_iso()
     sites = m.get("sites") or []
     main_site = parsed.main_site or str(m.get("main_site") or "")[:6]
     sector = next((s.get("sector") for s in sites if s.get("ods") == parsed.main_site), None)
     sector = sector or (parsed.sectors.most_common(1)[0][0] if parsed.sectors else "")
-    previous = _retire_previous(conn, m, now)
+    previous = _retire_previous(conn, m, now, held)
     inst = m.get("installation") if isinstance(m.get("installation"), dict) else None
-    rows, duplicates = _drop_counted(conn, m, parsed.rows)
+    rows, duplicates = _drop_counted(conn, m, parsed.rows, prep.entry_ids)
     summary = parsed.summary if not duplicates else summarise(rows)
-    pk = conn.execute(
-        insert(RETURNS)
-        .values(
-            return_id=m["return_id"],
-            version=m["version"],
-            state="current",
-            gphc=m["technician"]["gphc"],
-            technician=m["technician"].get("name") or "",
-            month=m["month"],
-            main_site=main_site,
-            sector=sector,
-            sites=json.dumps(sites, ensure_ascii=False),
-            taxonomy_versions=json.dumps(m.get("taxonomy_versions") or []),
-            unit_cost_version=m.get("unit_cost_version"),
-            supersedes=m.get("supersedes"),
-            supersedes_reason=m.get("supersedes_reason"),
-            exported_at=str(m.get("exported_at") or ""),
-            imported_at=now,
-            key_fingerprint=fp,
-            rows=len(rows),
-            totals=json.dumps(m.get("totals") or {}),
-            manifest_sha256=sha,
-            manifest=manifest_bytes.decode("utf-8"),
-            source=source,
-            installation_id=inst["id"] if inst else None,
-            installation_name=inst["name"] if inst else None,
-            nil=1 if m.get("nil") is True else 0,
-        )
-        .returning(RETURNS.c.id)
-    ).scalar_one()
-    _insert_entries(store, conn, pk, rows)
+    tech = m["technician"]
+    return_row = (
+        m["return_id"], m["version"], "current", tech["gphc"], tech.get("name") or "",
+        m["month"], main_site, sector, json.dumps(sites, ensure_ascii=False),
+        json.dumps(m.get("taxonomy_versions") or []), m.get("unit_cost_version"),
+        m.get("supersedes"), m.get("supersedes_reason"), str(m.get("exported_at") or ""),
+        now, fp, len(rows), json.dumps(m.get("totals") or {}), prep.sha,
+        prep.manifest_bytes.decode("utf-8"), source, inst["id"] if inst else None,
+        inst["name"] if inst else None, 1 if m.get("nil") is True else 0,
+    )  # fmt: skip
+    event_row = (
+        now, REPLACED if previous is not None else IMPORTED, m["return_id"], m["version"],
+        previous.version if previous is not None else None, fp, source,
+        m.get("supersedes_reason"),
+    )  # fmt: skip
+    if conn.dialect.name == "postgresql":
+        pk = _run(conn, _INSERT_RETURN_AND_EVENT, (*return_row, *event_row)).scalar_one()
+    else:
+        pk = _run(conn, _INSERT_RETURN, return_row).scalar_one()
+        _run(conn, _INSERT_EVENT, event_row)
+    _insert_entries(store, conn, pk, rows, prep.copy_text if not duplicates else None)
     _insert_summary(store, conn, pk, m["month"], summary)
     if duplicates:
+        from sqlalchemy import insert
+
+        from rxlog.central.models import DUPLICATES
+
         conn.execute(
             insert(DUPLICATES),
             [{"return_pk": pk, "entry_id": e, "counted_in": c} for e, c in duplicates],
         )
-    conn.execute(
-        insert(EVENTS).values(
-            at=now,
-            action=REPLACED if previous is not None else IMPORTED,
-            return_id=m["return_id"],
-            version=m["version"],
-            replaced_version=previous.version if previous is not None else None,
-            key_fingerprint=fp,
-            source=source,
-            detail=m.get("supersedes_reason"),
-        )
-    )
     return (previous.version if previous is not None else None), duplicates
 
 
@@ -579,65 +595,79 @@ _ENTRY_ID_AT = DB_COLUMNS.index("entry_id")
 
 
 def _drop_counted(
-    conn: Connection, m: dict[str, Any], rows: list[tuple[Any, ...]]
+    conn: Connection, m: dict[str, Any], rows: list[tuple[Any, ...]], id_list: str
 ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
     """The rows to store, and (entry id, return id) of those another current return of
     the same technician (another installation's, say after a handover) already holds:
-    an entry is counted once, in the return that brought it first."""
-    ids = [r[_ENTRY_ID_AT] for r in rows]
+    an entry is counted once, in the return that brought it first.
+
+    ``id_list``: the rows' entry ids joined by commas (ids the row checks found to be
+    RxLog's, so no comma or quote in them), sent as one value, on the (gphc, entry_id)
+    index: one statement a return.
+    """
     gphc, rid = m["technician"]["gphc"], m["return_id"]
     held: dict[str, str] = {}
-    if not ids:
+    if not rows:
         return rows, []
-    # Straight to the driver, on the (gphc, entry_id) index: compiling an IN of 500
-    # bound values through Core cost more than the lookups themselves.
-    if conn.dialect.name == "sqlite":
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ", ".join("?" * len(chunk))
-            found = conn.exec_driver_sql(
-                "SELECT entry_id, return_id FROM central_entry WHERE gphc = ? AND return_id"
-                f" <> ? AND entry_id IN ({marks})",
-                (gphc, rid, *chunk),
-            ).all()
-            for entry_id, return_id in found:
-                held.setdefault(entry_id, return_id)
+    sql = (
+        "SELECT entry_id, return_id FROM central_entry WHERE gphc = ? AND return_id <> ? AND"
+        " entry_id IN (SELECT value FROM json_each(?))"
+    )
+    if conn.dialect.name == "sqlite" and sqlite3_has_json():
+        found = _run(conn, sql, (gphc, rid, '["' + id_list.replace(",", '","') + '"]')).all()
     elif conn.dialect.driver == "psycopg":
-        # One array parameter, planned for its values each time (prepare=False): a plan
+        # One text parameter, planned for its values each time (prepare=False): a plan
         # psycopg prepared while the table was small scanned the whole table ever after.
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur:
             cur.execute(
                 "SELECT entry_id, return_id FROM central_entry WHERE gphc = %s AND "
-                "return_id <> %s AND entry_id = ANY(%s)",
-                (gphc, rid, ids),
+                "return_id <> %s AND entry_id = ANY(string_to_array(%s, ','))",
+                (gphc, rid, id_list),
                 prepare=False,
             )
-            for entry_id, return_id in cur.fetchall():
-                held.setdefault(entry_id, return_id)
+            found = cur.fetchall()
     else:
-        from sqlalchemy import select
-
-        from rxlog.central.models import ENTRIES
-
-        for i in range(0, len(ids), 500):
-            for entry_id, return_id in conn.execute(
-                select(ENTRIES.c.entry_id, ENTRIES.c.return_id).where(
-                    ENTRIES.c.gphc == gphc,
-                    ENTRIES.c.entry_id.in_(ids[i : i + 500]),
-                    ENTRIES.c.return_id != rid,
-                )
-            ):
-                held.setdefault(entry_id, return_id)
+        found = _counted_by_chunks(conn, gphc, rid, id_list.split(","))
+    for entry_id, return_id in found:
+        held.setdefault(entry_id, return_id)
     if not held:
         return rows, []
     kept = [r for r in rows if r[_ENTRY_ID_AT] not in held]
     return kept, sorted(held.items())
 
 
+def sqlite3_has_json() -> bool:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info >= (3, 38)  # JSON built in from 3.38
+
+
+def _counted_by_chunks(conn: Connection, gphc: str, rid: str, ids: list[str]) -> list[Any]:
+    """The duplicate lookup for any other database (or an SQLite without JSON)."""
+    from sqlalchemy import select
+
+    from rxlog.central.models import ENTRIES
+
+    found: list[Any] = []
+    for i in range(0, len(ids), 500):
+        found += conn.execute(
+            select(ENTRIES.c.entry_id, ENTRIES.c.return_id).where(
+                ENTRIES.c.gphc == gphc,
+                ENTRIES.c.entry_id.in_(ids[i : i + 500]),
+                ENTRIES.c.return_id != rid,
+            )
+        ).all()
+    return found
+
+
 def _insert_entries(
-    store: CentralStore, conn: Connection, pk: int, rows: list[tuple[Any, ...]]
+    store: CentralStore,
+    conn: Connection,
+    pk: int,
+    rows: list[tuple[Any, ...]],
+    copy_text: str | None = None,
 ) -> None:
     if not rows:
         return
@@ -652,12 +682,16 @@ def _insert_entries(
     elif conn.dialect.driver == "psycopg":
         # PostgreSQL through psycopg 3: COPY FROM STDIN on the same connection, so inside
         # the same transaction (one INSERT per row through Core was ~6x slower than COPY).
-        cols = ", ".join(f'"{c}"' for c in _ENTRY_INSERT_COLUMNS)
+        # The worker wrote the rows as COPY text; return_pk goes at the end of each line.
+        cols = ", ".join(f'"{c}"' for c in (*DB_COLUMNS, "return_pk"))
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur, cur.copy(f"COPY central_entry ({cols}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row((pk, *r))
+            if copy_text is not None:
+                copy.write(copy_text.replace("\n", f"\t{int(pk)}\n"))
+            else:
+                for r in rows:
+                    copy.write_row((*r, pk))
     else:
         from sqlalchemy import insert
 
@@ -667,6 +701,29 @@ def _insert_entries(
             insert(ENTRIES),
             [dict(zip(_ENTRY_INSERT_COLUMNS, (pk, *r), strict=True)) for r in rows],
         )
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(rows: list[tuple[Any, ...]]) -> str:
+    """Rows as PostgreSQL's COPY text: tab-separated, ``\\N`` for NULL, backslash, tab,
+    newline and carriage return escaped; each line ends in a newline. Each distinct
+    value is written once (most columns repeat a few values)."""
+    if not rows:
+        return ""
+    out = []
+    for col in zip(*rows, strict=True):
+        text: dict[Any, str] = {}
+        for v in set(col):
+            if v is None:
+                text[v] = "\\N"
+            elif isinstance(v, str):
+                text[v] = v.translate(_COPY_ESCAPES)
+            else:
+                text[v] = str(int(v))
+        out.append(map(text.__getitem__, col))
+    return "\n".join(map("\t".join, zip(*out, strict=True))) + "\n"
 
 
 _SUMMARY_VALUES = ("entries", "minutes", "count", "released_minutes", "cost_avoided_pence")
@@ -768,7 +825,7 @@ def default_workers(cpus: int | None = None) -> int:
 
 
 def _prepared(
-    cands: list[Candidate], workers: int, known: dict[tuple[str, int], str]
+    cands: list[Candidate], workers: int, known: dict[tuple[str, int], str], copy: bool = False
 ) -> Iterator[Prepared | ImportResult]:
     """``prepare`` over the candidates, in order; in ``workers`` worker processes when
     there are enough candidates (0: all in this process)."""
@@ -778,7 +835,7 @@ def _prepared(
 
     if workers < 1 or len(cands) < PARALLEL_FROM:
         for cand in cands:
-            yield prepare(cand, hint(cand))
+            yield prepare(cand, hint(cand), copy)
         return
     from concurrent.futures import Future
 
@@ -789,12 +846,12 @@ def _prepared(
             # Bounded look-ahead: each worker has one return in hand and one waiting, so
             # memory stays flat and the writer never waits for a worker to start one.
             for cand in itertools.islice(todo, 2 * workers):
-                ahead.append(pool.submit(prepare, cand, hint(cand)))
+                ahead.append(pool.submit(prepare, cand, hint(cand), copy))
             while ahead:
                 done = ahead.popleft().result()
                 nxt = next(todo, None)
                 if nxt is not None:
-                    ahead.append(pool.submit(prepare, nxt, hint(nxt)))
+                    ahead.append(pool.submit(prepare, nxt, hint(nxt), copy))
                 yield done
         finally:
             for fut in ahead:
@@ -834,7 +891,8 @@ def import_paths(
         }
         keys = {k.fingerprint: k for k in all_keys(conn)}
     results: list[ImportResult] = []
-    for i, prep in enumerate(_prepared(cands, pool, known), 1):
+    copy = store.engine.dialect.driver == "psycopg"  # the rows go as COPY text
+    for i, prep in enumerate(_prepared(cands, pool, known, copy), 1):
         if cancelled is not None and cancelled():
             break
         result = commit(store, prep, keys)
