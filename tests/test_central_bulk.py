@@ -212,3 +212,39 @@ def test_the_worker_side_of_the_import_never_loads_the_orm(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert out.stdout.strip() == "none", out.stdout + out.stderr
+
+
+def test_the_store_keeps_every_entry_tied_to_its_return(store, tmp_path):
+    """An entry naming no return is refused, and a return that has entries is neither
+    deleted nor renumbered (SQLite: its foreign key; PostgreSQL: checked once a
+    statement, c0006)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    inst = gen.Installation.new(46)
+    trust_key(store, inst.write_key(tmp_path / "k.pem"), inst.name)
+    rows = gen.make_rows(inst, "2026-10", 1, 5, random.Random(9), "pilot")
+    gen.write_return(inst, "2026-10", rows, tmp_path / "in")
+    [r] = import_paths(store, [tmp_path / "in"], workers=1)
+    assert r.outcome == IMPORTED
+    [(pk,)] = _query(store, "SELECT id FROM central_return")
+    with store.engine.begin() as conn:  # only the entries hold on to the return now
+        conn.execute(text(f"DELETE FROM central_summary WHERE return_pk = {pk}"))
+    copy_row = (
+        "INSERT INTO central_entry (return_pk, return_id, version, entry_id, gphc, site, sector,"
+        " date, code, taxonomy_version, minutes) SELECT {pk}, return_id, version, entry_id, gphc,"
+        " site, sector, date, code, taxonomy_version, minutes FROM central_entry LIMIT 1"
+    )
+    for bad in (
+        copy_row.format(pk=pk + 1000),  # an entry naming a return that is not there
+        f"DELETE FROM central_return WHERE id = {pk}",  # a return that has entries
+        f"UPDATE central_return SET id = {pk + 1000} WHERE id = {pk}",
+    ):
+        with pytest.raises(DBAPIError), store.engine.begin() as conn:
+            conn.execute(text(bad))
+    assert _query(store, "SELECT COUNT(*), MIN(return_pk) FROM central_entry") == [(5, pk)]
+    with store.engine.begin() as conn:  # rows whose return is there are written as ever
+        conn.execute(text(copy_row.format(pk=pk)))
+        conn.execute(text(f"DELETE FROM central_entry WHERE return_pk = {pk}"))
+        conn.execute(text(f"DELETE FROM central_return WHERE id = {pk}"))
+    assert _query(store, "SELECT COUNT(*) FROM central_return") == [(0,)]
