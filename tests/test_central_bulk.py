@@ -214,10 +214,10 @@ def test_the_worker_side_of_the_import_never_loads_the_orm(tmp_path):
     assert out.stdout.strip() == "none", out.stdout + out.stderr
 
 
-def test_the_store_keeps_every_entry_tied_to_its_return(store, tmp_path):
-    """An entry naming no return is refused, and a return that has entries is neither
-    deleted nor renumbered (SQLite: its foreign key; PostgreSQL: checked once a
-    statement, c0006)."""
+def test_the_store_keeps_every_entry_and_summary_row_tied_to_its_return(store, tmp_path):
+    """An entry or summary row naming no return is refused, and a return that has either
+    is neither deleted nor renumbered (SQLite: its foreign keys; PostgreSQL: checked
+    once a statement, c0006)."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
@@ -228,23 +228,38 @@ def test_the_store_keeps_every_entry_tied_to_its_return(store, tmp_path):
     [r] = import_paths(store, [tmp_path / "in"], workers=1)
     assert r.outcome == IMPORTED
     [(pk,)] = _query(store, "SELECT id FROM central_return")
-    with store.engine.begin() as conn:  # only the entries hold on to the return now
-        conn.execute(text(f"DELETE FROM central_summary WHERE return_pk = {pk}"))
-    copy_row = (
-        "INSERT INTO central_entry (return_pk, return_id, version, entry_id, gphc, site, sector,"
-        " date, code, taxonomy_version, minutes) SELECT {pk}, return_id, version, entry_id, gphc,"
-        " site, sector, date, code, taxonomy_version, minutes FROM central_entry LIMIT 1"
-    )
-    for bad in (
-        copy_row.format(pk=pk + 1000),  # an entry naming a return that is not there
-        f"DELETE FROM central_return WHERE id = {pk}",  # a return that has entries
+    copy = {
+        table: f"INSERT INTO {table} ({cols}) SELECT {{pk}}, {cols[11:]} FROM {table} LIMIT 1"
+        for table, cols in (
+            ("central_entry", "return_pk, return_id, version, entry_id, gphc, site, sector,"
+             " date, code, taxonomy_version, minutes"),
+            ("central_summary", "return_pk, month, gphc, site, sector, code, taxonomy_version,"
+             " entries, minutes, count, released_minutes, cost_avoided_pence"),
+        )
+    }  # fmt: skip
+
+    def refused(*statements: str) -> None:
+        for bad in statements:
+            with pytest.raises(DBAPIError), store.engine.begin() as conn:
+                conn.execute(text(bad))
+
+    def count(table: str) -> int:
+        return _query(store, f"SELECT COUNT(*) FROM {table} WHERE return_pk = {pk}")[0][0]
+
+    before = (count("central_entry"), count("central_summary"))
+    refused(
+        copy["central_entry"].format(pk=pk + 1000),  # rows naming a return not there
+        copy["central_summary"].format(pk=pk + 1000),
+        f"DELETE FROM central_return WHERE id = {pk}",  # a return that has rows
         f"UPDATE central_return SET id = {pk + 1000} WHERE id = {pk}",
-    ):
-        with pytest.raises(DBAPIError), store.engine.begin() as conn:
-            conn.execute(text(bad))
-    assert _query(store, "SELECT COUNT(*), MIN(return_pk) FROM central_entry") == [(5, pk)]
+    )
+    assert (count("central_entry"), count("central_summary")) == before
     with store.engine.begin() as conn:  # rows whose return is there are written as ever
-        conn.execute(text(copy_row.format(pk=pk)))
+        conn.execute(text(copy["central_entry"].format(pk=pk)))
+        conn.execute(text(copy["central_summary"].format(pk=pk)))
         conn.execute(text(f"DELETE FROM central_entry WHERE return_pk = {pk}"))
+    refused(f"DELETE FROM central_return WHERE id = {pk}")  # its summary rows hold it
+    with store.engine.begin() as conn:
+        conn.execute(text(f"DELETE FROM central_summary WHERE return_pk = {pk}"))
         conn.execute(text(f"DELETE FROM central_return WHERE id = {pk}"))
     assert _query(store, "SELECT COUNT(*) FROM central_return") == [(0,)]

@@ -15,6 +15,7 @@ import itertools
 import json
 import operator
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -703,19 +704,25 @@ def _insert_entries(
         )
 
 
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def copy_text(rows: list[tuple[Any, ...]]) -> str:
     """Rows as PostgreSQL's COPY text: tab-separated, ``\\N`` for NULL, backslash, tab,
     newline and carriage return escaped; each line ends in a newline. Each distinct
-    value is written once (most columns repeat a few values)."""
+    value is written once (most columns repeat a few values); a column of text with
+    nothing to escape (the entry ids, say) is taken as it is."""
     if not rows:
         return ""
-    out = []
+    out: list[Any] = []
     for col in zip(*rows, strict=True):
+        distinct = set(col)
+        if set(map(type, distinct)) == {str} and not _NEEDS_ESCAPE.search("".join(distinct)):
+            out.append(col)
+            continue
         text: dict[Any, str] = {}
-        for v in set(col):
+        for v in distinct:
             if v is None:
                 text[v] = "\\N"
             elif isinstance(v, str):
