@@ -131,8 +131,11 @@ def main() -> None:
         f"main window built and shown over {n:,} entries: {(time.perf_counter() - t) * 1000:.0f} ms"
     )
 
+    placements = app.placements()  # the window holds them (MainWindow._placements)
+
     def rx_paint() -> None:
-        view = HistoryView(app, app.taxonomy, app.placements(), today)
+        # What the History tab does when first shown (MainWindow._tab_changed).
+        view = HistoryView(app, app.taxonomy, placements, today)
         view.resize(1100, 700)
         view.apply_filters()
         view.show()
@@ -169,7 +172,9 @@ def main() -> None:
 
     logs = []
     for i in range(args.rounds):
-        win.quick.line.setText(f"rep {i % 4 + 1} 3m")  # the four REP- codes
+        # REP-SYNC with 1-3 patients (a bare number is the count; 4 patients in 3 minutes
+        # would first ask "is that right?", and nothing would be logged)
+        win.quick.line.setText(f"rep {i % 3 + 1} 3m")
         before = win.day_model.rowCount()
         t = time.perf_counter()
         QTest.keyClick(win.quick.line, Qt.Key.Key_Return)

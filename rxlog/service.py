@@ -355,11 +355,13 @@ class RxLog:
             return entries.to_view(row, self.taxonomy, profile.list_phases(s))
 
     def get_many(self, ids: list[str]) -> dict[str, EntryView]:
-        """Entries by id (for lazy table models); ids that no longer exist are left out."""
-        with self.db.transaction() as s:
-            phases = profile.list_phases(s)
-            rows = s.execute(select(Entry).where(Entry.id.in_(ids))).scalars()
-            return {r.id: entries.to_view(r, self.taxonomy, phases) for r in rows}
+        """Entries by id (for lazy table models); ids that no longer exist are left out.
+        Read with plain sqlite3, as ``page_ids`` and ``count_entries`` are (a table asks
+        for them as it paints: see ``rxlog.storage.direct``)."""
+        from rxlog.storage import direct
+
+        with self.db.reading() as con:
+            return direct.entries_by_id(con, ids, self.taxonomy)
 
     def list_entries(
         self,
@@ -406,10 +408,12 @@ class RxLog:
     ) -> list[str]:
         """One page of ids, newest first: a lazy table model fetches these as it scrolls,
         so a million entries never have to be read at once."""
-        with self.db.transaction() as s:
-            q = select(Entry.id).where(*self._filters(start, end, None, site, sector, codes))
-            q = q.order_by(Entry.date.desc(), Entry.created_at.desc())
-            return list(s.execute(q.offset(offset).limit(limit)).scalars())
+        from rxlog.storage import direct
+
+        with self.db.reading() as con:
+            return direct.page_ids(
+                con, offset, limit, start=start, end=end, codes=codes, site=site, sector=sector
+            )
 
     def count_entries(
         self,
@@ -420,10 +424,12 @@ class RxLog:
         sector: str | None = None,
     ) -> int:
         """How many entries match the same filters as ``page_ids``."""
-        with self.db.transaction() as s:
-            q = select(func.count()).select_from(Entry)
-            q = q.where(*self._filters(start, end, None, site, sector, codes))
-            return int(s.execute(q).scalar_one())
+        from rxlog.storage import direct
+
+        with self.db.reading() as con:
+            return direct.count_entries(
+                con, start=start, end=end, codes=codes, site=site, sector=sector
+            )
 
     @staticmethod
     def _filters(

@@ -392,6 +392,28 @@ class Database:
                 raise  # a bug in RxLog, not the environment
             raise self._storage_error(exc) from exc
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The pool's own sqlite3 connection (the same pragmas) in one read transaction
+        (``BEGIN`` deferred: it takes no write lock), for reads that need no ORM
+        (``rxlog.storage.direct``'s pages of entries). SQLite failures become the same
+        ``StorageError`` as in :meth:`transaction`."""
+        raw = self.engine.raw_connection()
+        try:
+            con: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
+            con.execute("BEGIN")
+            try:
+                yield con
+            finally:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")  # it only read: nothing to keep
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # a bug in RxLog, not the environment
+        except sqlite3.Error as exc:
+            raise self._storage_error(exc) from exc
+        finally:
+            raw.close()
+
     def _storage_error(self, exc: BaseException) -> StorageError:
         return storage_error(self.path, exc)
 

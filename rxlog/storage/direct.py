@@ -26,12 +26,12 @@ from __future__ import annotations
 import functools
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rxlog.audit_chain import AUDIT_COLUMNS, ENTRY_COLUMNS
 from rxlog.clock import Today, local_today, utc_now_iso
@@ -295,3 +295,66 @@ class DirectLog:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+# -- pages of entries, newest first (the history view) --------------------------------
+# ``RxLog.page_ids``, ``count_entries`` and ``get_many`` read through these on the ORM's
+# own pooled sqlite3 connection: a lazy table asks for them as it paints and scrolls,
+# and the ORM's session, statement compiling and row objects cost more than the reads.
+NEWEST_FIRST = "ORDER BY date DESC, created_at DESC"
+
+
+def entry_filter(
+    start: date | None = None,
+    end: date | None = None,
+    codes: Iterable[str] | None = None,
+    site: str | None = None,
+    sector: str | None = None,
+) -> tuple[str, list[object]]:
+    """`` WHERE ...`` (or "") and its parameters: the filters of ``RxLog.page_ids``."""
+    where: list[str] = []
+    params: list[object] = []
+    if start:
+        where.append("date >= ?")
+        params.append(start.isoformat())
+    if end:
+        where.append("date <= ?")
+        params.append(end.isoformat())
+    if site:
+        where.append("site = ?")
+        params.append(site.strip().upper())
+    if sector:
+        where.append("sector = ?")
+        params.append(sector)
+    if codes is not None:
+        wanted = list(codes)
+        where.append(f"code IN ({', '.join('?' * len(wanted))})" if wanted else "0")
+        params.extend(wanted)
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def page_ids(con: sqlite3.Connection, offset: int, limit: int, **filters: Any) -> list[str]:
+    where, params = entry_filter(**filters)
+    rows = con.execute(
+        f"SELECT id FROM entry{where} {NEWEST_FIRST} LIMIT ? OFFSET ?", (*params, limit, offset)
+    )
+    return [r[0] for r in rows]
+
+
+def count_entries(con: sqlite3.Connection, **filters: Any) -> int:
+    where, params = entry_filter(**filters)
+    return int(con.execute(f"SELECT count(*) FROM entry{where}", params).fetchone()[0])
+
+
+def entries_by_id(
+    con: sqlite3.Connection, ids: Sequence[str], taxonomy: Taxonomy
+) -> dict[str, EntryView]:
+    """The entries with these ids (those that no longer exist are left out)."""
+    if not ids:
+        return {}
+    phases = DirectLog._phases(con)
+    rows = con.execute(
+        f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entry WHERE id IN ({', '.join('?' * len(ids))})",
+        list(ids),
+    )
+    return {r[0]: entry_view(StoredEntry(*r), taxonomy, phases) for r in rows}

@@ -33,6 +33,14 @@ COLUMNS = (
     ("note", "Note"),
 )
 _RIGHT = {"minutes", "count"}
+# The roles a table's cells answer, as plain ints: a view asks each painted cell for
+# about nine roles, so the others are turned away before anything else is looked at.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
+_USER = Qt.ItemDataRole.UserRole.value
+_ENTRY_ROLES = frozenset({_DISPLAY, _TOOLTIP, _ALIGN, _USER})
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def cell(e: EntryView, key: str) -> str:
@@ -85,25 +93,21 @@ class _EntryColumns(QAbstractTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid() or not 0 <= index.column() < len(self.columns):
+        role = int(role)
+        if role not in _ENTRY_ROLES or not index.isValid():
             return None
-        key = self.columns[index.column()][0]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if key in _RIGHT:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        column = index.column()
+        if not 0 <= column < len(self.columns):
             return None
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.UserRole,
-        ):
-            return None
+        key = self.columns[column][0]
+        if role == _ALIGN:
+            return _RIGHT_ALIGNED if key in _RIGHT else None
         e = self.entry_at(index.row())
         if e is None:
-            return "…" if role == Qt.ItemDataRole.DisplayRole else None
-        if role == Qt.ItemDataRole.UserRole:
+            return "…" if role == _DISPLAY else None
+        if role == _USER:
             return e.id
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return f"{e.code} – {e.title}\n{day_text(e.date)} at {e.site} ({e.sector} care)"
         return cell(e, key)
 
@@ -142,7 +146,7 @@ class HistoryModel(_EntryColumns):
     """
 
     PAGE = 500
-    BLOCK = 100
+    BLOCK = 50  # a screenful and more (about 25 rows show at 1366x768)
 
     def __init__(
         self,
