@@ -6,6 +6,7 @@ committed (and so durable) before it returns.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
@@ -34,6 +35,9 @@ from rxlog.settings import Settings, declared
 from rxlog.storage.database import Database
 from rxlog.storage.models import AuditRecord, Entry, MonthLock, Setting
 from rxlog.taxonomy import Taxonomy, current_taxonomy
+
+# An entry's stored columns as a named tuple (a view is built from its attributes).
+EntryRow = namedtuple("EntryRow", [c.name for c in Entry.__table__.columns])  # type: ignore[misc]
 
 
 class RxLog:
@@ -369,11 +373,13 @@ class RxLog:
         with self.db.transaction() as s:
             phases = profile.list_phases(s)
             # Plain rows of the columns: building an ORM object per entry cost more than
-            # the view made from it (a month's return reads every entry).
+            # the view made from it (a month's return reads every entry), and so did a
+            # Row's attribute lookups (~1 us each): named tuples of the same columns.
             q = select(*Entry.__table__.columns)
             q = q.where(*self._filters(start, end, code, site, sector))
             q = q.order_by(Entry.date, Entry.created_at)
-            return [entries.to_view(r, self.taxonomy, phases) for r in s.execute(q)]
+            rows = map(EntryRow._make, s.execute(q))
+            return [entries.to_view(r, self.taxonomy, phases) for r in rows]
 
     def list_ids(
         self,

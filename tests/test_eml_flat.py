@@ -254,3 +254,25 @@ def test_the_depth_count_counts_each_mention_once_across_its_pieces(monkeypatch)
         data = b"x" * pad + (word + b"y" * 7) * DEPTH
         assert not eml._nesting_too_deep(data)
         assert eml._nesting_too_deep(data + word)
+
+
+@pytest.mark.parametrize("sizes", [(1, 2, 3), (57, 114, 171), (58, 4000, 60_000), (0, 5, 9)])
+@pytest.mark.parametrize("subject", ["RxLog return G82001 2026-11 v1", "RxLog return Łukasz " * 6])
+def test_the_draft_is_the_bytes_the_stdlib_writes(monkeypatch, sizes, subject):
+    """write_eml puts each file's base64 in place of a stand-in's; the bytes are those of
+    the stdlib writing the whole message (the same boundary given to both)."""
+    from email import generator
+
+    monkeypatch.setattr(
+        generator.Generator, "_make_boundary", staticmethod(lambda text=None: "==B==")
+    )
+    rnd = random.Random(sum(sizes))
+    files = [
+        (f"{NAME}.{ext}", rnd.randbytes(n))
+        for ext, n in zip(("csv", "pdf", "json"), sizes, strict=True)
+    ]
+    options = EmlOptions("lead@nhs.net", subject, "Please find attached.\nŁukasz\n", WHEN)
+    fast = write_eml(options, files)
+    assert fast == eml._write_message(options, files)
+    assert _parser(fast) == dict(files)
+    assert flat_attachments(fast) in (None, dict(files))

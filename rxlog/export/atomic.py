@@ -49,8 +49,9 @@ class FileBatch:
             for tmp, final in self._pending:
                 if final.exists():
                     raise StorageError(f"{final} already exists; RxLog will not overwrite it")
-                durable.place(tmp, final, sync=False)  # synced by add()
+                durable.place(tmp, final, sync=False, sync_dir=False)  # synced by add()
                 self._placed.append(final)
+            durable.fsync_dir(self.folder)  # every rename at once (was one sync each)
         except BaseException:
             self.discard()
             raise

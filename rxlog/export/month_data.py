@@ -6,12 +6,13 @@ only :func:`collect` reads the installation.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, namedtuple
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from rxlog.dates import parse_month
 from rxlog.domain import EntryView, InstallationView, PlacementView, TechnicianView
@@ -21,6 +22,14 @@ from rxlog.export.unit_costs import UnitCosts
 if TYPE_CHECKING:
     from rxlog.service import RxLog
 
+# An entry's stored columns (every one, as the entry table has them), as a named tuple:
+# a view is made from its attributes, which a SQLAlchemy Row looks up far slower.
+StoredRow = namedtuple(
+    "StoredRow",
+    ["id", "date", "site", "sector", "code", "taxonomy_version", "minutes", "count",
+     "significance", "significance_scale", "harm", "harm_scale", "released_minutes",
+     "outcome", "discharge_received", "note", "created_at", "updated_at", "admitted", "time"],
+)  # fmt: skip
 QS120_PRIMARY_DAYS = 7  # NICE QS120: primary-care reconciliation within 1 week of receipt
 
 
@@ -49,6 +58,9 @@ class MonthData:
     legacy_id: bool = False
     # A signed "nothing this month" return: no entries, on purpose.
     nil: bool = False
+    # The stored rows (every column) the entries were made from, when read by collect:
+    # the lock compares the month with them (None: compare the entries' hash instead).
+    rows: tuple[StoredRow, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def return_id(self) -> str:
@@ -62,10 +74,20 @@ class MonthData:
         return base_name(self.main_site, self.technician.gphc, self.month, self.version, short)
 
     def cost_avoided(self, e: EntryView) -> Decimal | None:
-        return self.unit_costs.cost_of_minutes(e.released_minutes)
+        minutes = e.released_minutes
+        costs = self._costs
+        if minutes not in costs:  # a few distinct values a month: each costed once
+            costs[minutes] = self.unit_costs.cost_of_minutes(minutes)
+        return costs[minutes]
 
-    @property
+    @cached_property
+    def _costs(self) -> dict[int | None, Decimal | None]:
+        return {}
+
+    @cached_property
     def total_cost_avoided(self) -> Decimal:
+        """The sum of the entries' costs avoided, each to the penny (worked out once: the
+        CSV, the manifest and the PDF all state it)."""
         return sum(
             (c for e in self.entries if (c := self.cost_avoided(e)) is not None), Decimal("0.00")
         )
@@ -155,7 +177,7 @@ def collect(
     tech = app.technician()
     if tech is None:
         raise ValidationError("set up the technician first (rxlog setup)", "setup")
-    entries = tuple(app.month(month))
+    rows, entries = month_rows(app, first, last)
     if nil and entries:
         raise ValidationError(
             f"{month} has {len(entries)} entries: a nil return is for a month with nothing "
@@ -197,7 +219,40 @@ def collect(
         installation=app.installation(),
         legacy_id=legacy_id,
         nil=nil,
+        rows=rows,
     )
+
+
+def month_rows(
+    app: RxLog, first: date, last: date
+) -> tuple[tuple[StoredRow, ...], tuple[EntryView, ...]]:
+    """The month's stored rows and their views, in date (then creation) order, read once:
+    the entries ``app.month`` gives, and the rows the lock checks the month against."""
+    from rxlog import entries, profile
+
+    with app.db.transaction() as s:
+        phases = profile.list_phases(s)
+        rows = stored_rows(s, first, last)
+    return rows, tuple(entries.to_view(r, app.taxonomy, phases) for r in rows)
+
+
+_SELECT = (
+    "SELECT " + ", ".join(f'"{c}"' for c in StoredRow._fields) + " FROM entry"
+    " WHERE date >= ? AND date <= ? ORDER BY date, created_at"
+)
+
+
+def stored_rows(session: Any, first: date, last: date) -> tuple[StoredRow, ...]:
+    """The entries from ``first`` to ``last``, every column as stored (all text and
+    whole numbers: no type converts them), read on the session's own connection and in
+    its transaction; through the driver, as SQLAlchemy's row objects cost as much as
+    the read itself."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(_SELECT, (first.isoformat(), last.isoformat()))
+        return tuple(map(StoredRow._make, cursor.fetchall()))
+    finally:
+        cursor.close()
 
 
 def _nil_site(placements: tuple[PlacementView, ...]) -> str:

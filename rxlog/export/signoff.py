@@ -19,6 +19,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from rxlog.errors import StorageError, ValidationError
 from rxlog.export import keys as keymod
 from rxlog.export.atomic import FileBatch
 from rxlog.export.csv_writer import write_csv
-from rxlog.export.month_data import MonthData, collect
+from rxlog.export.month_data import MonthData, collect, stored_rows
 from rxlog.export.nhsmail import NHSMAIL_LIMIT_BYTES, nhsmail_warnings
 from rxlog.export.outgoing import Composed, outgoing_texts
 from rxlog.export.pending import clear_note, entries_sha256, write_note
@@ -40,12 +41,13 @@ from rxlog.returnformat import FORMAT, subject_for
 from rxlog.returnformat.eml import EmlOptions, write_eml
 from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
 from rxlog.settings import LEAD_EMAIL
-from rxlog.storage.models import Entry, MonthLock, ReturnRecord
+from rxlog.storage.models import MonthLock, ReturnRecord
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
 
 MAX_REOPEN_REASON = 500
+_BY_ID = attrgetter("id")
 _EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
 
 
@@ -414,16 +416,19 @@ def _record(
 ) -> None:
     """Lock the month and record the return, with the files renamed into place inside."""
     first, last = data.first, data.last
-    signed = entries_sha256(data.entries)  # what the return holds, every column
     with app.db.transaction() as s:
         # The columns as plain rows (attribute access, as entries_sha256 reads them):
-        # building ORM objects for every entry took longer than hashing them.
-        rows = s.execute(
-            select(*Entry.__table__.columns).where(
-                Entry.date >= first.isoformat(), Entry.date <= last.isoformat()
-            )
-        )
-        if entries_sha256(rows) != signed:
+        # ORM objects for every entry took longer than hashing them, SQLAlchemy's rows
+        # as long as the read (see stored_rows).
+        rows = sorted(stored_rows(s, first, last), key=_BY_ID)
+        if data.rows is not None:
+            # The month as the return read it, every column: the same rows, or not.
+            same = rows == sorted(data.rows, key=_BY_ID)
+            signed = entries_sha256(rows)  # what the return holds (it is these rows)
+        else:
+            signed = entries_sha256(data.entries)  # what the return holds, every column
+            same = entries_sha256(rows) == signed
+        if not same:
             raise ValidationError(
                 f"{data.month} changed while the return was being written (an entry was "
                 "logged, edited or deleted meanwhile): nothing was locked or kept; export it "

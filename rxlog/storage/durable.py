@@ -114,8 +114,9 @@ def _error(final: Path, exc: BaseException) -> WriteError:
     return WriteError(final, plain_reason(exc))
 
 
-def place(tmp: Path, final: Path, *, sync: bool = True) -> None:
-    """Sync ``tmp`` (unless already synced), rename it over ``final``, sync the folder.
+def place(tmp: Path, final: Path, *, sync: bool = True, sync_dir: bool = True) -> None:
+    """Sync ``tmp`` (unless already synced), rename it over ``final``, sync the folder
+    (``sync_dir=False``: a caller renaming several files syncs the folder once after).
 
     On failure ``tmp`` is removed, ``final`` is as it was, and ``StorageError`` is raised.
     """
@@ -127,7 +128,8 @@ def place(tmp: Path, final: Path, *, sync: bool = True) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise _error(final, exc) from None
-    fsync_dir(final.parent)
+    if sync_dir:
+        fsync_dir(final.parent)
     _logged(final)
 
 
