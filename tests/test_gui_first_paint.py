@@ -99,3 +99,31 @@ def test_the_lock_file_is_made_private_once_the_window_listens(qtbot, tmp_path):
         assert (tmp_path / "rxlog-gui.lock").stat().st_mode & 0o777 == 0o600
     finally:
         guard.release()
+
+
+def test_a_second_start_on_the_folder_shows_no_window_and_brings_the_first_forward(
+    qtbot, tmp_path, monkeypatch
+):
+    """The lock is taken on a thread while the window is built; a start that does not get
+    it never shows that window, says so and asks the first window to come forward."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from rxlog.ui import app as gui
+    from rxlog.ui.main_window import MainWindow
+    from rxlog.ui.single_instance import SingleInstance
+
+    data = tmp_path / "data"
+    data.mkdir()
+    first = SingleInstance(data)
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: told.append(a[2]))
+    try:
+        assert first.acquire()
+        with qtbot.waitSignal(first.raise_requested, timeout=5000):
+            assert gui.run(data) == 0
+        assert told and "already running" in told[0]
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        assert not any(w.isVisible() for w in shown)
+        assert not (data / "window.ini").exists()  # the unshown window saved no size
+    finally:
+        first.release()
