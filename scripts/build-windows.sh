@@ -225,8 +225,10 @@ else
     # Windows tmp folder inside the work folder; -p no:cacheprovider keeps .pytest_cache
     # (Linux's) out of the way.
     # shellcheck disable=SC2086
+    # One worker process per CPU (pytest-xdist), as scripts/test.sh does on Linux;
+    # RXLOG_TEST_WORKERS=0 runs the tests in one process.
     WRUN_TIMEOUT=$TEST_TIMEOUT wrun "$WINPY" -m pytest -q -p no:cacheprovider \
-      --basetemp "$(winpath "$W/tmp")" --junitxml "$(winpath "$W/test-results-win.xml")" \
+      -n "${RXLOG_TEST_WORKERS:-auto}" --basetemp "$(winpath "$W/tmp")" --junitxml "$(winpath "$W/test-results-win.xml")" \
       ${RXLOG_WIN_PYTEST_ARGS:-}
   ) || die "the test suite failed under the Windows Python"
 fi

@@ -2,7 +2,8 @@
 # Set everything up, then run the whole test suite (extra arguments go to pytest) with
 # coverage of rxlog/, and print the figure (all of rxlog/, and outside rxlog/ui/).
 # RXLOG_COVERAGE=0 runs without coverage (it costs about 40% more CPU time; see
-# CONTRIBUTING.md). `scripts/test.sh -m "not slow"` is the fast set.
+# CONTRIBUTING.md). `scripts/test.sh -m "not slow"` is the fast set. The tests run in
+# one worker process per CPU (pytest-xdist); RXLOG_TEST_WORKERS=0 runs them in this one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -14,7 +15,8 @@ if [ "${RXLOG_COVERAGE:-1}" != 0 ]; then
   cov=(--cov=rxlog --cov-report=)
 fi
 status=0
-.venv/bin/python -m pytest --junitxml=build/test-results.xml "${cov[@]}" "$@" || status=$?
+.venv/bin/python -m pytest -n "${RXLOG_TEST_WORKERS:-auto}" --junitxml=build/test-results.xml "${cov[@]}" "$@" \
+  || status=$?
 if [ ${#cov[@]} -gt 0 ] && [ -f .coverage ]; then
   all=$(.venv/bin/python -m coverage report --format=total)
   core=$(.venv/bin/python -m coverage report --format=total --omit='rxlog/ui/*')

@@ -157,7 +157,7 @@ def test_a_batch_refuses_to_overwrite_and_leaves_nothing_of_itself(tmp_path):
 def _os_calls(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return [
-        f"{path.relative_to(PKG.parent)}:{node.lineno} os.{node.attr}"
+        f"{path.relative_to(PKG.parent).as_posix()}:{node.lineno} os.{node.attr}"
         for node in ast.walk(tree)
         if isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
