@@ -63,6 +63,7 @@ _SUMMARY_KEYS = (
     "unit_cost_version",
     "qs120_days",
 )
+_SUMMARY_VALUES = ("entries", "minutes", "count", "released_minutes", "cost_avoided_pence")
 
 
 @dataclass(frozen=True)
@@ -538,8 +539,19 @@ def _insert(table: str, columns: Sequence[str]) -> str:
 
 _INSERT_RETURN = _insert("central_return", _RETURN_COLUMNS) + " RETURNING id"
 _INSERT_EVENT = _insert("central_event", _EVENT_COLUMNS)
-# PostgreSQL: the event goes in the same round trip as the return row.
-_INSERT_RETURN_AND_EVENT = f"WITH r AS ({_INSERT_RETURN}), e AS ({_INSERT_EVENT}) SELECT id FROM r"
+_SUMMARY_INTS = {"significance", "qs120_days"}
+_SUMMARY_FROM_JSON = ", ".join(
+    f"(j->>{i})::{'integer' if c in _SUMMARY_INTS or i >= len(_SUMMARY_KEYS) else 'text'}"
+    for i, c in enumerate((*_SUMMARY_KEYS, *_SUMMARY_VALUES))
+)
+# PostgreSQL: the event and the summary rows (one JSON value) go in the same round trip
+# as the return row.
+_INSERT_RETURN_EVENT_SUMMARY = (
+    f"WITH r AS ({_INSERT_RETURN}), e AS ({_INSERT_EVENT}), s AS (INSERT INTO "
+    f"central_summary (return_pk, month, {', '.join((*_SUMMARY_KEYS, *_SUMMARY_VALUES))}) "
+    f"SELECT r.id, ?, {_SUMMARY_FROM_JSON} FROM r, json_array_elements(?::json) AS j) "
+    "SELECT id FROM r"
+)
 
 
 def _write(
@@ -574,12 +586,13 @@ def _write(
         m.get("supersedes_reason"),
     )  # fmt: skip
     if conn.dialect.name == "postgresql":
-        pk = _run(conn, _INSERT_RETURN_AND_EVENT, (*return_row, *event_row)).scalar_one()
+        params = (*return_row, *event_row, m["month"], json.dumps(summary))
+        pk = _run(conn, _INSERT_RETURN_EVENT_SUMMARY, params).scalar_one()
     else:
         pk = _run(conn, _INSERT_RETURN, return_row).scalar_one()
         _run(conn, _INSERT_EVENT, event_row)
+        _insert_summary(store, conn, pk, m["month"], summary)
     _insert_entries(store, conn, pk, rows, prep.copy_text if not duplicates else None)
-    _insert_summary(store, conn, pk, m["month"], summary)
     if duplicates:
         from sqlalchemy import insert
 
@@ -733,7 +746,6 @@ def copy_text(rows: list[tuple[Any, ...]]) -> str:
     return "\n".join(map("\t".join, zip(*out, strict=True))) + "\n"
 
 
-_SUMMARY_VALUES = ("entries", "minutes", "count", "released_minutes", "cost_avoided_pence")
 _KEY_AT = [DB_COLUMNS.index(k) for k in _SUMMARY_KEYS]
 _SUM_AT = [
     DB_COLUMNS.index(k) for k in ("minutes", "count", "released_minutes", "cost_avoided_pence")
@@ -773,14 +785,7 @@ def _insert_summary(
         marks = ", ".join("?" for _ in cols)
         rows = [(pk, month, *s) for s in sums]
         conn.exec_driver_sql(f"INSERT INTO central_summary ({names}) VALUES ({marks})", rows)
-    elif conn.dialect.driver == "psycopg":  # as for the entries: COPY, same transaction
-        names = ", ".join(f'"{c}"' for c in cols)
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cur, cur.copy(f"COPY central_summary ({names}) FROM STDIN") as copy:
-            for s in sums:
-                copy.write_row((pk, month, *s))
-    else:
+    else:  # (PostgreSQL writes them with the return row: _write)
         from sqlalchemy import insert
 
         from rxlog.central.models import SUMMARY
