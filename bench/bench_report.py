@@ -327,13 +327,20 @@ def pg_store_url(server: str, n: int, drop: bool = False) -> str:
     return u.set(database=name).render_as_string(hide_password=False)
 
 
-def _timed(cmd: list[str]) -> float:
+def _timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall time of one run of ``cmd`` and the CPU time (user + system) of its process
+    (a PostgreSQL server's own CPU is not in it)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, text=True)
     elapsed = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({res.returncode}): {res.stderr[-3000:]}")
-    return elapsed
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return elapsed, cpu
 
 
 def check_same_figures(rx_json: Path, floor_json: Path) -> None:
@@ -361,7 +368,8 @@ def check_same_figures(rx_json: Path, floor_json: Path) -> None:
         raise SystemExit(f"the floor's figures are not RxLog's (RxLog, floor): {wrong}")
 
 
-def bench_backend(kind: str, url: str, data: Path, work: Path, rounds: int) -> Pair:
+def bench_backend(kind: str, url: str, data: Path, work: Path, rounds: int) -> list[Pair]:
+    """The wall-time pair and the CPU-time pair (steadier on a loaded machine)."""
     n = _n_returns(data)
     store_for(url, data)
     out = work / kind
@@ -370,16 +378,20 @@ def bench_backend(kind: str, url: str, data: Path, work: Path, rounds: int) -> P
               "--out", str(out / "rxlog.pdf"), "--json", str(out / "rxlog.json")]  # fmt: skip
     fl_cmd = [PY, str(Path(__file__).resolve()), "--floor", url, str(out)]
     pair = Pair(f"central report, PDF + JSON, {n} returns ({kind}; floor GROUP BY + reportlab)")
+    cpu = Pair("  CPU of the process (not the database server's)")
     _timed(rx_cmd)  # warm-up: caches, bytecode
     _timed(fl_cmd)
     check_same_figures(out / "rxlog.json", out / "floor.json")
     for i in range(rounds):
-        order = ((pair.rx, rx_cmd), (pair.floor, fl_cmd))
-        for bucket, cmd in order if i % 2 == 0 else order[::-1]:
-            bucket.append(_timed(cmd))
-        print(f"  {kind} round {i + 1}: RxLog {pair.rx[-1]:.2f} s, floor {pair.floor[-1]:.2f} s; "
-              f"{load_now()}", flush=True)  # fmt: skip
-    return pair
+        order = ((pair.rx, cpu.rx, rx_cmd), (pair.floor, cpu.floor, fl_cmd))
+        for wall, cpu_time, cmd in order if i % 2 == 0 else order[::-1]:
+            w, c = _timed(cmd)
+            wall.append(w)
+            cpu_time.append(c)
+        rx_s, fl_s = f"{pair.rx[-1]:.2f} s", f"{pair.floor[-1]:.2f} s"
+        print(f"  {kind} round {i + 1}: RxLog {rx_s} (CPU {cpu.rx[-1]:.2f} s), floor {fl_s} "
+              f"(CPU {cpu.floor[-1]:.2f} s); {load_now()}", flush=True)  # fmt: skip
+    return [pair, cpu]
 
 
 def main() -> None:
@@ -412,7 +424,9 @@ def main() -> None:
         backends = [("SQLite", f"sqlite:///{stores / f'central-{n}.sqlite3'}")]
         if args.pg:
             backends.append(("PostgreSQL", pg_store_url(args.pg, n)))
-        pairs = [bench_backend(kind, url, data, work, args.rounds) for kind, url in backends]
+        pairs = [
+            p for kind, url in backends for p in bench_backend(kind, url, data, work, args.rounds)
+        ]
         report(pairs)
         if args.pg and args.data is None:  # --quick's own returns: nothing to keep
             pg_store_url(args.pg, n, drop=True)
