@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 
 from rxlog.dates import month_of, parse_month
 from rxlog.domain import EntryInput
@@ -50,7 +51,16 @@ def _pick(rng: random.Random, mix: dict[str, int]) -> str:
     return rng.choices(codes, weights=[mix[c] for c in codes])[0]
 
 
-def fill_demo(app: RxLog, months: int = 3, end_month: str | None = None, seed: int = 2026) -> str:
+def fill_demo(
+    app: RxLog,
+    months: int = 3,
+    end_month: str | None = None,
+    seed: int = 2026,
+    admission_times: bool = True,
+) -> str:
+    """Fill an empty installation with ``months`` of sample entries up to ``end_month``;
+    without ``admission_times``, as an RxLog before schema 0007 (no admission date-times)
+    would hold them."""
     if not 1 <= months <= 24:
         raise ValidationError(f"{months} is out of range: 1 to 24 months", field="months")
     if app.technician() is not None or app.list_entries():
@@ -81,7 +91,10 @@ def fill_demo(app: RxLog, months: int = 3, end_month: str | None = None, seed: i
     d = start
     while d <= last_day:
         if d.weekday() < 5 and rng.random() > 0.06:  # weekdays, the odd day off
-            items.extend(_day(rng, d, d < split, d <= baseline_end))
+            day = _day(rng, d, d < split, d <= baseline_end)
+            # Not on the last day: on "today" a time of day could still be in the future.
+            timed = admission_times and d < last_day
+            items.extend(_with_admission(e, d, seed) if timed else e for e in day)
         d += timedelta(days=1)
     app.with_today(lambda: last_day).log_many(items)
     from rxlog.export.keys import create_keys, has_keys
@@ -147,3 +160,22 @@ def _day(rng: random.Random, d: date, primary: bool, baseline: bool) -> list[Ent
             )
         )
     return out
+
+
+def _with_admission(item: EntryInput, day: date, seed: int) -> EntryInput:
+    """An admission reconciliation with the patient's admission date-time and the time it
+    was done (NICE QS120 in hospital: within 24 hours of admission), for most of them:
+    about two in three within 24 hours, some later (a weekend, a busy ward), about one
+    in eight not recorded. Drawn from the seed and the entry's id, so the other entries
+    are the same as without it."""
+    code = current_taxonomy().get(item.code)
+    if code is None or not code.needs_admission_time:
+        return item
+    rng = random.Random(f"{seed}:admitted:{item.id}")
+    roll = rng.random()
+    if roll < 0.12:
+        return item  # not recorded
+    done = datetime.combine(day, time(8, 30)) + timedelta(minutes=5 * rng.randint(0, 96))
+    waited = rng.randint(45, 1440) if roll < 0.78 else rng.randint(1441, 4 * 1440)
+    admitted = (done - timedelta(minutes=waited)).replace(second=0)
+    return replace(item, admitted=admitted, time=done.time())

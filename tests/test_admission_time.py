@@ -245,3 +245,36 @@ def test_an_absurd_year_is_refused_with_the_field_not_a_crash(rx):
                 )  # fmt: skip
             )
         assert exc.value.field == "admitted" and "more than 28 days" in exc.value.message
+
+
+def test_the_month_check_warns_of_admission_reconciliations_without_the_admission(ready):
+    """QS120 in hospital cannot time an admission reconciliation without the admission
+    time: the month check says how many, which, and how to add it."""
+    from rxlog.ui.plain_words import for_gui, names_a_command
+
+    timed = ready("log", "REC-ADM", "--date", "2026-11-18", "--admitted", "2026-11-17 22:40",
+                  "--time", "09:15").out.strip()  # fmt: skip
+    one = ready("log", "REC-ADM", "--date", "2026-11-18", "--time", "10:00").out.strip()
+    three = ready("log", "REC-ADM", "--date", "2026-11-19", "--count", "3").out.strip()
+    assert ready("log", "ACU-TTO", "--date", "2026-11-19").code == 0  # not a reconciliation
+    r = ready("month", "check", "2026-11", "--format", "json")
+    assert r.code == 0, r.err
+    found = [f for f in json.loads(r.out)["findings"] if f["kind"] == "qs120_no_admission"]
+    assert len(found) == 1
+    f = found[0]
+    assert f["severity"] == "warning" and set(f["entry_ids"]) == {one, three}
+    assert f["message"].startswith("2 admission reconciliations (4 patients) without the time")
+    assert "18 Nov REC-ADM" in f["message"] and "19 Nov REC-ADM" in f["message"]
+    assert "ad:y@22:40" in f["message"] and "Patient admitted" in f["message"]
+    assert f["command"].startswith("rxlog edit ID --admitted")
+    assert timed not in f["entry_ids"]
+    assert not names_a_command(for_gui(f["message"]))  # the Month dialog shows it as it is
+    text = ready("month", "check", "2026-11").out
+    assert "2 admission reconciliations" in text and "rxlog edit ID --admitted" in text
+    # Fixed as the finding says: it goes.
+    for entry_id in (one, three):
+        r = ready("edit", entry_id[:8], "--admitted", "2026-11-17 23:50", "--time", "11:00",
+                  "--reason", "admission time added")  # fmt: skip
+        assert r.code == 0, r.err
+    r = ready("month", "check", "2026-11", "--format", "json")
+    assert "qs120_no_admission" not in {f["kind"] for f in json.loads(r.out)["findings"]}

@@ -96,13 +96,13 @@ def test_an_entry_in_two_returns_is_counted_once_and_the_summary_matches_the_row
 
 
 def summarise_rows(rows: list[dict]) -> list[tuple]:
-    from rxlog.returnformat.csvfile import DB_COLUMNS, OPTIONAL_COLUMNS
+    from rxlog.returnformat.csvfile import DB_COLUMNS
 
     tuples = [
         tuple(
             (int(r["cost_avoided"].replace(".", "")) if r["cost_avoided"] else None)
             if c == "cost_avoided_pence"
-            else (r.get(c) if c in OPTIONAL_COLUMNS else r[c])  # gen_returns omits QS120's
+            else r[c]
             for c in DB_COLUMNS
         )
         for r in rows

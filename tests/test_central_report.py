@@ -432,15 +432,25 @@ def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
     for sector in ("primary", "secondary"):
         q = doc["qs120"][sector]
         assert set(q) == {"timed", "in_time", "not_recorded"}
-        # per patient: an entry counts its count (issue 11, item 2)
-        timed = [r for r in rows if r["sector"] == sector and r["qs120_days"]]
+        # per patient: an entry counts its count (issue 11, item 2); a discharge
+        # reconciliation is timed in days (7), an admission one in minutes (24 hours)
+        timed = [
+            r for r in rows if r["sector"] == sector and (r["qs120_days"] or r["qs120_minutes"])
+        ]
         assert q["timed"] == sum(int(r["count"] or 1) for r in timed)
-        assert q["in_time"] == sum(int(r["count"] or 1) for r in timed
-                                   if int(r["qs120_days"]) <= 7)  # fmt: skip
-    # these returns carry no admission time: every admission reconciliation not recorded
-    adm = sum(int(r["count"] or 1) for r in rows if r["code"] == "REC-ADM")
-    assert doc["qs120"]["secondary"]["not_recorded"] == adm > 0
-    assert doc["qs120"]["secondary"]["timed"] == 0
+
+        def in_time(r):
+            if r["qs120_minutes"]:
+                return int(r["qs120_minutes"]) <= 1440
+            return int(r["qs120_days"]) <= 7
+
+        assert q["in_time"] == sum(int(r["count"] or 1) for r in timed if in_time(r))
+    # gen_returns times most admission reconciliations, some late, and leaves some out
+    untimed = sum(
+        int(r["count"] or 1) for r in rows if r["code"] == "REC-ADM" and not r["qs120_minutes"]
+    )
+    assert doc["qs120"]["secondary"]["not_recorded"] == untimed > 0
+    assert doc["qs120"]["secondary"]["timed"] > doc["qs120"]["secondary"]["in_time"] > 0
     assert {s["measure"] for s in doc["spc"]} == {s.key for s in data.series}
     for s in doc["spc"]:
         assert s["direction"] in ("increase", "decrease", "neutral") and s["title"]

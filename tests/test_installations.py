@@ -2,16 +2,20 @@
 merges a technician's month from all of them with nothing refused or counted twice.
 
 Real installations (``rxlog setup``/``log``/``export``/``key export``), real returns,
-a real central store, all through the CLI the technician and the lead use."""
+a real central store (on SQLite and on PostgreSQL: ``central_url``, tests/central_db.py),
+all through the CLI the technician and the lead use."""
 
 from __future__ import annotations
 
 import csv
 import json
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from central_db import rows as sql_rows
 from conftest import run_rxlog
 from pdftext import pdf_text
 
@@ -91,18 +95,21 @@ def _export_both(root: Path, into: Path) -> None:
         assert r.code == 0, r.err
 
 
-def _trust_both(root: Path) -> None:
+def central(url: str, *args: str):
+    """``rxlog central --db URL ARGS...``: the store under test."""
+    return rxlog("central", "--db", url, *args)
+
+
+def _trust_both(root: Path, url: str) -> None:
     for pc in PCS:
-        r = rxlog("central", "trust", str(root / "keys" / pc), "--name", "Alex Morgan")
+        r = central(url, "trust", str(root / "keys" / pc), "--name", "Alex Morgan")
         assert r.code == 0, r.out + r.err
 
 
-def _sql(db: Path, q: str) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(q).fetchall()
-    finally:
-        con.close()
+def _sql(url: str, q: str) -> list[tuple]:
+    """The rows of ``q`` on the store (PostgreSQL's SUM of a bigint is a Decimal)."""
+    return [tuple(int(v) if isinstance(v, Decimal) else v for v in row)
+            for row in sql_rows(url, q)]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -140,18 +147,21 @@ def test_two_installations_returns_never_collide_and_name_their_pc(pcs):
 
 
 @pytest.mark.slow
-def test_the_lead_merges_both_installations_and_every_figure_is_the_sum(pcs):
+def test_the_lead_merges_both_installations_and_every_figure_is_the_sum(
+    pcs,
+    central_url,  # noqa: F811
+):
     """Done when: two installations of one technician log in the same month, each
     exports, the lead imports both, and every figure equals the sum of the two."""
     inbox = pcs / "inbox"
     _export_both(pcs, inbox)
-    _trust_both(pcs)
+    _trust_both(pcs, central_url)
     manifests = [json.loads(p.read_text())["manifest"] for p in inbox.glob("*.manifest.json")]
-    r = rxlog("central", "import", str(inbox))
+    r = central(central_url, "import", str(inbox))
     assert r.code == 0, r.out + r.err
     assert "2 input(s): 2 imported" in r.out and "refused" not in r.out
     assert "counted once" not in r.out
-    db = pcs / "lead" / "central.sqlite3"
+    db = central_url
     want = (
         sum(m["rows"] for m in manifests),
         sum(m["totals"]["minutes"] for m in manifests),
@@ -172,7 +182,7 @@ def test_the_lead_merges_both_installations_and_every_figure_is_the_sum(pcs):
     assert summary == want
 
     # Status: one technician-month, both installations listed with what each sent.
-    r = rxlog("central", "status", "--format", "json")
+    r = central(central_url, "status", "--format", "json")
     assert r.code == 0, r.err
     (row,) = json.loads(r.out)
     assert row["state"] == "received" and row["label"] == "v1+v1 (2 PCs)"
@@ -181,11 +191,11 @@ def test_the_lead_merges_both_installations_and_every_figure_is_the_sum(pcs):
         "Gillingham practice PC": (1, 3, False),
         "Trust laptop": (1, 2, False),
     }
-    r = rxlog("central", "status")
+    r = central(central_url, "status")
     assert "Gillingham practice PC" in r.out and "Trust laptop" in r.out
 
     # The lead's export holds every entry of both, once.
-    r = rxlog("central", "export", "--out", str(pcs / "export"), "--no-xlsx")
+    r = central(central_url, "export", "--out", str(pcs / "export"), "--no-xlsx")
     assert r.code == 0, r.err
     with open(pcs / "export" / "rxlog-central-entries.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
@@ -193,17 +203,20 @@ def test_the_lead_merges_both_installations_and_every_figure_is_the_sum(pcs):
     assert sum(int(x["minutes"]) for x in rows) == 125
 
     # The report counts both returns and the sum of their activity.
-    r = rxlog("central", "report", "--out", str(pcs / "report.pdf"), "--from", "2026-11")
+    r = central(central_url, "report", "--out", str(pcs / "report.pdf"), "--from", "2026-11")
     assert r.code == 0, r.err
 
     # A second import of both changes nothing.
-    r = rxlog("central", "import", str(inbox))
+    r = central(central_url, "import", str(inbox))
     assert r.code == 0 and "2 already present" in r.out
     assert _sql(db, "SELECT COUNT(*), SUM(minutes) FROM central_entry")[0] == (5, 125)
 
 
 @pytest.mark.slow
-def test_an_entry_id_in_two_installations_returns_is_counted_once_and_reported(pcs):
+def test_an_entry_id_in_two_installations_returns_is_counted_once_and_reported(
+    pcs,
+    central_url,  # noqa: F811
+):
     # The trust laptop holds an entry with the practice PC's id (as after a handover
     # that both PCs then exported): it is counted once and the import says so.
     practice = RxLog.open(pcs / "practice")
@@ -222,15 +235,15 @@ def test_an_entry_id_in_two_installations_returns_is_counted_once_and_reported(p
         app.close()
     inbox = pcs / "inbox"
     _export_both(pcs, inbox)
-    _trust_both(pcs)
-    r = rxlog("central", "import", str(inbox))
+    _trust_both(pcs, central_url)
+    r = central(central_url, "import", str(inbox))
     assert r.code == 0, r.out + r.err
     assert "2 imported" in r.out and "1 of them already counted" in r.out
     assert first.id[:8] in r.out
-    db = pcs / "lead" / "central.sqlite3"
+    db = central_url
     assert _sql(db, "SELECT COUNT(*), COUNT(DISTINCT entry_id) FROM central_entry")[0] == (5, 5)
     assert _sql(db, "SELECT entry_id FROM central_duplicate") == [(first.id,)]
-    (row,) = json.loads(rxlog("central", "status", "--format", "json").out)
+    (row,) = json.loads(central(central_url, "status", "--format", "json").out)
     assert sum(s["rows"] for s in row["installations"]) == 5
 
 
@@ -269,7 +282,11 @@ def test_setup_names_the_installation_and_refuses_a_bad_name(tmp_path, monkeypat
 
 
 @pytest.mark.slow
-def test_a_return_from_before_installations_reads_and_its_v2_supersedes_it(pcs, monkeypatch):
+def test_a_return_from_before_installations_reads_and_its_v2_supersedes_it(
+    pcs,
+    monkeypatch,
+    central_url,  # noqa: F811
+):
     """An older RxLog's return has no installation: it verifies, imports as the one
     legacy installation, and the same month's next version keeps its id (so it
     replaces it at the lead's rather than being counted beside it)."""
@@ -283,9 +300,9 @@ def test_a_return_from_before_installations_reads_and_its_v2_supersedes_it(pcs, 
     v = verify_return(cand)
     assert v.installation_id is None and v.return_id == "5012345-2026-11"
     assert "installation" not in v.manifest
-    _trust_both(pcs)
-    assert rxlog("central", "import", str(old)).code == 0
-    (row,) = json.loads(rxlog("central", "status", "--format", "json").out)
+    _trust_both(pcs, central_url)
+    assert central(central_url, "import", str(old)).code == 0
+    (row,) = json.loads(central(central_url, "status", "--format", "json").out)
     assert [s["installation"] for s in row["installations"]] == ["legacy"]
     # v2 from the same PC, now with installations: same return id, supersedes v1.
     assert (
@@ -298,16 +315,16 @@ def test_a_return_from_before_installations_reads_and_its_v2_supersedes_it(pcs, 
     (cand,) = find_returns([new])
     v2 = verify_return(cand)
     assert v2.return_id == "5012345-2026-11" and v2.installation_name == "Gillingham practice PC"
-    r = rxlog("central", "import", str(new))
+    r = central(central_url, "import", str(new))
     assert r.code == 0 and "replaced v1" in r.out, r.out
-    (row,) = json.loads(rxlog("central", "status", "--format", "json").out)
+    (row,) = json.loads(central(central_url, "status", "--format", "json").out)
     assert [(s["installation"], s["version"], s["rows"]) for s in row["installations"]] == [
         ("Gillingham practice PC", 2, 4)
     ]
 
 
 @pytest.mark.slow
-def test_a_nil_return_is_signed_read_and_told_apart_from_not_sent(pcs):
+def test_a_nil_return_is_signed_read_and_told_apart_from_not_sent(pcs, central_url):  # noqa: F811
     inbox = pcs / "inbox"
     inbox.mkdir()
     practice, trust = str(pcs / "practice"), str(pcs / "trust")
@@ -333,19 +350,19 @@ def test_a_nil_return_is_signed_read_and_told_apart_from_not_sent(pcs):
     # The lead: October from the trust laptop is "nothing done"; November's two PCs
     # merge; a month nobody sent is "missing".
     _export_both(pcs, inbox)
-    _trust_both(pcs)
-    r = rxlog("central", "import", str(inbox))
+    _trust_both(pcs, central_url)
+    r = central(central_url, "import", str(inbox))
     assert r.code == 0 and "3 imported" in r.out, r.out
-    r = rxlog("central", "status", "--from", "2026-09", "--to", "2026-11", "--format", "json")
+    r = central(central_url, "status", "--from", "2026-09", "--to", "2026-11", "--format", "json")
     cells = {row["month"]: row for row in json.loads(r.out)}
     assert cells["2026-10"]["state"] == "nothing done"
     assert cells["2026-10"]["installations"][0]["nil"] is True
     assert cells["2026-11"]["state"] == "received"
     assert cells["2026-09"]["state"] == "not expected"
-    r = rxlog("central", "status")
+    r = central(central_url, "status")
     assert "nothing done" in r.out and "Trust laptop" in r.out and "nothing this month" in r.out
     # Nothing of the nil return reaches the figures.
-    db = pcs / "lead" / "central.sqlite3"
+    db = central_url
     assert _sql(db, "SELECT COUNT(*) FROM central_entry WHERE date < '2026-11-01'") == [(0,)]
     assert _sql(db, "SELECT nil, rows FROM central_return WHERE month = '2026-10'") == [(1, 0)]
     # A changed byte in a nil return is refused like any other.
@@ -380,7 +397,7 @@ def test_the_short_id_has_no_digits_so_no_file_name_trips_the_identifier_filter(
 
 
 @pytest.mark.slow
-def test_the_leads_window_shows_which_installation_sent_what(pcs, qtbot):
+def test_the_leads_window_shows_which_installation_sent_what(pcs, qtbot, central_url):  # noqa: F811
     from PySide6.QtCore import Qt
 
     from rxlog.central.store import CentralStore
@@ -388,9 +405,9 @@ def test_the_leads_window_shows_which_installation_sent_what(pcs, qtbot):
 
     inbox = pcs / "inbox"
     _export_both(pcs, inbox)
-    _trust_both(pcs)
-    assert rxlog("central", "import", str(inbox)).code == 0
-    store = CentralStore.open(f"sqlite:///{pcs / 'lead' / 'central.sqlite3'}")
+    _trust_both(pcs, central_url)
+    assert central(central_url, "import", str(inbox)).code == 0
+    store = CentralStore.open(central_url)
     try:
         win = CentralWindow(store)
         qtbot.addWidget(win)

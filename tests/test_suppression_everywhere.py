@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 
 from rxlog.central.suppression import MASKED, PRIMARY, SECONDARY, protect_system
 
@@ -154,14 +155,14 @@ def test_random_cost_tables_keep_every_hidden_cell_hidden(seed):
 
 # -- the printed report ----------------------------------------------------------------
 @pytest.fixture
-def small_store(tmp_path, monkeypatch):
+def small_store(tmp_path, monkeypatch, central_url):  # noqa: F811
     """Two technicians, two months; QS120 bands and cost-table cells with counts of 1-4
     and a few interventions graded Eadon 1."""
     from rxlog.central.importer import import_paths
     from rxlog.central.store import CentralStore
     from rxlog.central.trust import trust_key
 
-    st = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    st = CentralStore.open(central_url)
     inbox = tmp_path / "inbox"
     for t in (1, 2):
         inst = gen.Installation.new(t)
@@ -419,14 +420,14 @@ def test_random_rate_tables_give_no_small_count_back(seed):
 
 
 @pytest.fixture
-def phase_store(tmp_path):
+def phase_store(tmp_path, central_url):  # noqa: F811
     """Two technicians, a baseline month (one of a few entries) and a pilot month each:
     a sector's baseline has 1 intervention, beside its hours."""
     from rxlog.central.importer import import_paths
     from rxlog.central.store import CentralStore
     from rxlog.central.trust import trust_key
 
-    st = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    st = CentralStore.open(central_url)
     inbox = tmp_path / "inbox"
     for t in (1, 2):
         inst = gen.Installation.new(t)

@@ -259,6 +259,42 @@ def _qs120_undated(m: _Month) -> list[Finding]:
     ]
 
 
+def _qs120_unadmitted(m: _Month) -> list[Finding]:
+    """Admission reconciliations without the patient's admission date and time (or the
+    time the reconciliation was done): NICE QS120 in hospital cannot time them."""
+    untimed = []
+    for e in m.entries:
+        code = m.app.taxonomy.get(e.code)
+        if (
+            code is not None
+            and code.needs_admission_time
+            and (e.admitted is None or e.time is None)
+        ):
+            untimed.append(e)
+    if not untimed:
+        return []
+    n = len(untimed)
+    patients = sum(e.count or 1 for e in untimed)
+    of = f" ({patients} patients)" if patients != n else ""
+    return [
+        Finding(
+            WARNING,
+            "qs120_no_admission",
+            f"{n} admission reconciliation{_plural(n)}{of} without the time the patient was "
+            f"admitted, so the lead's report cannot time {'it' if n == 1 else 'them'} against "
+            "NICE QS120 (within 24 hours of admission): "
+            f"{_list([f'{e.date:%d %b} {e.code} ({e.id[:8]})' for e in untimed])}. Add it in "
+            "the entry's details (Patient admitted) or when logging with ad:, e.g. ad:y@22:40 "
+            "(yesterday at 22:40)",
+            entry_ids=tuple(e.id for e in untimed),
+            command=(
+                "rxlog edit ID --admitted 'YYYY-MM-DD HH:MM' --time HH:MM "
+                '--reason "admission time added"'
+            ),
+        )
+    ]
+
+
 def _timer_running(m: _Month) -> list[Finding]:
     from rxlog.timers import TimerStore
 
@@ -309,6 +345,7 @@ CHECKS: tuple[Callable[[_Month], list[Finding]], ...] = (
     _days_off_and_gaps,
     _ungraded,
     _qs120_undated,
+    _qs120_unadmitted,
     _timer_running,
     _no_key,
     _no_lead_email,

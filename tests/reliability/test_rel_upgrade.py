@@ -38,10 +38,13 @@ HERE = Path(__file__).resolve().parent
 
 @pytest.fixture(scope="module")
 def source_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real installation at the latest schema: demo months plus edits, deletes, Unicode."""
+    """A real installation at the latest schema: demo months plus edits, deletes, Unicode;
+    without admission date-times, which no revision before 0007 can hold (every revision
+    here is earlier)."""
+    assert all(r < "0007" for r in EARLIER), "a revision with admission times: fill them too"
     data_dir = tmp_path_factory.mktemp("source")
     app = RxLog.open(data_dir, today=lambda: date(2026, 11, 20))
-    fill_demo(app, months=2, end_month="2026-11")
+    fill_demo(app, months=2, end_month="2026-11", admission_times=False)
     ids = app.list_ids()
     app.edit(ids[0], {"minutes": 33, "note": "edited — naïve café ✓"}, "typo")
     app.delete(ids[1], "logged twice")
