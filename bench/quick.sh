@@ -18,6 +18,7 @@ run() {
 run bench/bench_cli.py --quick
 run bench/bench_export.py --quick
 run bench/bench_central.py --quick
+run bench/bench_report.py --quick  # the report beside its floor (SQLite; no target)
 run bench/bench_attachment.py --quick
 run bench/bench_startup.py --quick
 run bench/bench_gui_history.py --quick
