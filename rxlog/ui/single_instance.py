@@ -90,13 +90,13 @@ class SingleInstance(QObject):
             sock.deleteLater()
             return False
         sock.write(b"raise\n")
-        if sock.waitForBytesWritten(500):
-            sock.disconnectFromServer()
-        else:
+        if not sock.waitForBytesWritten(500):
             # Windows' named pipe holds the write until the server reads it, which it does
-            # from its event loop: a socket dropped now would take the message with it
-            # (the window in the same process never heard it). Close once it is written.
-            sock.bytesWritten.connect(lambda _n, s=sock: s.disconnectFromServer())
+            # from its event loop (this one, when the window is in this process): a socket
+            # dropped now, as the launch that pings ends, takes the message with it. Turn
+            # the event loop until it is written, for 2 s at most.
+            _written_within(sock, 2.0)
+        sock.disconnectFromServer()
         self._ping_socket = sock
         return True
 
@@ -119,3 +119,16 @@ class SingleInstance(QObject):
             self.server.close()
             self.server = None
         self.lock.unlock()
+
+
+def _written_within(sock, seconds: float) -> bool:  # noqa: ANN001 (QLocalSocket)
+    """Turn the event loop until ``sock`` has nothing left to write, or ``seconds`` pass."""
+    import time
+
+    from PySide6.QtCore import QCoreApplication
+
+    end = time.monotonic() + seconds
+    while sock.bytesToWrite() > 0 and time.monotonic() < end:
+        QCoreApplication.processEvents()
+        sock.waitForBytesWritten(20)
+    return sock.bytesToWrite() == 0
