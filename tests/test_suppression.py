@@ -133,3 +133,58 @@ def test_a_column_with_a_printed_total_keeps_its_small_numbers(column):
     small = {(r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if 1 <= v <= 4}
     assert small <= set(hidden)
     assert not (recovered(grid, hidden) & small), hidden
+
+
+def _site_data(column):
+    """Report data with only what the site table reads: one site per count, most hours
+    first in the order given."""
+    from types import SimpleNamespace
+
+    sites = {}
+    for i, n in enumerate(column):
+        tot = SimpleNamespace(minutes=1000 - i, entries=n, interventions=n)
+        sites[(f"S{i}", "gp_practice", "primary")] = tot
+    return SimpleNamespace(by_site=sites)
+
+
+def _splits_a_reader_allows(shown, total_shown):
+    """Every column of counts that prints as ``shown`` beside the headline total as it
+    is printed, worked out by brute force from the marks alone (independent of RxLog's
+    solver): "<5" is 1-4; "*" is 0 or 5 and over where the column also prints a "<5",
+    else (one mark for all) 0 or more."""
+    import itertools
+
+    top = 40
+    one_mark = "<5" not in shown
+    ranges = []
+    for text in shown:
+        if text == "<5":
+            ranges.append(range(1, 5))
+        elif text == "*":
+            ranges.append(range(0, top) if one_mark else [0, *range(5, top)])
+        else:
+            ranges.append([int(text.replace(",", ""))])
+    totals = range(1, 5) if total_shown == "<5" else [int(total_shown.replace(",", ""))]
+    return [c for c in itertools.product(*ranges) if sum(c) in totals]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_site_column_beside_its_printed_headline_total_gives_no_small_count_away(seed):
+    """The headline prints the column's total whatever the site table hides, so a small
+    site count must not be one of a single split the marks and that total allow (two
+    sites of 1 and 5 beside a total of 6 was: "<5" + "*" = 6 left only 1 + 5)."""
+    from rxlog.central.report_cells import site_column
+    from rxlog.central.report_pdf import sup
+
+    rng = random.Random(seed)
+    columns = [[1, 5], [5, 1], [2, 2, 9], [1, 0, 5]]
+    columns += [[rng.choice([0, 1, 2, 3, 4, 5, 6, 9]) for _ in range(rng.randint(1, 3))]
+                for _ in range(30)]  # fmt: skip
+    for column in columns:
+        _, shown = site_column(_site_data(column), "interventions")
+        splits = _splits_a_reader_allows(shown, sup(sum(column)))
+        assert tuple(column) in splits, (column, shown)
+        for i, n in enumerate(column):
+            if 1 <= n <= 4 and len(column) > 1:
+                assert shown[i] in ("<5", "*"), (column, shown)
+                assert len({s[i] for s in splits}) > 1, (column, shown)

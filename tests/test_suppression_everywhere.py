@@ -199,6 +199,16 @@ def _cell(known, hidden, key, tok):
         known[key] = _number(tok)
 
 
+def _one_mark(hidden, keys):
+    """A site column that hides cells with "*" alone (no "<5") prints one mark for all
+    of them: each is then only known to be 0 or more."""
+    marks = [hidden[k] for k in keys if k in hidden]
+    if marks and PRIMARY not in marks:
+        for k in keys:
+            if k in hidden:
+                hidden[k] = MASKED
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_no_hidden_count_in_the_printed_qs120_and_cost_tables_can_be_recovered(
     small_store, tmp_path
@@ -367,6 +377,7 @@ def _attack_rates(data, hidden, rates=True):
             for i, (((_, _, sector), _), text) in enumerate(zip(sites, shown, strict=True)):
                 _cell(known, hid, ("site", i), text)
                 sites_by_sector.setdefault(sector, []).append(("site", i))
+            _one_mark(hid, [("site", i) for i in range(len(sites))])
         if not rates:
             for c in values:
                 known.pop(c, None)
@@ -457,9 +468,12 @@ def _read_sites(text, attr, known, hidden):
     by_sector = {}
     rows = re.finditer(r"^\s*(\S+)\s+(?:trust|gp practice|pcn)\s+(primary|secondary)\s+(.+)$",
                        block, re.M)  # fmt: skip
+    n = 0
     for i, m in enumerate(rows):
         _cell(known, hidden, ("site", i), m.group(3).split()[col])
         by_sector.setdefault(m.group(2), []).append(("site", i))
+        n = i + 1
+    _one_mark(hidden, [("site", i) for i in range(n)])
     return by_sector
 
 

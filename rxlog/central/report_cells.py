@@ -14,12 +14,9 @@ from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData
 from rxlog.central.suppression import (
     MASKED,
     PRIMARY,
-    SECONDARY,
     SMALL_MAX,
     SMALL_MIN,
     Sums,
-    extend,
-    protect,
     protect_system,
     recoverable,
     show,
@@ -37,17 +34,75 @@ def outcome_counts(data: ReportData) -> list[int]:
 
 
 def outcome_hidden(data: ReportData) -> dict[tuple[int, int], str]:
-    """The outcome table as a column with its total (the interventions headline)."""
-    return protect(extend([[n] for n in outcome_counts(data)]))
+    """The outcome table as a column with its total (the interventions headline, printed
+    whatever the table hides): {(row, 0): state}, the total's row last."""
+    counts = outcome_counts(data)
+    hidden = {(i, 0): v for i, v in column_states(counts).items()}
+    if SMALL_MIN <= sum(counts) <= SMALL_MAX:
+        hidden[(len(counts), 0)] = PRIMARY
+    return hidden
+
+
+def site_states(data: ReportData, attr: str) -> tuple[list[Any], dict[int, str]]:
+    """The site table's rows (most hours first) and which of one count column's cells
+    are hidden (see ``column_states``: the column adds up to a headline figure)."""
+    sites = sorted(data.by_site.items(), key=lambda kv: -kv[1].minutes)
+    return sites, column_states([getattr(tot, attr) for _, tot in sites])
+
+
+def column_states(counts: list[int]) -> dict[int, str]:
+    """Which cells of a column to hide, {row: PRIMARY | SECONDARY | MASKED}, when its
+    total is a headline figure, printed whatever the table hides ("<5" for 1 to 4): the
+    total is never a cell to hide, so the cells alone are protected against it. Where
+    that cannot hold (1 and 5 beside a total of 6: "<5" is 1-4, "*" 0 or 5 and over, so
+    1 + 5 is the only split), every hidden cell prints one mark, "*", that says only
+    "0 or more"."""
+    values: dict[Any, int] = dict(enumerate(counts))
+    values["total"] = sum(counts)
+    sums: Sums = [(list(range(len(counts))), "total")]
+    given = {"total": PRIMARY} if SMALL_MIN <= values["total"] <= SMALL_MAX else {}
+    own = set(range(len(counts)))
+    hidden = protect_system(values, sums, own, given)
+    if recoverable(values, sums, hidden) & own or _split_pinned(values, hidden, own):
+        hidden = protect_system(values, sums, own, given, mark=MASKED)
+    return {i: v for i, v in hidden.items() if i in own}
+
+
+def _split_pinned(values: dict[Any, int], hidden: dict[Any, str], own: set[int]) -> bool:
+    """Whether a hidden site's count is the only one its mark allows with the others'
+    beside the printed total: exactly, over every split of what the hidden sites add up
+    to ("<5" is 1-4, "*" 0 or 5 and over; the solver's bounds miss "<5" + "*" + "*" = 6,
+    where the two "*" can only be 0 and 5). Large sums leave many splits: not checked."""
+    cells = sorted(k for k in hidden if k in own)
+    printed = sum(values[k] for k in own if k not in hidden)
+    small_total = SMALL_MIN <= values["total"] <= SMALL_MAX
+    totals = range(SMALL_MIN, SMALL_MAX + 1) if small_total else [values["total"]]
+    sums = [t - printed for t in totals if t - printed >= 0]
+    if not cells or max(sums, default=0) > 200:
+        return False
+
+    def allowed(k: int, top: int) -> list[int]:
+        if hidden[k] == PRIMARY:
+            return list(range(SMALL_MIN, SMALL_MAX + 1))
+        return [0, *range(SMALL_MAX + 1, top + 1)]
+
+    for k in cells:
+        seen = set()
+        for total in sums:
+            reach = {0}  # what the other hidden sites can add up to
+            for m in cells:
+                if m != k:
+                    reach = {r + v for r in reach for v in allowed(m, total) if r + v <= total}
+            seen |= {v for v in allowed(k, total) if total - v in reach}
+        if len(seen) == 1:
+            return True
+    return False
 
 
 def site_column(data: ReportData, attr: str) -> tuple[list[Any], list[str]]:
-    """The site table's rows (most hours first) and one count column as printed, that
-    column protected with its total (a headline figure)."""
-    sites = sorted(data.by_site.items(), key=lambda kv: -kv[1].minutes)
-    grid = extend([[getattr(tot, attr)] for _, tot in sites])
-    hidden = protect(grid)
-    return sites, [show(grid[i][0], hidden.get((i, 0))) for i in range(len(sites))]
+    """The site table's rows (most hours first) and one count column as printed."""
+    sites, hidden = site_states(data, attr)
+    return sites, [show(getattr(tot, attr), hidden.get(i)) for i, (_, tot) in enumerate(sites)]
 
 
 # -- QS120 ---------------------------------------------------------------------------
@@ -166,10 +221,8 @@ def cost_hidden(data: ReportData) -> dict[Any, str]:
             given[("outcome", o)] = ohidden[(i, 0)]
     if (len(OUTCOMES), 0) in ohidden:
         given[("total",)] = ohidden[(len(OUTCOMES), 0)]
-    sites, shown = site_column(data, "interventions")
-    for i, text in enumerate(shown):
-        if text in ("<5", "*"):
-            given[("site", i)] = "primary" if text == "<5" else "secondary"
+    for i, state in site_states(data, "interventions")[1].items():
+        given[("site", i)] = state
     return protect_system(values, sums, own, given, unprinted)
 
 
@@ -220,11 +273,11 @@ def rate_system(
         if attr == "count":  # patients/items of all activity: printed nowhere as a count
             unprinted.add(("total",))
         else:
-            sites, shown = site_column(data, attr)
+            sites, states = site_states(data, attr)
             for i, (_, tot) in enumerate(sites):
                 values[("site", i)] = getattr(tot, attr)
-                if shown[i] in ("<5", "*"):
-                    given[("site", i)] = PRIMARY if shown[i] == "<5" else SECONDARY
+                if i in states:
+                    given[("site", i)] = states[i]
             sums.append(([("site", i) for i in range(len(sites))], ("total",)))
     if attr != "count":
         # The headline prints the total as it is ("<5" for 1 to 4) whatever a table hides.
