@@ -188,3 +188,26 @@ def test_the_site_column_beside_its_printed_headline_total_gives_no_small_count_
             if 1 <= n <= 4 and len(column) > 1:
                 assert shown[i] in ("<5", "*"), (column, shown)
                 assert len({s[i] for s in splits}) > 1, (column, shown)
+
+
+@pytest.mark.parametrize("column", [[9, 2], [40, 1, 7], [6, 3, 0, 12]])
+def test_the_top_codes_table_listing_every_code_keeps_its_small_counts(column):
+    """With every code listed, the activities column adds up to the headline total: a
+    lone "<5" would be the headline less the rest, so the column is protected like the
+    site table's (the same brute-force reader of every split the marks allow)."""
+    from types import SimpleNamespace
+
+    from rxlog.central import report_pdf
+    from rxlog.central.report_data import Totals
+
+    by_code = {f"C{i}": Totals(entries=n, minutes=1000 - i) for i, n in enumerate(column)}
+    r = SimpleNamespace(
+        data=SimpleNamespace(by_code=by_code, code_titles={}),
+        p=lambda text, style: text,
+        table=lambda rows, widths, numeric_from: rows,
+    )
+    shown = [row[2] for row in report_pdf._top_codes_table(r)[1:]]
+    splits = _splits_a_reader_allows(shown, report_pdf.sup(sum(column)))
+    for i, n in enumerate(column):
+        if 1 <= n <= 4:
+            assert len({s[i] for s in splits}) > 1, (column, shown)
