@@ -8,13 +8,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import random
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from pdftext import pdf_text
 
 from rxlog.central.importer import import_paths
 from rxlog.central.report_data import gather
@@ -97,16 +96,13 @@ def test_the_appendix_lists_used_superseded_withdrawn_and_revoked_returns(store)
     assert any("2 return(s) were withdrawn" in c for c in caveats)
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_the_printed_appendix_says_why_each_return_is_not_counted(store, tmp_path):
     from rxlog.central.report_pdf import ReportOptions, write_report
 
     st, _ = store
     out = write_report(gather(st), ReportOptions(tmp_path / "r.pdf"))
     # Reading order (no -layout), so each cell's lines come out together.
-    text = subprocess.run(
-        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(out)
     flat = " ".join(text.split())
     appendix = flat[flat.index("Appendix: the returns") :]
     assert "superseded by v2" in appendix

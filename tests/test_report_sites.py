@@ -8,13 +8,12 @@ import csv
 import importlib.util
 import json
 import random
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from pdftext import pdf_text
 
 from rxlog.central.importer import import_paths
 from rxlog.central.report_data import gather, measure_rows, organisation
@@ -111,15 +110,12 @@ def test_the_bi_feed_has_one_code_per_site_and_the_dataset_keeps_what_was_signed
         assert "RPA01" in {r["site"] for r in csv.DictReader(fh)}
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_the_appendix_lists_the_codes_counted_together(store, tmp_path):
     from rxlog.central.report_pdf import ReportOptions, write_report
 
     st, _ = store
     out = write_report(gather(st), ReportOptions(tmp_path / "report.pdf"))
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(out, layout=True)
     assert "Site codes counted together" in text
     line = next(ln for ln in text.splitlines() if "RPA01" in ln)
     assert "RPA" in line.replace("RPA01", "") and "counted under its trust" in line

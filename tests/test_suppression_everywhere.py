@@ -12,14 +12,13 @@ import importlib.util
 import math
 import random
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from pdftext import pdf_text
 
 from rxlog.central.suppression import MASKED, PRIMARY, SECONDARY, protect_system
 
@@ -209,7 +208,6 @@ def _one_mark(hidden, keys):
                 hidden[k] = MASKED
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_no_hidden_count_in_the_printed_qs120_and_cost_tables_can_be_recovered(
     small_store, tmp_path
 ):
@@ -217,9 +215,7 @@ def test_no_hidden_count_in_the_printed_qs120_and_cost_tables_can_be_recovered(
     from rxlog.central.report_pdf import ReportOptions, write_report
 
     out = write_report(gather(small_store), ReportOptions(tmp_path / "r.pdf"))
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(out, layout=True)
     known, hidden, sums = {}, {}, []
     # QS120: Sector, Target, Not recorded, Timed, In time, Share, 4 bands.
     qs = text[text.index("NICE QS120)") :]
@@ -540,7 +536,6 @@ def _attack_printed_rates(text, phases, sp_cols, headline):
     return found
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 @pytest.mark.parametrize("protected", [True, False])
 def test_no_small_count_can_be_recovered_from_the_printed_rates(
     phase_store, tmp_path, monkeypatch, protected
@@ -554,9 +549,7 @@ def test_no_small_count_can_be_recovered_from_the_printed_rates(
     data = gather(phase_store)
     assert data.by_sector_phase[("primary", "baseline")].interventions == 1
     out = report_pdf.write_report(data, report_pdf.ReportOptions(tmp_path / "r.pdf"))
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(out, layout=True)
     # The headline: hours, activities, patients reconciled, interventions, over their labels.
     kpi = re.search(r"^\s*\S+\s+(\S+)\s+\S+\s+(\S+)\s*$\s*technician hours logged", text, re.M)
     headline = {"entries": kpi.group(1), "interventions": kpi.group(2)}
