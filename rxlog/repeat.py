@@ -8,37 +8,24 @@ day, and takes its site from the placement of that day (not the original's).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from rxlog.domain import EntryInput, EntryView
+from rxlog.domain import ENTRY_FIELDS, EntryInput, EntryView
 from rxlog.errors import ValidationError
 
 if TYPE_CHECKING:
     from rxlog.service import RxLog
 
 
-def entry_input(e: EntryView, day: date | None = None) -> EntryInput:
-    """What ``e`` was logged with (on ``day`` instead, when given)."""
-    return EntryInput(
-        code=e.code,
-        date=day or e.date,
-        site=e.site,
-        minutes=e.minutes,
-        count=e.count,
-        significance=e.significance,
-        harm=e.harm,
-        released_minutes=e.released_minutes,
-        outcome=e.outcome,
-        discharge_received=e.discharge_received,
-        note=e.note,
-    )
+# What a repeat copies: what the entry was logged with, but its day and placement (the
+# new day's) and the admission's date-time and the time of day (another patient's).
+_COPIED = tuple(f for f in ENTRY_FIELDS if f not in ("date", "site", "admitted", "time"))
 
 
 def again_on(e: EntryView, day: date) -> EntryInput:
     """``e`` logged again on ``day``, at that day's placement."""
-    return replace(entry_input(e, day), site=None)
+    return EntryInput(date=day, **{f: getattr(e, f) for f in _COPIED})
 
 
 def last_entry(app: RxLog) -> EntryView:

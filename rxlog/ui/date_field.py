@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -20,6 +21,11 @@ from rxlog.dates import DAY_HINT, day_text, parse_day
 from rxlog.errors import ValidationError
 
 _BAD_STYLE = "QLineEdit { border: 2px solid #b00020; }"
+
+
+def _mark_bad(field: QLineEdit, exc: ValidationError) -> None:
+    field.setStyleSheet(_BAD_STYLE)
+    field.setToolTip(exc.message)
 
 
 class DateField(QLineEdit):
@@ -70,8 +76,7 @@ class DateField(QLineEdit):
         try:
             self.setDate(self.date())
         except ValidationError as exc:
-            self.setStyleSheet(_BAD_STYLE)
-            self.setToolTip(exc.message)
+            _mark_bad(self, exc)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         step = {Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1}.get(Qt.Key(event.key()))
@@ -81,7 +86,24 @@ class DateField(QLineEdit):
         super().keyPressEvent(event)
 
 
-class AdmittedField(QLineEdit):
+class _OptionalField(QLineEdit):
+    """A field whose ``value()`` is None when empty; ``tidy`` shows what was read, the one
+    way (or marks a typo)."""
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def tidy(self) -> None:
+        try:
+            self.set_value(self.value())
+        except ValidationError as exc:
+            _mark_bad(self, exc)
+
+
+class AdmittedField(_OptionalField):
     """When the patient was admitted: a day and a time as people type them (``y 22:40``,
     ``19/11 08:05``, ``07:15`` for today), read by :func:`rxlog.dates.parse_day_time`;
     empty means not recorded. Shown once read as ``Thu 19 Nov 2026 22:40``."""
@@ -106,15 +128,8 @@ class AdmittedField(QLineEdit):
         self.setText(f"{day_text(value.date())} {value:%H:%M}" if value else "")
         self.setStyleSheet("")
 
-    def tidy(self) -> None:
-        try:
-            self.set_value(self.value())
-        except ValidationError as exc:
-            self.setStyleSheet(_BAD_STYLE)
-            self.setToolTip(exc.message)
 
-
-class ClockField(QLineEdit):
+class ClockField(_OptionalField):
     """A time of day ``HH:MM`` (24-hour clock); empty means now (for today's entry)."""
 
     def __init__(self, field: str = "time", parent: QWidget | None = None) -> None:
@@ -134,10 +149,3 @@ class ClockField(QLineEdit):
     def set_value(self, value: dt.time | None) -> None:
         self.setText(f"{value:%H:%M}" if value else "")
         self.setStyleSheet("")
-
-    def tidy(self) -> None:
-        try:
-            self.set_value(self.value())
-        except ValidationError as exc:
-            self.setStyleSheet(_BAD_STYLE)
-            self.setToolTip(exc.message)

@@ -57,9 +57,6 @@ def _diff(before: EntryView, after: EntryView) -> tuple[dict[str, Any], dict[str
     return old, {f: getattr(after, f) for f in old}
 
 
-_as_input = repeat.entry_input
-
-
 class Operations(QObject):
     """The writes the app makes, over an ``RxLog``.
 
