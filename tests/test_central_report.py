@@ -202,7 +202,15 @@ def test_an_empty_store_gives_a_short_report(tmp_path, resources):
     st.close()
 
 
-# -- cost avoided (the lead's table, per setting) -----------------------------------------
+# -- cost avoided (the lead's table, per setting; the table itself: test_central_costs.py)
+def money_pdf(pence: int) -> str:
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+def money_of(pence: int) -> str:
+    return f"{pence // 100}.{pence % 100:02d}"
+
+
 def _per_minute(cost: str, minutes: str):
     from decimal import Decimal
 
@@ -215,13 +223,23 @@ def _pence(minutes: int, per_minute) -> int:
     return int((per_minute * minutes * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+# The shipped table's figures as the PSSRU/CHE Unit Costs of Health and Social Care 2024
+# Manual prints them (2023/24 prices): Table 9.4.2, a GP surgery consultation lasting 10
+# minutes, GBP 33 to 45; Table 11.3.2, a hospital doctor's cost per working hour, FY1
+# GBP 33 to registrar with qualifications GBP 79.
+SHIPPED = {
+    "primary": (_per_minute("33", "10"), _per_minute("45", "10")),
+    "secondary": (_per_minute("33", "60"), _per_minute("79", "60")),
+}
+
+
 @pytest.mark.slow
 def test_cost_avoided_counts_accepted_only_per_setting_and_never_eadon_1(store):
     st, inbox = store
     data = gather(st)
     rows = _csv_rows(inbox)
     c = data.cost
-    assert c is not None and c.table.price_year == "2015"
+    assert c is not None and c.table.report_price_year == "2023/24"
 
     def minutes(sector, outcome):
         return sum(
@@ -230,103 +248,58 @@ def test_cost_avoided_counts_accepted_only_per_setting_and_never_eadon_1(store):
             if r["sector"] == sector and r["outcome"] == outcome and r["significance"] != "1"
         )
 
-    low, high = _per_minute("33", "11.7"), _per_minute("44", "11.7")
-    for outcome in ("accepted", "declined", "pending"):
-        m = minutes("primary", outcome)
-        assert m > 0
-        cell = c.cells[("primary", outcome)]
-        assert cell.minutes == m
-        assert (cell.basis, cell.low) == (_pence(m, low), _pence(m, low))
-        assert cell.high == _pence(m, high)
-        # No published hospital figure in the shipped table: secondary care is not valued.
-        sec = c.cells[("secondary", outcome)]
-        assert sec.minutes == minutes("secondary", outcome) > 0 and sec.basis is None
-    assert c.total("accepted") == _pence(minutes("primary", "accepted"), low)
-    assert c.total("accepted", "high") == _pence(minutes("primary", "accepted"), high)
-    assert c.unvalued_sectors() == ["secondary"]
+    for sector, (low, high) in SHIPPED.items():
+        for outcome in ("accepted", "declined", "pending"):
+            m = minutes(sector, outcome)
+            assert m > 0
+            cell = c.cells[(sector, outcome)]
+            assert cell.minutes == m
+            # basis is the lower bound: the cautious headline
+            assert (cell.basis, cell.low, cell.high) == (_pence(m, low), _pence(m, low),
+                                                        _pence(m, high))  # fmt: skip
+    accepted = {s: minutes(s, "accepted") for s in SHIPPED}
+    assert c.total("accepted") == sum(_pence(accepted[s], SHIPPED[s][0]) for s in SHIPPED)
+    assert c.total("accepted", "high") == sum(_pence(accepted[s], SHIPPED[s][1]) for s in SHIPPED)
+    assert c.total("accepted", sector="secondary") == _pence(
+        accepted["secondary"], SHIPPED["secondary"][0]
+    )
+    assert c.unvalued_sectors() == []
     detrimental = [r for r in rows if r["significance"] == "1"]
     assert detrimental and c.detrimental == len(detrimental)
     assert c.detrimental_minutes == sum(int(r["released_minutes"] or 0) for r in detrimental)
-    # The headline is below what the returns themselves claim (all outcomes, one GP rate).
-    assert c.total("accepted") < data.total.cost_pence
-
-
-def _table_text(**over: str) -> str:
-    base = {
-        "price_year": '"2015"',
-        "report_price_year": '"2015"',
-        "index": "",
-        "secondary": "",
-        "source": '"PSSRU, Unit Costs of Health and Social Care 2015"',
-    }
-    base.update(over)
-    return f"""version = "t1"
-price_year = {base["price_year"]}
-report_price_year = {base["report_price_year"]}
-[setting.primary]
-basis = "gp"
-low = "gp"
-high = "gp"
-{base["secondary"]}
-[[figure]]
-key = "gp"
-title = "GP"
-cost_gbp = "33"
-minutes = "11.7"
-price_year = "2015"
-source = {base["source"]}
-[[figure]]
-key = "ward"
-title = "ward nurse (test figure)"
-cost_gbp = "12"
-minutes = "10"
-price_year = "2015"
-source = "test source"
-{base["index"]}
-"""
-
-
-def test_the_lead_table_is_refused_without_sources_index_or_a_price_year(tmp_path):
-    from rxlog.central.costs import load_cost_table
-    from rxlog.errors import TaxonomyError
-
-    def load(**over):
-        (tmp_path / "central-unit-costs.toml").write_text(_table_text(**over), encoding="utf-8")
-        return load_cost_table(tmp_path)
-
-    assert load().settings["primary"].basis.cost_gbp == 33
-    with pytest.raises(TaxonomyError, match="has no source"):
-        load(source='""')
-    with pytest.raises(TaxonomyError, match="needs \\[\\[index\\]\\] rows"):
-        load(report_price_year='"2025/26"')
-    with pytest.raises(TaxonomyError, match="price_year"):
-        load(price_year='"last year"')
-    index = '[[index]]\nfrom = "2015"\nto = "2025/26"\nfactor = "1.5"\nsource = ""\n'
-    with pytest.raises(TaxonomyError, match="its source"):
-        load(report_price_year='"2025/26"', index=index)
 
 
 @pytest.mark.slow
-def test_a_hospital_figure_and_a_cited_index_value_secondary_minutes(store, resources):
-    st, inbox = store
-    secondary = '[setting.secondary]\nbasis = "ward"\nlow = "ward"\nhigh = "ward"\n'
-    index = '[[index]]\nfrom = "2015"\nto = "2025/26"\nfactor = "1.25"\nsource = "test index"\n'
-    (resources / "central-unit-costs.toml").write_text(
-        _table_text(report_price_year='"2025/26"', index=index, secondary=secondary),
-        encoding="utf-8",
-    )
-    c = gather(st).cost
-    rows = _csv_rows(inbox)
-    m = sum(
-        int(r["released_minutes"] or 0)
-        for r in rows
-        if r["sector"] == "secondary" and r["outcome"] == "accepted" and r["significance"] != "1"
-    )
-    from decimal import Decimal
+def test_a_table_without_a_hospital_figure_leaves_secondary_not_valued(
+    store, resources, tmp_path, capsys
+):
+    """A lead's table with no [setting.secondary]: hospital minutes are never priced at the
+    GP rate, and the report and caveats say which section of which file to fill."""
+    st, _ = store
+    path = resources / "central-unit-costs.toml"
+    text = path.read_text("utf-8")
+    cut = text.index("[setting.secondary]")
+    path.write_text(text[:cut] + text[text.index("[[figure]]", cut) :], encoding="utf-8")
+    data = gather(st)
+    c = data.cost
+    assert c is not None and c.unvalued_sectors() == ["secondary"]
+    assert all(cell.basis is None for (s, _), cell in c.cells.items() if s == "secondary")
+    assert c.total("accepted", sector="secondary") is None
+    assert c.total("accepted") == c.total("accepted", sector="primary") is not None
+    from rxlog.central.findings import key_findings
 
-    assert c.table.report_price_year == "2025/26"
-    assert c.cells[("secondary", "accepted")].basis == _pence(m, Decimal("1.2") * Decimal("1.25"))
-    assert c.unvalued_sectors() == []
+    assert any("secondary care is not valued" in x for x in key_findings(data)[1])
+    out = write_report(data, ReportOptions(tmp_path / "r.pdf"))
+    flat = " ".join(pdf_text(str(out)).split())
+    assert "not valued" in flat and "[setting.secondary] in central-unit-costs.toml" in flat
+    from rxlog.cli import main as cli_main
+
+    url = st.engine.url.render_as_string(hide_password=False)
+    capsys.readouterr()
+    assert cli_main(["central", "--db", url, "report", "--out", str(tmp_path / "c.pdf")]) == 0
+    err = capsys.readouterr().err
+    assert "secondary care is not valued" in err and "[setting.secondary]" in err
+    assert str(path) in err and "primary care" not in err
 
 
 @pytest.mark.slow
@@ -353,8 +326,8 @@ def test_interventions_graded_agree_with_the_manifests_and_shares_add_up(store, 
     assert f"{data.graded:,} of them were graded for significance" in text
     assert "Not graded" in text and "Not recorded" in text
     assert "never counted as cost avoided" in text
-    assert "not valued" in text and "secondary care" in text
-    assert "Not inflated" in text
+    assert "Table 11.3.2" in " ".join(text.split())  # the hospital figure's source
+    assert "none is inflated" in " ".join(text.split())
 
 
 @pytest.mark.slow
@@ -428,7 +401,14 @@ def test_report_json_has_every_figure_in_the_issue_shape(store, tmp_path):
         assert re.fullmatch(r"\d+\.\d\d", cost[key]), cost[key]
     pence = data.cost.total("accepted")
     assert cost["accepted"] == f"{pence // 100}.{pence % 100:02d}"
-    assert cost["price_year"] == "2015" and cost["not_valued_sectors"] == ["secondary"]
+    assert cost["price_year"] == "2023/24" and cost["not_valued_sectors"] == []
+    sectors = {(x["sector"], x["outcome"]): x for x in cost["by_sector"]}
+    assert cost["accepted"] == money_of(
+        sum(int(sectors[(s, "accepted")]["cost"].replace(".", "")) for s in SHIPPED)
+    )
+    assert {u["sector"] for u in cost["unit_costs"]} == {"primary", "secondary"}
+    assert all(u["price_year"] == "2023/24" and u["source"] for u in cost["unit_costs"])
+    assert cost["inflation"] == []  # every shipped figure is at the report's price year
     for sector in ("primary", "secondary"):
         q = doc["qs120"][sector]
         assert set(q) == {"timed", "in_time", "not_recorded"}
@@ -564,7 +544,14 @@ def test_key_findings_and_the_appendix_come_from_the_data(store, tmp_path):
         findings[0].startswith("47 signed monthly returns")
         and "1 technician-month" in (findings[0])
     )
-    assert any("secondary care is not valued" in c for c in caveats)
+    assert any("2023/24 prices" in c for c in caveats)
+    c = data.cost
+    split = (
+        f"of which primary care {money_pdf(c.total('accepted', sector='primary'))} and "
+        f"secondary care {money_pdf(c.total('accepted', sector='secondary'))};"
+    )
+    assert any(split in f for f in findings), findings
+    assert not any("not valued" in c for c in caveats)
     rec = sum(int(r["count"] or 0) for r in _csv_rows(inbox) if r["category"] == "reconciliation")
     assert sum(sum(s.chart.values) for s in data.series if s.key == "REC_M") == rec > 0
     out = write_report(data, ReportOptions(tmp_path / "r.pdf"))

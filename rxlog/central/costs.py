@@ -7,6 +7,11 @@ hospital doctor/nurse time in secondary care), so hospital minutes are never pri
 GP rate. The headline counts accepted interventions only; declined and pending are shown
 beside it; Eadon grade 1 ("detrimental to the patient") never counts as cost avoided. A
 setting with no published figure in the table is "not valued", never borrowed.
+
+Each figure keeps the price year its source states; the table names the report's price
+year and a chain of cited index steps (e.g. the NHS Cost Inflation Index, pay and prices,
+as an annual percentage); a figure at an earlier year is inflated along the chain, and a
+table whose chain does not reach the report's year from every figure in use is refused.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ class Figure:
     title: str
     cost_gbp: Decimal
     minutes: Decimal
-    price_year: str
+    price_year: str  # the figure's own price year, as its source states it
     source: str
 
     @property
@@ -44,12 +49,21 @@ class Figure:
 
 @dataclass(frozen=True)
 class IndexStep:
-    """Inflation from one price year to the next, with its published source."""
+    """Inflation from one price year to a later one, with its published source: the
+    published annual percentage increase (``percent``) or a factor worked out from
+    published index levels (``factor``)."""
 
     from_year: str
     to_year: str
     factor: Decimal
     source: str
+    percent: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        """ "2015/16→2016/17 +2.09%" (or "×1.25" for a factor row)."""
+        change = f"+{self.percent}%" if self.percent is not None else f"×{self.factor}"
+        return f"{self.from_year}→{self.to_year} {change}"
 
 
 @dataclass(frozen=True)
@@ -60,32 +74,139 @@ class Setting:
     low: Figure
     high: Figure
 
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """basis, low and high, each figure once."""
+        return tuple({f.key: f for f in (self.basis, self.low, self.high)}.values())
+
 
 @dataclass(frozen=True)
 class CostTable:
     version: str
-    price_year: str  # of the figures
-    report_price_year: str  # what the report states (== price_year when not inflated)
+    report_price_year: str  # the price year the report states
     settings: dict[str, Setting]
-    index: tuple[IndexStep, ...] = ()
+    index: tuple[IndexStep, ...] = ()  # one chain of year steps, earliest first
 
-    @property
-    def inflator(self) -> Decimal:
-        f = Decimal(1)
+    def steps(self, price_year: str) -> tuple[IndexStep, ...]:
+        """The index steps that bring a figure at ``price_year`` to the report's year
+        (none when it is already at it). The table was checked on loading, so the
+        chain is there for every figure a setting uses."""
+        out: list[IndexStep] = []
+        year = price_year
         for step in self.index:
+            if year == self.report_price_year:
+                break
+            if step.from_year == year:
+                out.append(step)
+                year = step.to_year
+        return tuple(out)
+
+    def inflator(self, price_year: str) -> Decimal:
+        f = Decimal(1)
+        for step in self.steps(price_year):
             f *= step.factor
         return f
 
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """Every figure a setting uses, primary care first, each once."""
+        out: dict[str, Figure] = {}
+        for sector in SECTORS:
+            if sector in self.settings:
+                out.update({f.key: f for f in self.settings[sector].figures})
+        return tuple(out.values())
+
+    @property
+    def price_years(self) -> list[str]:
+        """The price years of the figures in use, as their sources state them."""
+        return sorted({f.price_year for f in self.figures}, key=_year_start)
+
+    @property
+    def applied_steps(self) -> tuple[IndexStep, ...]:
+        """The index steps the figures in use are inflated with (file order)."""
+        used = {id(s) for f in self.figures for s in self.steps(f.price_year)}
+        return tuple(s for s in self.index if id(s) in used)
+
+    def hourly_pence(self, fig: Figure) -> int:
+        """An hour of the figure at the report's price year, in pence (half up)."""
+        value = _value(60, fig.per_minute * self.inflator(fig.price_year))
+        assert value is not None
+        return value
+
     def per_minute(self, sector: str, which: str) -> Decimal | None:
+        """Cost per minute of the sector's basis/low/high figure, at the report's price
+        year (None when the table has no figure for the sector)."""
         s = self.settings.get(sector)
         if s is None:
             return None
         fig = {"basis": s.basis, "low": s.low, "high": s.high}[which]
-        return fig.per_minute * self.inflator
+        return fig.per_minute * self.inflator(fig.price_year)
+
+
+def _year_start(year: str) -> int:
+    return int(year[:4])
 
 
 def _bad(path: Path, why: str) -> TaxonomyError:
     return TaxonomyError(f"unit-cost table {path.name}: {why}")
+
+
+def _year(path: Path, where: str, value: object) -> str:
+    text = str(value or "")
+    if not _YEAR.fullmatch(text) or (
+        "/" in text and int(text[5:]) != (_year_start(text) + 1) % 100
+    ):
+        raise _bad(path, f"{where} {text!r} is not a year such as 2015 or 2023/24")
+    return text
+
+
+def _number(path: Path, where: str, value: object) -> Decimal:
+    try:
+        n = Decimal(str(value))
+    except InvalidOperation:
+        raise _bad(path, f"{where} {str(value)[:20]!r} is not a number") from None
+    if not n.is_finite():
+        raise _bad(path, f"{where} is not a finite number")
+    return n
+
+
+def _figure(path: Path, raw: object) -> Figure:
+    if not isinstance(raw, dict):
+        raise _bad(path, "each [[figure]] must be a table")
+    key = str(raw.get("key") or "?")
+    for name in ("key", "title", "cost_gbp", "minutes", "price_year", "source"):
+        if not raw.get(name):
+            raise _bad(path, f"figure {key!r} has no {name} (every figure cites its source)")
+    cost = _number(path, f"figure {key!r} cost_gbp", raw["cost_gbp"])
+    minutes = _number(path, f"figure {key!r} minutes", raw["minutes"])
+    if cost <= 0 or minutes <= 0:
+        raise _bad(path, f"figure {key!r}: cost_gbp and minutes must be positive")
+    year = _year(path, f"figure {key!r} price_year", raw["price_year"])
+    return Figure(key, str(raw["title"]), cost, minutes, year, str(raw["source"]))
+
+
+def _step(path: Path, raw: object) -> IndexStep:
+    if not isinstance(raw, dict):
+        raise _bad(path, "each [[index]] must be a table")
+    frm = _year(path, "[[index]] from", raw.get("from"))
+    to = _year(path, f"[[index]] from {frm}: to", raw.get("to"))
+    where = f"[[index]] {frm} to {to}"
+    if _year_start(to) <= _year_start(frm):
+        raise _bad(path, f"{where}: to must be a later year than from")
+    if not raw.get("source"):
+        raise _bad(path, f"{where} has no source (each index row cites its published index)")
+    has_pct, has_factor = raw.get("percent") is not None, raw.get("factor") is not None
+    if has_pct == has_factor:
+        raise _bad(path, f"{where}: give either percent (as published) or factor, not both")
+    if has_pct:
+        pct = _number(path, f"{where} percent", raw["percent"])
+        if pct <= -100:
+            raise _bad(path, f"{where}: percent must be above -100")
+        return IndexStep(frm, to, 1 + pct / 100, str(raw["source"]), pct)
+    factor = _number(path, f"{where} factor", raw["factor"])
+    if factor <= 0:
+        raise _bad(path, f"{where}: factor must be positive")
+    return IndexStep(frm, to, factor, str(raw["source"]))
 
 
 def load_cost_table(folder: Path | None = None) -> CostTable:
@@ -97,32 +218,24 @@ def load_cost_table(folder: Path | None = None) -> CostTable:
         raise _bad(path, "is missing") from None
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise _bad(path, f"cannot be read ({exc})") from None
-    price_year = str(data.get("price_year") or "")
-    if not _YEAR.fullmatch(price_year):
-        raise _bad(path, f"price_year {price_year!r} is not a year such as 2015 or 2024/25")
+    # report_price_year; a table of the first format named it price_year.
+    report_year = _year(
+        path, "report_price_year", data.get("report_price_year") or data.get("price_year")
+    )
     figures: dict[str, Figure] = {}
     for raw in data.get("figure", []):
-        if not isinstance(raw, dict):
-            raise _bad(path, "each [[figure]] must be a table")
-        key = raw.get("key", "?")
-        for name in ("key", "title", "cost_gbp", "minutes", "price_year", "source"):
-            if not raw.get(name):
-                raise _bad(path, f"figure {key!r} has no {name} (every figure cites its source)")
-        try:
-            cost, minutes = Decimal(str(raw["cost_gbp"])), Decimal(str(raw["minutes"]))
-        except InvalidOperation:
-            raise _bad(path, f"figure {key!r}: cost_gbp and minutes must be numbers") from None
-        if not (cost.is_finite() and minutes.is_finite()) or cost <= 0 or minutes <= 0:
-            raise _bad(path, f"figure {key!r}: cost_gbp and minutes must be positive")
-        if str(raw["price_year"]) != price_year:
+        fig = _figure(path, raw)
+        if fig.key in figures:
+            raise _bad(path, f"two figures have the key {fig.key!r}")
+        figures[fig.key] = fig
+    steps = tuple(_step(path, raw) for raw in data.get("index", []))
+    for before, after in zip(steps, steps[1:], strict=False):
+        if after.from_year != before.to_year:
             raise _bad(
                 path,
-                f"figure {key!r} is at {raw['price_year']} prices, the table at {price_year}: "
-                "bring it to the table's price year with a cited index first",
+                f"[[index]] rows must follow on, earliest first: the row from "
+                f"{after.from_year} comes after one that reaches {before.to_year}",
             )
-        figures[str(key)] = Figure(
-            str(key), str(raw["title"]), cost, minutes, price_year, str(raw["source"])
-        )
     settings: dict[str, Setting] = {}
     for sector, raw in (data.get("setting") or {}).items():
         if sector not in SECTORS:
@@ -133,32 +246,37 @@ def load_cost_table(folder: Path | None = None) -> CostTable:
             if k not in figures:
                 raise _bad(path, f"[setting.{sector}] {which} names no figure ({k!r})")
             picked[which] = figures[k]
-        if not picked["low"].per_minute <= picked["basis"].per_minute <= picked["high"].per_minute:
-            raise _bad(path, f"[setting.{sector}]: basis must lie between low and high")
         settings[sector] = Setting(sector, str(raw.get("what") or sector), **picked)
-    steps = []
-    for raw in data.get("index", []):
-        try:
-            factor = Decimal(str(raw.get("factor")))
-        except InvalidOperation:
-            raise _bad(path, "an [[index]] factor is not a number") from None
-        if not raw.get("source") or not factor.is_finite() or factor <= 0:
-            raise _bad(path, "each [[index]] row needs a positive factor and its source")
-        steps.append(IndexStep(str(raw["from"]), str(raw["to"]), factor, str(raw["source"])))
-    report_year = str(data.get("report_price_year") or price_year)
-    year = price_year
-    for step in steps:
-        if step.from_year != year:
-            raise _bad(path, f"[[index]] from {step.from_year} does not follow {year}")
-        year = step.to_year
-    if year != report_year:
+    table = CostTable(str(data.get("version") or "?"), report_year, settings, steps)
+    for fig in table.figures:
+        _check_reaches(path, table, fig)
+    for sector in settings:
+        basis, low, high = (table.per_minute(sector, w) for w in ("basis", "low", "high"))
+        assert basis is not None and low is not None and high is not None
+        if not low <= basis <= high:
+            raise _bad(path, f"[setting.{sector}]: basis must lie between low and high")
+    return table
+
+
+def _check_reaches(path: Path, table: CostTable, fig: Figure) -> None:
+    """A figure in use is at the report's price year or inflated to it by the index."""
+    if fig.price_year == table.report_price_year:
+        return
+    if _year_start(fig.price_year) > _year_start(table.report_price_year):
         raise _bad(
             path,
-            f"report_price_year {report_year} needs [[index]] rows from {price_year} to it "
-            f"(they reach {year})",
+            f"figure {fig.key!r} is at {fig.price_year} prices, later than report_price_year "
+            f"{table.report_price_year} (figures are inflated, never deflated)",
         )
-    return CostTable(str(data.get("version") or "?"), price_year, report_year, settings,
-                     tuple(steps))  # fmt: skip
+    steps = table.steps(fig.price_year)
+    reached = steps[-1].to_year if steps else fig.price_year
+    if reached != table.report_price_year:
+        raise _bad(
+            path,
+            f"figure {fig.key!r} is at {fig.price_year} prices: report_price_year "
+            f"{table.report_price_year} needs [[index]] rows from {fig.price_year} to it "
+            f"(they reach {reached}), each citing its published index",
+        )
 
 
 @dataclass

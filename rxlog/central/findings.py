@@ -72,19 +72,34 @@ def _cost(data: ReportData) -> Sentences:
     if basis is not None:
         low, high = c.total("accepted", "low") or 0, c.total("accepted", "high") or 0
         rng = f" (range {money(low)} to {money(high)})" if low != high else ""
+        parts = [
+            f"{sector} care {money(v)}"
+            for sector in ("primary", "secondary")
+            if (v := c.total("accepted", sector=sector)) is not None
+            and c.minutes("accepted", sector)
+        ]
+        split = f", of which {' and '.join(parts)}" if len(parts) == 2 else ""
         findings.append(
             f"Accepted interventions released clinician time worth {money(basis)}{rng} at "
-            f"{c.table.report_price_year} prices; declined and pending interventions are "
-            "not counted."
+            f"{c.table.report_price_year} prices{split}; declined and pending interventions "
+            "are not counted."
         )
     for sector in c.unvalued_sectors():
         caveats.append(
             f"Clinician time released in {sector} care is not valued: the unit-cost table "
             f"has no published figure for {sector} care yet."
         )
-    if not c.table.index:
+    year = c.table.report_price_year
+    applied = c.table.applied_steps
+    if applied:
         caveats.append(
-            f"Costs are at {c.table.price_year} prices, not inflated (no cited index in the table)."
+            f"Costs are at {year} prices: unit costs published at earlier price years are "
+            f"inflated with the cited index ({applied[0].from_year} to {applied[-1].to_year})."
+        )
+    else:
+        caveats.append(
+            f"Costs are at {year} prices, the price year of the published unit costs used; "
+            "they are not brought forward to the months reported."
         )
     return findings, caveats
 

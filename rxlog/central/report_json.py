@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rxlog.central.costs import CostTable
 from rxlog.central.report_data import ReportData, Series
 from rxlog.central.spc import COMMON
 from rxlog.errors import StorageError
@@ -84,6 +85,17 @@ def _cost(data: ReportData) -> dict[str, Any]:
         "price_year": cost.table.report_price_year,
         "unit_cost_table": cost.table.version,
         "not_valued_sectors": cost.unvalued_sectors(),
+        "unit_costs": _unit_costs(cost.table),
+        "inflation": [
+            {
+                "from": s.from_year,
+                "to": s.to_year,
+                "percent": None if s.percent is None else str(s.percent),
+                "factor": str(s.factor),
+                "source": s.source,
+            }
+            for s in cost.table.applied_steps
+        ],
         "detrimental_excluded": {
             "interventions": cost.detrimental,
             "released_minutes": cost.detrimental_minutes,
@@ -101,6 +113,30 @@ def _cost(data: ReportData) -> dict[str, Any]:
             for (sector, outcome), cell in sorted(cost.cells.items())
         ],
     }
+
+
+def _unit_costs(table: CostTable) -> list[dict[str, Any]]:
+    """The unit-cost table as the report prints it: one row per figure in use."""
+    out = []
+    for sector in ("primary", "secondary"):
+        s = table.settings.get(sector)
+        if s is None:
+            continue
+        for f in s.figures:
+            out.append(
+                {
+                    "sector": sector,
+                    "roles": [w for w in ("basis", "low", "high") if getattr(s, w).key == f.key],
+                    "key": f.key,
+                    "title": f.title,
+                    "cost_gbp": str(f.cost_gbp),
+                    "minutes": str(f.minutes),
+                    "price_year": f.price_year,
+                    "per_hour": money(table.hourly_pence(f)),
+                    "source": f.source,
+                }
+            )
+    return out
 
 
 def _qs120(data: ReportData) -> dict[str, Any]:

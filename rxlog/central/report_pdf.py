@@ -613,51 +613,53 @@ def _unit_cost_table(r: _Report) -> Any:
     c = r.data.cost
     assert c is not None
     tab = c.table
-    rows: list[list[Any]] = [["Setting", "Figure", "£", "Minutes", "Price year",
-                              "Published source"]]  # fmt: skip
+    year = pdf_text(tab.report_price_year)
+    rows: list[list[Any]] = [["Setting", "Figure", "Published source", "£", "Minutes",
+                              "Price year", f"£ an hour, {year}"]]  # fmt: skip
     for sector in ("primary", "secondary"):
         s = tab.settings.get(sector)
         if s is None:
             rows.append([sector.title(), r.p("not set: no published figure in the table", "cell"),
-                         "–", "–", "–", r.p("the project lead sets it", "cell")])  # fmt: skip
+                         r.p(f"the project lead sets [setting.{sector}] in "
+                             "central-unit-costs.toml", "cell"), "–", "–", "–", "–"])  # fmt: skip
             continue
         roles: dict[str, list[str]] = {}
-        figs = {}
         for label, f in (("basis", s.basis), ("low", s.low), ("high", s.high)):
             roles.setdefault(f.key, []).append(label)
-            figs[f.key] = f
-        for key, f in figs.items():
-            rows.append([r.p(pdf_text(f"{sector.title()} ({', '.join(roles[key])})"), "cell"),
-                         r.p(pdf_text(f.title), "cell"), f"{f.cost_gbp}", f"{f.minutes}",
-                         f.price_year, r.p(pdf_text(f.source), "cell")])  # fmt: skip
-    return r.table(rows, (0.15, 0.24, 0.06, 0.09, 0.09, 0.37), numeric_from=2)
+        for f in s.figures:
+            hourly = money(tab.hourly_pence(f))
+            rows.append([r.p(pdf_text(f"{sector.title()} ({', '.join(roles[f.key])})"), "cell"),
+                         r.p(pdf_text(f.title), "cell"), r.p(pdf_text(f.source), "cell"),
+                         f"{f.cost_gbp}", f"{f.minutes}", pdf_text(f.price_year),
+                         hourly])  # fmt: skip
+    return r.table(rows, (0.12, 0.22, 0.36, 0.05, 0.08, 0.08, 0.09), numeric_from=3)
 
 
 def _cost_notes(r: _Report) -> list[str]:
     c = r.data.cost
     assert c is not None
     tab = c.table
+    year = pdf_text(tab.report_price_year)
     notes = [
         "Cost avoided = clinician minutes released (from the signed rows) × cost per minute of "
-        "the figure for the setting the minutes were released in; low and high use the "
-        "table's bounds. " + SMALL_NOTE
+        "the figure for the setting the minutes were released in, at the report's price year; "
+        "low and high use the table's bounds. " + SMALL_NOTE
     ]
-    if tab.index:
-        steps = "; ".join(
-            f"{s.from_year}→{s.to_year} ×{s.factor} ({pdf_text(s.source)})" for s in tab.index
-        )
-        notes.append(f"Inflated to {pdf_text(tab.report_price_year)} prices with {steps}.")
+    applied = tab.applied_steps
+    if applied:
+        steps = "; ".join(f"{s.label} ({pdf_text(s.source)})" for s in applied)
+        notes.append(f"Figures at earlier price years are inflated to {year} prices with: {steps}.")
     else:
         notes.append(
-            f"Not inflated: figures are at {pdf_text(tab.price_year)} prices, because the table "
-            "has no cited inflation index to a later year."
+            f"Every figure is at {year} prices, its own published price year, so none is "
+            "inflated; costs are not brought forward to the months reported."
         )
     for sector in c.unvalued_sectors():
         notes.append(
             f"{sector.title()} care: {hours(c.minutes('accepted', sector))} clinician hours "
             "released by accepted interventions are not valued, because the table has no "
-            f"published figure for {sector} care; the project lead sets one in "
-            "central-unit-costs.toml."
+            f"published figure for {sector} care; the project lead sets one under "
+            f"[setting.{sector}] in central-unit-costs.toml."
         )
     return notes
 

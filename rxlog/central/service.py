@@ -50,6 +50,7 @@ class ReportWritten:
     returns: int
     pdf: Path
     json: Path | None
+    not_valued: tuple[str, ...] = ()  # sectors whose released time the cost table cannot value
 
 
 def check_months(date_from: str | None, date_to: str | None) -> None:
@@ -246,7 +247,12 @@ class Central:
             from rxlog.central.report_json import write_json
 
             write_json(data, Path(json_out))
-        return ReportWritten(data.returns, out, Path(json_out) if json_out else None)
+        return ReportWritten(
+            data.returns,
+            out,
+            Path(json_out) if json_out else None,
+            tuple(data.cost.unvalued_sectors()) if data.cost is not None else (),
+        )
 
     def gather(self, date_from: str | None = None, date_to: str | None = None) -> ReportData:
         """The report's figures for the months ``date_from``..``date_to``."""

@@ -244,6 +244,19 @@ def cmd_report(args: argparse.Namespace, ctx: CliContext) -> int:
     print(f"Report of {done.returns:,} returns written to {out}")
     if json_out is not None:
         print(f"Figures written to {json_out}")
+    if done.not_valued:
+        from rxlog.central.costs import TABLE_FILE
+        from rxlog.resources import resources_dir
+        from rxlog.text import plain
+
+        table = plain(resources_dir() / TABLE_FILE)
+        for sector in done.not_valued:
+            print(
+                f"warning: clinician time released in {sector} care is not valued: the "
+                f"unit-cost table {table} has no [setting.{sector}]; add it with its cited "
+                "[[figure]] rows (docs/lead-guide.md, 'Cost avoided')",
+                file=sys.stderr,
+            )
     return 0
 
 
