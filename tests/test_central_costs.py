@@ -300,3 +300,10 @@ def test_a_table_of_the_first_format_still_loads(tmp_path):
     res = write(tmp_path, table().replace("report_price_year", "price_year"))
     assert load_cost_table(res).report_price_year == "2023/24"
     shutil.rmtree(res)
+
+
+def test_a_published_fall_in_the_index_is_applied_as_printed(tmp_path):
+    idx = '[[index]]\nfrom = "2022/23"\nto = "2023/24"\npercent = "-1.5"\nsource = "test"\n'
+    t = load_cost_table(write(tmp_path, table(figures=(("gp", "40", "10", "2022/23"),), index=idx)))
+    assert t.per_minute("primary", "basis") == Decimal("3.94")  # 4.00 x 0.985
+    assert t.applied_steps[0].label == "2022/23→2023/24 -1.5%"

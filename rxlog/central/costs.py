@@ -61,8 +61,8 @@ class IndexStep:
 
     @property
     def label(self) -> str:
-        """ "2015/16→2016/17 +2.09%" (or "×1.25" for a factor row)."""
-        change = f"+{self.percent}%" if self.percent is not None else f"×{self.factor}"
+        """The step as the report prints it: 2015/16→2016/17 +2.09% (×1.25 for a factor)."""
+        change = f"{self.percent:+}%" if self.percent is not None else f"×{self.factor}"
         return f"{self.from_year}→{self.to_year} {change}"
 
 
