@@ -46,6 +46,33 @@ def rx(data_dir: Path):
     app.close()
 
 
+@contextlib.contextmanager
+def shown_main_window(qtbot, rx, *, active: bool = False):
+    """The real main window over ``rx``, shown (and made active when asked); closed after."""
+    from rxlog.ui.main_window import MainWindow
+
+    w = MainWindow(rx)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    if active:
+        w.activateWindow()
+        qtbot.waitUntil(w.isActiveWindow)
+    try:
+        yield w
+    finally:
+        w._tick.stop()
+        if w.dialog is not None:
+            w.dialog.close()
+
+
+@pytest.fixture
+def win(qtbot, rx):
+    """The main window over ``rx``, shown; a module may override it."""
+    with shown_main_window(qtbot, rx) as w:
+        yield w
+
+
 def run_rxlog(*args: str) -> CliResult:
     """Run ``rxlog ARGS...`` in this process, capturing its output."""
     out, err = io.StringIO(), io.StringIO()

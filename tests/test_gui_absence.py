@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import shown_main_window
 from PySide6.QtCore import Qt
 
 from rxlog.ui.absence_dialog import AbsenceDialog
-from rxlog.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 ALT = Qt.KeyboardModifier.AltModifier
@@ -16,16 +16,8 @@ ALT = Qt.KeyboardModifier.AltModifier
 
 @pytest.fixture
 def win(qtbot, rx):
-    w = MainWindow(rx)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
-    yield w
-    w._tick.stop()
-    if w.dialog is not None:
-        w.dialog.close()
+    with shown_main_window(qtbot, rx, active=True) as w:
+        yield w
 
 
 def press(qtbot, widget, key, times=1, modifier=Qt.KeyboardModifier.NoModifier):

@@ -11,20 +11,12 @@ from PySide6.QtWidgets import QApplication
 
 from rxlog.domain import EntryInput
 from rxlog.ui.edit_dialog import EditDialog
-from rxlog.ui.main_window import MainWindow
 
 
-@pytest.fixture
-def win(qtbot, rx, monkeypatch):
+@pytest.fixture(autouse=True)
+def _now(monkeypatch):
+    """The clock the admission fields default to, set before the window opens."""
     monkeypatch.setenv("RXLOG_NOW", "2026-11-20 15:00")
-    w = MainWindow(rx)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w._tick.stop()
-    if w.dialog is not None:
-        w.dialog.close()
 
 
 def _open(qtbot, win, line):

@@ -17,18 +17,6 @@ from rxlog.ui.timer_dialog import TimerReviewDialog
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def win(qtbot, rx):
-    w = MainWindow(rx)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w._tick.stop()
-    if w.dialog is not None:
-        w.dialog.close()
-
-
 def _type(qtbot, win, text):
     win.quick.line.setFocus()
     qtbot.keyClicks(win.quick.line, text)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import shown_main_window
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from rxlog.domain import EntryInput
-from rxlog.ui.main_window import MainWindow
 from rxlog.ui.reason_dialog import ReasonDialog
 
 pytestmark = pytest.mark.gui
@@ -17,16 +17,8 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 
 @pytest.fixture
 def win(qtbot, rx):
-    w = MainWindow(rx)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
-    yield w
-    w._tick.stop()
-    if w.dialog is not None:
-        w.dialog.close()
+    with shown_main_window(qtbot, rx, active=True) as w:
+        yield w
 
 
 def test_redact_the_selected_entrys_note_by_keys(qtbot, win, rx):
