@@ -7,7 +7,11 @@ names, dropped afterwards), so each test starts from nothing on either. Without
 missing URL or a server that does not answer fails instead. Start a throwaway server
 with ``bash scripts/pg-test-server.sh start /tmp/rxlog-pg`` (it prints the URL).
 
-Import the fixtures into a test module with ``from central_db import central_url``.
+Import the fixtures into a test module with ``from central_db import central_url``. A
+module-scoped store (one built once and shared by a module's tests, as the fuzz tests
+do) takes ``params=BACKENDS`` and ``with store_url(request.param, folder) as url``.
+``tests/test_store_backends.py`` fails for a test module that opens a central store
+without one of these.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,16 +59,24 @@ def fresh_pg_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty central store: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.sqlite3'}"
+@contextmanager
+def store_url(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty central store on ``backend``: ``central.sqlite3`` in
+    ``folder``, or a fresh PostgreSQL database (dropped when the block ends)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'central.sqlite3'}"
         return
     if not PG_URL:
         _no_server("RXLOG_TEST_PG_URL is not set")
     assert PG_URL is not None
     yield from fresh_pg_database(PG_URL)
+
+
+@pytest.fixture(params=BACKENDS)
+def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty central store: a SQLite file, or a fresh PostgreSQL database."""
+    with store_url(request.param, tmp_path) as url:
+        yield url
 
 
 def is_postgres(url: str) -> bool:
