@@ -1,16 +1,16 @@
 """The import's bulk paths (the driver's executemany on SQLite, COPY on PostgreSQL, the
 duplicate lookup straight to the driver) store exactly what the rules say, on SQLite
-and, when ``RXLOG_TEST_PG_URL`` is set, on PostgreSQL."""
+and on PostgreSQL (``central_url``, tests/central_db.py)."""
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import random
 import sys
 from pathlib import Path
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 
 from rxlog.central.importer import IMPORTED, REPLACED, import_paths, summarise
 from rxlog.central.store import CentralStore
@@ -22,27 +22,10 @@ gen = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("gen_returns", gen)
 _spec.loader.exec_module(gen)
 
-PG_URL = os.environ.get("RXLOG_TEST_PG_URL")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="RXLOG_TEST_PG_URL not set"))]  # fmt: skip
 
-
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        st = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
-    else:
-        from sqlalchemy import create_engine, text
-
-        from rxlog.central.models import CentralBase
-        from rxlog.central.store import VERSION_TABLE
-
-        engine = create_engine(PG_URL)
-        with engine.begin() as conn:
-            CentralBase.metadata.drop_all(conn)
-            conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
-        engine.dispose()
-        st = CentralStore.open(PG_URL)
+@pytest.fixture
+def store(central_url):  # noqa: F811
+    st = CentralStore.open(central_url)
     yield st
     st.close()
 

@@ -1,4 +1,5 @@
-"""The lead's façade (rxlog/central/service.py): what the CLI and the Central window drive."""
+"""The lead's façade (rxlog/central/service.py): what the CLI and the Central window drive,
+over a store on SQLite and on PostgreSQL (``central_url``, tests/central_db.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 
 from rxlog.central.importer import IMPORTED, REFUSED
 from rxlog.central.service import Central, check_months, check_report_files
@@ -22,8 +24,8 @@ gen = sys.modules["gen_returns"]
 
 
 @pytest.fixture
-def central(tmp_path):
-    c = Central.open(central_dir=tmp_path / "lead")
+def central(central_url):  # noqa: F811
+    c = Central.open(db=central_url)
     yield c
     c.close()
 

@@ -1,4 +1,5 @@
-"""The lead's window: drop returns and e-mails in, see results and completeness."""
+"""The lead's window: drop returns and e-mails in, see results and completeness, on a
+store on SQLite and on PostgreSQL (``central_url``, tests/central_db.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from conftest import bench_module
 
 gen = bench_module("gen_returns")
@@ -14,12 +16,12 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
+def window(qtbot, tmp_path, central_url):  # noqa: F811
     from rxlog.central.store import CentralStore
     from rxlog.central.trust import trust_key
     from rxlog.ui.central_window import CentralWindow
 
-    store = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    store = CentralStore.open(central_url)
     for i in (1, 2, 3):
         inst = gen.Installation.new(i)
         trust_key(store, inst.write_key(tmp_path / f"k{i}.pem"), f"{inst.name} laptop")

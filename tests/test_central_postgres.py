@@ -1,42 +1,30 @@
 """The central store on PostgreSQL: the same code and migrations as SQLite.
 
-Runs when ``RXLOG_TEST_PG_URL`` names an empty database it may wipe, e.g.
-``postgresql+psycopg://postgres@/rxlog_central?host=/tmp/pgc&port=55432``
-(docs/lead-guide.md says how to start a throwaway server); skipped otherwise.
+These tests are PostgreSQL's own (one compares a PostgreSQL store with a SQLite one
+built from the same returns); every other store test runs on both (``central_url``).
+Each gets a fresh database on the server ``RXLOG_TEST_PG_URL`` names (tests/central_db.py):
+skipped without it, failed under ``RXLOG_REQUIRE_PG=1`` (CI).
 """
 
 from __future__ import annotations
 
-import os
 import random
 
 import pytest
+from central_db import store_url
 from conftest import bench_module
-
-PG_URL = os.environ.get("RXLOG_TEST_PG_URL")
-if not PG_URL and os.environ.get("RXLOG_REQUIRE_PG"):
-    # CI starts a server (.ci/run); a missing one there is a failure, not a skip.
-    raise RuntimeError("RXLOG_REQUIRE_PG is set but RXLOG_TEST_PG_URL is not")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="RXLOG_TEST_PG_URL not set")
 
 gen = bench_module("gen_returns")
 
 
 @pytest.fixture
-def pg_store():
-    from sqlalchemy import create_engine, text
+def pg_store(tmp_path):
+    from rxlog.central.store import CentralStore
 
-    from rxlog.central.models import CentralBase
-    from rxlog.central.store import VERSION_TABLE, CentralStore
-
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        CentralBase.metadata.drop_all(conn)
-        conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
-    engine.dispose()
-    store = CentralStore.open(PG_URL)
-    yield store
-    store.close()
+    with store_url("postgresql", tmp_path) as url:
+        store = CentralStore.open(url)
+        yield store
+        store.close()
 
 
 def _totals(store) -> tuple:

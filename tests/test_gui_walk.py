@@ -1,5 +1,6 @@
-"""Walk every window and dialog of both apps (rxlog-gui, rxlog-central-gui), in each of
-their states, and fail on what traps a keyboard user on a 1366×768 laptop:
+"""Walk every window and dialog of both apps (rxlog-gui, rxlog-central-gui; the lead's on
+a store on SQLite and on PostgreSQL), in each of their states, and fail on what traps a
+keyboard user on a 1366×768 laptop:
 
 - two controls answering the same Alt+letter in one window (Alt+E was both Summary's
   "Earlier" and the Entry menu), or two items with one letter in one menu;
@@ -14,6 +15,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
@@ -251,11 +253,11 @@ def test_every_window_and_dialog_of_rxlog_gui(qtbot, win, rx, data_dir):
     assert problems == [], "\n".join(problems)
 
 
-def test_every_window_of_rxlog_central_gui(qtbot, tmp_path):
+def test_every_window_of_rxlog_central_gui(qtbot, central_url):  # noqa: F811
     from rxlog.central.store import CentralStore
     from rxlog.ui.central_window import CentralWindow
 
-    store = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    store = CentralStore.open(central_url)
     try:
         w = CentralWindow(store)
         _open(qtbot, w)

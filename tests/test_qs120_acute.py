@@ -3,7 +3,8 @@ reconciliations with the admission date-time (``rxlog log REC-ADM --admitted``),
 real export writes ``qs120_minutes``, the lead imports it and the report (PDF, --json,
 BI feed) times acute care against 24 hours and primary care against 7 days, per
 patient, with "not recorded" shown. Older returns (no column) and older stores (no
-column) read as "not recorded"; a malformed value refuses its return, with its reason."""
+column) read as "not recorded"; a malformed value refuses its return, with its reason.
+The lead's store is on SQLite and on PostgreSQL (``central_url``, tests/central_db.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import csv
 import hashlib
 import io
 import json
-import os
-import sqlite3
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_rxlog
+from central_db import central_url, rows  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from conftest import CliResult, run_rxlog
 
 from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
 
@@ -50,7 +52,7 @@ rxlog = run_rxlog  # rxlog ARGS... in this process
 def technician(tmp: Path, name: str, gphc: str) -> Path:
     """A real installation with an October split between the trust and a practice,
     its entries logged with the CLI, October exported, its key exported."""
-    d = tmp / f"tech-{gphc}"
+    d = tmp / f"tech-{gphc}"  # made once a module (``made``), copied into each test
     assert rxlog("--data-dir", str(d), "setup", "--name", name, "--gphc", gphc).code == 0
     for ods, sector, a, b in (("RPA", "secondary", "2026-10-01", "2026-10-15"),
                               ("G82001", "primary", "2026-10-16", "2026-10-31")):  # fmt: skip
@@ -65,16 +67,42 @@ def technician(tmp: Path, name: str, gphc: str) -> Path:
     r = rxlog("--data-dir", str(d), "export", "2026-10", "--out", str(out))
     assert r.code == 0, r.err
     assert rxlog("--data-dir", str(d), "key", "export", str(tmp / f"{gphc}.pem")).code == 0
-    r = rxlog("central", "trust", str(tmp / f"{gphc}.pem"), "--name", name)
-    assert r.code == 0, r.err
     return d
 
 
+Lead = Callable[..., CliResult]
+JO = ("Jo Okafor", "5034567")
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Jo's installation, export and key, made once (the CLI's setup, logging and export
+    are most of this module's time) and copied into each test's own folder."""
+    folder = tmp_path_factory.mktemp("made")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RXLOG_TODAY", "2026-11-20")
+        technician(folder, *JO)
+    return folder
+
+
 @pytest.fixture
-def tmp(tmp_path, monkeypatch):
+def tmp(tmp_path, monkeypatch, made):
     monkeypatch.setenv("RXLOG_TODAY", "2026-11-20")
-    monkeypatch.setenv("RXLOG_CENTRAL_DIR", str(tmp_path / "lead"))
+    shutil.copytree(made, tmp_path, dirs_exist_ok=True)
     return tmp_path
+
+
+@pytest.fixture
+def lead(tmp, central_url) -> Lead:  # noqa: F811
+    """``rxlog central --db URL ARGS...`` on the test's own store, Jo's key trusted."""
+
+    def run(*args: str) -> CliResult:
+        return rxlog("central", "--db", central_url, *args)
+
+    run.url = central_url  # type: ignore[attr-defined]
+    r = run("trust", str(tmp / f"{JO[1]}.pem"), "--name", JO[0])
+    assert r.code == 0, r.err
+    return run
 
 
 def csv_of(folder: Path) -> tuple[Path, bytes]:
@@ -104,40 +132,34 @@ def resign(folder: Path, data_dir: Path, csv_bytes: bytes) -> None:
         eml.unlink()
 
 
-def report_json(tmp: Path) -> dict:
+def report_json(tmp: Path, lead: Lead) -> dict:
     out = tmp / "report.json"
-    r = rxlog("central", "report", "--out", str(tmp / "report.pdf"), "--json", str(out))
+    r = lead("report", "--out", str(tmp / "report.pdf"), "--json", str(out))
     assert r.code == 0, r.err
     return json.loads(out.read_text("utf-8"))
 
 
-def test_logged_exported_imported_and_reported_in_both_sectors(tmp):
-    technician(tmp, "Jo Okafor", "5034567")
+def test_logged_exported_imported_and_reported_in_both_sectors(tmp, lead):
     _path, data = csv_of(tmp / "inbox" / "5034567")
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    adm = [r["qs120_minutes"] for r in rows if r["code"] == "REC-ADM"]
+    lines = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    adm = [r["qs120_minutes"] for r in lines if r["code"] == "REC-ADM"]
     assert sorted(adm) == sorted(["635", "1440", "2940", ""])
-    assert all(r["qs120_minutes"] == "" for r in rows if r["code"] != "REC-ADM")
+    assert all(r["qs120_minutes"] == "" for r in lines if r["code"] != "REC-ADM")
     assert b"2026-10-04 22:40" not in data and b"22:40" not in data  # the date-time stays
 
-    r = rxlog("central", "import", str(tmp / "inbox"))
+    r = lead("import", str(tmp / "inbox"))
     assert r.code == 0, r.out + r.err
-    con = sqlite3.connect(tmp / "lead" / "central.sqlite3")
-    stored = sorted(
-        (m for (m,) in con.execute(
-            "SELECT qs120_minutes FROM central_entry WHERE code = 'REC-ADM'")),
-        key=lambda v: -1 if v is None else v,
-    )  # fmt: skip
-    con.close()
+    got = rows(lead.url, "SELECT qs120_minutes FROM central_entry WHERE code = 'REC-ADM'")
+    stored = sorted((m for (m,) in got), key=lambda v: -1 if v is None else v)
     assert stored == [None, 635, 1440, 2940]
 
-    qs = report_json(tmp)["qs120"]
+    qs = report_json(tmp, lead)["qs120"]
     # per patient: 1 + 2 in time, 1 late, 3 not recorded; 2 in time, 1 late, 1 not recorded
     assert qs["secondary"] == {"timed": 4, "in_time": 3, "not_recorded": 3}
     assert qs["primary"] == {"timed": 3, "in_time": 2, "not_recorded": 1}
 
     # The BI feed's QS120 measure for October, all sites: 5 of 7 timed patients in time.
-    r = rxlog("central", "export", "--out", str(tmp / "bi"), "--no-xlsx")
+    r = lead("export", "--out", str(tmp / "bi"), "--no-xlsx")
     assert r.code == 0, r.err
     with (tmp / "bi" / "rxlog-central-measures.csv").open(encoding="utf-8-sig") as f:
         feed = [x for x in csv.DictReader(f) if x["measure_code"] == "QS120_M"]
@@ -166,21 +188,21 @@ def test_logged_exported_imported_and_reported_in_both_sectors(tmp):
         assert line in words, line
 
 
-def test_a_return_in_the_previous_format_imports_and_reads_not_recorded(tmp):
+def test_a_return_in_the_previous_format_imports_and_reads_not_recorded(tmp, lead):
     """A CSV without the column (as every RxLog before it wrote), signed by its key."""
-    d = technician(tmp, "Jo Okafor", "5034567")
+    d = tmp / f"tech-{JO[1]}"
     folder = tmp / "inbox" / "5034567"
     _path, data = csv_of(folder)
     text = data.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert rows[0][-1] == "qs120_minutes"
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    assert table[0][-1] == "qs120_minutes"
     buf = io.StringIO(newline="")
-    csv.writer(buf, lineterminator="\r\n").writerows([r[:-1] for r in rows])
+    csv.writer(buf, lineterminator="\r\n").writerows([r[:-1] for r in table])
     resign(folder, d, ("\ufeff" + buf.getvalue()).encode("utf-8"))
 
-    r = rxlog("central", "import", str(tmp / "inbox"))
+    r = lead("import", str(tmp / "inbox"))
     assert r.code == 0, r.out + r.err
-    qs = report_json(tmp)["qs120"]
+    qs = report_json(tmp, lead)["qs120"]
     assert qs["secondary"] == {"timed": 0, "in_time": 0, "not_recorded": 7}
     assert qs["primary"] == {"timed": 3, "in_time": 2, "not_recorded": 1}
     # and the technician's own verify still calls it genuine
@@ -204,39 +226,37 @@ def test_a_return_in_the_previous_format_imports_and_reads_not_recorded(tmp):
         ("99999999999999999999", "not a whole number of minutes"),
     ],
 )
-def test_a_malformed_qs120_minutes_refuses_that_return_with_its_reason(tmp, cell, why):
-    d = technician(tmp, "Jo Okafor", "5034567")
+def test_a_malformed_qs120_minutes_refuses_that_return_with_its_reason(tmp, lead, cell, why):
+    d = tmp / f"tech-{JO[1]}"
     folder = tmp / "inbox" / "5034567"
     _path, data = csv_of(folder)
     assert data.count(b",635\r\n") == 1
     resign(folder, d, data.replace(b",635\r\n", f",{cell}\r\n".encode(), 1))
-    r = rxlog("central", "import", str(folder), "--format", "json")
+    r = lead("import", str(folder), "--format", "json")
     assert r.code == 1, r.out + r.err
     (result,) = json.loads(r.out)["results"]
     assert result["outcome"] == "refused"
     assert "qs120_minutes" in result["message"] and why in result["message"], result["message"]
     assert "Traceback" not in r.out + r.err
-    con = sqlite3.connect(tmp / "lead" / "central.sqlite3")
-    assert con.execute("SELECT COUNT(*) FROM central_entry").fetchone() == (0,)
-    con.close()
+    assert rows(lead.url, "SELECT COUNT(*) FROM central_entry") == [(0,)]
 
 
-def test_qs120_minutes_on_a_code_that_is_no_admission_reconciliation_is_refused(tmp):
-    d = technician(tmp, "Jo Okafor", "5034567")
+def test_qs120_minutes_on_a_code_that_is_no_admission_reconciliation_is_refused(tmp, lead):
+    d = tmp / f"tech-{JO[1]}"
     folder = tmp / "inbox" / "5034567"
     _path, data = csv_of(folder)
-    rows = data.split(b"\r\n")
-    i = next(i for i, line in enumerate(rows) if b",REC-DIS," in line and line.endswith(b",3,"))
-    rows[i] += b"60"
-    resign(folder, d, b"\r\n".join(rows))
-    r = rxlog("central", "import", str(folder), "--format", "json")
+    lines = data.split(b"\r\n")
+    i = next(i for i, line in enumerate(lines) if b",REC-DIS," in line and line.endswith(b",3,"))
+    lines[i] += b"60"
+    resign(folder, d, b"\r\n".join(lines))
+    r = lead("import", str(folder), "--format", "json")
     (result,) = json.loads(r.out)["results"]
     assert result["outcome"] == "refused"
     assert "not an admission reconciliation" in result["message"], result["message"]
 
 
-def test_a_store_from_before_c0005_upgrades_and_reads_not_recorded(tmp):
-    """The lead's real store file, taken back to c0004 (no column) with its returns in it,
+def test_a_store_from_before_c0005_upgrades_and_reads_not_recorded(tmp, lead):
+    """The lead's real store, taken back to c0004 (no column) with its returns in it,
     opens at the head: the column added, its rows NULL, the report still whole."""
     from alembic import command
     from alembic.config import Config
@@ -244,9 +264,8 @@ def test_a_store_from_before_c0005_upgrades_and_reads_not_recorded(tmp):
 
     from rxlog.central.store import SCHEMA_HEAD, CentralStore
 
-    technician(tmp, "Jo Okafor", "5034567")
-    assert rxlog("central", "import", str(tmp / "inbox")).code == 0
-    url = f"sqlite:///{tmp / 'lead' / 'central.sqlite3'}"
+    assert lead("import", str(tmp / "inbox")).code == 0
+    url = lead.url
     cfg = Config()
     cfg.set_main_option("script_location", "rxlog.central:migrations")
     engine = create_engine(url)
@@ -261,37 +280,9 @@ def test_a_store_from_before_c0005_upgrades_and_reads_not_recorded(tmp):
     store = CentralStore.open(url)
     assert store.revision() == SCHEMA_HEAD
     store.close()
-    con = sqlite3.connect(tmp / "lead" / "central.sqlite3")
-    assert con.execute(
-        "SELECT COUNT(*), COUNT(qs120_minutes) FROM central_entry WHERE code = 'REC-ADM'"
-    ).fetchone() == (4, 0)
-    con.close()
-    qs = report_json(tmp)["qs120"]
+    assert rows(
+        url, "SELECT COUNT(*), COUNT(qs120_minutes) FROM central_entry WHERE code = 'REC-ADM'"
+    ) == [(4, 0)]
+    qs = report_json(tmp, lead)["qs120"]
     assert qs["secondary"] == {"timed": 0, "in_time": 0, "not_recorded": 7}
-    assert qs["primary"] == {"timed": 3, "in_time": 2, "not_recorded": 1}
-
-
-@pytest.mark.skipif(not os.environ.get("RXLOG_TEST_PG_URL"), reason="RXLOG_TEST_PG_URL not set")
-def test_the_same_figures_from_a_store_on_postgresql(tmp):
-    from sqlalchemy import create_engine, text
-
-    from rxlog.central.models import CentralBase
-    from rxlog.central.store import VERSION_TABLE
-
-    url = os.environ["RXLOG_TEST_PG_URL"]
-    engine = create_engine(url)
-    with engine.begin() as conn:  # an empty database it may wipe (as test_central_postgres)
-        CentralBase.metadata.drop_all(conn)
-        conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
-    engine.dispose()
-    technician(tmp, "Jo Okafor", "5034567")
-    pem = tmp / "5034567.pem"
-    assert rxlog("central", "--db", url, "trust", str(pem), "--name", "Jo Okafor").code == 0
-    r = rxlog("central", "--db", url, "import", str(tmp / "inbox"))
-    assert r.code == 0, r.out + r.err
-    out = tmp / "pg.json"
-    r = rxlog("central", "--db", url, "report", "--out", str(tmp / "pg.pdf"), "--json", str(out))
-    assert r.code == 0, r.err
-    qs = json.loads(out.read_text("utf-8"))["qs120"]
-    assert qs["secondary"] == {"timed": 4, "in_time": 3, "not_recorded": 3}
     assert qs["primary"] == {"timed": 3, "in_time": 2, "not_recorded": 1}

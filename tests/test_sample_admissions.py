@@ -10,6 +10,7 @@ import random
 from datetime import date, datetime
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from conftest import run_cli, run_rxlog
 
 from rxlog.demo import fill_demo
@@ -61,18 +62,34 @@ def test_the_demo_times_most_admission_reconciliations_from_its_seed(tmp_path):
     other.close()
 
 
+@pytest.fixture(scope="module")
+def demo_month(tmp_path_factory: pytest.TempPathFactory):
+    """The demo's November, exported for real, and its key (made once for both stores)."""
+    tmp = tmp_path_factory.mktemp("demo")
+    data, out = tmp / "data", tmp / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RXLOG_TODAY", "2026-12-01")
+        assert run_cli(data, "demo", "--months", "1", "--end", "2026-11").code == 0
+        r = run_cli(data, "export", "2026-11", "--out", str(out))
+        assert r.code == 0, r.err
+        assert run_cli(data, "key", "export", str(tmp / "demo.pem")).code == 0
+    return out, tmp / "demo.pem"
+
+
 @pytest.mark.slow
-def test_the_demo_month_gives_the_report_acute_qs120_figures(tmp_path, monkeypatch):
-    """Demo, the technician's real export, the lead's import and report: hospital QS120
-    is timed (it read 0 timed before the demo wrote admission times)."""
+def test_the_demo_month_gives_the_report_acute_qs120_figures(
+    tmp_path,
+    monkeypatch,
+    demo_month,
+    central_url,  # noqa: F811
+):
+    """Demo, the technician's real export, the lead's import and report (on SQLite and
+    PostgreSQL): hospital QS120 is timed (it read 0 timed before the demo wrote
+    admission times)."""
     monkeypatch.setenv("RXLOG_TODAY", "2026-12-01")
-    data, out, lead = tmp_path / "data", tmp_path / "out", tmp_path / "lead"
-    assert run_cli(data, "demo", "--months", "1", "--end", "2026-11").code == 0
-    r = run_cli(data, "export", "2026-11", "--out", str(out))
-    assert r.code == 0, r.err
-    assert run_cli(data, "key", "export", str(tmp_path / "demo.pem")).code == 0
-    central = ("central", "--central-dir", str(lead))
-    assert run_rxlog(*central, "trust", str(tmp_path / "demo.pem"), "--name", "Demo").code == 0
+    out, pem = demo_month
+    central = ("central", "--db", central_url)
+    assert run_rxlog(*central, "trust", str(pem), "--name", "Demo").code == 0
     assert run_rxlog(*central, "import", str(out)).code == 0
     js = tmp_path / "r.json"
     r = run_rxlog(*central, "report", "--out", str(tmp_path / "r.pdf"), "--json", str(js))

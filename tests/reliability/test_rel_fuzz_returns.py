@@ -3,8 +3,9 @@
 Starting from a real signed return (a real export), each case damages the manifest
 (its JSON structure or its bytes), the CSV, the PDF or the e-mail, and feeds it to
 ``verify_return_bytes``, ``eml_attachments``, the central ``.eml`` reader and the
-lead's ``import_paths``. Only ``RxlogError`` may come out; a changed signed file
-must never be accepted. ``RXLOG_FUZZ_EXAMPLES`` scales the number of cases.
+lead's ``import_paths`` (into a store on SQLite and on PostgreSQL). Only ``RxlogError``
+may come out; a changed signed file must never be accepted. ``RXLOG_FUZZ_EXAMPLES``
+scales the number of cases.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -223,13 +225,17 @@ def test_eml_readers_on_damaged_e_mails(real_return: dict[str, Any], tmp_path: P
     run()
 
 
-def test_the_leads_import_on_damaged_returns(real_return: dict[str, Any], tmp_path: Path) -> None:
+def test_the_leads_import_on_damaged_returns(
+    real_return: dict[str, Any],
+    tmp_path: Path,
+    central_url: str,  # noqa: F811
+) -> None:
     from rxlog.central.importer import IMPORTED, import_paths
     from rxlog.central.store import CentralStore
     from rxlog.central.trust import trust_key
 
     r = real_return
-    store = CentralStore.open(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    store = CentralStore.open(central_url)
     trust_key(store, r["key"], "Alex Morgan", gphc="5012345")
     imported = []
 

@@ -19,6 +19,9 @@ line), invalid content stored (a stored row that fails the technician's validati
 stored return whose rows disagree with its totals, anything stored from cases 1-2).
 Targets 0 and 0. ``RXLOG_FUZZ_EXAMPLES`` scales the cases; ``RXLOG_FUZZ_REPORT=FILE``
 writes the counts as JSON (the figures in docs/reliability.md).
+
+The lead's store is on SQLite and on PostgreSQL (``BACKENDS``, tests/central_db.py): every
+test runs on both, the same number of cases on each.
 """
 
 from __future__ import annotations
@@ -30,13 +33,15 @@ import itertools
 import json
 import os
 import random
-import sqlite3
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from central_db import BACKENDS, store_url
 from conftest import bench_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -44,6 +49,9 @@ from hypothesis import strategies as st
 from rxlog.domain import EntryInput
 from rxlog.errors import RxlogError
 from rxlog.service import RxLog
+
+if TYPE_CHECKING:
+    from rxlog.central.store import CentralStore
 
 gen = bench_module("gen_returns")
 
@@ -67,10 +75,8 @@ def _report():
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A real format-2 return of technician A, A's key file, and a lead's store."""
-    from rxlog.central.store import CentralStore
-    from rxlog.central.trust import trust_key
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A real format-2 return of technician A and A's key file (made once for both stores)."""
     from rxlog.export import keys
     from rxlog.export.signoff import ExportOptions, export_month
 
@@ -100,62 +106,84 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     pub = tmp_path_factory.mktemp("pub") / "alex.pem"
     keys.export_public(data_dir, pub, "Alex Morgan", "5012345")
     app.close()
-    lead = tmp_path_factory.mktemp("lead")
-    store = CentralStore.open(f"sqlite:///{lead / 'central.sqlite3'}")
-    trust_key(store, pub, "Alex Morgan")
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    yield {
-        "store": store,
-        "db": lead / "central.sqlite3",
+    return {
         "trusted": signing.ed25519,
         "untrusted": Ed25519PrivateKey.generate(),
         "files": {p.name: p.read_bytes() for p in out.iterdir()},
         "manifest_name": res.manifest.name,
         "csv_name": res.csv.name,
-        "tmp": tmp_path_factory.mktemp("cases"),
         "pub": pub,
     }
-    store.close()
+
+
+@contextmanager
+def lead_store(backend: str, made: dict[str, Any], folder: Path) -> Iterator[CentralStore]:
+    """A new, empty lead's store on ``backend`` that trusts A's key."""
+    from rxlog.central.store import CentralStore
+    from rxlog.central.trust import trust_key
+
+    with store_url(backend, folder) as url:
+        store = CentralStore.open(url)
+        try:
+            trust_key(store, made["pub"], "Alex Morgan")
+            yield store
+        finally:
+            store.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(
+    request: pytest.FixtureRequest, made: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """A's return and key, and a lead's store that trusts A (on SQLite, on PostgreSQL)."""
+    with lead_store(request.param, made, tmp_path_factory.mktemp("lead")) as store:
+        yield {
+            **made,
+            "backend": request.param,
+            "store": store,
+            "tmp": tmp_path_factory.mktemp("cases"),
+        }
 
 
 # -- what "invalid content stored" means ------------------------------------------------
-def stored_problems(db: Path) -> list[str]:
+def stored_problems(store: CentralStore) -> list[str]:
     """Rows in the store the technician's own validation would refuse, and returns whose
     rows disagree with the totals their signed manifest states."""
+    from sqlalchemy import text
+
     from rxlog.returnformat.csvfile import check_rows
 
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
     problems = []
-    try:
-        for ret in con.execute("SELECT * FROM central_return WHERE state = 'current'"):
+    with store.read() as conn:
+        current = conn.execute(text("SELECT * FROM central_return WHERE state = 'current'"))
+        for ret in current.mappings().all():
             manifest = json.loads(ret["manifest"])["manifest"]
-            rows = con.execute(
-                "SELECT * FROM central_entry WHERE return_pk = ? ORDER BY id", (ret["id"],)
-            ).fetchall()
-            by = {k: [r[k] for r in rows] for k in rows[0].keys()}  # noqa: SIM118 (sqlite3.Row) if rows else {}
+            got = conn.execute(
+                text("SELECT * FROM central_entry WHERE return_pk = :pk ORDER BY id"),
+                {"pk": ret["id"]},
+            )
+            rows = got.mappings().all()
             if not rows:
                 continue
+            by = {k: [r[k] for r in rows] for k in rows[0]}
             by["cost_avoided"] = by.pop("cost_avoided_pence")
             try:
                 check_rows(by, len(rows), manifest, f"stored {ret['return_id']}")
             except RxlogError as exc:
                 problems.append(exc.message)
-    finally:
-        con.close()
     return problems
 
 
-def _state(db: Path) -> tuple:
-    con = sqlite3.connect(db)
-    try:
+def _state(store: CentralStore) -> tuple:
+    from sqlalchemy import text
+
+    with store.read() as conn:
         return tuple(
-            con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
             for t in ("central_return", "central_entry", "central_event")
         )
-    finally:
-        con.close()
 
 
 def _import(w: dict[str, Any], folder: Path, kind: str) -> list[Any]:
@@ -218,13 +246,13 @@ def test_unsigned_mutations_are_never_imported(world: dict[str, Any]) -> None:
         files[which] = flip(files[which], random.Random(seed))
         if files[which] == w["files"][which]:
             return
-        before = _state(w["db"])
+        before = _state(w["store"])
         results = _import(w, _write(w["tmp"] / f"u{next(_n)}", files), "unsigned mutation")
         if any(r.outcome == IMPORTED for r in results) and not which.endswith(".eml"):
             COUNTS["invalid content stored"] += 1
             raise AssertionError(f"a changed {which} was imported")
         if not which.endswith(".eml"):
-            assert _state(w["db"]) in (before, (0, 0, 0)) or _state(w["db"]) == before
+            assert _state(w["store"]) in (before, (0, 0, 0)) or _state(w["store"]) == before
         try:
             verify_return_bytes(files[w["manifest_name"]], files, check_pdf_signature=False,
                                 manifest_name=w["manifest_name"])  # fmt: skip
@@ -328,16 +356,16 @@ def test_re_signed_returns_store_only_valid_rows(world: dict[str, Any]) -> None:
             return  # not even writable as a manifest
         eml = next(n for n in case if n.endswith(".eml"))
         case.pop(eml)  # the draft attaches the original files; leave it out
-        before = _state(w["db"])
+        before = _state(w["store"])
         kind = f"re-signed, {which} key"
         results = _import(w, _write(w["tmp"] / f"s{next(_n)}", case), kind)
         stored = any(r.outcome in (IMPORTED, REPLACED) for r in results)
         if stored:
             COUNTS[f"accepted: {kind}"] += 1
-        if which == "untrusted" and (stored or _state(w["db"]) != before):
+        if which == "untrusted" and (stored or _state(w["store"]) != before):
             COUNTS["invalid content stored"] += 1
             raise AssertionError("a return signed by an untrusted key changed the store")
-        problems = stored_problems(w["db"])
+        problems = stored_problems(w["store"])
         if problems:
             COUNTS["invalid content stored"] += 1
             raise AssertionError(f"invalid rows stored: {problems[:3]}")
@@ -389,7 +417,7 @@ def test_hostile_e_mails_never_crash_the_import(world: dict[str, Any]) -> None:
         folder.mkdir()
         (folder / "mail.eml").write_bytes(mail)
         _import(w, folder, "hostile e-mail")
-        if stored_problems(w["db"]):
+        if stored_problems(w["store"]):
             COUNTS["invalid content stored"] += 1
             raise AssertionError("an e-mail stored invalid rows")
 
@@ -398,16 +426,16 @@ def test_hostile_e_mails_never_crash_the_import(world: dict[str, Any]) -> None:
 
 def test_a_few_cases_of_each_kind_run_by_default(world: dict[str, Any]) -> None:
     """The default run's share: one fixed case of each kind (the slow tests do many)."""
-    from rxlog.central.importer import REFUSED
-    from rxlog.central.store import CentralStore
-    from rxlog.central.trust import trust_key
-    from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
-
     fresh = world["tmp"] / "default"  # a store of its own: the slow tests may fill the other
     fresh.mkdir()
-    store = CentralStore.open(f"sqlite:///{fresh / 'central.sqlite3'}")
-    trust_key(store, world["pub"], "Alex Morgan")
-    w = {**world, "store": store, "db": fresh / "central.sqlite3"}
+    with lead_store(world["backend"], world, fresh) as store:
+        _a_few_cases({**world, "store": store})
+
+
+def _a_few_cases(w: dict[str, Any]) -> None:
+    from rxlog.central.importer import REFUSED
+    from rxlog.returnformat.manifest import manifest_file_bytes, sign_manifest
+
     files = dict(w["files"])
     files[w["csv_name"]] = files[w["csv_name"]].replace(b",REP-MGMT,", b",NOPE,", 1)
     (r,) = _import(w, _write(w["tmp"] / "d1", files), "unsigned mutation")
@@ -422,5 +450,4 @@ def test_a_few_cases_of_each_kind_run_by_default(world: dict[str, Any]) -> None:
         (r,) = _import(w, _write(w["tmp"] / f"d-{which}", files), f"re-signed, {which} key")
         assert r.outcome == REFUSED
         assert ("unknown key" if which == "untrusted" else "NOPE") in r.message, r.message
-    assert stored_problems(w["db"]) == [] and _state(w["db"]) == (0, 0, 0)
-    store.close()
+    assert stored_problems(w["store"]) == [] and _state(w["store"]) == (0, 0, 0)
