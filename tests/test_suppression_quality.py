@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from pdftext import pdf_text
-from test_suppression_everywhere import (
+from test_suppression_everywhere import (  # the attacker and its PDF readers
     UNKNOWN,
     _cell,
     _one_mark,
@@ -26,6 +26,8 @@ from test_suppression_everywhere import (
     gen,
     read_rates,
 )
+
+from rxlog.central.suppression import PRIMARY
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTHS = ("2026-01", "2026-02", "2026-03")
@@ -67,7 +69,8 @@ def quality_store(tmp_path, retiring, central_url):  # noqa: F811
     """Two technicians, three months, the pilot's calendar (January the baseline): in
     January 1 REP-HOUSE and 2 REP-SYNC entries under taxonomy 2026.1 (a baseline month's
     "<5"), in February 28 more REP-SYNC, in March 2 entries of current codes under 2026.1;
-    nothing logged as REP-MGMT itself, so its 31 entries are its old codes' alone."""
+    nothing logged as REP-MGMT itself, so its 31 entries are its old codes' alone; 2
+    interventions not graded for significance."""
     from rxlog.central.importer import import_paths
     from rxlog.central.roster import calendar_set
     from rxlog.central.store import CentralStore
@@ -92,6 +95,8 @@ def quality_store(tmp_path, retiring, central_url):  # noqa: F811
                 _logged_before(rows, plain, "REP-SYNC", 28, rng)
             if t == 2 and month == "2026-03":
                 _logged_before(rows, plain, "REP-ERD", 2, rng)
+                for r in [r for r in rows if r["significance"] is not None][:2]:
+                    r.update(significance=None, significance_scale=None)  # not graded
             gen.write_return(inst, month, rows, inbox / inst.gphc)
     assert all(r.outcome == "imported" for r in import_paths(st, [inbox], workers=1))
     yield st
@@ -222,3 +227,102 @@ def test_no_count_of_the_mixed_taxonomy_and_rolled_up_tables_can_be_recovered(
         assert recovered(text, PHASES) == set()
     else:
         assert ("rolled", "REP-HOUSE", "REP-MGMT") in recovered(text, PHASES)
+
+
+# -- significance x harm against the headline and the count graded ----------------------
+def read_sig_harm(text):
+    """The significance x harm table as printed, with the sums a reader knows: each row
+    adds up to its "All", each column's rows to the "All" row; the headline (and the
+    outcome table) print the corner, and section 3's sentence the count graded (the rows
+    1 to 6). A "Not graded" row left out is a row of zeros."""
+    known, hidden, sums = {}, {}, []
+    block = _block(text, "Significance by harm", "Outcome of interventions")
+    head = re.search(r"^\s*Significance \\ harm\s+(.+)$", block, re.M).group(1).split()
+    harms = [h for h in head if re.fullmatch(r"[A-I]", h)]
+    n_cols = len(harms) + 1  # and "No harm grade"
+    rows = {}
+    line = rf"^\s*([1-6]|Not graded|All)\s+((?:\S+\s+){{{n_cols}}}\S+)\s*$"
+    for m in re.finditer(line, block, re.M):
+        rows[m.group(1)] = m.group(2).split()
+    levels = [*[str(i) for i in range(1, 7)], "Not graded"]
+    assert set(rows) >= {"All", *levels[:6]}, rows
+    for label in [*levels, "All"]:
+        toks = rows.get(label, ["0"] * (n_cols + 1))
+        for c, tok in enumerate(toks):
+            _cell(known, hidden, (label, c), tok)
+    for label in [*levels, "All"]:
+        sums.append(([(label, c) for c in range(n_cols)], (label, n_cols)))
+    for c in range(n_cols + 1):
+        sums.append(([(lv, c) for lv in levels], ("All", c)))
+    flat = " ".join(text.split())
+    m = re.search(r"(\S+) clinical interventions were recorded; (\S+) of them were graded", flat)
+    _cell(known, hidden, "headline", m.group(1))
+    _cell(known, hidden, "graded", m.group(2))
+    sums.append(([("All", n_cols)], "headline"))
+    sums.append(([(lv, n_cols) for lv in levels[:6]], "graded"))
+    return known, hidden, sums
+
+
+@pytest.mark.parametrize("protected", [True, False])
+def test_no_hidden_significance_or_harm_count_follows_from_the_headline_or_the_count_graded(
+    quality_store, tmp_path, monkeypatch, protected
+):
+    """The table's corner is the interventions headline, printed whatever the table
+    hides, and the sentence above it prints how many were graded (the interventions less
+    the "Not graded" row): neither may pin a hidden cell. Before, "39 of them were
+    graded" beside 41 gave the "Not graded" row's "<5" away: 2."""
+    from rxlog.central import report_pdf
+    from rxlog.central.report_data import gather
+
+    if not protected:
+        monkeypatch.setattr(report_pdf, "graded_state", lambda data: None)
+
+    data = gather(quality_store)
+    out = report_pdf.write_report(data, report_pdf.ReportOptions(tmp_path / "r.pdf"))
+    assert sum(n for (sig, _), n in data.sig_by_harm.items() if sig is None) == 2
+    known, hidden, sums = read_sig_harm(pdf_text(out, layout=True))
+    n_cols = max(k[1] for k in [*known, *hidden] if k[0] == "All")
+    assert ("Not graded", n_cols) in hidden  # the 2 (a "<5"), and so the count graded
+    # A "*" pinned is a 0 (or 5 and over) a reader may know; a "<5" pinned is a leak.
+    pinned = attack(known, hidden, sums)
+    if protected:
+        assert not {k for k in pinned if hidden[k] == PRIMARY}, pinned
+    else:
+        assert ("Not graded", n_cols) in pinned
+
+
+@pytest.mark.parametrize("protected", [True, False])
+def test_the_share_accepted_in_the_key_findings_gives_no_hidden_outcome_away(
+    quality_store, tmp_path, monkeypatch, protected
+):
+    """The outcome table hides the accepted count (so that no "<5" beside it can be
+    worked out): the key findings' "N% were accepted" would give it back (the share
+    times the interventions), and with it the declined "<5", so it is left out there."""
+    from rxlog.central import report_cells, report_pdf
+    from rxlog.central.report_data import gather
+
+    data = gather(quality_store)
+    assert (0, 0) in report_cells.outcome_hidden(data)
+    if not protected:  # the key findings as before: the share printed
+        real = report_cells.outcome_hidden
+        shown = lambda d: {k: v for k, v in real(d).items() if k != (0, 0)}  # noqa: E731
+        monkeypatch.setattr(report_cells, "outcome_hidden", shown)
+    out = report_pdf.write_report(data, report_pdf.ReportOptions(tmp_path / "r.pdf"))
+    text = pdf_text(out, layout=True)
+    known, hidden, ranges = {}, {}, {}
+    block = _block(text, "Outcome of interventions", "4. Clinician")
+    labels = ("Accepted", "Declined", "Pending", "Not recorded")
+    for label in (*labels, "All interventions"):
+        _cell(known, hidden, label, re.search(rf"^\s*{label}\s+(\S+)", block, re.M).group(1))
+    flat = " ".join(text.split())
+    share = re.search(r"(\d+)% were accepted", flat)
+    if share:  # the counts the rounded share allows
+        total = known["All interventions"]
+        allowed = [a for a in range(total + 1) if f"{100 * a / total:.0f}" == share.group(1)]
+        ranges["Accepted"] = (min(allowed), max(allowed))
+    pinned = attack(known, hidden, [(list(labels), "All interventions")], ranges)
+    if protected:
+        assert not {k for k in pinned if hidden.get(k) == PRIMARY}, (pinned, share)
+        assert not share
+    else:
+        assert share and "Declined" in pinned

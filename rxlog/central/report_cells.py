@@ -14,9 +14,12 @@ from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData
 from rxlog.central.suppression import (
     MASKED,
     PRIMARY,
+    SECONDARY,
     SMALL_MAX,
     SMALL_MIN,
     Sums,
+    extend,
+    protect,
     protect_system,
     recoverable,
     show,
@@ -41,6 +44,28 @@ def outcome_hidden(data: ReportData) -> dict[tuple[int, int], str]:
     if SMALL_MIN <= sum(counts) <= SMALL_MAX:
         hidden[(len(counts), 0)] = PRIMARY
     return hidden
+
+
+# -- significance x harm ---------------------------------------------------------------
+def sig_harm(
+    data: ReportData,
+) -> tuple[list[str], list[int | None], list[list[int]], dict[tuple[int, int], str]]:
+    """Significance (rows 1-6, then not graded) x harm (columns, then no harm grade) with
+    its margins (suppression.extend), and its hidden cells: (harms, levels, grid, hidden)."""
+    harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
+    levels: list[int | None] = [*range(1, 7), None]
+    cols: list[str | None] = [*harms, None]
+    grid = extend([[data.sig_by_harm.get((lv, h), 0) for h in cols] for lv in levels])
+    return harms, levels, grid, protect(grid)
+
+
+def graded_state(data: ReportData) -> str | None:
+    """How the count graded for significance is printed beside the table: it is the
+    interventions (printed) less the "Not graded" row, so it is hidden where that row is."""
+    _, levels, grid, hidden = sig_harm(data)
+    if SMALL_MIN <= data.graded <= SMALL_MAX:
+        return PRIMARY
+    return SECONDARY if (len(levels) - 1, len(grid[0]) - 1) in hidden else None
 
 
 def site_states(data: ReportData, attr: str) -> tuple[list[Any], dict[int, str]]:

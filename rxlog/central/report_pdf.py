@@ -15,6 +15,7 @@ from typing import Any
 
 from rxlog.central.report_cells import (
     cost_hidden,
+    graded_state,
     outcome_counts,
     outcome_hidden,
     qs120_hidden,
@@ -22,12 +23,13 @@ from rxlog.central.report_cells import (
     qs120_system,
     quality_hidden,
     rate_hidden,
+    sig_harm,
     site_column,
     top_codes,
 )
 from rxlog.central.report_charts import PDF_MEASURES, legend, month_label, spc_drawing
 from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData, Totals
-from rxlog.central.suppression import extend, protect, show
+from rxlog.central.suppression import show
 from rxlog.errors import StorageError
 from rxlog.pdf_style import NHS_PALE_GREY, Kit, hours, money
 from rxlog.scales import HARM, SIGNIFICANCE
@@ -460,11 +462,8 @@ class _SigHarm:
 
     @classmethod
     def of(cls, data: ReportData) -> _SigHarm:
-        harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
-        levels: list[int | None] = [*range(1, 7), None]
-        cols: list[str | None] = [*harms, None]
-        grid = extend([[data.sig_by_harm.get((lv, h), 0) for h in cols] for lv in levels])
-        return cls(harms, levels, grid, protect(grid), data.total.interventions)
+        harms, levels, grid, hidden = sig_harm(data)
+        return cls(harms, levels, grid, hidden, data.total.interventions)
 
     @property
     def last(self) -> tuple[int, int]:
@@ -490,7 +489,7 @@ def _interventions_section(r: _Report) -> list[Any]:
         r.p("3. Interventions by significance and harm", "h1"),
         r.p(
             f"<b>{pdf_text(sup(g.total))}</b> clinical interventions were recorded; "
-            f"<b>{pdf_text(sup(data.graded))}</b> "
+            f"<b>{pdf_text(show(data.graded, graded_state(data)))}</b> "
             "of them were graded for significance (Eadon, 1 to 6), as each technician's signed "
             "return counts them. Harm is the harm the error could have caused (NCC MERP "
             "categories A to I). Shares are of all interventions, so each table adds up to "
