@@ -225,6 +225,12 @@ def test_no_count_of_the_mixed_taxonomy_and_rolled_up_tables_can_be_recovered(
     text = pdf_text(out, layout=True)
     if protected:
         assert recovered(text, PHASES) == set()
+        from rxlog.central.report_json import report_dict
+
+        doc = report_dict(data)  # the BI feed: exact by design, and says so
+        assert doc["small_numbers"]["suppressed"] is False
+        assert doc["interventions"]["graded"] == 39
+        assert "; * of them were graded" in " ".join(text.split())  # the PDF hides it
     else:
         assert ("rolled", "REP-HOUSE", "REP-MGMT") in recovered(text, PHASES)
 
