@@ -56,11 +56,20 @@ def _interventions(data: ReportData) -> Sentences:
     t = data.total
     if not t.interventions:
         return [], []
+    from rxlog.central.report_cells import graded_state, outcome_hidden
+    from rxlog.central.suppression import SECONDARY
+
+    # Neither the count graded (the interventions less section 3's "Not graded" row) nor
+    # the share accepted (the share times the interventions gives the count back) is
+    # printed where the table it comes from hides it.
+    graded = f", {_n(data.graded)} of them graded for significance"
+    if graded_state(data) == SECONDARY:
+        graded = ""
     acc = data.outcome.get("accepted", 0)
-    return [
-        f"{_n(t.interventions)} clinical interventions were recorded, {_n(data.graded)} of "
-        f"them graded for significance; {_pct(acc, t.interventions)} were accepted."
-    ], []
+    accepted = (
+        "" if (0, 0) in outcome_hidden(data) else f"; {_pct(acc, t.interventions)} were accepted"
+    )
+    return [f"{_n(t.interventions)} clinical interventions were recorded{graded}{accepted}."], []
 
 
 def _cost(data: ReportData) -> Sentences:

@@ -14,9 +14,12 @@ from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData
 from rxlog.central.suppression import (
     MASKED,
     PRIMARY,
+    SECONDARY,
     SMALL_MAX,
     SMALL_MIN,
     Sums,
+    extend,
+    protect,
     protect_system,
     recoverable,
     show,
@@ -41,6 +44,28 @@ def outcome_hidden(data: ReportData) -> dict[tuple[int, int], str]:
     if SMALL_MIN <= sum(counts) <= SMALL_MAX:
         hidden[(len(counts), 0)] = PRIMARY
     return hidden
+
+
+# -- significance x harm ---------------------------------------------------------------
+def sig_harm(
+    data: ReportData,
+) -> tuple[list[str], list[int | None], list[list[int]], dict[tuple[int, int], str]]:
+    """Significance (rows 1-6, then not graded) x harm (columns, then no harm grade) with
+    its margins (suppression.extend), and its hidden cells: (harms, levels, grid, hidden)."""
+    harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
+    levels: list[int | None] = [*range(1, 7), None]
+    cols: list[str | None] = [*harms, None]
+    grid = extend([[data.sig_by_harm.get((lv, h), 0) for h in cols] for lv in levels])
+    return harms, levels, grid, protect(grid)
+
+
+def graded_state(data: ReportData) -> str | None:
+    """How the count graded for significance is printed beside the table: it is the
+    interventions (printed) less the "Not graded" row, so it is hidden where that row is."""
+    _, levels, grid, hidden = sig_harm(data)
+    if SMALL_MIN <= data.graded <= SMALL_MAX:
+        return PRIMARY
+    return SECONDARY if (len(levels) - 1, len(grid[0]) - 1) in hidden else None
 
 
 def site_states(data: ReportData, attr: str) -> tuple[list[Any], dict[int, str]]:
@@ -347,3 +372,110 @@ def _shown_again(
         if not recoverable(values, sums, trial, unprinted) - before:
             hidden = trial
     return hidden
+
+
+# -- the most frequent activities ----------------------------------------------------
+TOP_CODES = 15  # the most frequent codes' table lists this many
+
+
+def top_codes(data: ReportData) -> tuple[list[tuple[str, Any]], dict[int, str]]:
+    """The codes of the most-frequent-activities table (most hours first, TOP_CODES of
+    them) and which of their activity counts are hidden. With every code listed, the
+    column adds up to the headline's total and is protected against it (a lone "<5"
+    would be the headline less the rest); else each count of 1 to 4 is "<5" (the codes
+    not listed are unknowns to a reader)."""
+    codes = sorted(data.by_code.items(), key=lambda kv: -kv[1].minutes)
+    if len(codes) <= TOP_CODES:
+        return codes, column_states([t.entries for _, t in codes])
+    listed = codes[:TOP_CODES]
+    return listed, {i: PRIMARY for i, (_, t) in enumerate(listed)
+                    if SMALL_MIN <= t.entries <= SMALL_MAX}  # fmt: skip
+
+
+# -- data quality: entries by taxonomy version, retired codes rolled up ---------------
+def quality_system(
+    data: ReportData,
+) -> tuple[dict[Any, int], Sums, set[Any], set[Any], dict[Any, str]]:
+    """The data-quality tables' activity counts with every sum a reader knows about
+    them: a month's taxonomy versions add up to the month's activities (printed nowhere,
+    but the months add up to the headline total and, by the pilot's calendar, a phase's
+    months to the phase's activities, whose rate per 100 hours section 2 prints beside
+    its hours); a replacement code's retired codes and the entries logged under it (never
+    printed) add up to its count in the most-frequent-activities table, whose codes add
+    up to the headline. On top of the entries rates' own system (phases, sectors,
+    sites). Returns (values, sums, the two tables' cells, the cells never printed, the
+    cells other tables hide)."""
+    values, sums, rate_cells, unprinted, given = rate_system(data, "entries")
+    hidden_rates = rate_hidden(data)
+    for k in rate_cells:
+        if ("entries", k) in hidden_rates:
+            given[k] = hidden_rates[("entries", k)]
+    own: set[Any] = set()
+    # Months: each mixed one with its versions; the others, per phase, as one unknown.
+    by_phase: dict[str, list[Any]] = {}
+    mixed = dict(data.mixed_taxonomy)
+    for month, tot in sorted(data.monthly.items()):
+        phase = data.month_phase.get(month, "")
+        key: Any = ("month", month) if month in mixed else ("months", phase)
+        values[key] = values.get(key, 0) + tot.entries
+        unprinted.add(key)
+        if key not in by_phase.setdefault(phase, []):
+            by_phase[phase].append(key)
+        if month in mixed:
+            cells = [("taxonomy", month, v) for v in sorted(mixed[month])]
+            for k in cells:
+                values[k] = mixed[month][k[2]]
+            own.update(cells)
+            sums.append((cells, key))
+    sums.append(([k for ks in by_phase.values() for k in ks], ("total",)))
+    if data.month_phase:  # the pilot's calendar: a phase is whole months
+        for phase, keys in by_phase.items():
+            if ("phase", phase) in values:
+                sums.append((keys, ("phase", phase)))
+    # Codes: listed ones as the table prints them; replacements' own entries unknown.
+    listed, states = top_codes(data)
+    names = {code for code, _ in listed}
+    news = {new for _, new in data.rolled_up}
+    rest = ("code", "(not listed)")
+    values[rest] = 0
+    unprinted.add(rest)
+    parts: list[Any] = [rest]
+    for code, tot in data.by_code.items():
+        if code not in names and code not in news:
+            values[rest] += tot.entries
+            continue
+        values[("code", code)] = tot.entries
+        parts.append(("code", code))
+        if code not in names:
+            unprinted.add(("code", code))
+    for i, (code, _) in enumerate(listed):
+        if i in states:
+            given[("code", code)] = states[i]
+    sums.append((parts, ("total",)))
+    for new in sorted(news):
+        olds = [("rolled", old, nw) for old, nw in sorted(data.rolled_up) if nw == new]
+        for k in olds:
+            values[k] = data.rolled_up[(k[1], new)]
+        own.update(olds)
+        values[("own", new)] = values[("code", new)] - sum(values[k] for k in olds)
+        unprinted.add(("own", new))
+        sums.append(([*olds, ("own", new)], ("code", new)))
+    return values, sums, own, unprinted, given
+
+
+def quality_hidden(data: ReportData) -> dict[Any, str]:
+    """The hidden counts of the mixed-taxonomy table, {("taxonomy", month, version):
+    state}, and of the rolled-up-codes table, {("rolled", old, new): state}. Where "<5"
+    and "*" (0 or 5 and over) together would still pin a count, every hidden cell of
+    the two tables prints "*" alone (MASKED: 0 or more)."""
+    if not data.mixed_taxonomy and not data.rolled_up:
+        return {}
+    values, sums, own, unprinted, given = quality_system(data)
+    # What the rest of the report gives away whatever these tables print is taken as
+    # printed (hiding cells here would not hide it).
+    leaked = recoverable(values, sums, {**given, **dict.fromkeys(own, MASKED)}, unprinted)
+    given = {k: v for k, v in given.items() if k not in leaked}
+    hidden = protect_system(values, sums, own, given, unprinted)
+    if recoverable(values, sums, hidden, unprinted) & own:
+        hidden = protect_system(values, sums, own, given, unprinted, mark=MASKED)
+    return {k: v for k, v in hidden.items() if k in own}

@@ -122,6 +122,7 @@ class ReportData:
     calendar: dict[str, tuple[str, str]] = field(default_factory=dict)  # the lead's phases
     phases_from: str = "technicians"  # or "calendar"
     by_sector_phase: dict[tuple[str, str], Totals] = field(default_factory=dict)
+    month_phase: dict[str, str] = field(default_factory=dict)  # by the calendar only
     qs120: dict[str, tuple[int, int]] = field(default_factory=dict)  # sector -> (n, in time)
     qs120_not_recorded: dict[str, int] = field(default_factory=dict)  # sector -> entries
     qs120_bands: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -390,6 +391,8 @@ def _activity(conn: Any, data: ReportData, where: Any, tax: Any, pilot_start: st
             kind = "trust"
         sites.add(org)
         ph = _phase_of(month, phase, pilot_start)
+        if pilot_start:  # whole months: the data-quality tables' sums (report_cells)
+            data.month_phase[month] = ph
         for totals in (
             data.total,
             data.by_sector.setdefault(sector, Totals()),

@@ -15,6 +15,14 @@ from rxlog.central.spc import COMMON
 from rxlog.errors import StorageError
 
 FORMAT = "rxlog-central-report/1"
+# The feed carries exact counts for the trust's own BI team (docs/lead-guide.md, "The BI
+# feed is not suppressed, by design"); the PDF is the version to share.
+SMALL_NUMBERS = {
+    "suppressed": False,
+    "note": "Exact counts, 1 to 4 included, for the project's own analysis inside the trust; "
+    "not for publication. The PDF report is the version to share: it shows counts of 1 to 4 "
+    "as <5 and hides further cells (*) so that none can be worked out from its totals.",
+}
 
 
 def money(pence: int | None) -> str | None:
@@ -38,6 +46,7 @@ def report_dict(data: ReportData) -> dict[str, Any]:
             "from": data.months[0] if data.months else None,
             "to": data.months[-1] if data.months else None,
         },  # fmt: skip
+        "small_numbers": SMALL_NUMBERS,
         "completeness": _completeness(data),
         "interventions": _interventions(data),
         "cost_avoided": _cost(data),

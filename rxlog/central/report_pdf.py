@@ -14,19 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from rxlog.central.report_cells import (
-    column_states,
     cost_hidden,
+    graded_state,
     outcome_counts,
     outcome_hidden,
     qs120_hidden,
     qs120_share_shown,
     qs120_system,
+    quality_hidden,
     rate_hidden,
+    sig_harm,
     site_column,
+    top_codes,
 )
 from rxlog.central.report_charts import PDF_MEASURES, legend, month_label, spc_drawing
 from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData, Totals
-from rxlog.central.suppression import extend, protect, show
+from rxlog.central.suppression import show
 from rxlog.errors import StorageError
 from rxlog.pdf_style import NHS_PALE_GREY, Kit, hours, money
 from rxlog.scales import HARM, SIGNIFICANCE
@@ -40,9 +43,6 @@ class ReportOptions:
     out: Path
     title: str = "Rotational pharmacy technician pilot: evidence report"
     organisation: str = "Medway and Swale rotational pharmacy technician pilot"
-
-
-TOP_CODES = 15  # the most frequent codes' table lists this many
 
 
 def sup(n: int | None) -> str:
@@ -350,14 +350,10 @@ def _site_table(r: _Report) -> Any:
 def _top_codes_table(r: _Report) -> Any:
     data = r.data
     rows: list[list[Any]] = [["Code", "Activity", "Activities", "Patients/items", "Hours"]]
-    codes = sorted(data.by_code.items(), key=lambda kv: -kv[1].minutes)
-    # Every code listed: the activities column adds up to the headline's, so it is
-    # protected against it (a lone "<5" would be the headline less the rest).
-    listed = column_states([s.entries for _, s in codes]) if len(codes) <= TOP_CODES else {}
-    for i, (code, s) in enumerate(codes[:TOP_CODES]):
+    codes, hidden = top_codes(data)
+    for i, (code, s) in enumerate(codes):
         title = r.p(pdf_text(data.code_titles.get(code, code)), "cell")
-        entries = show(s.entries, listed.get(i)) if listed else sup(s.entries)
-        rows.append([code, title, entries, sup(s.count), hours(s.minutes)])
+        rows.append([code, title, show(s.entries, hidden.get(i)), sup(s.count), hours(s.minutes)])
     return r.table(rows, (0.14, 0.46, 0.12, 0.16, 0.12), numeric_from=2)
 
 
@@ -466,11 +462,8 @@ class _SigHarm:
 
     @classmethod
     def of(cls, data: ReportData) -> _SigHarm:
-        harms = [h for h in "ABCDEFGHI" if data.harm.get(h) or h in "ABCDE"]
-        levels: list[int | None] = [*range(1, 7), None]
-        cols: list[str | None] = [*harms, None]
-        grid = extend([[data.sig_by_harm.get((lv, h), 0) for h in cols] for lv in levels])
-        return cls(harms, levels, grid, protect(grid), data.total.interventions)
+        harms, levels, grid, hidden = sig_harm(data)
+        return cls(harms, levels, grid, hidden, data.total.interventions)
 
     @property
     def last(self) -> tuple[int, int]:
@@ -496,7 +489,7 @@ def _interventions_section(r: _Report) -> list[Any]:
         r.p("3. Interventions by significance and harm", "h1"),
         r.p(
             f"<b>{pdf_text(sup(g.total))}</b> clinical interventions were recorded; "
-            f"<b>{pdf_text(sup(data.graded))}</b> "
+            f"<b>{pdf_text(show(data.graded, graded_state(data)))}</b> "
             "of them were graded for significance (Eadon, 1 to 6), as each technician's signed "
             "return counts them. Harm is the harm the error could have caused (NCC MERP "
             "categories A to I). Shares are of all interventions, so each table adds up to "
@@ -764,16 +757,22 @@ def _quality_section(r: _Report) -> list[Any]:
     ]
     out += _missing_table(r)
     out += _reopened_table(r)
+    # Protected against the totals printed elsewhere (report_cells.quality_hidden).
+    hidden = quality_hidden(data) if data.mixed_taxonomy or data.rolled_up else {}
     if data.mixed_taxonomy:
         rows: list[list[Any]] = [["Month", "Entries by taxonomy version"]]
-        rows += [[month_label(m), ", ".join(f"{v}: {sup(n)}" for v, n in sorted(vs.items()))]
+        rows += [[month_label(m), ", ".join(f"{v}: {show(n, hidden.get(('taxonomy', m, v)))}"
+                                            for v, n in sorted(vs.items()))]
                  for m, vs in data.mixed_taxonomy]  # fmt: skip
         out += [r.p("Mixed taxonomy versions", "h2"), r.table(rows, (0.2, 0.8), numeric_from=2)]
     if data.rolled_up:
         rows = [["Code as logged", "Counted as", "Entries"]]
-        rows += [[old, new, sup(n)] for (old, new), n in sorted(data.rolled_up.items())]
+        rows += [[old, new, show(n, hidden.get(("rolled", old, new)))]
+                 for (old, new), n in sorted(data.rolled_up.items())]  # fmt: skip
         out += [r.p("Retired codes rolled up to their replacement", "h2"),
                 r.table(rows, (0.25, 0.25, 0.15), numeric_from=2)]  # fmt: skip
+    if hidden:
+        out.append(r.p(SMALL_NOTE, "small"))
     if data.revoked_returns:
         rows = [["Return", "Version", "Key", "Why it is still counted"]]
         rows += [[ret, f"v{v}", r.kit.p(k, r.kit.cell),
@@ -842,13 +841,14 @@ def _mono(r: _Report) -> Any:
 
 def _returns_used_table(r: _Report) -> Any:
     mono = _mono(r)
-    rows: list[list[Any]] = [["Technician", "GPhC", "Month", "Version", "Entries",
-                              "Manifest SHA-256"]]  # fmt: skip
+    # No entries per return: a month's returns would add up to the month's activities,
+    # and give away a "<5" of the mixed-taxonomy table (or a phase's hidden rate). The
+    # manifest's hash names the return; its row count is in the --json appendix.
+    rows: list[list[Any]] = [["Technician", "GPhC", "Month", "Version", "Manifest SHA-256"]]
     for ret in r.data.returns_used:
         rows.append([r.kit.p(ret["technician"], r.kit.cell), ret["gphc"], ret["month"],
-                     f"v{ret['version']}", f"{ret['rows']:,}",
-                     r.kit.p(ret["manifest_sha256"], mono)])  # fmt: skip
-    return r.table(rows, (0.16, 0.09, 0.08, 0.09, 0.08, 0.5), numeric_from=4)
+                     f"v{ret['version']}", r.kit.p(ret["manifest_sha256"], mono)])  # fmt: skip
+    return r.table(rows, (0.16, 0.09, 0.08, 0.09, 0.58), numeric_from=5)
 
 
 def _returns_excluded(r: _Report) -> list[Any]:
