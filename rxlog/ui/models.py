@@ -142,11 +142,12 @@ class HistoryModel(_EntryColumns):
     """All entries matching a filter, newest first, read lazily.
 
     Holds only ids, a page at a time (``fetchMore``); rows are read in blocks through
-    ``get_many`` when first shown and kept in a small cache.
+    ``get_many`` when first shown and kept in a small cache. The first page is a few
+    screenfuls (``4 * BLOCK``): the first paint reads no more ids than it can use soon.
     """
 
     PAGE = 500
-    BLOCK = 50  # a screenful and more (about 25 rows show at 1366x768)
+    BLOCK = 30  # a screenful and a bit (about 25 rows show at 1366x768, 28 at 700 px)
 
     def __init__(
         self,
@@ -175,8 +176,9 @@ class HistoryModel(_EntryColumns):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self.ids = self._page_ids(0, self.PAGE)
-        self._done = len(self.ids) < self.PAGE
+        first = min(self.PAGE, 4 * self.BLOCK)
+        self.ids = self._page_ids(0, first)
+        self._done = len(self.ids) < first
         self.total = len(self.ids) if self._done else self._total_fn()
         self._cache.clear()
         self.endResetModel()
