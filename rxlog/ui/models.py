@@ -142,8 +142,9 @@ class HistoryModel(_EntryColumns):
     """All entries matching a filter, newest first, read lazily.
 
     Holds only ids, a page at a time (``fetchMore``); rows are read in blocks through
-    ``get_many`` when first shown and kept in a small cache. The first page is a few
-    screenfuls (``4 * BLOCK``): the first paint reads no more ids than it can use soon.
+    ``get_many`` when first shown and kept in a small cache. (A first page of a few
+    screenfuls saved ~0.3 ms of a 1M-entry first paint, but the scroll bar's handle
+    then stood for 120 rows, not 500: it is a whole page.)
     """
 
     PAGE = 500
@@ -176,9 +177,8 @@ class HistoryModel(_EntryColumns):
 
     def reload(self) -> None:
         self.beginResetModel()
-        first = min(self.PAGE, 4 * self.BLOCK)
-        self.ids = self._page_ids(0, first)
-        self._done = len(self.ids) < first
+        self.ids = self._page_ids(0, self.PAGE)
+        self._done = len(self.ids) < self.PAGE
         self.total = len(self.ids) if self._done else self._total_fn()
         self._cache.clear()
         self.endResetModel()
