@@ -6,12 +6,19 @@ to row shown.
 History first paint (every entry, newest first, its visible rows painted) alternates in
 one run with its floor (bench/floor.py): a bare QTableView over a QAbstractTableModel
 that counts the rows with raw sqlite3 and reads each screenful of rows with one
-``SELECT ... ORDER BY date DESC, created_at DESC LIMIT/OFFSET``; target <= 1.1x.
+``SELECT ... ORDER BY date DESC, created_at DESC LIMIT/OFFSET``, showing the history
+table's columns (the activity's title from a dict of the taxonomy, every other cell as
+stored) in the history table's widths and row height; target <= 1.1x. The floor
+recorded before this one (six columns of 100 pixels, the vertical header shown: about
+60 % of the cells RxLog paints) runs too, for comparison, without a target.
+
+Both times are wall time and the main thread's CPU time (``time.thread_time``: the
+paint is all on the main thread; CPU moves less with the other work on the machine).
 
 Without --data-dir it builds the database with ``bench/make_big_db.py`` in a temporary
 folder (raw executemany into the real schema, index after). With --data-dir it works on
 a copy-safe folder you made with make_big_db (it adds the entries it logs). ``--quick``
-builds 20,000 entries (seconds) unless --data-dir is given, and takes 3 rounds.
+builds 20,000 entries (seconds) unless --data-dir is given, and takes 7 rounds.
 """
 
 from __future__ import annotations
@@ -31,15 +38,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from floor import compare, report  # noqa: E402
 from make_big_db import TODAY, make_big_db  # noqa: E402
 
-FLOOR_COLUMNS = ("date", "code", "site", "minutes", "count", "sector")
+NARROW_COLUMNS = ("date", "code", "site", "minutes", "count", "sector")
+# The history table's columns, as stored (the title is the one that is not).
+SAME_COLUMNS = (
+    "date",
+    "code",
+    "title",
+    "minutes",
+    "count",
+    "significance",
+    "site",
+    "sector",
+    "note",
+)
 
 
-def floor_view(db_path: Path):  # noqa: ANN201
-    """The floor: a bare QTableView on raw sqlite3, rows read a screenful at a time."""
+def floor_view(db_path: Path, table=None, titles: dict | None = None):  # noqa: ANN001, ANN201
+    """The floor: a bare QTableView on raw sqlite3, rows read a screenful at a time.
+
+    With ``table`` (RxLog's history table, already built) and ``titles`` (code -> title):
+    its columns, widths, row height, alternating rows and hidden row numbers. Without:
+    the narrow floor recorded before (six columns of 100 pixels, row numbers shown)."""
     import sqlite3
 
     from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
     from PySide6.QtWidgets import QTableView
+
+    columns = SAME_COLUMNS if table is not None else NARROW_COLUMNS
+    stored = [c for c in columns if c != "title"]
+    title_at = columns.index("title") if "title" in columns else -1
+    code_at = stored.index("code")
 
     class Model(QAbstractTableModel):
         PAGE = 100
@@ -54,7 +82,7 @@ def floor_view(db_path: Path):  # noqa: ANN201
             return 0 if parent.isValid() else self.n
 
         def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802, ANN001
-            return len(FLOOR_COLUMNS)
+            return len(columns)
 
         def data(self, index, role=Qt.ItemDataRole.DisplayRole):  # noqa: ANN001, ANN201
             if role != Qt.ItemDataRole.DisplayRole:
@@ -62,16 +90,28 @@ def floor_view(db_path: Path):  # noqa: ANN201
             page = index.row() // self.PAGE
             rows = self.pages.get(page)
             if rows is None:
-                rows = self.pages[page] = self.con.execute(
-                    f"SELECT {', '.join(FLOOR_COLUMNS)} FROM entry "
-                    "ORDER BY date DESC, created_at DESC LIMIT ? OFFSET ?",
-                    (self.PAGE, page * self.PAGE),
-                ).fetchall()
+                rows = self.pages[page] = [
+                    r[:title_at] + (titles.get(r[code_at], r[code_at]),) + r[title_at:]
+                    if title_at >= 0 and titles is not None
+                    else r
+                    for r in self.con.execute(
+                        f"SELECT {', '.join(stored)} FROM entry "
+                        "ORDER BY date DESC, created_at DESC LIMIT ? OFFSET ?",
+                        (self.PAGE, page * self.PAGE),
+                    )
+                ]
             v = rows[index.row() % self.PAGE][index.column()]
             return "" if v is None else str(v)
 
     view = QTableView()
     view.setModel(Model())
+    if table is not None:
+        view.setAlternatingRowColors(True)
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(table.verticalHeader().defaultSectionSize())
+        for i in range(len(columns)):
+            view.setColumnWidth(i, table.columnWidth(i))
+        view.horizontalHeader().setStretchLastSection(True)
     return view
 
 
@@ -85,8 +125,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--data-dir")
     ap.add_argument("--rounds", type=int, default=20)
-    ap.add_argument("--quick", action="store_true", help="3 rounds (20,000 entries unless "
-                    "--data-dir): a check before stopping")  # fmt: skip
+    ap.add_argument("--quick", action="store_true", help="7 paint rounds, 3 entries (20,000 "
+                    "entries unless --data-dir): a check before stopping")  # fmt: skip
     ap.add_argument(
         "--today",
         help="the day to log on (default: make_big_db's TODAY, the "
@@ -143,8 +183,11 @@ def main() -> None:
         view.close()
         view.deleteLater()
 
-    def floor_paint() -> None:
-        view = floor_view(app.db.path)
+    titles = {c.code: c.title for c in app.taxonomy}  # what RxLog has in memory too
+    shape = HistoryView(app, app.taxonomy, placements, today).table  # its columns, widths
+
+    def floor_paint(table=shape) -> None:  # noqa: ANN001
+        view = floor_view(app.db.path, table, titles if table is not None else None)
         view.resize(1100, 700)
         view.show()
         view.grab()
@@ -152,23 +195,52 @@ def main() -> None:
         view.close()
         view.deleteLater()
 
+    cpu: dict = {}
+
     def timed_paint(fn) -> float:  # noqa: ANN001
-        t = time.perf_counter()
+        c, t = time.thread_time(), time.perf_counter()
         fn()
         elapsed = time.perf_counter() - t
+        cpu.setdefault(fn, []).append(time.thread_time() - c)
         qapp.processEvents()  # the deleted view goes outside the timing
         return elapsed
 
-    pair = compare(
-        f"history first paint, all {n:,} entries newest first, vs a bare QTableView on sqlite3",
-        rx=rx_paint,
-        floor=floor_paint,
-        rounds=3 if args.quick else 7,
-        target=1.1,
-        timer=timed_paint,
+    def narrow_floor() -> None:
+        floor_paint(None)
+
+    rounds = 7 if args.quick else 11
+    what = f"history first paint, all {n:,} entries newest first"
+    pairs = [
+        compare(
+            f"{what}, vs a bare QTableView on sqlite3 with the same columns",
+            rx=rx_paint,
+            floor=floor_paint,
+            rounds=rounds,
+            target=1.1,
+            timer=timed_paint,
+        ),
+    ]
+    cpu_same = {"rx": cpu.pop(rx_paint), "floor": cpu.pop(floor_paint)}
+    pairs.append(
+        compare(
+            f"{what}, vs the narrow bare view recorded before (6 columns of 100 px)",
+            rx=rx_paint,
+            floor=narrow_floor,
+            rounds=rounds,
+            timer=timed_paint,
+        )
     )
     one, five, _ = os.getloadavg()
-    ok = report([pair], title=f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} CPUs")
+    ok = report(pairs, title=f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} CPUs")
+    for label, rx_cpu, floor_cpu in (
+        ("same columns", cpu_same["rx"], cpu_same["floor"]),
+        ("narrow view", cpu[rx_paint], cpu[narrow_floor]),
+    ):
+        r, f = statistics.median(rx_cpu), statistics.median(floor_cpu)
+        print(
+            f"  main thread's CPU, {label}: RxLog {r * 1000:.1f} ms, floor {f * 1000:.1f} ms, "
+            f"ratio {r / f:.2f}x"
+        )
 
     logs = []
     for i in range(args.rounds):

@@ -62,3 +62,34 @@ def test_not_a_date_names_the_field_and_shows_how(typed):
 def test_one_date_style_on_screen():
     assert day_text(date(2026, 11, 3)) == "Tue 3 Nov 2026"
     assert parse_day(day_text(date(2026, 11, 3)), TUE_1_DEC) == date(2026, 11, 3)
+
+
+def test_every_day_of_a_year_is_written_the_one_way_and_reads_back():
+    from datetime import timedelta
+
+    days = [TUE_1_DEC - timedelta(days=i) for i in range(366)]
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    for d in days:
+        text = day_text(d)
+        assert text == f"{names[d.weekday()]} {d.day} {months[d.month - 1]} {d.year}"
+        assert parse_day(text, TUE_1_DEC) == d
+
+
+def test_day_names_are_english_whatever_the_locale():
+    """strftime's %a/%b follow the PC's locale; the day parser reads English names."""
+    import locale
+
+    before = locale.setlocale(locale.LC_TIME)
+    for name in ("de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "German_Germany.1252", "French"):
+        try:
+            locale.setlocale(locale.LC_TIME, name)
+            break
+        except locale.Error:
+            continue
+    else:
+        pytest.skip("no other language's locale installed on this PC")
+    try:
+        assert day_text(date(2026, 12, 1)) == "Tue 1 Dec 2026"
+    finally:
+        locale.setlocale(locale.LC_TIME, before)

@@ -182,6 +182,67 @@ def test_ctrl_z_undoes_typing_first_then_the_entries(qtbot, win, rx):
     assert "no change to entries to undo" in win.statusBar().currentMessage()
 
 
+def test_ctrl_z_in_the_history_tab_undoes_the_entries(qtbot, win, rx):
+    """The history tab is built after the window: its table and filters take Ctrl+Z to
+    the window's undo as the rest of the window does."""
+    _type(qtbot, win, "tto 15m")
+    _type(qtbot, win, "pod 2 10m")
+    win.tabs.setCurrentIndex(1)
+    table = win._history.table
+    table.setFocus()
+    table.selectRow(0)
+    _ctrl(qtbot, table, Qt.Key.Key_Z)
+    assert [e.code for e in rx.list_entries()] == ["ACU-TTO"]
+    assert "Undid logging" in win.statusBar().currentMessage()
+    win._history.code.setFocus()
+    _ctrl(qtbot, win._history.code, Qt.Key.Key_Y)
+    assert len(rx.list_entries()) == 2
+    assert "Redid logging" in win.statusBar().currentMessage()
+
+
+def test_the_undo_keys_see_only_the_focused_widgets_events(qtbot, rx, monkeypatch):
+    """Ctrl+Z is decided by a filter on the widget with the focus, not on the whole
+    application, which saw every event of every widget (a history paint's ~1,100)."""
+    from shiboken6 import getCppPointer
+
+    from rxlog.ui.undo_keys import UndoKeys
+
+    def address(obj) -> int:  # noqa: ANN001 (no reference kept: only Qt's object address)
+        return getCppPointer(obj)[0]
+
+    seen: list[int] = []
+    focused: list[int] = []
+    real = UndoKeys.eventFilter
+
+    def counting(self, obj, event):  # noqa: ANN001, ANN202
+        seen.append(address(obj))
+        return real(self, obj, event)
+
+    def focus_moved(obj) -> None:  # noqa: ANN001
+        if obj is not None:
+            focused.append(address(obj))
+
+    monkeypatch.setattr(UndoKeys, "eventFilter", counting)  # before the window makes one
+    qapp = QApplication.instance()
+    qapp.focusObjectChanged.connect(focus_moved)
+    try:
+        win = MainWindow(rx)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitExposed(win)
+        win.activateWindow()
+        qtbot.waitUntil(win.isActiveWindow)
+        _type(qtbot, win, "tto 15m")
+        win.tabs.setCurrentIndex(1)
+        win._history.grab()  # painted: its table's viewport, header and filter boxes
+        win._tick.stop()
+    finally:
+        qapp.focusObjectChanged.disconnect(focus_moved)
+    assert address(win.quick.line) in seen  # its typing passed through the filter
+    assert set(seen) <= set(focused)  # and nothing that never had the focus
+    assert address(win._history.table.viewport()) not in seen
+
+
 def test_undo_an_edit_and_a_copied_day(qtbot, win, rx):
     _type(qtbot, win, "tto 15m y")
     e = rx.list_entries()[0]

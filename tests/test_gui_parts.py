@@ -61,6 +61,30 @@ def test_history_model_pages_lazily_and_passes_the_tester(qtmodeltester, filled)
     qtmodeltester.check(m, force_py=True)
 
 
+def test_history_reads_a_page_of_ids_then_the_next_as_it_scrolls(qtbot, filled):
+    """Scrolling to the end of the ids read so far reads the next page, and every entry
+    is reachable, newest first."""
+    from rxlog.ui.history_view import HistoryView
+
+    v = HistoryView(filled, filled.taxonomy, filled.placements(), filled.today())
+    qtbot.addWidget(v)
+    m = v.model
+    m.BLOCK = 5
+    m.PAGE = 30
+    m.reload()
+    assert m.rowCount() == 30 and m.total == 54 and m.canFetchMore()
+    v.resize(900, 400)
+    v.show()
+    qtbot.waitExposed(v)
+    v.table.scrollToBottom()  # the view asks for more once the last row shows
+    qtbot.waitUntil(lambda: not m.canFetchMore())
+    assert m.rowCount() == 54
+    shown = [m.entry_at(r) for r in range(m.rowCount())]
+    assert sorted(e.id for e in shown) == sorted(e.id for e in filled.list_entries())
+    keys = [(e.date, e.created_at) for e in shown]
+    assert keys == sorted(keys, reverse=True)  # newest first
+
+
 def test_history_filters_match_the_core(qtbot, filled):
     from rxlog.ui.history_view import HistoryView
 

@@ -218,8 +218,8 @@ class MainWindow(QMainWindow):
 
         self._undo_keys = UndoKeys(self, self._text_undo)
         qapp = QApplication.instance()
-        if qapp is not None:
-            qapp.installEventFilter(self._undo_keys)
+        if isinstance(qapp, QApplication):
+            self._undo_keys.follow_focus(qapp)
 
     def _build_timer(self) -> None:
         from PySide6.QtCore import QTimer
@@ -783,8 +783,8 @@ class MainWindow(QMainWindow):
         if self._tick is not None:
             self._tick.stop()
         qapp = QApplication.instance()
-        if getattr(self, "_undo_keys", None) is not None and qapp is not None:
-            qapp.removeEventFilter(self._undo_keys)
+        if getattr(self, "_undo_keys", None) is not None and isinstance(qapp, QApplication):
+            self._undo_keys.stop(qapp)
         if self._geometry_file is not None and self._geometry_file.parent.is_dir():
             settings = self._window_settings()
             settings.setValue("geometry", self.saveGeometry())
