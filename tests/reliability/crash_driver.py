@@ -88,6 +88,18 @@ def work(data_dir: Path, run: int, logfile: Path, idle: bool = False) -> None:
         os._exit(3)
 
 
+def _wait_for_logs(logfile: Path, wanted: int, limit: float = 30.0) -> None:
+    """Until the process writing ``logfile`` has reported ``wanted`` logs, an error, or
+    ``limit`` seconds have passed (its work loop only ends by a kill or an error)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        with contextlib.suppress(FileNotFoundError):
+            text = logfile.read_text()
+            if text.count("\nL ") + text.startswith("L ") >= wanted or "ERROR" in text:
+                return
+        time.sleep(0.005)
+
+
 def zygote() -> None:
     import alembic.command  # noqa: F401 - import everything before forking
     import alembic.config  # noqa: F401
@@ -107,6 +119,8 @@ def zygote() -> None:
             os.environ["RXLOG_TODAY"] = today
             work(Path(data_dir), int(run), Path(logfile), idle=mode == ["idle"])
             os._exit(0)
+        if mode and mode[0].startswith("after:"):  # kill only after N logs were reported
+            _wait_for_logs(Path(logfile), int(mode[0][6:]))
         time.sleep(float(delay))
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
