@@ -125,9 +125,24 @@ def test_every_value_is_stored_exactly_as_the_return_gives_it(store, tmp_path):
     for i, text in enumerate(AWKWARD):
         rows[i]["site_name"] = text
         rows[-1 - i]["title"] = text
+        rows[i]["phase"] = text[:40]  # a key of the summary rows (COPY too, on PostgreSQL)
     gen.write_return(inst, "2026-10", rows, tmp_path / "in")
     [r] = import_paths(store, [tmp_path / "in"], workers=1)
     assert r.outcome == IMPORTED, r.message
+    phases = _query(
+        store,
+        "SELECT phase, SUM(entries), SUM(minutes) FROM central_summary GROUP BY phase"
+        " ORDER BY phase",
+    )
+    want_phases: dict[str | None, list[int]] = {}
+    for x in rows:
+        acc = want_phases.setdefault(x["phase"] or None, [0, 0])
+        acc[0] += 1
+        acc[1] += x["minutes"]
+    assert sorted(phases, key=repr) == sorted(
+        ((k, *v) for k, v in want_phases.items()), key=repr
+    )
+    assert set(AWKWARD) <= {p for p, *_ in phases}
     got = _query(
         store,
         "SELECT entry_id, site_name, title, count, released_minutes, cost_avoided_pence,"
