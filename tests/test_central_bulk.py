@@ -139,9 +139,7 @@ def test_every_value_is_stored_exactly_as_the_return_gives_it(store, tmp_path):
         acc = want_phases.setdefault(x["phase"] or None, [0, 0])
         acc[0] += 1
         acc[1] += x["minutes"]
-    assert sorted(phases, key=repr) == sorted(
-        ((k, *v) for k, v in want_phases.items()), key=repr
-    )
+    assert sorted(phases, key=repr) == sorted(((k, *v) for k, v in want_phases.items()), key=repr)
     assert set(AWKWARD) <= {p for p, *_ in phases}
     got = _query(
         store,
