@@ -16,6 +16,9 @@ import json
 import operator
 import os
 import re
+import sys
+import zlib
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -199,6 +202,7 @@ class Prepared:
     entry_ids: str = ""  # the rows' entry ids, comma-separated (checked: RxLog's ids)
     copy_text: str | None = None  # the rows as COPY text, without return_pk (PostgreSQL)
     summary_copy: str | None = None  # the summary rows as COPY text, likewise
+    entry_keys: bytes = b""  # :func:`entry_keys` of the rows' ids (central_return.entry_keys)
 
 
 def prepare(
@@ -272,11 +276,31 @@ def _prepare(
             )
     except RxlogError as exc:
         return Prepared(cand.label, manifest_bytes, m, verified.fingerprint, sha, None, exc.message)
-    ids = ",".join(map(operator.itemgetter(_ENTRY_ID_AT), parsed.rows))
+    id_list = list(map(operator.itemgetter(_ENTRY_ID_AT), parsed.rows))
+    ids = ",".join(id_list)
     text = copy_text(parsed.rows) if copy else None
     sums = copy_text(parsed.summary) if copy else None
     fp = verified.fingerprint
-    return Prepared(cand.label, manifest_bytes, m, fp, sha, parsed, None, ids, text, sums)
+    keys = entry_keys(id_list)
+    return Prepared(cand.label, manifest_bytes, m, fp, sha, parsed, None, ids, text, sums, keys)
+
+
+def entry_keys(ids: Sequence[str]) -> bytes:
+    """The CRC-32 of each entry id (its UTF-8), 4 bytes each, little-endian, in order:
+    what ``central_return.entry_keys`` holds (c0008). Never change it: stores keep it."""
+    keys = array("I", map(zlib.crc32, map(str.encode, ids)))
+    assert keys.itemsize == 4
+    if sys.byteorder == "big":
+        keys.byteswap()
+    return keys.tobytes()
+
+
+def _keys_of(blob: bytes) -> array[int]:
+    keys = array("I")
+    keys.frombytes(blob)
+    if sys.byteorder == "big":
+        keys.byteswap()
+    return keys
 
 
 def commit(
@@ -529,7 +553,7 @@ _RETURN_COLUMNS = (
     "return_id", "version", "state", "gphc", "technician", "month", "main_site", "sector",
     "sites", "taxonomy_versions", "unit_cost_version", "supersedes", "supersedes_reason",
     "exported_at", "imported_at", "key_fingerprint", "rows", "totals", "manifest_sha256",
-    "manifest", "source", "installation_id", "installation_name", "nil",
+    "manifest", "source", "installation_id", "installation_name", "nil", "entry_keys",
 )  # fmt: skip
 _EVENT_COLUMNS = ("at", "action", "return_id", "version", "replaced_version",
                   "key_fingerprint", "source", "detail")  # fmt: skip
@@ -561,7 +585,7 @@ def _write(
     sector = sector or (parsed.sectors.most_common(1)[0][0] if parsed.sectors else "")
     previous = _retire_previous(conn, m, now, held)
     inst = m.get("installation") if isinstance(m.get("installation"), dict) else None
-    rows, duplicates = _drop_counted(conn, m, parsed.rows, prep.entry_ids)
+    rows, duplicates = _drop_counted(conn, m, parsed.rows, prep.entry_ids, prep.entry_keys)
     summary = parsed.summary if not duplicates else summarise(rows)
     tech = m["technician"]
     return_row = (
@@ -571,7 +595,7 @@ def _write(
         m.get("supersedes"), m.get("supersedes_reason"), str(m.get("exported_at") or ""),
         now, fp, len(rows), json.dumps(m.get("totals") or {}), prep.sha,
         prep.manifest_bytes.decode("utf-8"), source, inst["id"] if inst else None,
-        inst["name"] if inst else None, 1 if m.get("nil") is True else 0,
+        inst["name"] if inst else None, 1 if m.get("nil") is True else 0, prep.entry_keys,
     )  # fmt: skip
     event_row = (
         now, REPLACED if previous is not None else IMPORTED, m["return_id"], m["version"],
@@ -602,7 +626,11 @@ _ENTRY_ID_AT = DB_COLUMNS.index("entry_id")
 
 
 def _drop_counted(
-    conn: Connection, m: dict[str, Any], rows: list[tuple[Any, ...]], id_list: str
+    conn: Connection,
+    m: dict[str, Any],
+    rows: list[tuple[Any, ...]],
+    id_list: str,
+    keys: bytes = b"",
 ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
     """The rows to store, and (entry id, return id) of those another current return of
     the same technician (another installation's, say after a handover) already holds:
@@ -610,7 +638,8 @@ def _drop_counted(
 
     ``id_list``: the rows' entry ids joined by commas (ids the row checks found to be
     RxLog's, so no comma or quote in them), sent as one value, on the (gphc, entry_id)
-    index: one statement a return.
+    index: one statement a return. ``keys``: their :func:`entry_keys` (PostgreSQL: only
+    ids whose key another return of the technician holds are looked up).
     """
     gphc, rid = m["technician"]["gphc"], m["return_id"]
     held: dict[str, str] = {}
@@ -623,11 +652,14 @@ def _drop_counted(
     if conn.dialect.name == "sqlite" and sqlite3_has_json():
         found = _run(conn, sql, (gphc, rid, '["' + id_list.replace(",", '","') + '"]')).all()
     elif conn.dialect.driver == "psycopg":
-        # One text parameter, planned for its values each time (prepare=False): a plan
-        # psycopg prepared while the table was small scanned the whole table ever after.
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur:
+            id_list = _candidates(cur, gphc, rid, id_list, keys)
+            if not id_list:
+                return rows, []
+            # One text parameter, planned for its values each time (prepare=False): a plan
+            # psycopg prepared while the table was small scanned the whole table ever after.
             cur.execute(
                 "SELECT entry_id, return_id FROM central_entry WHERE gphc = %s AND "
                 "return_id <> %s AND entry_id = ANY(string_to_array(%s, ','))",
@@ -643,6 +675,28 @@ def _drop_counted(
         return rows, []
     kept = [r for r in rows if r[_ENTRY_ID_AT] not in held]
     return kept, sorted(held.items())
+
+
+def _candidates(cur: Any, gphc: str, rid: str, id_list: str, keys: bytes) -> str:
+    """The ids of ``id_list`` the duplicate lookup must look up: those whose entry key
+    another return of the technician holds (its stored rows' keys are among its
+    ``entry_keys``, so no other id can be among them); every id when a return's keys
+    are not known, or ``keys`` does not fit ``id_list``."""
+    ids = id_list.split(",")
+    if len(keys) != 4 * len(ids):
+        return id_list
+    cur.execute(
+        "SELECT entry_keys FROM central_return WHERE gphc = %s AND return_id <> %s",
+        (gphc, rid),
+    )
+    held = [k for (k,) in cur.fetchall()]
+    if any(k is None for k in held):
+        return id_list
+    mine = _keys_of(keys)
+    shared = set(mine).intersection(_keys_of(b"".join(held)))
+    if not shared:
+        return ""
+    return ",".join(i for i, k in zip(ids, mine, strict=True) if k in shared)
 
 
 def sqlite3_has_json() -> bool:
