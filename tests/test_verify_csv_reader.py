@@ -191,6 +191,19 @@ def test_a_short_row_is_not_read_as_part_of_the_next():
     assert _outcome(_check_csv, manifest, data) == _outcome(_by_definition, manifest, data)
 
 
+def test_minutes_far_along_a_wide_header_is_read_row_by_row_with_the_same_verdict():
+    from rxlog.returnformat import manifest
+
+    pad = ",".join(f"c{i}" for i in range(manifest._MINUTES_AT_MOST + 5))
+    text = f"return_id,version,{pad},minutes\r\n"
+    for m in (10, 20):
+        text += "5012345-2026-10-abcd,2," + "," * (manifest._MINUTES_AT_MOST + 4) + f",{m}\r\n"
+    assert not manifest._agrees_plainly(MANIFEST, text)
+    assert max(manifest._MINUTES_AT, default=0) <= manifest._MINUTES_AT_MOST
+    data = text.encode()
+    assert _outcome(_check_csv, MANIFEST, data) == _outcome(_by_definition, MANIFEST, data) == "ok"
+
+
 def _return_csv(rows: int) -> str:
     """A CSV of RxLog's own columns (minutes the 15th), as the export writes it."""
     from rxlog.returnformat.csvfile import CSV_COLUMNS

@@ -358,8 +358,10 @@ def _check_file(name: str, info: dict[str, Any], data: bytes | None) -> None:
 
 
 # The minutes cell of each row, by the header's index of ``minutes``: compiled once per
-# index (RxLog writes it 15th), never per return.
+# index (RxLog writes it 15th), never per return; a CSV with it further along than this
+# is read row by row (no expression of a hostile header's length is ever compiled).
 _MINUTES_AT: dict[int, re.Pattern[str]] = {}
+_MINUTES_AT_MOST = 64
 
 
 def _minutes_cells(text: str, at: int) -> list[str]:
@@ -407,6 +409,8 @@ def _agrees_plainly(manifest: dict[str, Any], text: str) -> bool:
     where = {col: i for i, col in enumerate(header.split(","))}
     at = where.get("minutes")
     if where.get("return_id") != 0 or where.get("version") != 1 or at is None:
+        return False
+    if at > _MINUTES_AT_MOST:
         return False
     found = _minutes_cells(text, at)
     if len(found) != len(rows):
