@@ -35,12 +35,15 @@ from rxlog.text import plain
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from rxlog.central.keyview import KeyView
     from rxlog.central.store import CentralStore
-    from rxlog.central.trust import KeyView
 
 # SQLAlchemy, the models and the trust store are imported in the functions that write:
 # the worker processes import this module to read, verify and parse, and stay light
-# (about 40 MB and 0.1 s each instead of 70 MB and 0.5 s with the ORM).
+# (about 40 MB and 0.1 s each instead of 70 MB and 0.5 s with the ORM). The writer's
+# usual path (a new return, or a resend) goes through the driver and loads no ORM
+# either: only a replacement, a stranger database or a single ``commit`` without the
+# keys at hand import the models.
 
 IMPORTED, REPLACED, ALREADY, REFUSED, SKIPPED = (
     "imported",
@@ -473,8 +476,6 @@ def _version_decision(
     withdrawn with its key, or superseded and then left with no current version, may be
     imported again.
     """
-    from rxlog.central.trust import key_for
-
     version = m["version"]
     has_current = any(r.state == "current" for r in rows)
     for r in rows:
@@ -508,6 +509,8 @@ def _version_decision(
             "version must replace the version the store holds"
         )
     if held.key_fingerprint != key.fingerprint:
+        from rxlog.central.trust import key_for
+
         before = (keys or {}).get(held.key_fingerprint) or key_for(conn, held.key_fingerprint)
         if before is None or before.gphc != key.gphc:
             return REFUSED, (
@@ -520,11 +523,15 @@ def _version_decision(
 def _retire_previous(conn: Connection, m: dict[str, Any], now: str, held: list[Any]) -> Any:
     """Make room for ``m``'s version: the current version (returned, if any) becomes
     superseded, and its entries and summary go. ``held``: :func:`_held`."""
+    previous = next((r for r in held if r.state == "current"), None)
+    again = any(r.version == m["version"] and r.state == "superseded" for r in held)
+    if previous is None and not again:
+        return None  # a new return: nothing to retire (and no ORM to load)
     from sqlalchemy import update
 
     from rxlog.central.models import DUPLICATES, ENTRIES, RETURNS, SUMMARY
 
-    if any(r.version == m["version"] and r.state == "superseded" for r in held):
+    if again:
         # A superseded version imported again (its successor was withdrawn): the old
         # record goes, the return is written afresh below.
         conn.execute(
@@ -534,7 +541,6 @@ def _retire_previous(conn: Connection, m: dict[str, Any], now: str, held: list[A
                 RETURNS.c.state == "superseded",
             )
         )
-    previous = next((r for r in held if r.state == "current"), None)
     if previous is not None:
         # Retire the old version first: at most one version of a return is "current"
         # (a unique index says so), so its rows are never counted twice.
@@ -948,23 +954,18 @@ def import_paths(
     (v1 before v2). ``cancelled`` is polled between returns: those already imported
     stay, each whole.
     """
-    from sqlalchemy import select
-
-    from rxlog.central.models import RETURNS
-    from rxlog.central.trust import all_keys
+    from rxlog.central.keyview import trusted_keys
 
     found = discover([Path(p) for p in paths])
     cands = found.candidates
     pool = default_workers() if workers is None else (0 if workers <= 1 else workers)
     total = len(cands)
-    with store.read() as conn:
+    with store.read() as conn:  # straight to the driver: no ORM loaded for an import
         known = {
             (r.return_id, r.version): r.manifest_sha256
-            for r in conn.execute(
-                select(RETURNS.c.return_id, RETURNS.c.version, RETURNS.c.manifest_sha256)
-            )
+            for r in _run(conn, "SELECT return_id, version, manifest_sha256 FROM central_return")
         }
-        keys = {k.fingerprint: k for k in all_keys(conn)}
+        keys = trusted_keys(conn)
     results: list[ImportResult] = []
     copy = store.engine.dialect.driver == "psycopg"  # the rows go as COPY text
     for i, prep in enumerate(_prepared(cands, pool, known, copy), 1):
