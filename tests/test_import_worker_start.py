@@ -1,5 +1,7 @@
-"""The import's start-up: an import of new returns loads no ORM into the writer (the
-driver does its statements)."""
+"""The import's worker start-up: until a worker process is ready the writer prepares the
+returns itself, in order; a worker that cannot start leaves every return to the writer;
+whichever process prepared a return, the store ends the same. And an import of new
+returns loads no ORM into the writer (the driver does its statements)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from conftest import bench_module
 
-from rxlog.central.importer import IMPORTED, PARALLEL_FROM
+from rxlog.central import importer
+from rxlog.central.importer import IMPORTED, PARALLEL_FROM, REFUSED, REPLACED, import_paths
 from rxlog.central.store import CentralStore
 from rxlog.central.trust import trust_key
 
@@ -76,6 +79,90 @@ def _stored(url: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
 
 def _outcomes(results: list) -> list[tuple]:
     return [(r.source, r.outcome, r.return_id, r.version, r.rows) for r in results]
+
+
+def _recording(pool, handed: list[str], wait: bool = False):
+    """``pool`` noting the label of each return it is handed (and, with ``wait``, its
+    workers up before the writer looks at them)."""
+    submit = pool.submit
+
+    def noting(fn, *args):
+        fut = submit(fn, *args)
+        if fn is importer.prepare:
+            handed.append(args[0].label)
+        elif wait and fn is importer._warm_up:
+            assert fut.result(timeout=300) is True
+        return fut
+
+    pool.submit = noting
+    return pool
+
+
+def _one_process(tmp_path: Path, inbox: Path, insts: list) -> tuple[list, tuple]:
+    url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+    store = _store(url, insts, tmp_path / "k1")
+    try:
+        results = import_paths(store, [inbox], workers=1)
+    finally:
+        store.close()
+    return _outcomes(results), _stored(url)
+
+
+@pytest.mark.slow
+def test_a_worker_ready_from_the_start_prepares_all_but_the_first_it_is_handed(
+    tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, insts = _inbox(tmp_path)
+    want = _one_process(tmp_path, inbox, insts)
+    real_pool = importer.worker_pool
+    handed: list[str] = []
+    monkeypatch.setattr(
+        importer, "worker_pool", lambda n: _recording(real_pool(n), handed, wait=True)
+    )
+    store = _store(url, insts, tmp_path / "k2")
+    try:
+        results = import_paths(store, [inbox], workers=2)
+    finally:
+        store.close()
+    assert len(results) > PARALLEL_FROM
+    # The first return is prepared here while the workers take their first ones.
+    assert handed == [r.source for r in results[1:]]
+    assert _outcomes(results) == want[0]
+    assert _stored(url) == want[1]
+    outcomes = [r.outcome for r in results]
+    assert outcomes.count(REFUSED) == 1 and outcomes.count(REPLACED) == 1
+    assert outcomes.count(IMPORTED) == len(results) - 2
+
+
+@pytest.mark.slow
+def test_a_worker_that_cannot_start_leaves_every_return_to_the_writer(
+    tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker process that dies before it is ready (here: it exits at once) breaks the
+    pool; the import does not fail with it: the writer prepares every return itself."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    inbox, insts = _inbox(tmp_path)
+    want = _one_process(tmp_path, inbox, insts)
+
+    handed: list[str] = []
+
+    def dying_pool(workers: int) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=os._exit, initargs=(3,))
+        return _recording(pool, handed)
+
+    monkeypatch.setattr(importer, "worker_pool", dying_pool)
+    store = _store(url, insts, tmp_path / "k2")
+    try:
+        results = import_paths(store, [inbox], workers=2)
+    finally:
+        store.close()
+    assert handed == []
+    assert _outcomes(results) == want[0]
+    assert _stored(url) == want[1]
 
 
 def test_an_import_of_new_returns_and_resends_loads_no_orm_into_the_writer(

@@ -905,6 +905,20 @@ def default_workers(cpus: int | None = None) -> int:
     return max(0, min(2, cpus - 1))
 
 
+def _warm_up() -> bool:
+    """In a worker, before its first return: load what :func:`prepare` loads on first use
+    (verification's cryptography, the row checks, every shipped taxonomy), so the writer
+    hands returns over only to a worker that is ready for them."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: F401
+
+    from rxlog import identifiers, limits, scales  # noqa: F401
+    from rxlog.returnformat import manifest  # noqa: F401
+    from rxlog.taxonomy import taxonomy_of_version
+
+    taxonomy_of_version("")  # lists and loads the shipped taxonomies (cached)
+    return True
+
+
 def _prepared(
     cands: list[Candidate], workers: int, known: dict[tuple[str, int], str], copy: bool = False
 ) -> Iterator[Prepared | ImportResult]:
@@ -921,13 +935,26 @@ def _prepared(
     from concurrent.futures import Future
 
     with worker_pool(workers) as pool:
-        ahead: deque[Future[Prepared | ImportResult]] = deque()
+        # A worker takes a while to start (a new interpreter and its imports: 0.1-0.2 s
+        # on a quiet machine, a second or more on a busy one, more on Windows). Until one
+        # is ready this process prepares the returns itself, in order, rather than wait;
+        # a worker that cannot start leaves them all to this process.
+        ready = pool.submit(_warm_up)
         todo = iter(cands)
+        for cand in todo:
+            if ready.done() and ready.exception() is None:
+                break
+            yield prepare(cand, hint(cand), copy)
+        else:
+            return
+        ahead: deque[Future[Prepared | ImportResult]] = deque()
         try:
             # Bounded look-ahead: each worker has one return in hand and one waiting, so
             # memory stays flat and the writer never waits for a worker to start one.
-            for cand in itertools.islice(todo, 2 * workers):
-                ahead.append(pool.submit(prepare, cand, hint(cand), copy))
+            for first in itertools.islice(todo, 2 * workers):
+                ahead.append(pool.submit(prepare, first, hint(first), copy))
+            # (this one here, while the workers prepare their first)
+            yield prepare(cand, hint(cand), copy)
             while ahead:
                 done = ahead.popleft().result()
                 nxt = next(todo, None)
