@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from central_db import central_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 
-from rxlog.central.importer import IMPORTED, REPLACED, import_paths, summarise
+from rxlog.central.importer import IMPORTED, REPLACED, _keys_of, import_paths, summarise
 from rxlog.central.store import CentralStore
 from rxlog.central.trust import trust_key
 
@@ -125,9 +125,22 @@ def test_every_value_is_stored_exactly_as_the_return_gives_it(store, tmp_path):
     for i, text in enumerate(AWKWARD):
         rows[i]["site_name"] = text
         rows[-1 - i]["title"] = text
+        rows[i]["phase"] = text[:40]  # a key of the summary rows (COPY too, on PostgreSQL)
     gen.write_return(inst, "2026-10", rows, tmp_path / "in")
     [r] = import_paths(store, [tmp_path / "in"], workers=1)
     assert r.outcome == IMPORTED, r.message
+    phases = _query(
+        store,
+        "SELECT phase, SUM(entries), SUM(minutes) FROM central_summary GROUP BY phase"
+        " ORDER BY phase",
+    )
+    want_phases: dict[str | None, list[int]] = {}
+    for x in rows:
+        acc = want_phases.setdefault(x["phase"] or None, [0, 0])
+        acc[0] += 1
+        acc[1] += x["minutes"]
+    assert sorted(phases, key=repr) == sorted(((k, *v) for k, v in want_phases.items()), key=repr)
+    assert set(AWKWARD) <= {p for p, *_ in phases}
     got = _query(
         store,
         "SELECT entry_id, site_name, title, count, released_minutes, cost_avoided_pence,"
@@ -246,3 +259,123 @@ def test_the_store_keeps_every_entry_and_summary_row_tied_to_its_return(store, t
         conn.execute(text(f"DELETE FROM central_summary WHERE return_pk = {pk}"))
         conn.execute(text(f"DELETE FROM central_return WHERE id = {pk}"))
     assert _query(store, "SELECT COUNT(*) FROM central_return") == [(0,)]
+
+
+def _keys_hold_every_stored_entry(store) -> None:
+    """Every stored entry's key is among its return's ``entry_keys`` (what lets the
+    lookup probe only the ids whose key another return holds), and no return's keys are
+    unknown after an import."""
+    from rxlog.central.importer import entry_keys
+
+    keys = {pk: k for pk, k in _query(store, "SELECT id, entry_keys FROM central_return")}
+    assert all(k is not None for k in keys.values())
+    held = {pk: set(_keys_of(bytes(k))) for pk, k in keys.items()}
+    for pk, entry_id in _query(store, "SELECT return_pk, entry_id FROM central_entry"):
+        assert _keys_of(entry_keys([entry_id]))[0] in held[pk], (pk, entry_id)
+
+
+def test_the_entry_keys_filter_the_duplicate_lookup_and_never_change_its_answer(
+    store, tmp_path, monkeypatch
+):
+    """The lookup finds the same duplicates whether the other returns' keys are known
+    (only ids whose key matches are looked up), unknown (every id is), or all alike
+    (every id matches, so every id is looked up): the keys filter, the index answers."""
+    from sqlalchemy import text
+
+    from rxlog.central import importer
+
+    inst = gen.Installation.new(47)
+    trust_key(store, inst.write_key(tmp_path / "k.pem"), inst.name)
+    months = {m: gen.make_rows(inst, m, 1, 300, random.Random(20 + i), "pilot")
+              for i, m in enumerate(("2026-07", "2026-08", "2026-09", "2026-10"))}  # fmt: skip
+    jul, aug, sep, oct_ = months.values()
+    aug[5]["entry_id"] = jul[7]["entry_id"]  # keys known: found through the filter
+    sep[0]["entry_id"] = jul[0]["entry_id"]  # keys unknown: found by looking every id up
+    oct_[9]["entry_id"] = aug[9]["entry_id"]  # every key alike: found all the same
+    for m, rows in months.items():
+        gen.write_return(inst, m, rows, tmp_path / m)
+
+    def one(month: str):
+        [r] = import_paths(store, [tmp_path / month], workers=1)
+        assert r.outcome == IMPORTED, r.message
+        return r.rows, r.duplicates
+
+    assert one("2026-07") == (300, ())
+    assert one("2026-08") == (299, (jul[7]["entry_id"],))
+    _keys_hold_every_stored_entry(store)
+    with store.begin() as conn:  # as if from a store that never had them
+        conn.execute(text("UPDATE central_return SET entry_keys = NULL"))
+    assert one("2026-09") == (299, (jul[0]["entry_id"],))
+    with store.begin() as conn:
+        conn.execute(text("UPDATE central_return SET entry_keys = :k"), {"k": b"\0" * 1200})
+    monkeypatch.setattr(importer, "entry_keys", lambda ids: b"\0" * (4 * len(ids)))
+    assert one("2026-10") == (299, (aug[9]["entry_id"],))
+    got = _query(store, "SELECT COUNT(*), COUNT(DISTINCT entry_id) FROM central_entry")
+    assert got == [(4 * 300 - 3, 4 * 300 - 3)]
+
+
+def test_replaced_and_superseded_returns_keep_the_keys_of_every_stored_entry(store, tmp_path):
+    inst = gen.Installation.new(48)
+    trust_key(store, inst.write_key(tmp_path / "k.pem"), inst.name)
+    v1 = gen.make_rows(inst, "2026-10", 1, 40, random.Random(30), "pilot")
+    v2 = gen.make_rows(inst, "2026-10", 2, 30, random.Random(31), "pilot")
+    nov = gen.make_rows(inst, "2026-11", 1, 20, random.Random(32), "pilot")
+    nov[3]["entry_id"] = v2[3]["entry_id"]
+    gen.write_return(inst, "2026-10", v1, tmp_path / "v1")
+    gen.write_return(inst, "2026-10", v2, tmp_path / "v2", 2, "late entries")
+    gen.write_return(inst, "2026-11", nov, tmp_path / "nov")
+    outcomes = [
+        (r.outcome, r.duplicates)
+        for folder in ("v1", "v2", "nov")
+        for r in import_paths(store, [tmp_path / folder], workers=1)
+    ]
+    assert outcomes == [(IMPORTED, ()), (REPLACED, ()), (IMPORTED, (v2[3]["entry_id"],))]
+    _keys_hold_every_stored_entry(store)
+
+
+def test_a_store_from_before_c0008_gets_the_keys_of_the_entries_it_holds(store, tmp_path):
+    """Taken back to c0007 (no keys) with returns in it, the store opens at the head
+    with each return's keys those of its stored entries (a superseded return: none)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from rxlog.central.importer import entry_keys
+    from rxlog.central.store import SCHEMA_HEAD
+
+    inst = gen.Installation.new(49)
+    trust_key(store, inst.write_key(tmp_path / "k.pem"), inst.name)
+    v1 = gen.make_rows(inst, "2026-10", 1, 40, random.Random(40), "pilot")
+    v2 = gen.make_rows(inst, "2026-10", 2, 30, random.Random(41), "pilot")
+    nov = gen.make_rows(inst, "2026-11", 1, 20, random.Random(42), "pilot")
+    nov[3]["entry_id"] = v2[3]["entry_id"]  # not stored with November's return
+    gen.write_return(inst, "2026-10", v1, tmp_path / "v1")
+    gen.write_return(inst, "2026-10", v2, tmp_path / "v2", 2, "late entries")
+    gen.write_return(inst, "2026-11", nov, tmp_path / "nov")
+    for folder in ("v1", "v2", "nov"):
+        import_paths(store, [tmp_path / folder], workers=1)
+    cfg = Config()
+    cfg.set_main_option("script_location", "rxlog.central:migrations")
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "c0007")
+    url = store.url
+    store.close()
+    again = CentralStore.open(url)
+    try:
+        assert again.revision() == SCHEMA_HEAD
+        got = {
+            (month, version): sorted(_keys_of(bytes(k)))
+            for month, version, k in _query(
+                again, "SELECT month, version, entry_keys FROM central_return"
+            )
+        }
+        assert got == {  # (in any order: the keys are a set)
+            ("2026-10", 1): [],
+            ("2026-10", 2): sorted(_keys_of(entry_keys([r["entry_id"] for r in v2]))),
+            ("2026-11", 1): sorted(
+                _keys_of(entry_keys([r["entry_id"] for i, r in enumerate(nov) if i != 3]))
+            ),
+        }
+        _keys_hold_every_stored_entry(again)
+    finally:
+        again.close()

@@ -270,6 +270,51 @@ def test_cost_avoided_counts_accepted_only_per_setting_and_never_eadon_1(store):
 
 
 @pytest.mark.slow
+def test_a_figure_at_an_earlier_price_year_is_inflated_in_the_report(store, resources, tmp_path):
+    """The shipped table with its registrar figure set at 2021/22 prices (a test change):
+    the report inflates that figure only, by the NHSCII steps 2021/22 to 2023/24 (7.32 %
+    and 4.31 %, as the shipped rows cite them), and says so in the PDF and the JSON."""
+    import json
+
+    from rxlog.central.findings import key_findings
+    from rxlog.central.report_json import report_dict
+
+    st, inbox = store
+    path = resources / "central-unit-costs.toml"
+    text = path.read_text("utf-8")
+    at = text.index('key = "hospital-registrar-quals-2023-24"')
+    text = text[:at] + text[at:].replace('price_year = "2023/24"', 'price_year = "2021/22"', 1)
+    path.write_text(text, encoding="utf-8")
+    data = gather(st)
+    c = data.cost
+    m = sum(
+        int(r["released_minutes"] or 0)
+        for r in _csv_rows(inbox)
+        if r["sector"] == "secondary" and r["outcome"] == "accepted" and r["significance"] != "1"
+    )
+    from decimal import Decimal
+
+    high = _per_minute("79", "60") * Decimal("1.0732") * Decimal("1.0431")
+    cell = c.cells[("secondary", "accepted")]
+    assert cell.high == _pence(m, high) and cell.basis == _pence(m, SHIPPED["secondary"][0])
+    assert c.cells[("primary", "accepted")].high == _pence(
+        c.cells[("primary", "accepted")].minutes, SHIPPED["primary"][1]
+    )
+    flat = " ".join(pdf_text(str(write_report(data, ReportOptions(tmp_path / "r.pdf")))).split())
+    assert "inflated to 2023/24 prices with: 2021/22→2022/23 +7.32%" in flat
+    assert "2022/23→2023/24 +4.31%" in flat and "£88.44" in flat  # 79 x 1.119455 = 88.437
+    doc = json.loads(json.dumps(report_dict(data)))["cost_avoided"]
+    assert [(x["from"], x["to"], x["percent"]) for x in doc["inflation"]] == [
+        ("2021/22", "2022/23", "7.32"),
+        ("2022/23", "2023/24", "4.31"),
+    ]
+    reg = next(u for u in doc["unit_costs"] if u["key"] == "hospital-registrar-quals-2023-24")
+    assert (reg["price_year"], reg["per_hour"]) == ("2021/22", "88.44")
+    assert any("inflated with the cited index (2021/22 to 2023/24)" in x
+               for x in key_findings(data)[1])  # fmt: skip
+
+
+@pytest.mark.slow
 def test_a_table_without_a_hospital_figure_leaves_secondary_not_valued(
     store, resources, tmp_path, capsys
 ):

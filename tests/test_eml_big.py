@@ -32,7 +32,7 @@ def _as_received(monkeypatch):
     is set aside here."""
     from rxlog.returnformat import eml_flat
 
-    monkeypatch.setattr(eml_flat, "flat_attachments", lambda data: None)
+    monkeypatch.setattr(eml_flat, "flat_attachments", lambda data, known=None: None)
 
 
 def _parsed(data: bytes) -> dict[str, bytes]:

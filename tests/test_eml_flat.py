@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rxlog.returnformat import ReturnVerificationError, eml
+from rxlog.returnformat import ReturnVerificationError, eml, eml_flat
 from rxlog.returnformat.eml import EmlOptions, attachments, write_eml
 from rxlog.returnformat.eml_flat import flat_attachments
 
@@ -276,3 +276,133 @@ def test_the_draft_is_the_bytes_the_stdlib_writes(monkeypatch, sizes, subject):
     assert fast == eml._write_message(options, files)
     assert _parser(fast) == dict(files)
     assert flat_attachments(fast) in (None, dict(files))
+
+
+# -- the files the e-mail should carry, given as known: compared, not decoded ----------
+def _near(content: bytes, rnd: random.Random) -> bytes:
+    """Bytes close to ``content``: one byte changed, one more or one fewer, or another."""
+    kind = rnd.randrange(4)
+    if kind == 0 and content:
+        at = rnd.randrange(len(content))
+        return content[:at] + bytes([content[at] ^ 1 << rnd.randrange(8)]) + content[at + 1 :]
+    if kind == 1:
+        return content + b"\n"
+    if kind == 2:
+        return content[:-1]
+    return rnd.randbytes(len(content))
+
+
+# The CSV is 3 bytes longer (its BOM): sizes about one and two pieces of the comparison.
+_PIECE_BYTES = 57 * eml_flat._LINES
+
+
+@pytest.mark.parametrize(
+    "size",
+    [1, 2, 3, 56, 57, 58, 114, 4000, 300_001]
+    + [_PIECE_BYTES - 4, _PIECE_BYTES - 3, _PIECE_BYTES - 2, 2 * _PIECE_BYTES - 3],
+)
+def test_a_known_file_is_given_as_it_is_where_the_body_is_its_base64(size):
+    files = _files(csv_size=size, pdf_size=size + 1)
+    data = _draft(files)
+    known = {name: content for name, content in files[:2]}
+    got = flat_attachments(data, known)
+    assert got == flat_attachments(data) == _parser(data) == dict(files)
+    assert got is not None and all(got[name] is content for name, content in known.items())
+    assert attachments(data, "x", known) == attachments(data, "x")
+    rnd = random.Random(size)
+    for _ in range(6):  # a file beside the e-mail that is not what it attaches
+        other = {name: _near(content, rnd) for name, content in known.items()}
+        got = flat_attachments(data, other)
+        assert got == dict(files)
+        assert got is not None and not any(got[n] is c for n, c in other.items())
+
+
+def test_a_body_in_other_lines_is_decoded_as_before_even_with_the_file_known():
+    files = _files(csv_size=5000)
+    data = _draft(files)
+    start, end = _b64_body(data, ".csv")
+    joined = data[start:end].replace(b"\r\n", b"")
+    for width in (64, 72, 4, 75, 77):  # the parser reads any width; the file is the same
+        body = b"".join(joined[i : i + width] + b"\r\n" for i in range(0, len(joined), width))
+        other = data[:start] + body + data[end:]
+        known = dict(files[:2])
+        got = flat_attachments(other, known)
+        assert got == flat_attachments(other) == _parser(other) == dict(files)
+        assert got is not None and got[NAME + ".csv"] is not known[NAME + ".csv"]
+
+
+@pytest.mark.parametrize("change", list(NOT_FLAT), ids=list(NOT_FLAT))
+def test_a_known_file_does_not_make_a_message_of_another_shape_flat(change):
+    files = _files()
+    data = NOT_FLAT[change](_draft(files))
+    assert flat_attachments(data, dict(files)) is None
+    assert _whole(data) == _whole_with(data, dict(files))
+
+
+def _whole_with(data: bytes, known: dict[str, bytes]) -> dict[str, bytes] | str:
+    try:
+        return attachments(data, "x", known)
+    except ReturnVerificationError as exc:
+        return exc.message
+
+
+def test_damaged_drafts_read_the_same_with_the_files_known():
+    """Seeded damage to the draft, in its structure and in its base64: with the files
+    known, the result is the one without them (and the parser's where it is taken)."""
+    rnd = random.Random(20261214)
+    files = _files(csv_size=1500, pdf_size=700)
+    draft = _draft(files)
+    known = dict(files)
+    same_object = 0
+    for _ in range(700):
+        data = _mutate(draft, rnd)
+        got = flat_attachments(data, known)
+        assert got == flat_attachments(data)
+        if got is not None:
+            assert got == _parser(data), data
+            same_object += sum(got.get(n) is c for n, c in known.items())
+        assert _whole_with(data, known) == _whole(data)
+    assert same_object > 0
+
+
+def _moved_line_ends(data: bytes, how: str) -> bytes:
+    start, end = _b64_body(data, ".csv")
+    body = data[start:end]
+    if how == "a line end one character later":
+        at = body.index(b"\r\n", 500)
+        body = body[:at] + body[at + 2 : at + 3] + b"\r\n" + body[at + 3 :]
+    elif how in ("an LF moved into its line", "a CR moved into its line"):
+        at = body.index(b"\r\n", 500) - 76  # a full line: 76 characters, CR, LF
+        chars = body[at : at + 76]
+        if how == "an LF moved into its line":  # the CR where it was, the LF before it
+            line = chars[:38] + b"\n" + chars[38:75] + b"\r" + chars[75:]
+        else:  # the LF where it was, the CR before it
+            line = chars[:38] + b"\r" + chars[38:76] + b"\n"
+        body = body[:at] + line + body[at + 78 :]
+    elif how == "the last line end turned round":
+        body = body[:-2] + b"\n\r"
+    else:  # every line end turned round
+        body = body.replace(b"\r\n", b"\n\r")
+    return data[:start] + body + data[end:]
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "a line end one character later",
+        "an LF moved into its line",
+        "a CR moved into its line",
+        "the last line end turned round",
+        "all turned round",
+    ],
+)
+def test_a_body_with_the_files_characters_but_other_line_ends_is_not_taken_as_known(how):
+    """The same characters as the file's base64, with the line ends elsewhere: not the
+    draft's lines, so the known file is not given for it (the result is as without it)."""
+    files = _files(csv_size=5000)
+    data = _moved_line_ends(_draft(files), how)
+    known = dict(files)
+    got = flat_attachments(data, known)
+    assert got == flat_attachments(data)
+    assert got is None or got[NAME + ".csv"] is not known[NAME + ".csv"]
+    assert _whole_with(data, known) == _whole(data)

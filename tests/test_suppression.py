@@ -198,13 +198,18 @@ def test_the_top_codes_table_listing_every_code_keeps_its_small_counts(column):
     from types import SimpleNamespace
 
     from rxlog.central import report_pdf
-    from rxlog.central.report_data import Totals
+    from rxlog.central.report_data import ReportData, Totals
 
-    by_code = {f"C{i}": Totals(entries=n, minutes=1000 - i) for i, n in enumerate(column)}
+    data = ReportData(None, None, ["2026-01"], "2026-12-01 12:00 UTC", "test")
+    for i, n in enumerate(column):
+        vals = (n, 1000 - i, 0, 0, 0, 0)
+        for t in (data.total, data.by_code.setdefault(f"C{i}", Totals()),
+                  data.by_site.setdefault(("G82001", "gp_practice", "primary"), Totals()),
+                  data.by_phase.setdefault("pilot", Totals()),
+                  data.by_sector_phase.setdefault(("primary", "pilot"), Totals())):  # fmt: skip
+            t.add(*vals)
     r = SimpleNamespace(
-        data=SimpleNamespace(by_code=by_code, code_titles={}),
-        p=lambda text, style: text,
-        table=lambda rows, widths, numeric_from: rows,
+        data=data, p=lambda text, style: text, table=lambda rows, widths, numeric_from: rows
     )
     shown = [row[2] for row in report_pdf._top_codes_table(r)[1:]]
     splits = _splits_a_reader_allows(shown, report_pdf.sup(sum(column)))

@@ -70,7 +70,8 @@ def quality_store(tmp_path, retiring, central_url):  # noqa: F811
     January 1 REP-HOUSE and 2 REP-SYNC entries under taxonomy 2026.1 (a baseline month's
     "<5"), in February 28 more REP-SYNC, in March 2 entries of current codes under 2026.1;
     nothing logged as REP-MGMT itself, so its 31 entries are its old codes' alone; 2
-    interventions not graded for significance."""
+    interventions not graded for significance; one reconciliation at registration of 3
+    patients."""
     from rxlog.central.importer import import_paths
     from rxlog.central.roster import calendar_set
     from rxlog.central.store import CentralStore
@@ -93,6 +94,10 @@ def quality_store(tmp_path, retiring, central_url):  # noqa: F811
                 _logged_before(rows, plain, "REP-SYNC", 2, rng)
             if t == 1 and month == "2026-02":
                 _logged_before(rows, plain, "REP-SYNC", 28, rng)
+            if t == 1 and month == "2026-02":  # 3 patients: a "<5" of the top codes
+                rec = dict(plain, entry_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)))
+                rec.update(code="REC-REG", category="reconciliation", count=3)
+                rows.append(rec)
             if t == 2 and month == "2026-03":
                 _logged_before(rows, plain, "REP-ERD", 2, rng)
                 for r in [r for r in rows if r["significance"] is not None][:2]:
@@ -332,3 +337,142 @@ def test_the_share_accepted_in_the_key_findings_gives_no_hidden_outcome_away(
         assert not share
     else:
         assert share and "Declined" in pinned
+
+
+# -- the most frequent activities' patients/items ---------------------------------------
+def read_patients(text):
+    """The top codes' patients/items with what a reader knows they add up to: the
+    reconciliation codes (REC-) to the headline's patients reconciled, the codes QS120
+    times (REC-DIS, REC-ADM) to the QS120 table's timed and not-recorded patients, every
+    code (all listed) to the patients/items behind section 2's rates."""
+    known, hidden, ranges, sums = {}, {}, {}, []
+    kpi = re.search(r"^\s*\S+\s+\S+\s+(\S+)\s+\S+\s*$\s*technician hours logged", text, re.M)
+    _cell(known, hidden, "reconciled", kpi.group(1))
+    top = _block(text, "Most frequent activities", "2. Baseline")
+    codes = []
+    for m in re.finditer(rf"^\s*({CODE})\s+.*?\s\S+\s+(\S+)\s+\S+\s*$", top, re.M):
+        _cell(known, hidden, ("code", m.group(1)), m.group(2))
+        codes.append(("code", m.group(1)))
+    _one_mark(hidden, codes)
+    assert 0 < len(codes) < 15  # every code listed
+    sums.append(([k for k in codes if k[1].startswith("REC-")], "reconciled"))
+    qs = _block(text, "NICE QS120)", "6. Run charts")
+    patients = []
+    for m in re.finditer(r"^\s*(Primary|Secondary)\s+(?:7 days|24 hours)\s+(.+)$", qs, re.M):
+        sector, toks = m.group(1), m.group(2).split()
+        for key, tok in zip(("nr", "timed", "in"), toks[:3], strict=True):
+            _cell(known, hidden, (sector, key), tok)
+        bands = []
+        for b, tok in enumerate(toks[4:]):
+            _cell(known, hidden, (sector, "band", b), tok)
+            bands.append((sector, "band", b))
+        sums += [
+            (bands, (sector, "timed")),
+            (bands[: 2 if sector == "Primary" else 1], (sector, "in")),
+        ]
+        patients += [(sector, "nr"), (sector, "timed")]
+    hidden["qs120 patients"] = UNKNOWN
+    sums += [(patients, "qs120 patients"),
+             ([("code", "REC-DIS"), ("code", "REC-ADM")], "qs120 patients")]  # fmt: skip
+    block = _block(text, "2. Baseline", "Within each sector")
+    label = "Patients/items per 100 hours"
+    rows = _table_rows(block, ["Measure", "Technician hours logged", label])
+    cells = [("phase", p.lower()) for p in rows["Measure"]]
+    read_rates(known, hidden, ranges, cells, rows["Technician hours logged"], rows[label])
+    hidden["patients/items"] = UNKNOWN
+    sums += [(codes, "patients/items"), (cells, "patients/items")]
+    return known, hidden, ranges, sums, codes
+
+
+@pytest.mark.parametrize("protected", [True, False])
+def test_no_patients_count_of_the_top_codes_follows_from_the_headline_or_qs120(
+    quality_store, tmp_path, monkeypatch, protected
+):
+    """Before: REC-REG's "<5" patients were the headline's 30 patients reconciled less
+    REC-DIS's and REC-ADM's, printed beside it."""
+    from rxlog.central import report_pdf
+    from rxlog.central.report_data import gather
+
+    if not protected:  # primary suppression alone, as before
+        from rxlog.central.report_cells import top_codes
+
+        def primary(data):
+            return {i: PRIMARY for i, (_, t) in enumerate(top_codes(data)[0]) if 1 <= t.count <= 4}
+
+        monkeypatch.setattr(report_pdf, "top_count_states", primary)
+    data = gather(quality_store)
+    assert data.by_code["REC-REG"].count == 3
+    out = report_pdf.write_report(data, report_pdf.ReportOptions(tmp_path / "r.pdf"))
+    known, hidden, ranges, sums, codes = read_patients(pdf_text(out, layout=True))
+    pinned = attack(known, hidden, sums, ranges)
+    small = {k for k in codes if k in known and 1 <= known[k] <= 4}
+    if protected:
+        assert hidden[("code", "REC-REG")] == PRIMARY
+        assert not (pinned & set(codes)) and not small, pinned
+    else:
+        assert ("code", "REC-REG") in pinned
+
+
+# -- run-chart captions -----------------------------------------------------------------
+@pytest.fixture
+def few_store(tmp_path, central_url):  # noqa: F811
+    """Two technicians, the calendar's baseline January with 1 intervention each, then a
+    full pilot February."""
+    from rxlog.central.importer import import_paths
+    from rxlog.central.roster import calendar_set
+    from rxlog.central.store import CentralStore
+    from rxlog.central.trust import trust_key
+
+    st = CentralStore.open(central_url)
+    calendar_set(st, ("2026-01-01", "2026-01-31"), ("2026-02-01", "2026-02-28"))
+    inbox = tmp_path / "inbox"
+    for t in (1, 2):
+        inst = gen.Installation.new(t)
+        trust_key(st, inst.write_key(tmp_path / f"{t}.pem"), inst.name)
+        for month, n in (("2026-01", 60), ("2026-02", 150)):
+            rows = gen.make_rows(inst, month, 1, n, random.Random(f"few-{t}-{month}"), "pilot")
+            if month == "2026-01":
+                ints = [i for i, r in enumerate(rows) if r["outcome"] is not None]
+                rows = [r for i, r in enumerate(rows) if i not in ints[1:]]
+            gen.write_return(inst, month, rows, inbox / inst.gphc)
+    assert all(r.outcome == "imported" for r in import_paths(st, [inbox], workers=1))
+    yield st
+    st.close()
+
+
+def _caption(text, title):
+    """The means printed under the monthly chart ``title``: {phase: mean}."""
+    block = text[text.index("Monthly points") :]
+    m = re.search(rf"^\s*{re.escape(title)}\s+\S{{0,2}}\s*$", block, re.M)
+    rest = block[m.end() :]
+    line = re.search(r"^\s*(baseline: .*|means and limits .*)$", rest, re.M).group(1)
+    return {p: float(v.replace(",", "")) for p, v in re.findall(r"(\w+): mean ([-\d.,]+)", line)}
+
+
+@pytest.mark.parametrize("protected", [True, False])
+def test_the_run_charts_captions_give_no_hidden_phase_count_back(
+    few_store, tmp_path, monkeypatch, protected
+):
+    """Section 2 hides the baseline's interventions per 100 hours (2 interventions); the
+    interventions chart's caption printed "baseline: mean 2.0" (one point: the phase's
+    total), and the rate chart's its rate (times the hours printed beside it)."""
+    from rxlog.central import report_pdf
+    from rxlog.central.report_data import gather
+
+    if not protected:
+        monkeypatch.setattr(report_pdf, "chart_numbers_shown", lambda data, key: True)
+    data = gather(few_store)
+    assert data.by_phase["baseline"].interventions == 2
+    out = report_pdf.write_report(data, report_pdf.ReportOptions(tmp_path / "r.pdf"))
+    text = pdf_text(out, layout=True)
+    block = _block(text, "2. Baseline", "Within each sector")
+    rows = _table_rows(block, ["Technician hours logged", "Interventions per 100 hours"])
+    assert rows["Interventions per 100 hours"][0] == "*"
+    count = _caption(text, "Clinical interventions")
+    rate = _caption(text, "Clinical interventions per 100 hours logged")
+    hours = float(rows["Technician hours logged"][0].replace(",", ""))
+    if protected:
+        assert count == {} and rate == {}
+    else:
+        assert count["baseline"] == 2.0
+        assert round(rate["baseline"] * hours / 100) == 2

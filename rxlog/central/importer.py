@@ -16,6 +16,9 @@ import json
 import operator
 import os
 import re
+import sys
+import zlib
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -32,12 +35,15 @@ from rxlog.text import plain
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from rxlog.central.keyview import KeyView
     from rxlog.central.store import CentralStore
-    from rxlog.central.trust import KeyView
 
 # SQLAlchemy, the models and the trust store are imported in the functions that write:
 # the worker processes import this module to read, verify and parse, and stay light
-# (about 40 MB and 0.1 s each instead of 70 MB and 0.5 s with the ORM).
+# (about 40 MB and 0.1 s each instead of 70 MB and 0.5 s with the ORM). The writer's
+# usual path (a new return, or a resend) goes through the driver and loads no ORM
+# either: only a replacement, a stranger database or a single ``commit`` without the
+# keys at hand import the models.
 
 IMPORTED, REPLACED, ALREADY, REFUSED, SKIPPED = (
     "imported",
@@ -198,6 +204,8 @@ class Prepared:
     problem: str | None  # why the return's content is unusable (reported after trust)
     entry_ids: str = ""  # the rows' entry ids, comma-separated (checked: RxLog's ids)
     copy_text: str | None = None  # the rows as COPY text, without return_pk (PostgreSQL)
+    summary_copy: str | None = None  # the summary rows as COPY text, likewise
+    entry_keys: bytes = b""  # :func:`entry_keys` of the rows' ids (central_return.entry_keys)
 
 
 def prepare(
@@ -271,10 +279,31 @@ def _prepare(
             )
     except RxlogError as exc:
         return Prepared(cand.label, manifest_bytes, m, verified.fingerprint, sha, None, exc.message)
-    ids = ",".join(map(operator.itemgetter(_ENTRY_ID_AT), parsed.rows))
+    id_list = list(map(operator.itemgetter(_ENTRY_ID_AT), parsed.rows))
+    ids = ",".join(id_list)
     text = copy_text(parsed.rows) if copy else None
+    sums = copy_text(parsed.summary) if copy else None
     fp = verified.fingerprint
-    return Prepared(cand.label, manifest_bytes, m, fp, sha, parsed, None, ids, text)
+    keys = entry_keys(id_list)
+    return Prepared(cand.label, manifest_bytes, m, fp, sha, parsed, None, ids, text, sums, keys)
+
+
+def entry_keys(ids: Sequence[str]) -> bytes:
+    """The CRC-32 of each entry id (its UTF-8), 4 bytes each, little-endian, in order:
+    what ``central_return.entry_keys`` holds (c0008). Never change it: stores keep it."""
+    keys = array("I", map(zlib.crc32, map(str.encode, ids)))
+    assert keys.itemsize == 4
+    if sys.byteorder == "big":
+        keys.byteswap()
+    return keys.tobytes()
+
+
+def _keys_of(blob: bytes) -> array[int]:
+    keys = array("I")
+    keys.frombytes(blob)
+    if sys.byteorder == "big":
+        keys.byteswap()
+    return keys
 
 
 def commit(
@@ -447,8 +476,6 @@ def _version_decision(
     withdrawn with its key, or superseded and then left with no current version, may be
     imported again.
     """
-    from rxlog.central.trust import key_for
-
     version = m["version"]
     has_current = any(r.state == "current" for r in rows)
     for r in rows:
@@ -482,6 +509,8 @@ def _version_decision(
             "version must replace the version the store holds"
         )
     if held.key_fingerprint != key.fingerprint:
+        from rxlog.central.trust import key_for
+
         before = (keys or {}).get(held.key_fingerprint) or key_for(conn, held.key_fingerprint)
         if before is None or before.gphc != key.gphc:
             return REFUSED, (
@@ -494,11 +523,15 @@ def _version_decision(
 def _retire_previous(conn: Connection, m: dict[str, Any], now: str, held: list[Any]) -> Any:
     """Make room for ``m``'s version: the current version (returned, if any) becomes
     superseded, and its entries and summary go. ``held``: :func:`_held`."""
+    previous = next((r for r in held if r.state == "current"), None)
+    again = any(r.version == m["version"] and r.state == "superseded" for r in held)
+    if previous is None and not again:
+        return None  # a new return: nothing to retire (and no ORM to load)
     from sqlalchemy import update
 
     from rxlog.central.models import DUPLICATES, ENTRIES, RETURNS, SUMMARY
 
-    if any(r.version == m["version"] and r.state == "superseded" for r in held):
+    if again:
         # A superseded version imported again (its successor was withdrawn): the old
         # record goes, the return is written afresh below.
         conn.execute(
@@ -508,7 +541,6 @@ def _retire_previous(conn: Connection, m: dict[str, Any], now: str, held: list[A
                 RETURNS.c.state == "superseded",
             )
         )
-    previous = next((r for r in held if r.state == "current"), None)
     if previous is not None:
         # Retire the old version first: at most one version of a return is "current"
         # (a unique index says so), so its rows are never counted twice.
@@ -527,7 +559,7 @@ _RETURN_COLUMNS = (
     "return_id", "version", "state", "gphc", "technician", "month", "main_site", "sector",
     "sites", "taxonomy_versions", "unit_cost_version", "supersedes", "supersedes_reason",
     "exported_at", "imported_at", "key_fingerprint", "rows", "totals", "manifest_sha256",
-    "manifest", "source", "installation_id", "installation_name", "nil",
+    "manifest", "source", "installation_id", "installation_name", "nil", "entry_keys",
 )  # fmt: skip
 _EVENT_COLUMNS = ("at", "action", "return_id", "version", "replaced_version",
                   "key_fingerprint", "source", "detail")  # fmt: skip
@@ -539,19 +571,10 @@ def _insert(table: str, columns: Sequence[str]) -> str:
 
 _INSERT_RETURN = _insert("central_return", _RETURN_COLUMNS) + " RETURNING id"
 _INSERT_EVENT = _insert("central_event", _EVENT_COLUMNS)
-_SUMMARY_INTS = {"significance", "qs120_days"}
-_SUMMARY_FROM_JSON = ", ".join(
-    f"(j->>{i})::{'integer' if c in _SUMMARY_INTS or i >= len(_SUMMARY_KEYS) else 'text'}"
-    for i, c in enumerate((*_SUMMARY_KEYS, *_SUMMARY_VALUES))
-)
-# PostgreSQL: the event and the summary rows (one JSON value) go in the same round trip
-# as the return row.
-_INSERT_RETURN_EVENT_SUMMARY = (
-    f"WITH r AS ({_INSERT_RETURN}), e AS ({_INSERT_EVENT}), s AS (INSERT INTO "
-    f"central_summary (return_pk, month, {', '.join((*_SUMMARY_KEYS, *_SUMMARY_VALUES))}) "
-    f"SELECT r.id, ?, {_SUMMARY_FROM_JSON} FROM r, json_array_elements(?::json) AS j) "
-    "SELECT id FROM r"
-)
+# PostgreSQL: the event goes in the same round trip as the return row; the summary rows
+# follow by COPY (a JSON value cast row by row in the same statement cost ~5 ms a return
+# of 250 summary rows, COPY ~2 ms).
+_INSERT_RETURN_EVENT = f"WITH r AS ({_INSERT_RETURN}), e AS ({_INSERT_EVENT}) SELECT id FROM r"
 
 
 def _write(
@@ -568,7 +591,7 @@ def _write(
     sector = sector or (parsed.sectors.most_common(1)[0][0] if parsed.sectors else "")
     previous = _retire_previous(conn, m, now, held)
     inst = m.get("installation") if isinstance(m.get("installation"), dict) else None
-    rows, duplicates = _drop_counted(conn, m, parsed.rows, prep.entry_ids)
+    rows, duplicates = _drop_counted(conn, m, parsed.rows, prep.entry_ids, prep.entry_keys)
     summary = parsed.summary if not duplicates else summarise(rows)
     tech = m["technician"]
     return_row = (
@@ -578,7 +601,7 @@ def _write(
         m.get("supersedes"), m.get("supersedes_reason"), str(m.get("exported_at") or ""),
         now, fp, len(rows), json.dumps(m.get("totals") or {}), prep.sha,
         prep.manifest_bytes.decode("utf-8"), source, inst["id"] if inst else None,
-        inst["name"] if inst else None, 1 if m.get("nil") is True else 0,
+        inst["name"] if inst else None, 1 if m.get("nil") is True else 0, prep.entry_keys,
     )  # fmt: skip
     event_row = (
         now, REPLACED if previous is not None else IMPORTED, m["return_id"], m["version"],
@@ -586,12 +609,12 @@ def _write(
         m.get("supersedes_reason"),
     )  # fmt: skip
     if conn.dialect.name == "postgresql":
-        params = (*return_row, *event_row, m["month"], json.dumps(summary))
-        pk = _run(conn, _INSERT_RETURN_EVENT_SUMMARY, params).scalar_one()
+        pk = _run(conn, _INSERT_RETURN_EVENT, (*return_row, *event_row)).scalar_one()
     else:
         pk = _run(conn, _INSERT_RETURN, return_row).scalar_one()
         _run(conn, _INSERT_EVENT, event_row)
-        _insert_summary(store, conn, pk, m["month"], summary)
+    summary_copy = prep.summary_copy if not duplicates else None
+    _insert_summary(store, conn, pk, m["month"], summary, summary_copy)
     _insert_entries(store, conn, pk, rows, prep.copy_text if not duplicates else None)
     if duplicates:
         from sqlalchemy import insert
@@ -609,7 +632,11 @@ _ENTRY_ID_AT = DB_COLUMNS.index("entry_id")
 
 
 def _drop_counted(
-    conn: Connection, m: dict[str, Any], rows: list[tuple[Any, ...]], id_list: str
+    conn: Connection,
+    m: dict[str, Any],
+    rows: list[tuple[Any, ...]],
+    id_list: str,
+    keys: bytes = b"",
 ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
     """The rows to store, and (entry id, return id) of those another current return of
     the same technician (another installation's, say after a handover) already holds:
@@ -617,7 +644,8 @@ def _drop_counted(
 
     ``id_list``: the rows' entry ids joined by commas (ids the row checks found to be
     RxLog's, so no comma or quote in them), sent as one value, on the (gphc, entry_id)
-    index: one statement a return.
+    index: one statement a return. ``keys``: their :func:`entry_keys` (PostgreSQL: only
+    ids whose key another return of the technician holds are looked up).
     """
     gphc, rid = m["technician"]["gphc"], m["return_id"]
     held: dict[str, str] = {}
@@ -630,11 +658,14 @@ def _drop_counted(
     if conn.dialect.name == "sqlite" and sqlite3_has_json():
         found = _run(conn, sql, (gphc, rid, '["' + id_list.replace(",", '","') + '"]')).all()
     elif conn.dialect.driver == "psycopg":
-        # One text parameter, planned for its values each time (prepare=False): a plan
-        # psycopg prepared while the table was small scanned the whole table ever after.
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur:
+            id_list = _candidates(cur, gphc, rid, id_list, keys)
+            if not id_list:
+                return rows, []
+            # One text parameter, planned for its values each time (prepare=False): a plan
+            # psycopg prepared while the table was small scanned the whole table ever after.
             cur.execute(
                 "SELECT entry_id, return_id FROM central_entry WHERE gphc = %s AND "
                 "return_id <> %s AND entry_id = ANY(string_to_array(%s, ','))",
@@ -650,6 +681,28 @@ def _drop_counted(
         return rows, []
     kept = [r for r in rows if r[_ENTRY_ID_AT] not in held]
     return kept, sorted(held.items())
+
+
+def _candidates(cur: Any, gphc: str, rid: str, id_list: str, keys: bytes) -> str:
+    """The ids of ``id_list`` the duplicate lookup must look up: those whose entry key
+    another return of the technician holds (its stored rows' keys are among its
+    ``entry_keys``, so no other id can be among them); every id when a return's keys
+    are not known, or ``keys`` does not fit ``id_list``."""
+    ids = id_list.split(",")
+    if len(keys) != 4 * len(ids):
+        return id_list
+    cur.execute(
+        "SELECT entry_keys FROM central_return WHERE gphc = %s AND return_id <> %s",
+        (gphc, rid),
+    )
+    held = [k for (k,) in cur.fetchall()]
+    if any(k is None for k in held):
+        return id_list
+    mine = _keys_of(keys)
+    shared = set(mine).intersection(_keys_of(b"".join(held)))
+    if not shared:
+        return ""
+    return ",".join(i for i, k in zip(ids, mine, strict=True) if k in shared)
 
 
 def sqlite3_has_json() -> bool:
@@ -775,7 +828,12 @@ def summarise(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 def _insert_summary(
-    store: CentralStore, conn: Connection, pk: int, month: str, sums: list[tuple[Any, ...]]
+    store: CentralStore,
+    conn: Connection,
+    pk: int,
+    month: str,
+    sums: list[tuple[Any, ...]],
+    summary_copy: str | None = None,
 ) -> None:
     if not sums:
         return
@@ -785,7 +843,18 @@ def _insert_summary(
         marks = ", ".join("?" for _ in cols)
         rows = [(pk, month, *s) for s in sums]
         conn.exec_driver_sql(f"INSERT INTO central_summary ({names}) VALUES ({marks})", rows)
-    else:  # (PostgreSQL writes them with the return row: _write)
+    elif conn.dialect.driver == "psycopg":
+        # COPY, as for the entries: the worker wrote the rows as COPY text (the writer
+        # does when duplicates were dropped); month and return_pk end each line.
+        order = (*_SUMMARY_KEYS, *_SUMMARY_VALUES, "month", "return_pk")
+        names = ", ".join(f'"{c}"' for c in order)
+        text = summary_copy if summary_copy is not None else copy_text(sums)
+        tail = f"\t{month.translate(_COPY_ESCAPES)}\t{int(pk)}\n"
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(f"COPY central_summary ({names}) FROM STDIN") as copy:
+            copy.write(text.replace("\n", tail))
+    else:
         from sqlalchemy import insert
 
         from rxlog.central.models import SUMMARY
@@ -836,6 +905,20 @@ def default_workers(cpus: int | None = None) -> int:
     return max(0, min(2, cpus - 1))
 
 
+def _warm_up() -> bool:
+    """In a worker, before its first return: load what :func:`prepare` loads on first use
+    (verification's cryptography, the row checks, every shipped taxonomy), so the writer
+    hands returns over only to a worker that is ready for them."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: F401
+
+    from rxlog import identifiers, limits, scales  # noqa: F401
+    from rxlog.returnformat import manifest  # noqa: F401
+    from rxlog.taxonomy import taxonomy_of_version
+
+    taxonomy_of_version("")  # lists and loads the shipped taxonomies (cached)
+    return True
+
+
 def _prepared(
     cands: list[Candidate], workers: int, known: dict[tuple[str, int], str], copy: bool = False
 ) -> Iterator[Prepared | ImportResult]:
@@ -852,13 +935,26 @@ def _prepared(
     from concurrent.futures import Future
 
     with worker_pool(workers) as pool:
-        ahead: deque[Future[Prepared | ImportResult]] = deque()
+        # A worker takes a while to start (a new interpreter and its imports: 0.1-0.2 s
+        # on a quiet machine, a second or more on a busy one, more on Windows). Until one
+        # is ready this process prepares the returns itself, in order, rather than wait;
+        # a worker that cannot start leaves them all to this process.
+        ready = pool.submit(_warm_up)
         todo = iter(cands)
+        for cand in todo:
+            if ready.done() and ready.exception() is None:
+                break
+            yield prepare(cand, hint(cand), copy)
+        else:
+            return
+        ahead: deque[Future[Prepared | ImportResult]] = deque()
         try:
             # Bounded look-ahead: each worker has one return in hand and one waiting, so
             # memory stays flat and the writer never waits for a worker to start one.
-            for cand in itertools.islice(todo, 2 * workers):
-                ahead.append(pool.submit(prepare, cand, hint(cand), copy))
+            for first in itertools.islice(todo, 2 * workers):
+                ahead.append(pool.submit(prepare, first, hint(first), copy))
+            # (this one here, while the workers prepare their first)
+            yield prepare(cand, hint(cand), copy)
             while ahead:
                 done = ahead.popleft().result()
                 nxt = next(todo, None)
@@ -885,23 +981,18 @@ def import_paths(
     (v1 before v2). ``cancelled`` is polled between returns: those already imported
     stay, each whole.
     """
-    from sqlalchemy import select
-
-    from rxlog.central.models import RETURNS
-    from rxlog.central.trust import all_keys
+    from rxlog.central.keyview import trusted_keys
 
     found = discover([Path(p) for p in paths])
     cands = found.candidates
     pool = default_workers() if workers is None else (0 if workers <= 1 else workers)
     total = len(cands)
-    with store.read() as conn:
+    with store.read() as conn:  # straight to the driver: no ORM loaded for an import
         known = {
             (r.return_id, r.version): r.manifest_sha256
-            for r in conn.execute(
-                select(RETURNS.c.return_id, RETURNS.c.version, RETURNS.c.manifest_sha256)
-            )
+            for r in _run(conn, "SELECT return_id, version, manifest_sha256 FROM central_return")
         }
-        keys = {k.fingerprint: k for k in all_keys(conn)}
+        keys = trusted_keys(conn)
     results: list[ImportResult] = []
     copy = store.engine.dialect.driver == "psycopg"  # the rows go as COPY text
     for i, prep in enumerate(_prepared(cands, pool, known, copy), 1):

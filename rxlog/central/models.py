@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -77,6 +78,10 @@ class CentralReturn(CentralBase):
     installation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     installation_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     nil: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # "nothing this month"
+    # c0008: the CRC-32 of each entry id the return brought, 4 bytes each (little-endian):
+    # the duplicate lookup probes only ids whose CRC another return of the technician
+    # holds. A superset of the ids of its stored rows; None: not known (probe every id).
+    entry_keys: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("return_id", "version", name="uq_central_return_version"),

@@ -479,3 +479,89 @@ def quality_hidden(data: ReportData) -> dict[Any, str]:
     if recoverable(values, sums, hidden, unprinted) & own:
         hidden = protect_system(values, sums, own, given, unprinted, mark=MASKED)
     return {k: v for k, v in hidden.items() if k in own}
+
+
+# -- the most frequent activities' patients/items ------------------------------------
+def reconciled(data: ReportData) -> int:
+    """The headline's patients with medicines reconciled (the REC run chart's points)."""
+    return int(sum(sum(s.chart.values) for s in data.series if s.key == "REC_M"))
+
+
+def top_count_states(data: ReportData) -> dict[int, str]:
+    """Which patients/items counts of the most-frequent-activities table are hidden,
+    {row: state}: each is protected, with the patients/items rates of section 2 (their
+    system: phases, sectors), against the sums a reader knows: the reconciliation codes
+    add up to the headline's patients reconciled, the codes QS120 times to the QS120
+    table's patients (timed and not recorded, both sectors) and, with every code listed,
+    all codes to the patients/items the rates stand for. A code not listed is unknown."""
+    listed, _ = top_codes(data)
+    values, sums, rate_cells, unprinted, given = rate_system(data, "count")
+    hidden_rates = rate_hidden(data)
+    for k in rate_cells:
+        if ("count", k) in hidden_rates:
+            given[k] = hidden_rates[("count", k)]
+    own = {("pcode", i) for i in range(len(listed))}
+    names = {code: i for i, (code, _) in enumerate(listed)}
+    groups: dict[str, list[Any]] = {"all": [], "rec": [], "qs": []}
+    for code, tot in sorted(data.by_code.items()):
+        key: Any = ("pcode", names[code]) if code in names else None
+        rec = data.code_category.get(code) == "reconciliation"
+        qs = code in data.qs120_codes
+        if key is None:  # not listed: one unknown per kind of code
+            key = ("pcodes", rec, qs)
+            unprinted.add(key)
+        values[key] = values.get(key, 0) + tot.count
+        for group, member in (("all", True), ("rec", rec), ("qs", qs)):
+            if member and key not in groups[group]:
+                groups[group].append(key)
+    sums.append((groups["all"], ("total",)))
+    rec_total = reconciled(data)
+    if sum(values[k] for k in groups["rec"]) == rec_total:  # the headline's own sum
+        values[("reconciled",)] = rec_total
+        sums.append((groups["rec"], ("reconciled",)))
+        if SMALL_MIN <= rec_total <= SMALL_MAX:
+            given[("reconciled",)] = PRIMARY
+    qvalues, qsums = qs120_system(data)
+    patients = [("timed", s) for s in SECTORS] + [("nr", s) for s in SECTORS]
+    if groups["qs"] and sum(values[k] for k in groups["qs"]) == sum(qvalues[k] for k in patients):
+        values.update(qvalues)
+        sums += qsums
+        values[("qs120 patients",)] = sum(qvalues[k] for k in patients)
+        unprinted.add(("qs120 patients",))
+        sums += [(groups["qs"], ("qs120 patients",)), (patients, ("qs120 patients",))]
+        given.update(qs120_hidden(data))
+    leaked = recoverable(values, sums, {**given, **dict.fromkeys(own, MASKED)}, unprinted)
+    given = {k: v for k, v in given.items() if k not in leaked}
+    hidden = protect_system(values, sums, own, given, unprinted)
+    if recoverable(values, sums, hidden, unprinted) & own:
+        hidden = protect_system(values, sums, own, given, unprinted, mark=MASKED)
+    return {k[1]: v for k, v in hidden.items() if k in own}
+
+
+# -- run-chart captions --------------------------------------------------------------
+# A chart's caption prints each phase's mean and limits: a count chart's mean times its
+# points is the phase's total (and two points' mean and moving range give both), a rate
+# chart's mean of one point is that period's rate, which its hours give back.
+_CHART_COUNT = {"INT": "INT", "INT_RATE": "INT", "REC": "REC", "REC_RATE": "REC"}
+
+
+def chart_numbers_shown(data: ReportData, key: str) -> bool:
+    """Whether the caption of the run chart ``key`` (e.g. INT_M, INT_RATE_W) may print
+    its phases' means and limits: not for a chart of a count (or its rate per 100 hours,
+    where a phase has one point) with a point of 1 to 4, nor for interventions where
+    section 2 hides a phase's rate (the phase's total would give it back)."""
+    measure, _, suffix = key.rpartition("_")
+    count = _CHART_COUNT.get(measure)
+    if count is None:
+        return True
+    chart = next((s.chart for s in data.series if s.key == key), None)
+    counts = next((s.chart for s in data.series if s.key == f"{count}_{suffix}"), None)
+    if chart is None or counts is None:
+        return True
+    if measure != count and all(ph.n > 1 for ph in chart.phases):
+        return True  # a mean of several rates: no period's count follows from it
+    if any(SMALL_MIN <= round(v) <= SMALL_MAX for v in counts.values):
+        return False
+    if count == "INT":
+        return not any(a == "interventions" and k[0] == "phase" for a, k in rate_hidden(data))
+    return True

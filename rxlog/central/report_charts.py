@@ -109,9 +109,10 @@ def _colour(hex_: str) -> Any:
     return colors.HexColor(hex_)
 
 
-def spc_drawing(s: Series, width: float, height: float = 150) -> Any:
+def spc_drawing(s: Series, width: float, height: float = 150, numbers: bool = True) -> Any:
     """One XmR chart with its title, icons, stepped limits, points, axis labels and a
-    caption of its limits and signals."""
+    caption of its limits and signals (without the means' and limits' values where
+    ``numbers`` is false: they would give a small count away; report_cells)."""
     from reportlab.graphics.shapes import Drawing, String
 
     ch = s.chart
@@ -134,7 +135,7 @@ def spc_drawing(s: Series, width: float, height: float = 150) -> Any:
     _limits(d, plot, ch)
     _points(d, plot, ch)
     _period_labels(d, plot, s)
-    _caption(d, plot, ch, [w for _, _, w in icons])
+    _caption(d, plot, ch, [w for _, _, w in icons], numbers)
     return d
 
 
@@ -228,7 +229,7 @@ def _period_labels(d: Any, plot: _Plot, s: Series) -> None:
                          fillColor=grey))  # fmt: skip
 
 
-def _caption(d: Any, plot: _Plot, ch: Chart, icon_words: list[str]) -> None:
+def _caption(d: Any, plot: _Plot, ch: Chart, icon_words: list[str], numbers: bool) -> None:
     from reportlab.graphics.shapes import String
 
     limits = "; ".join(
@@ -236,6 +237,8 @@ def _caption(d: Any, plot: _Plot, ch: Chart, icon_words: list[str]) -> None:
         f"to {fmt(ph_.upper)}"
         for ph_ in ch.phases
     )
+    if not numbers:
+        limits = "means and limits as drawn; their values are not printed, to protect small numbers"
     words = [ch.summary()]
     if ch.trial:
         words.append("trial limits (a phase has fewer than 13 points)")

@@ -109,6 +109,8 @@ class ReportData:
     category_titles: dict[str, str] = field(default_factory=dict)
     by_code: dict[str, Totals] = field(default_factory=dict)
     code_titles: dict[str, str] = field(default_factory=dict)
+    code_category: dict[str, str] = field(default_factory=dict)  # today's code -> category
+    qs120_codes: set[str] = field(default_factory=set)  # today's codes QS120 times
     by_phase: dict[str, Totals] = field(default_factory=dict)
     phase_category: dict[tuple[str, str], int] = field(default_factory=dict)  # minutes
     phase_returns: dict[str, int] = field(default_factory=dict)
@@ -385,6 +387,9 @@ def _activity(conn: Any, data: ReportData, where: Any, tax: Any, pilot_start: st
             c.title if c is not None else f"{now} (not in taxonomy {tax.version})"
         )
         data.category_titles[cat] = tax.categories.get(cat, cat)
+        data.code_category[now] = cat
+        if c is not None and (c.needs_discharge_date or c.needs_admission_time):
+            data.qs120_codes.add(now)
         org = organisation(site)
         if org != site:
             data.site_codes[site] = org

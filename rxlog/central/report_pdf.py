@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rxlog.central.report_cells import (
+    chart_numbers_shown,
     cost_hidden,
     graded_state,
     outcome_counts,
@@ -23,9 +24,11 @@ from rxlog.central.report_cells import (
     qs120_system,
     quality_hidden,
     rate_hidden,
+    reconciled,
     sig_harm,
     site_column,
     top_codes,
+    top_count_states,
 )
 from rxlog.central.report_charts import PDF_MEASURES, legend, month_label, spc_drawing
 from rxlog.central.report_data import QS120_BANDS, QS120_TARGET_DAYS, ReportData, Totals
@@ -246,7 +249,7 @@ def _kpis(r: _Report) -> Any:
 
     data, kit = r.data, r.kit
     t = data.total
-    rec = sum(sum(s.chart.values) for s in data.series if s.key == "REC_M")
+    rec = reconciled(data)
     qn = sum(n for n, _ in data.qs120.values())
     qok = sum(ok for _, ok in data.qs120.values())
     qs_share = pct_of_count(qok, qn) if qs120_share_shown(data, qs120_hidden(data), None) else "*"
@@ -351,9 +354,11 @@ def _top_codes_table(r: _Report) -> Any:
     data = r.data
     rows: list[list[Any]] = [["Code", "Activity", "Activities", "Patients/items", "Hours"]]
     codes, hidden = top_codes(data)
+    counts = top_count_states(data)  # against patients reconciled and the QS120 table
     for i, (code, s) in enumerate(codes):
         title = r.p(pdf_text(data.code_titles.get(code, code)), "cell")
-        rows.append([code, title, show(s.entries, hidden.get(i)), sup(s.count), hours(s.minutes)])
+        rows.append([code, title, show(s.entries, hidden.get(i)), show(s.count, counts.get(i)),
+                     hours(s.minutes)])  # fmt: skip
     return r.table(rows, (0.14, 0.46, 0.12, 0.16, 0.12), numeric_from=2)
 
 
@@ -737,7 +742,8 @@ def _charts_section(r: _Report) -> list[Any]:
             continue
         out.append(r.p(heading, "h2"))
         for series in shown:
-            out.append(KeepTogether([spc_drawing(series, r.width), Spacer(1, 6)]))
+            numbers = chart_numbers_shown(r.data, series.key)
+            out.append(KeepTogether([spc_drawing(series, r.width, numbers=numbers), Spacer(1, 6)]))
     return out
 
 

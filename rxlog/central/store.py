@@ -20,8 +20,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlche
 from rxlog.errors import StorageError, ValidationError
 
 CENTRAL_DB_FILENAME = "central.sqlite3"
-SCHEMA_HEAD = "c0006"
-KNOWN_REVISIONS = ("c0001", "c0002", "c0003", "c0004", "c0005", "c0006")
+SCHEMA_HEAD = "c0008"
+KNOWN_REVISIONS = ("c0001", "c0002", "c0003", "c0004", "c0005", "c0006", "c0007", "c0008")
 VERSION_TABLE = "central_alembic_version"
 _READ_ONLY = "rxlog_read_only"
 

@@ -10,7 +10,6 @@ GPhC number: a return is accepted only from a key bound to its technician.
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
+from rxlog.central.keyview import KeyView
+from rxlog.central.keyview import key_view as _view
 from rxlog.central.models import ENTRIES, EVENTS, RETURNS, SUMMARY, WITHDRAWALS
 from rxlog.central.models import KEYS as _KEYS
 from rxlog.central.store import CentralStore
@@ -28,57 +29,6 @@ from rxlog.returnformat.keyfile import KeyFile, read_key_file
 from rxlog.text import plain
 
 MAX_REASON = 500
-
-
-@dataclass(frozen=True)
-class KeyView:
-    fingerprint: str
-    name: str
-    gphc: str | None
-    added_at: str
-    revoked_at: str | None
-    revoke_reason: str | None
-    technician: str | None = None  # the name the key file gives
-    installation: str | None = None
-    certificate_sha256: str | None = None
-
-    @property
-    def status(self) -> str:
-        if self.revoked_at:
-            return "revoked"
-        return "trusted" if self.gphc else "unbound"
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("certificate_sha256")
-        return {**d, "status": self.status}
-
-
-def _cert_sha(pem: str | None) -> str | None:
-    if not pem:
-        return None
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    try:
-        cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
-        return None
-    return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
-
-
-def _view(row: Any) -> KeyView:
-    return KeyView(
-        row.fingerprint,
-        row.name,
-        row.gphc,
-        row.added_at,
-        row.revoked_at,
-        row.revoke_reason,
-        row.technician,
-        row.installation,
-        _cert_sha(row.certificate),
-    )
 
 
 def fingerprint(raw: bytes) -> str:

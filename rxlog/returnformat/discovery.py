@@ -178,7 +178,9 @@ def load(cand: Candidate) -> Loaded:
     manifest = _read(path)
     files = _siblings(path.parent, listed_files(manifest))
     if cand.eml:
-        for name, data in read_attachments(Path(cand.eml)).items():
+        # The files beside it, as the attachments they should be: the draft's bodies are
+        # compared with them, not decoded (the same result; eml_flat).
+        for name, data in read_attachments(Path(cand.eml), known=files).items():
             files[f"{Path(cand.eml).name}/{name}"] = data
     return manifest, files
 

@@ -13,6 +13,7 @@ refused with a reason (never a ``RecursionError``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -113,8 +114,14 @@ def _nesting_too_deep(data: bytes) -> bool:
 _plain_name = plain_attachment_name
 
 
-def attachments(data: bytes, name: str = "e-mail") -> dict[str, bytes]:
+def attachments(
+    data: bytes, name: str = "e-mail", known: Mapping[str, bytes] | None = None
+) -> dict[str, bytes]:
     """File name -> content of every attachment of an e-mail's bytes.
+
+    ``known`` (file name -> bytes), the files the e-mail is expected to carry, only makes
+    reading RxLog's own draft faster (:func:`rxlog.returnformat.eml_flat.flat_attachments`):
+    the result is the same with or without it.
 
     Raises :class:`ReturnVerificationError` (naming ``name``) for a message that is
     not readable, nested too deep, or attaches two different files under one name.
@@ -138,7 +145,7 @@ def attachments(data: bytes, name: str = "e-mail") -> dict[str, bytes]:
     data = bytes(data)
     from rxlog.returnformat.eml_flat import flat_attachments
 
-    flat = flat_attachments(data)  # RxLog's own draft, read without the parser
+    flat = flat_attachments(data, known)  # RxLog's own draft, read without the parser
     if flat is not None:
         return flat
     if _nesting_too_deep(data):
@@ -259,9 +266,9 @@ def _cut_content(
     return _decode_run(original, *runs[i])
 
 
-def read_attachments(path: Path) -> dict[str, bytes]:
+def read_attachments(path: Path, known: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
     """:func:`attachments` of a saved ``.eml`` file (an Outlook ``.msg`` is read by
-    :mod:`rxlog.returnformat.msg`)."""
+    :mod:`rxlog.returnformat.msg`); ``known`` as there."""
     if Path(path).suffix.lower() == ".msg":
         from rxlog.returnformat import msg
 
@@ -273,7 +280,7 @@ def read_attachments(path: Path) -> dict[str, bytes]:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ReturnVerificationError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return attachments(data, Path(path).name)
+    return attachments(data, Path(path).name, known)
 
 
 def manifests_in(files: dict[str, bytes]) -> list[str]:

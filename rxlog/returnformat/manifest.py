@@ -19,6 +19,7 @@ import io
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -356,47 +357,69 @@ def _check_file(name: str, info: dict[str, Any], data: bytes | None) -> None:
         raise _fail(f"file changed: {name} (it does not match the signed manifest)")
 
 
+# The minutes cell of each row, by the header's index of ``minutes``: compiled once per
+# index (RxLog writes it 15th), never per return; a CSV with it further along than this
+# is read row by row (no expression of a hostile header's length is ever compiled).
+_MINUTES_AT: dict[int, re.Pattern[str]] = {}
+_MINUTES_AT_MOST = 64
+
+
+def _minutes_cells(text: str, at: int) -> list[str]:
+    """Cell ``at`` of every line after a ``\\n``: at fields ``[^,]*,`` then the cell, up to
+    the next comma or CR. Only meaningful with :func:`_agrees_plainly`'s checks."""
+    pattern = _MINUTES_AT.get(at)
+    if pattern is None:
+        pattern = _MINUTES_AT[at] = re.compile("\n" + "[^,]*," * at + "([^,\r]*)[,\r]")
+    return pattern.findall(text)
+
+
 def _agrees_plainly(manifest: dict[str, Any], text: str) -> bool:
     """True when a plain CSV agrees with the manifest (every row this return's, its
     rows and minutes the manifest's), read at C speed; False when it does not or is not
     plain, and the reading row by row below judges it (and words what is wrong).
 
-    Plain: no ``"``, no NUL, no lone CR or LF, no line over the csv module's cell limit,
-    ``return_id`` and ``version`` its first columns (as RxLog writes them). csv.reader's
-    rows are then exactly the lines split at commas, so this is the same reading; it
-    only ever says yes where that one would (``tests/test_verify_csv_reader.py``).
+    Plain: no ``"``, no NUL, ``return_id`` and ``version`` its first columns (as RxLog
+    writes them), every line ending ``\\r\\n`` (the last one too), every line after the
+    header starting with this return's id and version, no other CR or LF, no line over
+    the csv module's cell limit. csv.reader's rows are then exactly the lines split at
+    commas, so this is the same reading; it only ever says yes where that one would
+    (``tests/test_verify_csv_reader.py``).
+
+    How: split at ``\\r\\n<id>,<version>,``, the pieces are the rows (a CR or LF left in
+    one, or a blank line, and it is not plain); one regular expression takes every
+    row's minutes cell. It finds one per row only if no row is short of cells: a match
+    that ran past its line's end would take the next row's line end with it.
     """
     if '"' in text or "\0" in text:
         return False
-    lines = text.split("\r\n")
-    if text.count("\r") != len(lines) - 1 or text.count("\n") != len(lines) - 1:
-        return False  # a lone CR or LF
-    if max(map(len, lines)) >= csv.field_size_limit():
-        return False
-    where = {col: i for i, col in enumerate(lines[0].split(","))}
-    body = lines[1:]
-    if "" in body:
-        body = [line for line in body if line]  # blank lines are no rows
     rid, version = manifest["return_id"], str(manifest["version"])
-    if (
-        not body
-        or where.get("return_id") != 0
-        or where.get("version") != 1
-        or "minutes" not in where
-        or unescape(rid) != rid
-        or any(c in rid for c in ',"\r\n')
-    ):
+    if unescape(rid) != rid or any(c in rid for c in ',"\r\n'):
         return False
-    # Every row starts with this return's id and version: each data line follows a
-    # line end, and the prefix holds none, so the count is of the lines that start so.
-    if text.count("\r\n" + rid + "," + version + ",") != len(body):
+    row_start = "\r\n" + rid + "," + version + ","
+    rows = text.split(row_start)
+    header = rows.pop(0)
+    if not rows or not rows[-1].endswith("\r\n"):
         return False
-    at = where["minutes"]
-    try:
-        minutes = sum(map(int, [line.split(",", at + 1)[at] for line in body]))
-    except (IndexError, ValueError):  # a short row; minutes not a number
+    rows[-1] = rows[-1][:-2]
+    cells = "".join(rows)
+    if "\r" in cells or "\n" in cells or "\r" in header or "\n" in header:
+        return False  # a lone CR or LF, a blank line, or a row of another return
+    if max(len(header), len(row_start) + max(map(len, rows))) >= csv.field_size_limit():
         return False
-    return len(body) == manifest["rows"] and minutes == manifest["totals"]["minutes"]
+    where = {col: i for i, col in enumerate(header.split(","))}
+    at = where.get("minutes")
+    if where.get("return_id") != 0 or where.get("version") != 1 or at is None:
+        return False
+    if at > _MINUTES_AT_MOST:
+        return False
+    found = _minutes_cells(text, at)
+    if len(found) != len(rows):
+        return False  # a row with fewer cells than the header's minutes needs
+    try:  # each distinct cell read once (a month holds a few dozen)
+        minutes = sum(int(cell) * n for cell, n in Counter(found).items())
+    except ValueError:  # minutes not a number
+        return False
+    return len(rows) == manifest["rows"] and minutes == manifest["totals"]["minutes"]
 
 
 def _check_csv(manifest: dict[str, Any], name: str, data: bytes) -> None:

@@ -88,6 +88,23 @@ def work(data_dir: Path, run: int, logfile: Path, idle: bool = False) -> None:
         os._exit(3)
 
 
+def _wait_for(logfile: Path, wanted: str, limit: float = 30.0) -> None:
+    """Until the process writing ``logfile`` has reported ``wanted`` ("open": its data
+    folder open, migrations done; a number: that many logs), an error, or ``limit``
+    seconds have passed (its work only ends by a kill or an error)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        with contextlib.suppress(FileNotFoundError):
+            text = logfile.read_text()
+            if "ERROR" in text:
+                return
+            if wanted == "open" and text.startswith("open\n"):
+                return
+            if wanted != "open" and text.count("\nL ") >= int(wanted):
+                return
+        time.sleep(0.005)
+
+
 def zygote() -> None:
     import alembic.command  # noqa: F401 - import everything before forking
     import alembic.config  # noqa: F401
@@ -105,8 +122,10 @@ def zygote() -> None:
         pid = os.fork()
         if pid == 0:
             os.environ["RXLOG_TODAY"] = today
-            work(Path(data_dir), int(run), Path(logfile), idle=mode == ["idle"])
+            work(Path(data_dir), int(run), Path(logfile), idle="idle" in mode)
             os._exit(0)
+        for after in (m[6:] for m in mode if m.startswith("after:")):  # kill only after it
+            _wait_for(Path(logfile), after)
         time.sleep(float(delay))
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

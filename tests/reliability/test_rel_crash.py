@@ -164,18 +164,19 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
         assert zygote.stdout.readline().strip() == "ready"
         saved = 0
         run = 0
-        # KILLS kills at random moments; then, on a loaded machine where a process saves
-        # less before its kill, more kills with longer delays until the processes have
-        # reported more logged entries than there were kills (so the kills really landed mid-work
-        # on any machine), at most KILLS more.
+        # KILLS kills at random moments; then, on a loaded machine where a process logs
+        # less before its kill, more kills each after its process has reported 1-5 logs,
+        # until the processes have reported more logs than there were kills (so the kills
+        # really landed mid-work on any machine), at most KILLS more.
         while run < KILLS or (saved <= KILLS and run < 2 * KILLS):
             today = date(2026, 11, 1) + timedelta(days=rnd.randrange(30))  # and backwards
             delay = rnd.choice((rnd.uniform(0, 0.05), rnd.uniform(0, 0.3)))
+            mode: tuple[str, ...] = ()
             if run >= KILLS:
-                delay = rnd.uniform(0.3, 1.0)
+                delay, mode = rnd.uniform(0, 0.05), (f"after:{rnd.randint(1, 5)}",)
             runs[run] = logs / f"run-{run}.txt"
             fields = ("RUN", str(data_dir), str(run), today.isoformat(), f"{delay:.4f}")
-            zygote.stdin.write("\t".join((*fields, str(runs[run]))) + "\n")
+            zygote.stdin.write("\t".join((*fields, str(runs[run]), *mode)) + "\n")
             zygote.stdin.flush()
             reply = zygote.stdout.readline().split()
             assert reply[:2] == ["done", str(run)], reply
