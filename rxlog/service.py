@@ -415,6 +415,33 @@ class RxLog:
                 con, offset, limit, start=start, end=end, codes=codes, site=site, sector=sector
             )
 
+    def page_entries(
+        self,
+        offset: int,
+        limit: int,
+        start: date | None = None,
+        end: date | None = None,
+        codes: Iterable[str] | None = None,
+        site: str | None = None,
+        sector: str | None = None,
+    ) -> list[EntryView]:
+        """One page of whole entries, newest first, in the order of ``page_ids`` (the
+        history reads its first screenful so: one query, where ids then rows took two)."""
+        from rxlog.storage import direct
+
+        with self.db.reading() as con:
+            return direct.page_entries(
+                con,
+                offset,
+                limit,
+                self.taxonomy,
+                start=start,
+                end=end,
+                codes=codes,
+                site=site,
+                sector=sector,
+            )
+
     def count_entries(
         self,
         start: date | None = None,

@@ -72,3 +72,13 @@ def test_a_read_that_fails_is_a_storage_error_and_leaves_no_transaction_open(log
     assert logged.count_entries(start=date(2026, 11, 20)) == 1
     with logged.db.reading() as con:
         assert isinstance(con, sqlite3.Connection) and con.in_transaction
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_pages_of_whole_entries_are_the_pages_of_ids_read_by_id(logged, filters):
+    everything = logged.list_ids(**filters)
+    for offset in range(0, len(everything) + 4, 4):
+        got = logged.page_entries(offset, 4, **filters)
+        ids = logged.page_ids(offset, 4, **filters)
+        assert [e.id for e in got] == ids
+        assert got == [logged.get(i) for i in ids]

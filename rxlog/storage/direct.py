@@ -341,6 +341,22 @@ def page_ids(con: sqlite3.Connection, offset: int, limit: int, **filters: Any) -
     return [r[0] for r in rows]
 
 
+def page_entries(
+    con: sqlite3.Connection, offset: int, limit: int, taxonomy: Taxonomy, **filters: Any
+) -> list[EntryView]:
+    """One page of whole entries, newest first: ``page_ids`` and ``entries_by_id`` in one
+    read (the history's first screenful: one query where the two took two)."""
+    where, params = entry_filter(**filters)
+    rows = con.execute(
+        f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entry{where} {NEWEST_FIRST} LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    ).fetchall()
+    if not rows:
+        return []
+    phases = DirectLog._phases(con)
+    return [entry_view(StoredEntry(*r), taxonomy, phases) for r in rows]
+
+
 def count_entries(con: sqlite3.Connection, **filters: Any) -> int:
     where, params = entry_filter(**filters)
     return int(con.execute(f"SELECT count(*) FROM entry{where}", params).fetchone()[0])

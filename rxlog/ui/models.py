@@ -141,10 +141,13 @@ class DayModel(_EntryColumns):
 class HistoryModel(_EntryColumns):
     """All entries matching a filter, newest first, read lazily.
 
-    Holds only ids, a page at a time (``fetchMore``); rows are read in blocks through
-    ``get_many`` when first shown and kept in a small cache. (A first page of a few
-    screenfuls saved ~0.3 ms of a 1M-entry first paint, but the scroll bar's handle
-    then stood for 120 rows, not 500: it is a whole page.)
+    Shows a page of rows at a time (``fetchMore``, ``PAGE``: the scroll bar's handle
+    stands for a page); their ids are read when a row of the page is first shown, and
+    rows in blocks of ``BLOCK`` through ``get_many``, kept in a small cache. The first
+    screenful is read whole in one query (``page_entries``, when given): the first
+    paint needs those rows and nothing more, not the ids of the whole page. (A first
+    page of a few screenfuls saved ~0.3 ms of a 1M-entry first paint, but the scroll
+    bar's handle then stood for 120 rows, not 500: the rows shown are still a page.)
     """
 
     PAGE = 500
@@ -156,56 +159,75 @@ class HistoryModel(_EntryColumns):
         get_many: Callable[[list[str]], dict[str, EntryView]],
         total: Callable[[], int],
         parent: QObject | None = None,
+        page_entries: Callable[[int, int], list[EntryView]] | None = None,
     ) -> None:
         super().__init__(COLUMNS, parent)
         self._page_ids = page_ids
         self._get_many = get_many
         self._total_fn = total
-        self.ids: list[str] = []
+        self._page_entries = page_entries
+        self.ids: list[str] = []  # the ids read so far: rows 0 .. len(ids) - 1
         self.total = 0
+        self._rows = 0  # rows shown (a whole number of pages, or all of them)
         self._cache: dict[str, EntryView] = {}
-        self._done = False
 
     def set_source(
         self,
         page_ids: Callable[[int, int], list[str]],
         total: Callable[[], int],
+        page_entries: Callable[[int, int], list[EntryView]] | None = None,
     ) -> None:
         self._page_ids = page_ids
         self._total_fn = total
+        self._page_entries = page_entries
         self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
-        self.ids = self._page_ids(0, self.PAGE)
-        self._done = len(self.ids) < self.PAGE
-        self.total = len(self.ids) if self._done else self._total_fn()
         self._cache.clear()
+        if self._page_entries is not None:
+            first = self._page_entries(0, self.BLOCK)
+            self.ids = [e.id for e in first]
+            self._cache.update({e.id: e for e in first})
+            asked = self.BLOCK
+        else:
+            self.ids = self._page_ids(0, self.PAGE)
+            asked = self.PAGE
+        self.total = len(self.ids) if len(self.ids) < asked else self._total_fn()
+        self._rows = min(self.total, self.PAGE)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.ids)
+        return 0 if parent.isValid() else self._rows
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802
-        return not parent.isValid() and not self._done
+        return not parent.isValid() and self._rows < self.total
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: B008, N802
-        if parent.isValid() or self._done:
-            return
-        more = self._page_ids(len(self.ids), self.PAGE)
-        self._done = len(more) < self.PAGE
-        if more:
-            self.beginInsertRows(QModelIndex(), len(self.ids), len(self.ids) + len(more) - 1)
-            self.ids.extend(more)
+        more = 0 if parent.isValid() else min(self.PAGE, self.total - self._rows)
+        if more > 0:
+            self.beginInsertRows(QModelIndex(), self._rows, self._rows + more - 1)
+            self._rows += more
             self.endInsertRows()
 
+    def _read_ids(self, row: int) -> None:
+        """The ids from the last one read to the end of ``row``'s page."""
+        end = min(self._rows, (row // self.PAGE + 1) * self.PAGE)
+        self.ids.extend(self._page_ids(len(self.ids), end - len(self.ids)))
+
     def entry_at(self, row: int) -> EntryView | None:
-        if not 0 <= row < len(self.ids):
+        if not 0 <= row < self._rows:
             return None
+        if row >= len(self.ids):
+            self._read_ids(row)
+            if row >= len(self.ids):  # fewer entries than counted (deleted meanwhile)
+                return None
         eid = self.ids[row]
         e = self._cache.get(eid)
         if e is None:
             start = row - row % self.BLOCK
+            if start + self.BLOCK > len(self.ids) and len(self.ids) < self._rows:
+                self._read_ids(start + self.BLOCK - 1)
             block = [i for i in self.ids[start : start + self.BLOCK] if i not in self._cache]
             if len(self._cache) > 5000:
                 self._cache.clear()
@@ -217,9 +239,9 @@ class HistoryModel(_EntryColumns):
         """Drop cached rows that changed, so they are read again."""
         for i in entry_ids:
             self._cache.pop(i, None)
-        if self.ids:
+        if self._rows:
             self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self.ids) - 1, len(self.columns) - 1)
+                self.index(0, 0), self.index(self._rows - 1, len(self.columns) - 1)
             )
 
 
