@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import (
+    QAccessible,
+    QFocusEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from rxlog.dates import parse_month
-from rxlog.domain import PlacementView
+from rxlog.domain import EntryView, PlacementView
 from rxlog.taxonomy import Taxonomy
 from rxlog.ui.field_errors import widget_shortcut
 from rxlog.ui.models import HistoryModel
@@ -30,6 +38,91 @@ def _months_back(today: date, n: int) -> list[str]:
         out.append(f"{y:04d}-{m:02d}")
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return out
+
+
+class FilterCombo(QComboBox):
+    """A filter's list: "All ..." first, then its choices (text, value).
+
+    The choices are put in the list the first time it can be used: when the combo box
+    takes the focus (Tab, its Alt+letter, a click, the wheel: a combo box takes the
+    focus from each of them first), when it is sent a key or a click, when its list
+    opens, when code looks for a choice (``findData``, ``findText``, ``count``), or at
+    once when a screen reader is running. Until then it holds "All ..." only, which is
+    what it shows after too, and it is as wide as its widest choice needs
+    (``setMinimumContentsLength``, from the longest choices' widths), so filling it
+    changes no pixel (``tests/test_gui_history_filters.py`` compares them). Why: adding
+    the five filters' 98 choices and measuring every one of them when the layout first
+    ran were ~0.7 ms of the history's first paint, and most users never open most
+    filters. ``changed`` is connected to ``currentIndexChanged`` once the choices are
+    in (before, "All ..." is the only choice: the index cannot change).
+    """
+
+    def __init__(
+        self,
+        first: str,
+        choices: list[tuple[str, object]],
+        changed: Callable[[], object],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._choices: list[tuple[str, object]] | None = choices
+        self._changed = changed
+        self.addItem(first, None)
+        # Wide enough for the widest choice, in widths of "X" (how Qt counts a minimum
+        # contents length): only the longest texts are measured, as the widest one is
+        # among them (a text two characters shorter is ~15 pixels narrower).
+        texts = [first, *(t for t, _ in choices)]
+        longest = max(map(len, texts))
+        metrics = self.fontMetrics()
+        widest = max(metrics.boundingRect(t).width() for t in texts if len(t) >= longest - 1)
+        self.setMinimumContentsLength(-(-widest // metrics.horizontalAdvance("X")))
+        if QAccessible.isActive():
+            self.fill()  # a screen reader reads the value and the choices without focus
+
+    def fill(self) -> None:
+        """Put the choices in (once); the current choice stays "All ..."."""
+        if self._choices is None:
+            return
+        choices, self._choices = self._choices, None
+        for text, value in choices:
+            self.addItem(text, value)
+        self.currentIndexChanged.connect(self._changed)
+
+    @property
+    def filled(self) -> bool:
+        return self._choices is None
+
+    def count(self) -> int:
+        self.fill()
+        return super().count()
+
+    def findData(self, *args, **kwargs) -> int:  # noqa: ANN002, ANN003, N802
+        self.fill()
+        return super().findData(*args, **kwargs)
+
+    def findText(self, *args, **kwargs) -> int:  # noqa: ANN002, ANN003, N802
+        self.fill()
+        return super().findText(*args, **kwargs)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        self.fill()
+        super().focusInEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        self.fill()
+        super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.fill()
+        super().mousePressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        self.fill()
+        super().wheelEvent(event)
+
+    def showPopup(self) -> None:  # noqa: N802
+        self.fill()
+        super().showPopup()
 
 
 class HistoryView(QWidget):
@@ -56,7 +149,9 @@ class HistoryView(QWidget):
         self.taxonomy = taxonomy
         lay = QVBoxLayout(self)
         lay.addLayout(self._filter_bar(taxonomy, placements, today))
-        self.model = HistoryModel(self._page, app.get_many, self._count, self)
+        self.model = HistoryModel(
+            self._page, app.get_many, self._count, self, page_entries=self._page_entries
+        )
         lay.addWidget(self._build_table(), 1)
         self.status = QLabel()
         self.status.setAccessibleName("Entries shown")
@@ -68,26 +163,22 @@ class HistoryView(QWidget):
     ) -> QHBoxLayout:
         """Month, code, category, site and sector filters, each with its Alt+letter."""
         bar = QHBoxLayout()
-        self.month = QComboBox()
-        self.month.addItem("All months", None)
-        for m in _months_back(today, 36):
-            self.month.addItem(m, m)
-        self.code = QComboBox()
-        self.code.addItem("All codes", None)
-        for c in taxonomy:
-            self.code.addItem(f"{c.code}{' (retired)' if c.retired else ''}", c.code)
-        self.category = QComboBox()
-        self.category.addItem("All categories", None)
-        for key, title in taxonomy.categories.items():
-            self.category.addItem(title, key)
-        self.site = QComboBox()
-        self.site.addItem("All sites", None)
-        for ods in dict.fromkeys(p.ods for p in placements):
-            self.site.addItem(ods, ods)
-        self.sector = QComboBox()
-        self.sector.addItem("Both sectors", None)
-        self.sector.addItem("primary", "primary")
-        self.sector.addItem("secondary", "secondary")
+        changed = self.apply_filters
+        self.month = FilterCombo("All months", [(m, m) for m in _months_back(today, 36)], changed)
+        self.code = FilterCombo(
+            "All codes",
+            [(f"{c.code}{' (retired)' if c.retired else ''}", c.code) for c in taxonomy],
+            changed,
+        )
+        self.category = FilterCombo(
+            "All categories", [(t, k) for k, t in taxonomy.categories.items()], changed
+        )
+        self.site = FilterCombo(
+            "All sites", [(s, s) for s in dict.fromkeys(p.ods for p in placements)], changed
+        )
+        self.sector = FilterCombo(
+            "Both sectors", [("primary", "primary"), ("secondary", "secondary")], changed
+        )
         for label, w in (
             ("Mo&nth", self.month),
             ("C&ode", self.code),
@@ -100,7 +191,6 @@ class HistoryView(QWidget):
             w.setAccessibleName(f"Filter by {label.replace('&', '').lower()}")
             bar.addWidget(lab)
             bar.addWidget(w)
-            w.currentIndexChanged.connect(self.apply_filters)
         bar.addStretch(1)
         return bar
 
@@ -171,6 +261,9 @@ class HistoryView(QWidget):
 
     def _page(self, offset: int, limit: int) -> list[str]:
         return self.app.page_ids(offset, limit, **self._filters)
+
+    def _page_entries(self, offset: int, limit: int) -> list[EntryView]:
+        return self.app.page_entries(offset, limit, **self._filters)
 
     def _count(self) -> int:
         return self.app.count_entries(**self._filters)
