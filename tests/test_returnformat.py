@@ -134,6 +134,37 @@ def test_an_e_mail_beside_its_manifest_must_attach_the_signed_files(tmp_path):
     assert json.loads((tmp_path / f"{BASE}.manifest.json").read_text())["manifest"]["rows"] == 1
 
 
+def test_an_e_mail_beside_its_manifest_must_attach_every_file_and_the_manifest(tmp_path):
+    """What reaches the lead is the e-mail: a draft that lacks a file, or carries another
+    manifest, is refused here, where it can still be exported again."""
+    key = Ed25519PrivateKey.generate()
+    man = manifest_file_bytes(sign_manifest(_manifest(), key))
+    other = manifest_file_bytes(sign_manifest(_manifest(rows=2), key))
+    (tmp_path / f"{BASE}.manifest.json").write_bytes(man)
+    (tmp_path / f"{BASE}.csv").write_bytes(CSV)
+    when = datetime(2026, 12, 1)
+
+    def draft(*files: tuple[str, bytes]) -> None:
+        opts = EmlOptions(None, "RxLog return RPA 2026-11 v1", "x", when)
+        (tmp_path / f"{BASE}.eml").write_bytes(write_eml(opts, list(files)))
+
+    csv_file, man_file = (f"{BASE}.csv", CSV), (f"{BASE}.manifest.json", man)
+    draft(csv_file, man_file)  # as the export writes it
+    (cand,) = discover([tmp_path]).candidates
+    assert verify_return(cand).return_id == "5012345-2026-11"
+    for files, message in [
+        ((csv_file,), f"{BASE}.eml does not attach {BASE}.manifest.json"),
+        ((man_file,), f"{BASE}.eml does not attach {BASE}.csv"),
+        ((csv_file, (man_file[0], other)), f"attaches a changed copy of {BASE}.manifest.json"),
+        (((f"{BASE}.pdf", b"%PDF-1.7"),), f"does not attach {BASE}.csv, {BASE}.manifest.json"),
+        ((), "attaches none of this return's files"),
+    ]:
+        draft(*files)
+        with pytest.raises(ReturnVerificationError, match=message):
+            verify_return(cand)
+    assert (tmp_path / f"{BASE}.manifest.json").read_bytes() == man  # nothing rewritten
+
+
 def test_names_carry_the_gphc_number_without_running_into_a_site_codes_digits():
     from rxlog.identifiers import check_outgoing
     from rxlog.returnformat import base_name, subject_for

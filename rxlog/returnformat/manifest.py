@@ -482,6 +482,28 @@ def _certificate_key(der: bytes) -> str | None:
     return str(values[0].value) if values else None
 
 
+def _check_email(
+    eml: str,
+    attached: dict[str, bytes],
+    contents: dict[str, bytes],
+    manifest_name: str,
+    manifest: bytes,
+) -> None:
+    """The e-mail beside a return attaches every signed file and the manifest, each the
+    very file beside it: it is what reaches the lead, so a draft that lacks one (or is
+    left from another export) would be refused there although the files here are fine."""
+    expected = {**contents, manifest_name: manifest}
+    for name in sorted(expected):
+        if name in attached and attached[name] != expected[name]:
+            raise _fail(f"file changed: {eml} attaches a changed copy of {name}")
+    missing = [name for name in sorted(expected) if name not in attached]
+    if missing:
+        raise _fail(
+            f"file missing: {eml} does not attach {', '.join(missing)} (it is not this "
+            "return's e-mail as exported: export the month again for a new draft)"
+        )
+
+
 def verify_return_bytes(
     manifest: bytes,
     files: dict[str, bytes],
@@ -497,8 +519,8 @@ def verify_return_bytes(
 
     ``files`` is keyed by file name and may also hold the manifest itself; any other
     CSV or PDF in it must be one the manifest lists. Keys ``"<e-mail>/<name>"`` are the
-    attachments of the return's e-mail beside it: each that the manifest lists must be
-    the signed file.
+    attachments of the return's e-mail beside it: it must attach every listed file and
+    the manifest, each the very bytes given here.
     """
     if not isinstance(manifest, bytes | bytearray) or not isinstance(files, dict):
         raise _fail("manifest mismatch: expected the manifest's bytes and a dict of files")
@@ -511,13 +533,15 @@ def verify_return_bytes(
         _check_file(name, info, data)
         assert data is not None
         contents[name] = data
+    emails: dict[str, dict[str, bytes]] = {}
     for name in files:
         if "/" in name:  # an attachment of the e-mail beside the return
             eml, _, attached = name.partition("/")
-            if attached in listed and files[name] != contents[attached]:
-                raise _fail(f"file changed: {eml} attaches a changed copy of {attached}")
+            emails.setdefault(eml, {})[attached] = files[name]
         elif name.lower().endswith((".csv", ".pdf")) and name not in contents:
             raise _fail(f"manifest mismatch: {name} is not listed in the signed manifest")
+    for eml, attached in emails.items():
+        _check_email(eml, attached, contents, manifest_name, bytes(manifest))
     csv_name = next(n for n in contents if n.endswith(".csv"))
     if check_csv:
         _check_csv(m, csv_name, contents[csv_name])
