@@ -9,6 +9,8 @@ from datetime import datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rxlog.errors import RxlogError
 from rxlog.returnformat import ReturnVerificationError
@@ -175,3 +177,45 @@ def test_names_carry_the_gphc_number_without_running_into_a_site_codes_digits():
     check_outgoing(subject_for("RN101", "5012345", "2026-10", 1), "name", "the subject")
     with pytest.raises(RxlogError, match="NHS number"):
         check_outgoing("rxlog_RN101_5012345_2026-10_v1.csv", "name", "a file name")
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_the_manifest_layout_check_writes_what_the_manifest_writer_writes(value):
+    """The reader checks a manifest's layout with its own walk (json.dumps with indent
+    runs in Python): it must give, byte for byte, what the writer gives."""
+    from rxlog.returnformat.manifest import _checked_layout
+
+    document = {"manifest": value, "signature": {"alg": "Ed25519"}}
+    assert _checked_layout(document, "m") == manifest_file_bytes(document)
+    assert _checked_layout(value, "m") == manifest_file_bytes(value)
+
+
+def test_the_layout_check_refuses_what_it_refused_before():
+    from rxlog.returnformat.manifest import MAX_DEPTH, MAX_TEXT, _checked_layout
+
+    deep: object = "x"
+    for _ in range(MAX_DEPTH + 1):
+        deep = [deep]
+    for value, why in [
+        ({"a": "\ud800"}, "lone surrogate"),
+        ({"\udfff": 1}, "lone surrogate"),
+        ({"a": 1.0}, "numbers are whole"),
+        ({"a": 2**53 + 1}, "out of range"),
+        ({"a": "x" * (MAX_TEXT + 1)}, "too long"),
+        (deep, "nested too deep"),
+    ]:
+        with pytest.raises(ReturnVerificationError, match=why):
+            _checked_layout(value, "m")
+    shallow: object = "x"
+    for _ in range(MAX_DEPTH):
+        shallow = [shallow]
+    assert _checked_layout(shallow, "m") == manifest_file_bytes(shallow)
