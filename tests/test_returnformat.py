@@ -9,6 +9,8 @@ from datetime import datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rxlog.errors import RxlogError
 from rxlog.returnformat import ReturnVerificationError
@@ -134,6 +136,37 @@ def test_an_e_mail_beside_its_manifest_must_attach_the_signed_files(tmp_path):
     assert json.loads((tmp_path / f"{BASE}.manifest.json").read_text())["manifest"]["rows"] == 1
 
 
+def test_an_e_mail_beside_its_manifest_must_attach_every_file_and_the_manifest(tmp_path):
+    """What reaches the lead is the e-mail: a draft that lacks a file, or carries another
+    manifest, is refused here, where it can still be exported again."""
+    key = Ed25519PrivateKey.generate()
+    man = manifest_file_bytes(sign_manifest(_manifest(), key))
+    other = manifest_file_bytes(sign_manifest(_manifest(rows=2), key))
+    (tmp_path / f"{BASE}.manifest.json").write_bytes(man)
+    (tmp_path / f"{BASE}.csv").write_bytes(CSV)
+    when = datetime(2026, 12, 1)
+
+    def draft(*files: tuple[str, bytes]) -> None:
+        opts = EmlOptions(None, "RxLog return RPA 2026-11 v1", "x", when)
+        (tmp_path / f"{BASE}.eml").write_bytes(write_eml(opts, list(files)))
+
+    csv_file, man_file = (f"{BASE}.csv", CSV), (f"{BASE}.manifest.json", man)
+    draft(csv_file, man_file)  # as the export writes it
+    (cand,) = discover([tmp_path]).candidates
+    assert verify_return(cand).return_id == "5012345-2026-11"
+    for files, message in [
+        ((csv_file,), f"{BASE}.eml does not attach {BASE}.manifest.json"),
+        ((man_file,), f"{BASE}.eml does not attach {BASE}.csv"),
+        ((csv_file, (man_file[0], other)), f"attaches a changed copy of {BASE}.manifest.json"),
+        (((f"{BASE}.pdf", b"%PDF-1.7"),), f"does not attach {BASE}.csv, {BASE}.manifest.json"),
+        ((), "attaches none of this return's files"),
+    ]:
+        draft(*files)
+        with pytest.raises(ReturnVerificationError, match=message):
+            verify_return(cand)
+    assert (tmp_path / f"{BASE}.manifest.json").read_bytes() == man  # nothing rewritten
+
+
 def test_names_carry_the_gphc_number_without_running_into_a_site_codes_digits():
     from rxlog.identifiers import check_outgoing
     from rxlog.returnformat import base_name, subject_for
@@ -144,3 +177,45 @@ def test_names_carry_the_gphc_number_without_running_into_a_site_codes_digits():
     check_outgoing(subject_for("RN101", "5012345", "2026-10", 1), "name", "the subject")
     with pytest.raises(RxlogError, match="NHS number"):
         check_outgoing("rxlog_RN101_5012345_2026-10_v1.csv", "name", "a file name")
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_the_manifest_layout_check_writes_what_the_manifest_writer_writes(value):
+    """The reader checks a manifest's layout with its own walk (json.dumps with indent
+    runs in Python): it must give, byte for byte, what the writer gives."""
+    from rxlog.returnformat.manifest import _checked_layout
+
+    document = {"manifest": value, "signature": {"alg": "Ed25519"}}
+    assert _checked_layout(document, "m") == manifest_file_bytes(document)
+    assert _checked_layout(value, "m") == manifest_file_bytes(value)
+
+
+def test_the_layout_check_refuses_what_it_refused_before():
+    from rxlog.returnformat.manifest import MAX_DEPTH, MAX_TEXT, _checked_layout
+
+    deep: object = "x"
+    for _ in range(MAX_DEPTH + 1):
+        deep = [deep]
+    for value, why in [
+        ({"a": "\ud800"}, "lone surrogate"),
+        ({"\udfff": 1}, "lone surrogate"),
+        ({"a": 1.0}, "numbers are whole"),
+        ({"a": 2**53 + 1}, "out of range"),
+        ({"a": "x" * (MAX_TEXT + 1)}, "too long"),
+        (deep, "nested too deep"),
+    ]:
+        with pytest.raises(ReturnVerificationError, match=why):
+            _checked_layout(value, "m")
+    shallow: object = "x"
+    for _ in range(MAX_DEPTH):
+        shallow = [shallow]
+    assert _checked_layout(shallow, "m") == manifest_file_bytes(shallow)

@@ -92,6 +92,14 @@ CASES = [
     + "2,5012345-2026-10-abcd,10,X\r\n"
     + "2,5012345-2026-10-abcd,20,X\r\n",  # id and version in another order
     H + R.format(m=10) + "5012345-2026-10-abcd,2,20,X\r\n5012345-2026-10-abcd,2,-0,X\r\n",
+    # as many CRs and LFs as line ends, but one of each alone (the counts alone agree)
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20,A\rB\nC\r\n",
+    H.replace(",code", ",co\rde") + R.format(m=10) + "5012345-2026-10-abcd,2,20,A\nB\r\n",
+    # a cell longer than half the cell limit but within it: read row by row, and fine
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20," + "X" * 70_000 + "\r\n",
+    H + "5012345-2026-10-abcd,2,20," + "X" * 131_071 + "\r\n" + R.format(m=10),  # at the limit
+    H + R.format(m=10) + "5012345-2026-10-abcd,2,20,X\r",  # no LF at the very end
+    H.replace("\r\n", "\r\n\r\n5012345-2026-10-abcd,2,"),  # the id where a row starts
 ]
 
 
@@ -115,6 +123,10 @@ def test_a_plain_csv_is_read_a_column_at_a_time_and_an_odd_one_row_by_row():
     assert not _agrees_plainly(MANIFEST, H + R.format(m=10) + R.format(m=21))
     assert not _agrees_plainly(MANIFEST, good.replace("QRY-PAT", '"QRY-PAT"'))
     assert _outcome(_check_csv, MANIFEST, good.encode()) == "ok"
+    # Longer than the csv module's cell limit in all, each line short: still plain.
+    many = H + R.format(m=10) * 5000
+    assert len(many) > 131_072
+    assert _agrees_plainly({**MANIFEST, "rows": 5000, "totals": {"minutes": 50_000}}, many)
 
 
 @pytest.mark.parametrize("rid", ["5012345,2026", "'=5012345", "=5012345", "501\r\n2345"])

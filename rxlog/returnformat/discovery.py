@@ -180,8 +180,15 @@ def load(cand: Candidate) -> Loaded:
     if cand.eml:
         # The files beside it, as the attachments they should be: the draft's bodies are
         # compared with them, not decoded (the same result; eml_flat).
-        for name, data in read_attachments(Path(cand.eml), known=files).items():
-            files[f"{Path(cand.eml).name}/{name}"] = data
+        eml = Path(cand.eml)
+        attached = read_attachments(eml, known=files)
+        if not attached:
+            raise ReturnVerificationError(
+                f"file missing: {eml.name} attaches none of this return's files (it is not "
+                "the return's e-mail as exported: export the month again for a new draft)"
+            )
+        for name, data in attached.items():
+            files[f"{eml.name}/{name}"] = data
     return manifest, files
 
 
