@@ -159,7 +159,7 @@ def floor_static(app: RxLog, keys) -> Static:
     from rxlog.taxonomy import current_taxonomy
 
     tax = current_taxonomy()
-    basis = load_unit_costs().basis
+    basis = load_unit_costs().basis_for("primary")  # the bench month is at a GP practice
     fonts = next(
         (str(d / "DejaVuSans.ttf"), str(d / "DejaVuSans-Bold.ttf"))
         for d in (resources_dir() / "fonts", Path("/usr/share/fonts/truetype/dejavu"))

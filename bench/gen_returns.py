@@ -136,7 +136,7 @@ def make_rows(
         }  # fmt: skip
         if code.intervention:
             released = rng.choice((0, 5, 10, 15, 20))
-            cost = costs.cost_of_minutes(released)
+            cost = costs.cost_of_minutes(released, sector)
             row.update(
                 significance=rng.choices(range(1, 7), weights=(1, 6, 20, 45, 22, 6))[0],
                 significance_scale=SIGNIFICANCE_SCALE,

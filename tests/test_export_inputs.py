@@ -66,11 +66,14 @@ def test_neutralise(text, expected):
 
 
 def test_shipped_unit_costs_cite_their_sources():
-    uc = load_unit_costs()
+    """Table 2026.1, the PSSRU 2015 figure (2026.2, the default: tests/test_unit_costs.py)."""
+    uc = load_unit_costs("2026.1")
+    assert uc.basis is not None
     assert uc.basis.cost_gbp == Decimal("33") and uc.basis.minutes == Decimal("11.7")
     assert all("PSSRU" in f.source and f.year in (2013, 2015) for f in uc.figures)
-    assert uc.cost_of_minutes(117) == Decimal("330.00")
-    assert uc.cost_of_minutes(None) is None
+    assert uc.cost_of_minutes(117, "primary") == Decimal("330.00")
+    assert uc.cost_of_minutes(None, "primary") is None
+    assert all(f.source and (f.year or f.price_year) for f in load_unit_costs().figures)
 
 
 def test_a_figure_without_a_source_is_refused(tmp_path):

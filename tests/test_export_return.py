@@ -118,7 +118,7 @@ def test_export_then_verify_round_trip(app, tmp_path):
     assert v.fingerprint == keys.key_info(app.db.data_dir).fingerprint == res.fingerprint
     m = v.manifest
     assert m["rows"] == 24 and m["totals"]["minutes"] == 20 + 25 + 10 + 20 * 30 + 60
-    assert m["supersedes"] is None and m["unit_cost_version"] == "2026.1"
+    assert m["supersedes"] is None and m["unit_cost_version"] == "2026.2"  # the default
     # In memory, as the lead's import does it.
     files = {p.name: p.read_bytes() for p in (res.csv, res.pdf)}
     assert verify_return_bytes(res.manifest.read_bytes(), files).version == 1
@@ -258,7 +258,7 @@ def test_pdf_report_content_and_small_numbers(app, tmp_path):
     text = pdf_text(res.pdf, layout=True)
     for expected in ("Alex Morgan", "5012345", "October 2026", "Version 1", "G82001",
                      "Repeat prescribing", "Primary care", "Daily activity",
-                     "NCC MERP", "Eadon", "Cost avoided", "2026.1", "PSSRU",
+                     "NCC MERP", "Eadon", "Cost avoided", "2026.2", "PSSRU",
                      "quality standard 120", "Days without entries", "Sign-off"):  # fmt: skip
         assert expected in text, expected
     fingerprint = keys.key_info(app.db.data_dir).fingerprint
@@ -268,14 +268,16 @@ def test_pdf_report_content_and_small_numbers(app, tmp_path):
     flat = " ".join(text.split())
     assert "Accepted 1" in flat  # the one accepted intervention, counted exactly
     # plain words: no rate to four decimal places, no unexplained jargon, one date format
-    assert "a minute" not in flat and "£33 for 11.7 minutes" in flat
+    assert "a minute" not in flat and "in primary care, £33 for 10 minutes" in flat
     assert "QS120" not in flat and "Eadon scale" in flat and "NCC MERP categories" in flat
     assert "(Thu 1 Oct 2026 to Sat 31 Oct 2026)" in flat
     assert "Signed on: Fri 20 Nov 2026" in flat
     rows = list(csv.DictReader(io.StringIO(res.csv.read_text("utf-8-sig"))))
     assert sum(1 for r in rows if r["significance"]) == 1
-    # 15 released minutes at GBP 33 / 11.7 min = 42.31
-    assert [r["cost_avoided"] for r in rows if r["cost_avoided"]] == ["42.31"]
+    # 15 released minutes at a GP practice at GBP 33 / 10 min (table 2026.2: PSSRU/CHE
+    # Unit Costs 2024 Manual, Table 9.4.2) = 49.50 (on table 2026.1: 42.31, in
+    # tests/test_export_unit_costs.py)
+    assert [r["cost_avoided"] for r in rows if r["cost_avoided"]] == ["49.50"]
     assert sorted(r["qs120_days"] for r in rows if r["qs120_days"]) == ["16", "4"]
 
 

@@ -108,7 +108,8 @@ def _columns(data: MonthData) -> list[list[object]]:
      received) = map(list, zip(*map(_ENTRY, data.entries), strict=True))  # fmt: skip
     counts_of = data_counts(data)
     by_site = {s: (data.site_names.get(s, ""), data.site_kinds.get(s, "")) for s in set(sites)}
-    costs = {m: data.unit_costs.cost_of_minutes(m) for m in set(released)}
+    pairs = list(zip(sectors, released, strict=True))
+    costs = {p: data.unit_costs.cost_of_minutes(p[1], p[0]) for p in set(pairs)}
     cells: dict[str, list[object]] = {
         "return_id": [data.return_id] * n, "version": [data.version] * n, "entry_id": ids,
         "gphc": [data.technician.gphc] * n, "site": sites,
@@ -118,7 +119,7 @@ def _columns(data: MonthData) -> list[list[object]]:
         "minutes": minutes, "count": counts, "count_unit": [counts_of.get(c, "") for c in codes],
         "significance": sig, "significance_scale": sig_scales, "harm": harms,
         "harm_scale": harm_scales, "released_minutes": released, "outcome": outcomes,
-        "cost_avoided": [None if (c := costs[m]) is None else f"{c:.2f}" for m in released],
+        "cost_avoided": [None if (c := costs[p]) is None else f"{c:.2f}" for p in pairs],
         "unit_cost_version": [data.unit_costs.version] * n,
         "qs120_days": [None if r is None else (d - r).days for d, r in zip(dates, received,
                                                                            strict=True)],

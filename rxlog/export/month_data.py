@@ -74,15 +74,27 @@ class MonthData:
         return base_name(self.main_site, self.technician.gphc, self.month, self.version, short)
 
     def cost_avoided(self, e: EntryView) -> Decimal | None:
-        minutes = e.released_minutes
+        """The entry's released minutes at its sector's unit cost, to the penny."""
+        key = (e.sector, e.released_minutes)
         costs = self._costs
-        if minutes not in costs:  # a few distinct values a month: each costed once
-            costs[minutes] = self.unit_costs.cost_of_minutes(minutes)
-        return costs[minutes]
+        if key not in costs:  # a few distinct values a month: each costed once
+            costs[key] = self.unit_costs.cost_of_minutes(e.released_minutes, e.sector)
+        return costs[key]
 
     @cached_property
-    def _costs(self) -> dict[int | None, Decimal | None]:
+    def _costs(self) -> dict[tuple[str, int | None], Decimal | None]:
         return {}
+
+    def cost_avoided_in(self, sector: str) -> Decimal:
+        """The sum of the costs avoided of the entries in ``sector``."""
+        return sum(
+            (
+                c
+                for e in self.entries
+                if e.sector == sector and (c := self.cost_avoided(e)) is not None
+            ),
+            Decimal("0.00"),
+        )
 
     @cached_property
     def total_cost_avoided(self) -> Decimal:

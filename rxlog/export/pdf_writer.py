@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from rxlog.export.month_data import QS120_PRIMARY_DAYS, MonthData, qs120_days, qs120_minutes
+from rxlog.export.unit_costs import Figure
 from rxlog.pdf_style import NHS_WARM_YELLOW, Kit, hours, unicode_fonts
 
 SMALL = 5  # counts below this (and above 0) are suppressed
@@ -312,22 +313,58 @@ def _interventions(doc: Kit, data: MonthData, width: float, suppress: bool) -> l
 
 def _released(doc: Kit, data: MonthData) -> list[Any]:
     uc = data.unit_costs
-    basis = uc.basis
     released = sum(e.released_minutes or 0 for e in data.entries)
+    lead = (
+        f"Clinician time released: {released:,} minutes ({hours(released, exact=True)} hours). "
+        f"Cost avoided: £{data.total_cost_avoided:,.2f}, "
+    )
+    basis = uc.basis
+    if basis is not None:  # one figure for every sector (table 2026.1)
+        return [
+            doc.p(
+                lead + "counting each minute released at the cost of a clinician's time: "
+                f"£{basis.cost_gbp} for {basis.minutes} minutes (each entry rounded to the penny)."
+            ),
+            doc.p(
+                f"Unit-cost table {uc.version}: {_figure_text(basis)}",
+                doc.small,
+            ),
+        ]
+    bases = uc.bases.items()
+    rates = "; ".join(f"in {s} care, £{f.cost_gbp} for {f.minutes} minutes" for s, f in bases)
+    years = sorted({f.price_year for f in uc.bases.values() if f.price_year})
     return [
         doc.p(
-            f"Clinician time released: {released:,} minutes ({hours(released, exact=True)} hours). "
-            f"Cost avoided: £{data.total_cost_avoided:,.2f}, counting each minute released "
-            f"at the cost of a clinician's time: £{basis.cost_gbp} for {basis.minutes} "
-            "minutes (each entry rounded to the penny)."
+            lead + "counting each minute released at the cost of a clinician's time in the "
+            f"setting it was released in: {rates} (each entry rounded to the penny)."
+            + _split_by_sector(data)
         ),
         doc.p(
-            f"Unit-cost table {uc.version}: {basis.title}, £{basis.cost_gbp} for "
-            f"{basis.minutes} minutes. Source: {basis.source}."
-            + (f" {basis.note}" if basis.note else ""),
+            f"Unit-cost table {uc.version}"
+            + (f", at {' and '.join(years)} prices" if years else "")
+            + ":",
             doc.small,
         ),
+        *(doc.p(f"{s.capitalize()} care: {_figure_text(f)}", doc.small) for s, f in bases),
     ]
+
+
+def _figure_text(f: Figure) -> str:
+    """A basis figure as the PDF cites it: what it is, its cost, its source, its note."""
+    return f"{f.title}, £{f.cost_gbp} for {f.minutes} minutes. Source: {f.source}." + (
+        f" {f.note}" if f.note else ""
+    )
+
+
+def _split_by_sector(data: MonthData) -> str:
+    """The cost avoided per setting, when more than one setting released time."""
+    parts = []
+    for sector in data.unit_costs.bases:
+        minutes = sum(e.released_minutes or 0 for e in data.entries if e.sector == sector)
+        if minutes:
+            cost = data.cost_avoided_in(sector)
+            parts.append(f"{sector} care: {minutes:,} minutes, £{cost:,.2f}")
+    return " Of which " + "; ".join(parts) + "." if len(parts) > 1 else ""
 
 
 def _qs120(doc: Kit, data: MonthData, width: float, suppress: bool) -> list[Any]:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from rxlog.dates import parse_month
-from rxlog.errors import StorageError, ValidationError
+from rxlog.errors import StorageError, TaxonomyError, ValidationError
 from rxlog.export import keys as keymod
 from rxlog.export.atomic import FileBatch
 from rxlog.export.csv_writer import write_csv
@@ -35,7 +35,7 @@ from rxlog.export.nhsmail import NHSMAIL_LIMIT_BYTES, nhsmail_warnings
 from rxlog.export.outgoing import Composed, outgoing_texts
 from rxlog.export.pending import clear_note, entries_sha256, write_note
 from rxlog.export.unit_costs import SETTING_KEY as UNIT_COST_SETTING
-from rxlog.export.unit_costs import load_unit_costs
+from rxlog.export.unit_costs import UnitCosts, load_unit_costs
 from rxlog.identifiers import check_outgoing, check_outgoing_texts, check_return_text
 from rxlog.returnformat import FORMAT, subject_for
 from rxlog.returnformat.eml import EmlOptions, write_eml
@@ -128,6 +128,52 @@ def next_version(app: RxLog, month: str) -> tuple[int, int | None, str | None]:
                 "month",
             )
         return lock.version + 1, lock.version, lock.reopen_reason
+
+
+def signed_unit_cost_version(app: RxLog, month: str) -> tuple[int, str] | None:
+    """(return version, unit-cost table) of the month's last return written on this PC;
+    None if none was, or its manifest names no table."""
+    with app.db.transaction() as s:
+        row = s.execute(
+            select(ReturnRecord.version, ReturnRecord.manifest)
+            .where(ReturnRecord.month == month)
+            .order_by(ReturnRecord.exported_at.desc(), ReturnRecord.id.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    try:
+        table = json.loads(row.manifest)["manifest"].get("unit_cost_version")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return (row.version, table) if isinstance(table, str) and table else None
+
+
+def new_month_unit_cost_version(app: RxLog) -> str:
+    """The unit-cost table a month never signed off is costed with: the one set with
+    ``rxlog config set unit-cost-version``, else the newest shipped."""
+    from rxlog.export.unit_costs import available_versions
+
+    chosen = app.setting(UNIT_COST_SETTING)
+    return chosen or next(iter(available_versions()[-1:]), "")
+
+
+def unit_costs_for(app: RxLog, month: str) -> UnitCosts:
+    """The unit-cost table an export of ``month`` uses. A month already signed off keeps
+    the table its last return was signed with when it is reopened and sent again, so
+    only the corrections change its cost avoided; any other month takes
+    :func:`new_month_unit_cost_version`."""
+    signed = signed_unit_cost_version(app, month)
+    if signed is None:
+        return load_unit_costs(app.setting(UNIT_COST_SETTING))
+    version, table = signed
+    try:
+        return load_unit_costs(table)
+    except TaxonomyError as exc:
+        raise TaxonomyError(
+            f"{month} was signed off (return v{version}) with unit-cost table {table}, and "
+            f"a new version of it keeps that table; this RxLog cannot read it: {exc}"
+        ) from None
 
 
 def _check_month(app: RxLog, month: str) -> str:
@@ -263,7 +309,7 @@ def _prepare(app: RxLog, month: str, options: ExportOptions) -> _Draft:
     version, supersedes, reason = next_version(app, month)
     out_dir = Path(options.out_dir)
     _check_out_dir(out_dir)
-    unit_costs = load_unit_costs(app.setting(UNIT_COST_SETTING))
+    unit_costs = unit_costs_for(app, month)
     data = collect(
         app, month, unit_costs, version, supersedes, reason, _legacy_id(app, month), options.nil
     )
@@ -335,6 +381,13 @@ def _export_warnings(app: RxLog, d: _Draft, eml_size: int, options: ExportOption
         warnings.append(
             "no lead e-mail address is set, so the draft has no recipient "
             "(rxlog config set lead-email ADDRESS)"
+        )
+    kept, new = d.data.unit_costs.version, new_month_unit_cost_version(app)
+    if kept != new and (signed := signed_unit_cost_version(app, d.month)) is not None:
+        warnings.append(
+            f"{d.month} is costed with unit-cost table {kept}, as its return v{signed[0]} "
+            f"was, so that only your corrections change its cost avoided; new months use "
+            f"table {new}"
         )
     return warnings + nhsmail_warnings(eml_size, d.lead, options.mail_limit)
 
