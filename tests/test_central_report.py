@@ -568,11 +568,15 @@ def test_export_writes_the_long_measures_feed_with_real_types(store, tmp_path):
     assert defs["QS120_M"]["target"] == "100.0" and defs["INT_M"]["target"] == ""
     wb = load_workbook(tmp_path / "out" / "rxlog-central.xlsx", read_only=True)
     head = next(wb["Entries"].iter_rows(values_only=True))
-    first = next(r for r in wb["Entries"].iter_rows(min_row=2, values_only=True)
-                 if r[head.index("cost_avoided")] is not None)  # fmt: skip
-    assert isinstance(first[head.index("date")], datetime.datetime)
-    assert isinstance(first[head.index("cost_avoided")], float)
-    assert isinstance(first[head.index("minutes")], int)
+    first = next(r for r in wb["Entries"].iter_rows(min_row=2)
+                 if r[head.index("cost_avoided")].value is not None)  # fmt: skip
+    assert isinstance(first[head.index("date")].value, datetime.datetime)
+    # Money is a number shown to the penny, never text. (At table 2026.2's GBP 3.30 and
+    # 0.55 a minute many costs are whole pounds, which openpyxl reads back as an int.)
+    cost = first[head.index("cost_avoided")]
+    assert isinstance(cost.value, (int, float)) and not isinstance(cost.value, bool)
+    assert cost.number_format == "0.00"
+    assert isinstance(first[head.index("minutes")].value, int)
     m = next(wb["Measures"].iter_rows(min_row=2, values_only=True))
     assert isinstance(m[1], datetime.datetime) and isinstance(m[6], (int, float))
     wb.close()
