@@ -268,3 +268,70 @@ def test_a_month_signed_with_a_table_this_rxlog_lacks_is_refused_and_stays_open(
     with app.db.transaction() as s:
         lock = s.get(MonthLock, "2026-10")
         assert lock is not None and (lock.version, lock.locked) == (1, 0)
+
+
+def _line_ends(pdf: bytes, within: str) -> list[tuple[float, str]]:
+    """(right end in points, text) of each line of running text (20 characters or more)
+    of ``within`` (text of the PDF, spaces left out), measured from the PDF's own text
+    positions (pypdf) and the fonts' widths."""
+    from pypdf import PdfReader
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from rxlog.pdf_style import unicode_fonts
+
+    regular, bold = unicode_fonts()
+    ends = []
+
+    def visit(text: str, cm: list, tm: list, font: dict | None, size: float) -> None:
+        line = text.rstrip()
+        if len(line) < 20 or not font or "".join(line.split()) not in within:
+            return
+        name = bold if "Bold" in str(font.get("/BaseFont")) else regular
+        x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+        ends.append((x + stringWidth(line, name, size * cm[0]), line))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return ends
+
+
+def test_a_long_source_wraps_inside_the_page_and_is_printed_whole(app, tmp_path, monkeypatch):
+    """A table whose source is long (and holds a 300-character address with no space)
+    still fits the page: no line of the PDF passes the right margin, and the PDF holds
+    the whole text."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+
+    from rxlog.export.month_data import collect
+    from rxlog.export.pdf_writer import PdfOptions, write_pdf
+    from rxlog.export.unit_costs import load_unit_costs
+
+    res = tmp_path / "res-long"
+    shutil.copytree(ROOT / "resources", res)
+    address = "https://example.org/" + "x" * 300
+    long_source = "A published table, " + "row after row, " * 60 + address
+    text = (res / "unit-costs-2026.2.toml").read_text("utf-8")
+    text = text.replace('version = "2026.2"', 'version = "2026.3"').replace(
+        'source = "PSSRU/CHE, Unit Costs of Health and Social Care 2024 Manual, Table 11.3.2 '
+        "'Annual and unit costs for hospital-based doctors', row 'Cost per working hour' "
+        '(p. 106); https://kar.kent.ac.uk/109563/"',
+        f'source = "{long_source}"',
+        1,
+    )
+    assert long_source in text
+    (res / "unit-costs-2026.3.toml").write_text(text, "utf-8")
+    monkeypatch.setenv("RXLOG_RESOURCES", str(res))
+    data = collect(app, "2026-10", load_unit_costs())
+    assert data.unit_costs.version == "2026.3"
+    assert data.unit_costs.basis_for("secondary").source == long_source
+
+    pdf = write_pdf(data, PdfOptions(signed_on=TODAY, fingerprint="ab" * 32, base_name="x"))
+    solid = "".join(pdf_text(pdf).split())
+    assert "".join(long_source.split()) in solid
+    assert "Unit-costtable2026.3,at2023/24prices" in solid
+    section = solid[solid.index("Cliniciantimereleased:") : solid.index("Howsoonreconciliations")]
+    assert "".join(long_source.split()) in section
+    ends = _line_ends(pdf, section)
+    assert any("x" * 20 in line for _, line in ends)  # the address's lines were measured
+    right, line = max(ends)
+    assert right <= A4[0] - 16 * mm, (right, line)  # the return's right margin (write_pdf)
