@@ -285,15 +285,29 @@ def _bottom(s: dict, f: dict, st: Static, width: float, fonts: tuple) -> list:
         KeepTogether([P("Clinician time released and cost avoided", s["h2"]),
                       P(f"Clinician time released: {f['released']:,} minutes "
                         f"({_hours(f['released'])} hours). Cost avoided: £{f['cost']:,.2f}, "
-                        "counting each minute released at the cost of a clinician's time "
-                        "(each entry rounded to the penny).", s["body"]),
-                      P("Unit-cost table 2026.1: GP surgery consultation, 11.7 minutes (lower "
-                        "end of the published range), £33 for 11.7 minutes. Source: PSSRU, Unit "
-                        "Costs of Health and Social Care 2015; as quoted by PSNC, 'Essential "
-                        "facts, stats and quotes - costs of other NHS providers'. The published "
-                        "range is GBP 33-44, depending on whether qualification and direct care "
-                        "staff costs are included; the lower end is used so that cost avoided "
-                        "is not overstated.", s["small"])]),
+                        "counting each minute released at the cost of a clinician's time in "
+                        "the setting it was released in: in primary care, £33 for 10 minutes; "
+                        "in secondary care, £33 for 60 minutes (each entry rounded to the "
+                        "penny).", s["body"]),
+                      # unit-cost table 2026.2 (resources/unit-costs-2026.2.toml), as printed
+                      P("Unit-cost table 2026.2, at 2023/24 prices:", s["small"]),
+                      P("Primary care: GP, per surgery consultation lasting 10 minutes, "
+                        "excluding direct care staff costs, without qualification costs, £33 "
+                        "for 10 minutes. Source: PSSRU/CHE, Unit Costs of Health and Social "
+                        "Care 2024 Manual, Table 9.4.2 'Unit costs for a GP', row 'Per surgery "
+                        "consultation lasting 10 minutes' (p. 73); "
+                        "https://kar.kent.ac.uk/109563/. The published figures for this "
+                        "consultation run from £33 to £45, depending on whether direct care "
+                        "staff costs and qualification costs are included; the lowest is used "
+                        "so that cost avoided is not overstated.", s["small"]),
+                      P("Secondary care: Hospital-based doctor, foundation doctor FY1, cost "
+                        "per working hour (without qualification costs), £33 for 60 minutes. "
+                        "Source: PSSRU/CHE, Unit Costs of Health and Social Care 2024 Manual, "
+                        "Table 11.3.2 'Annual and unit costs for hospital-based doctors', row "
+                        "'Cost per working hour' (p. 106); https://kar.kent.ac.uk/109563/. "
+                        "Hospital doctor time runs from £33 an hour (foundation doctor FY1) to "
+                        "£79 (registrar, including qualifications) in the lead's report; the "
+                        "lowest is used so that cost avoided is not overstated.", s["small"])]),
         KeepTogether([P("How soon reconciliations followed discharge and admission", s["h2"]),
                       _table(s, *fonts, q, [width - 60, 60], True), Spacer(1, 4),
                       P(f"{100 * within / max(len(days), 1):.0f}% within 7 days; median "
