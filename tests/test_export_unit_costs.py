@@ -95,6 +95,7 @@ def _resources_without(tmp_path: Path, *names: str) -> Path:
     return res
 
 
+@pytest.mark.slow
 def test_a_new_export_costs_each_setting_at_its_2023_24_figure(app, tmp_path):
     res = _export(app, tmp_path / "out")
     assert _costs(res) == [
