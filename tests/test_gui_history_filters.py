@@ -113,6 +113,16 @@ def test_the_wheel_fills_a_filter_and_moves_it(qtbot, history):
     assert combo.currentData() == "G82001" and history.model.total == 0
 
 
+def test_code_that_sets_a_choice_first_fills_the_list(qtbot, history):
+    assert history.month.itemText(2) == "2026-10" and history.month.filled
+    history.sector.setCurrentText("primary")
+    assert history.sector.currentData() == "primary" and history.model.total == 0
+    history.code.setCurrentIndex(history.code.findData("REC-ADM"))
+    assert history.code.currentText() == "REC-ADM" and history.model.total == 0  # primary
+    history.sector.setCurrentIndex(0)
+    assert history.model.total == 18
+
+
 def test_filling_the_filters_changes_no_pixel(qtbot, history):
     before = history.grab().toImage()
     for name in FILTERS:

@@ -46,9 +46,9 @@ class FilterCombo(QComboBox):
     The choices are put in the list the first time it can be used: when the combo box
     takes the focus (Tab, its Alt+letter, a click, the wheel: a combo box takes the
     focus from each of them first), when it is sent a key or a click, when its list
-    opens, when code looks for a choice (``findData``, ``findText``, ``count``), or at
-    once when a screen reader is running. Until then it holds "All ..." only, which is
-    what it shows after too, and it is as wide as its widest choice needs
+    opens, when code looks for or sets a choice (``findData``, ``setCurrentIndex``...),
+    or at once when a screen reader is running. Until then it holds "All ..." only,
+    which is what it shows after too, and it is as wide as its widest choice needs
     (``setMinimumContentsLength``, from the longest choices' widths), so filling it
     changes no pixel (``tests/test_gui_history_filters.py`` compares them). Why: adding
     the five filters' 98 choices and measuring every one of them when the layout first
@@ -92,6 +92,8 @@ class FilterCombo(QComboBox):
     def filled(self) -> bool:
         return self._choices is None
 
+    # Code that asks for a choice, or sets one, finds them all (Qt's own calls in C++
+    # do not come here: they are all after a focus, a key, a click or the popup).
     def count(self) -> int:
         self.fill()
         return super().count()
@@ -103,6 +105,22 @@ class FilterCombo(QComboBox):
     def findText(self, *args, **kwargs) -> int:  # noqa: ANN002, ANN003, N802
         self.fill()
         return super().findText(*args, **kwargs)
+
+    def itemText(self, index: int) -> str:  # noqa: N802
+        self.fill()
+        return super().itemText(index)
+
+    def itemData(self, *args, **kwargs) -> object:  # noqa: ANN002, ANN003, N802
+        self.fill()
+        return super().itemData(*args, **kwargs)
+
+    def setCurrentIndex(self, index: int) -> None:  # noqa: N802
+        self.fill()
+        super().setCurrentIndex(index)
+
+    def setCurrentText(self, text: str) -> None:  # noqa: N802
+        self.fill()
+        super().setCurrentText(text)
 
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802
         self.fill()
