@@ -10,7 +10,6 @@ from PySide6.QtGui import (
     QAccessible,
     QFocusEvent,
     QKeyEvent,
-    QKeySequence,
     QMouseEvent,
     QWheelEvent,
 )
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
 from rxlog.dates import parse_month
 from rxlog.domain import EntryView, PlacementView
 from rxlog.taxonomy import Taxonomy
-from rxlog.ui.field_errors import widget_shortcut
 from rxlog.ui.models import HistoryModel
 
 
@@ -143,6 +141,30 @@ class FilterCombo(QComboBox):
         super().showPopup()
 
 
+class _HistoryTable(QTableView):
+    """The history's table: Enter (or the keypad's) edits the current entry, Delete
+    deletes it, as the Today table's shortcuts do. Read here rather than by three
+    ``QShortcut``s, which cost ~0.05 ms of every first paint to make."""
+
+    def __init__(self, edit: Callable[[], object], delete: Callable[[], object]) -> None:
+        super().__init__()
+        self._on_edit = edit
+        self._on_delete = delete
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                event.accept()
+                self._on_edit()
+                return
+            if key == Qt.Key.Key_Delete:
+                event.accept()
+                self._on_delete()
+                return
+        super().keyPressEvent(event)
+
+
 class HistoryView(QWidget):
     """The history table. Filters change what ``HistoryModel`` pages in.
 
@@ -213,8 +235,9 @@ class HistoryView(QWidget):
         return bar
 
     def _build_table(self) -> QTableView:
-        self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table
+        self.table = _HistoryTable(
+            lambda: self._edit(self.table.currentIndex().row()), self._delete
+        )
         self.table.setModel(self.model)
         self.table.setAccessibleName("History of entries")
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
@@ -240,13 +263,6 @@ class HistoryView(QWidget):
                 self.table.setColumnWidth(i, widths[key])
         head.setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda ix: self._edit(ix.row()))
-        for enter in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            widget_shortcut(
-                self.table,
-                QKeySequence(enter),
-                lambda: self._edit(self.table.currentIndex().row()),
-            )
-        widget_shortcut(self.table, QKeySequence(Qt.Key.Key_Delete), self._delete)
         return self.table
 
     def _edit(self, row: int) -> None:
