@@ -113,6 +113,16 @@ def test_the_wheel_fills_a_filter_and_moves_it(qtbot, history):
     assert combo.currentData() == "G82001" and history.model.total == 0
 
 
+def test_code_that_sets_a_choice_first_fills_the_list(qtbot, history):
+    assert history.month.itemText(2) == "2026-10" and history.month.filled
+    history.sector.setCurrentText("primary")
+    assert history.sector.currentData() == "primary" and history.model.total == 0
+    history.code.setCurrentIndex(history.code.findData("REC-ADM"))
+    assert history.code.currentText() == "REC-ADM" and history.model.total == 0  # primary
+    history.sector.setCurrentIndex(0)
+    assert history.model.total == 18
+
+
 def test_filling_the_filters_changes_no_pixel(qtbot, history):
     before = history.grab().toImage()
     for name in FILTERS:
@@ -179,3 +189,28 @@ def test_fewer_entries_than_a_screenful_are_one_read_and_no_count(filled):
     m.BLOCK = 60
     m.reload()
     assert m.rowCount() == 54 == m.total and not m.canFetchMore() and counted == []
+
+
+def test_enter_edits_and_delete_deletes_the_current_history_entry(qtbot, history):
+    from rxlog.ui.edit_dialog import EditDialog
+    from rxlog.ui.reason_dialog import ReasonDialog
+
+    win, table = history.window(), history.table
+    table.setFocus()
+    table.selectRow(2)
+    chosen = history.selected_id()
+    for key, mods in (
+        (Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier),  # the keypad's Enter
+    ):
+        qtbot.keyClick(table, key, mods)
+        assert isinstance(win.dialog, EditDialog) and win.dialog.entry.id == chosen
+        win.dialog.reject()
+    last = win.dialog
+    qtbot.keyClick(table, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert win.dialog is last  # Shift+Enter is not Enter: no new dialog
+    qtbot.keyClick(table, Qt.Key.Key_Down)  # other keys still move in the table
+    assert history.selected_id() != chosen
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert isinstance(win.dialog, ReasonDialog)
+    win.dialog.reject()

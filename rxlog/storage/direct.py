@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import sys
+from collections import namedtuple
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -302,6 +303,9 @@ class DirectLog:
 # own pooled sqlite3 connection: a lazy table asks for them as it paints and scrolls,
 # and the ORM's session, statement compiling and row objects cost more than the reads.
 NEWEST_FIRST = "ORDER BY date DESC, created_at DESC"
+# A row of ``ENTRY_COLUMNS`` as ``entry_view`` reads it: a named tuple is made in ~0.7 us,
+# a frozen ``StoredEntry`` in ~5 us (a screenful of 30 rows: 0.13 ms of a first paint).
+_EntryRow = namedtuple("_EntryRow", ENTRY_COLUMNS)  # type: ignore[misc]
 
 
 def entry_filter(
@@ -354,7 +358,7 @@ def page_entries(
     if not rows:
         return []
     phases = DirectLog._phases(con)
-    return [entry_view(StoredEntry(*r), taxonomy, phases) for r in rows]
+    return [entry_view(_EntryRow._make(r), taxonomy, phases) for r in rows]
 
 
 def count_entries(con: sqlite3.Connection, **filters: Any) -> int:
@@ -373,4 +377,4 @@ def entries_by_id(
         f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entry WHERE id IN ({', '.join('?' * len(ids))})",
         list(ids),
     )
-    return {r[0]: entry_view(StoredEntry(*r), taxonomy, phases) for r in rows}
+    return {r[0]: entry_view(_EntryRow._make(r), taxonomy, phases) for r in rows}
