@@ -74,6 +74,7 @@ class _EntryColumns(QAbstractTableModel):
     def __init__(self, columns: Sequence[tuple[str, str]], parent: QObject | None) -> None:
         super().__init__(parent)
         self.columns = tuple(columns)
+        self._right = frozenset(i for i, (key, _) in enumerate(self.columns) if key in _RIGHT)
 
     def entry_at(self, row: int) -> EntryView | None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -93,15 +94,16 @@ class _EntryColumns(QAbstractTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        role = int(role)
-        if role not in _ENTRY_ROLES or not index.isValid():
+        # ``role`` is an int from Qt, or one of Qt's IntEnum roles from Python: both are
+        # in the set by value. Six of a cell's seven roles end here.
+        if role not in _ENTRY_ROLES:
             return None
-        column = index.column()
-        if not 0 <= column < len(self.columns):
+        column = index.column()  # -1 for an invalid index
+        if role == _ALIGN:  # asked of every cell: answered from the column alone
+            return _RIGHT_ALIGNED if column in self._right else None
+        if not 0 <= column < len(self.columns) or not index.isValid():
             return None
         key = self.columns[column][0]
-        if role == _ALIGN:
-            return _RIGHT_ALIGNED if key in _RIGHT else None
         e = self.entry_at(index.row())
         if e is None:
             return "…" if role == _DISPLAY else None
