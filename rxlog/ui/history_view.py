@@ -52,14 +52,16 @@ class FilterCombo(QComboBox):
     takes the focus (Tab, its Alt+letter, a click, the wheel: a combo box takes the
     focus from each of them first), when it is sent a key or a click, when its list
     opens, when code looks for or sets a choice (``findData``, ``setCurrentIndex``...),
-    or at once when a screen reader is running. Until then it holds "All ..." only,
-    which is what it shows after too, and it is as wide as its widest choice needs
+    or at once when a screen reader is running. Until then it holds no item and paints
+    "All ..." as Qt paints a current item (``currentText`` and ``currentIndex`` say
+    "All ...", 0), and it is as wide as its widest choice needs, before and after
     (``setMinimumContentsLength``, from the longest choices' widths), so filling it
     changes no pixel (``tests/test_gui_history_filters.py`` compares them). Why: adding
-    the five filters' 98 choices and measuring every one of them when the layout first
-    ran were ~0.7 ms of the history's first paint, and most users never open most
-    filters. ``changed`` is connected to ``currentIndexChanged`` once the choices are
-    in (before, "All ..." is the only choice: the index cannot change).
+    the five filters' 98 choices, measuring every one of them when the layout first
+    ran, and the popup lists Qt makes for a first current item were ~1 ms of the
+    history's first paint, and most users never open most filters. ``changed`` is
+    connected to ``currentIndexChanged`` once the choices are in (the index cannot
+    change before).
     """
 
     def __init__(
