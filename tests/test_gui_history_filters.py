@@ -214,3 +214,22 @@ def test_enter_edits_and_delete_deletes_the_current_history_entry(qtbot, history
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert isinstance(win.dialog, ReasonDialog)
     win.dialog.reject()
+
+
+def test_with_a_screen_reader_running_the_filters_are_filled_at_once(qtbot, filled, monkeypatch):
+    """A screen reader reads a box's value and choices without focusing it."""
+    import rxlog.ui.history_view as history_view
+
+    class ScreenReaderOn:
+        @staticmethod
+        def isActive() -> bool:  # noqa: N802
+            return True
+
+    monkeypatch.setattr(history_view, "QAccessible", ScreenReaderOn)
+    view = history_view.HistoryView(filled, filled.taxonomy, filled.placements(), filled.today())
+    qtbot.addWidget(view)
+    assert all(getattr(view, f).filled for f in FILTERS)
+    assert view.code.currentIndex() == 0 and view.code.currentText() == "All codes"
+    view.apply_filters()
+    view.code.setCurrentIndex(view.code.findData("ADM-MEET"))
+    assert view.model.total == 18
