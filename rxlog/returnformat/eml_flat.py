@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import binascii
 import re
+import struct
 from collections.abc import Mapping
 
 from rxlog.returnformat import plain_attachment_name
@@ -39,6 +40,9 @@ _PIECE = 1 << 20  # a big body is checked a megabyte at a time (no copy of it)
 # as long again, and needed two copies of its size).
 _LINES = 256
 _WIDTH = 76  # the draft's base64 line (57 bytes), as the stdlib writes it
+# _LINES full lines of the draft, each without its line end (checked before it is
+# skipped): taking them out this way is twice as fast as bytes.translate.
+_FULL_LINES = struct.Struct(f"{_WIDTH}s2x" * _LINES)
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _HEADER = re.compile(rb"([A-Za-z][A-Za-z0-9-]{0,76}):([\x20-\x7e]*)")
 _FOLDED = re.compile(rb"[ \t][\x20-\x7e]*")
@@ -172,7 +176,9 @@ def _is_draft_of(data: bytes, start: int, stop: int, content: bytes) -> bool:
     Such a body passes every check of :func:`_base64` and decodes to ``content``; so
     the answer "yes" gives what decoding gives. The body without its line ends is
     compared with ``content`` encoded, a piece at a time; its length and the place of
-    every line end are checked first, so no other CR or LF can hide in it."""
+    every line end are checked first, so no other CR or LF can hide in it (a piece of
+    full lines is then read without its line ends, the last piece with any CR or LF
+    taken out)."""
     size = len(content)
     encoded = 4 * ((size + 2) // 3)
     lines = -(-encoded // _WIDTH)
@@ -189,12 +195,16 @@ def _is_draft_of(data: bytes, start: int, stop: int, content: bytes) -> bool:
         return False
     view = memoryview(content)
     chunk = _LINES * (_WIDTH // 4 * 3)
+    span = _LINES * step
     at = start
     for i in range(0, size, chunk):
-        piece = data[at : min(at + _LINES * step, stop)].translate(None, b"\r\n")
+        if at + span <= ends:  # full lines only: every line end among them checked above
+            piece = b"".join(_FULL_LINES.unpack_from(data, at))
+        else:
+            piece = data[at : min(at + span, stop)].translate(None, b"\r\n")
         if piece != binascii.b2a_base64(view[i : i + chunk], newline=False):
             return False
-        at += _LINES * step
+        at += span
     return True
 
 
