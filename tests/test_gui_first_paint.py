@@ -25,8 +25,10 @@ def probe(*args, **kw):
     if args and str(args[0]).startswith("READY"):
         from PySide6.QtWidgets import QApplication
         win = QApplication.activeWindow() or QApplication.topLevelWidgets()[0]
+        from PySide6.QtWidgets import QWidget
         out = {"line": str(args[0]), "modules": sorted(sys.modules),
-               "visible": win.isVisible(), "title": win.windowTitle()}
+               "visible": win.isVisible(), "title": win.windowTitle(),
+               "kinds": sorted({type(w).__name__ for w in win.findChildren(QWidget)})}
         real_print(json.dumps(out), flush=True)
         os._exit(0)
     return real_print(*args, **kw)
@@ -84,6 +86,8 @@ def test_the_first_paint_is_focused_and_loads_none_of_what_comes_after(tmp_path)
     assert shown["visible"] and shown["title"].startswith("RxLog")
     early = sorted(m for m in AFTER_THE_PAINT if m in shown["modules"])
     assert early == []
+    # The match list comes with the taxonomy, after the paint; its place is kept.
+    assert "QListView" not in shown["kinds"] and "QuickLine" in shown["kinds"]
     # Heavy modules are never part of it either (the import-time test covers the rest).
     heavy = ("pandas", "reportlab", "pyhanko", "alembic", "openpyxl")
     assert not [m for m in shown["modules"] if m.split(".")[0] in heavy]
@@ -127,3 +131,49 @@ def test_a_second_start_on_the_folder_shows_no_window_and_brings_the_first_forwa
         assert not (data / "window.ini").exists()  # the unshown window saved no size
     finally:
         first.release()
+
+
+def test_the_match_list_comes_in_its_kept_place_and_nothing_moves(qtbot):
+    """Before the taxonomy the quick bar keeps the list's place (the same height); the
+    list made with the taxonomy takes it, and the line and its hint stay where they were."""
+    from PySide6.QtWidgets import QListView, QVBoxLayout, QWidget
+
+    from rxlog.taxonomy import current_taxonomy
+    from rxlog.ui.quick_bar import QuickBar
+
+    outer = QWidget()
+    lay = QVBoxLayout(outer)
+    bar = QuickBar(None, lambda: __import__("datetime").date(2026, 12, 1), list, list,
+                   lambda values: (None, None))  # fmt: skip
+    below = QWidget()
+    below.setMinimumHeight(50)
+    lay.addWidget(bar)
+    lay.addWidget(below)
+    outer.resize(900, 500)
+    qtbot.addWidget(outer)
+    outer.show()
+    qtbot.waitExposed(outer)
+    assert bar.findChildren(QListView) == []
+    before = (bar.line.geometry(), bar.hint.geometry(), below.geometry(), bar.height())
+    place = bar._list_place
+    assert place is not None and place.isVisible()
+    kept = place.geometry()
+
+    bar.taxonomy = current_taxonomy()
+    bar.refresh()
+    qtbot.wait(0)  # the layout settles
+    lists = bar.findChildren(QListView)
+    assert lists == [bar.list] and bar.list.isVisible()
+    assert bar.list.accessibleName() == "Matching activities"
+    assert bar._list_place is None and not place.isVisible()
+    # The same height, in the same place under the hint (which the taxonomy fills in:
+    # it grows by its text, and what is below it moves by that, not by the list).
+    got = bar.list.geometry()
+    grown = bar.hint.geometry().height() - before[1].height()
+    assert got.height() == kept.height() and got.left() == kept.left()
+    assert got.top() - bar.hint.geometry().bottom() == kept.top() - before[1].bottom()
+    assert bar.line.geometry() == before[0]
+    assert below.geometry().top() == before[2].top() + grown
+    bar.line.setText("rec")  # and it works: matches listed, as before
+    assert bar.list.model().rowCount() > 0
+    assert bar.list.isVisible()
