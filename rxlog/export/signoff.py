@@ -158,12 +158,12 @@ def new_month_unit_cost_version(app: RxLog) -> str:
     return chosen or next(iter(available_versions()[-1:]), "")
 
 
-def unit_costs_for(app: RxLog, month: str) -> UnitCosts:
+def unit_costs_for(app: RxLog, month: str, signed: tuple[int, str] | None) -> UnitCosts:
     """The unit-cost table an export of ``month`` uses. A month already signed off keeps
     the table its last return was signed with when it is reopened and sent again, so
     only the corrections change its cost avoided; any other month takes
-    :func:`new_month_unit_cost_version`."""
-    signed = signed_unit_cost_version(app, month)
+    :func:`new_month_unit_cost_version`. ``signed``: the month's
+    :func:`signed_unit_cost_version`."""
     if signed is None:
         return load_unit_costs(app.setting(UNIT_COST_SETTING))
     version, table = signed
@@ -301,6 +301,7 @@ class _Draft:
     names: dict[str, str]
     subject: str
     body: str
+    signed: tuple[int, str] | None  # signed_unit_cost_version of the month
 
 
 def _prepare(app: RxLog, month: str, options: ExportOptions) -> _Draft:
@@ -309,7 +310,8 @@ def _prepare(app: RxLog, month: str, options: ExportOptions) -> _Draft:
     version, supersedes, reason = next_version(app, month)
     out_dir = Path(options.out_dir)
     _check_out_dir(out_dir)
-    unit_costs = unit_costs_for(app, month)
+    signed = signed_unit_cost_version(app, month)
+    unit_costs = unit_costs_for(app, month, signed)
     data = collect(
         app, month, unit_costs, version, supersedes, reason, _legacy_id(app, month), options.nil
     )
@@ -337,7 +339,7 @@ def _prepare(app: RxLog, month: str, options: ExportOptions) -> _Draft:
             raise StorageError(
                 f"{out_dir / name} already exists; choose another folder or move it away"
             )
-    return _Draft(month, version, out_dir, data, lead, keys, names, subject, body)
+    return _Draft(month, version, out_dir, data, lead, keys, names, subject, body, signed)
 
 
 def _build(
@@ -382,10 +384,10 @@ def _export_warnings(app: RxLog, d: _Draft, eml_size: int, options: ExportOption
             "no lead e-mail address is set, so the draft has no recipient "
             "(rxlog config set lead-email ADDRESS)"
         )
-    kept, new = d.data.unit_costs.version, new_month_unit_cost_version(app)
-    if kept != new and (signed := signed_unit_cost_version(app, d.month)) is not None:
+    kept = d.data.unit_costs.version
+    if d.signed is not None and kept != (new := new_month_unit_cost_version(app)):
         warnings.append(
-            f"{d.month} is costed with unit-cost table {kept}, as its return v{signed[0]} "
+            f"{d.month} is costed with unit-cost table {kept}, as its return v{d.signed[0]} "
             f"was, so that only your corrections change its cost avoided; new months use "
             f"table {new}"
         )

@@ -57,6 +57,12 @@ class QuickLine(QLineEdit):
         return super().focusNextPrevChild(next)
 
 
+def _room_for_five(widget: QWidget) -> None:
+    """Room for five matches: enough to choose from, without pushing today's list down
+    (until the first match can be measured: :meth:`QuickBar.refresh`)."""
+    widget.setFixedHeight(widget.fontMetrics().height() * 5 + 14)
+
+
 class QuickBar(QWidget):
     """The quick-entry line, a live reading of it and the ranked matches.
 
@@ -124,7 +130,7 @@ class QuickBar(QWidget):
         # its 15 enums, its scroll bars).
         self._list: QListView | None = None
         self._list_place: QWidget | None = QWidget()
-        self._list_place.setFixedHeight(self._list_place.fontMetrics().height() * 5 + 14)
+        _room_for_five(self._list_place)
         lay.addWidget(self._list_place)
         if taxonomy is not None:
             self._make_list()
@@ -148,8 +154,7 @@ class QuickBar(QWidget):
         view.setProperty("focusPolicy", 0)
         view.setProperty("reached_by", "Up/Down in the quick-entry line")
         view.setProperty("editTriggers", 0)
-        # Room for five matches: enough to choose from, without pushing today's list down.
-        view.setFixedHeight(view.fontMetrics().height() * 5 + 14)
+        _room_for_five(view)
         view.clicked.connect(self._clicked)
         place, self._list_place = self._list_place, None
         assert place is not None
