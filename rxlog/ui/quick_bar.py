@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from rxlog import quick_entry as qe
+from rxlog.ui.screen_fit import font_style
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent
@@ -111,9 +112,7 @@ class QuickBar(QWidget):
             "Enter: log the top match · Up/Down: choose another · Tab: details · Esc: clear\n"
             + qe.GRAMMAR_HINT
         )
-        f = self.line.font()
-        f.setPointSizeF(f.pointSizeF() * 1.3)
-        self.line.setFont(f)
+        self.line.setStyleSheet(font_style(self.line, 1.3))  # not setFont: QFont's enums
         self.line.setMinimumHeight(34)
         self.hint = QLabel()
         self.hint.setAccessibleName("What Enter will log")

@@ -53,6 +53,17 @@ def keep_on_screen(widget: QWidget, avail: QRect | None = None) -> None:
         widget.move(max(x, avail.x()), max(y, avail.y()))
 
 
+def font_style(widget: QWidget, scale: float, *, bold: bool = False) -> str:
+    """Style sheet text that draws ``widget``'s text ``scale`` times its font's size (and
+    bold): for the widgets of the first paint, where ``font()``/``setFont`` would build
+    the QFont type and its eight enums first (~1.5 ms of RxLog's start-up). The size is
+    the font's real one (``fontInfo``), in points, so it follows the screen's scaling as
+    ``setPointSizeF`` does (and works for a font given in pixels, where ``font()``'s point
+    size is -1)."""
+    size = widget.fontInfo().pointSizeF() * scale
+    return f"font-size: {size:.2f}pt;" + (" font-weight: bold;" if bold else "")
+
+
 def bring_forward(widget: QWidget) -> None:
     """Show a window in front without changing its state: a maximised window stays
     maximised, a minimised one comes back as it was before (a second start)."""

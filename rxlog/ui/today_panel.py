@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from rxlog.ui.quick_bar import QuickBar
+from rxlog.ui.screen_fit import font_style
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QGroupBox, QTableView
@@ -62,10 +63,7 @@ class TodayPanel(QWidget):
         self._left = QVBoxLayout()
         self._outer.addLayout(self._left, 3)
         self.day_heading = QLabel()
-        f = self.day_heading.font()
-        f.setPointSizeF(f.pointSizeF() * 1.25)
-        f.setBold(True)
-        self.day_heading.setFont(f)
+        self.day_heading.setStyleSheet(font_style(self.day_heading, 1.25, bold=True))
         self.day_heading.setAccessibleName("Today")
         self.day_heading.setWordWrap(True)
         self._left.addWidget(self.day_heading)
