@@ -19,9 +19,9 @@ its message has quoted text and long numbers masked (``int("...")`` quotes what 
 given). ``tests/test_supportlog.py`` plants an NHS number, a name and a note in every
 field of every command it can and greps the log.
 
-Start-up stays fast: nothing is set up until the first line is written, and
-``logging`` itself is imported then. Writing never fails an operation: a folder that
-cannot take the log simply gets none.
+Start-up stays fast: nothing is opened until a line is written, and the lines are
+written without the ``logging`` module (in the format its handler wrote them).
+Writing never fails an operation: a folder that cannot take the log simply gets none.
 """
 
 from __future__ import annotations
@@ -29,18 +29,15 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import logging
+from typing import Any
 
 LOG_NAME = "rxlog.log"
 MAX_BYTES = 512 * 1024
 BACKUPS = 3
-LOGGER = "rxlog"
 
-_state: dict[str, Any] = {"folder": None, "logger": None}
+_state: dict[str, Any] = {"folder": None}
 _lock = threading.Lock()
 
 
@@ -60,51 +57,25 @@ def current_path() -> Path | None:
     return log_path(folder) if folder is not None else None
 
 
-def _logger() -> logging.Logger:
-    with _lock:
-        if _state["logger"] is None:
-            import logging
-
-            logger = logging.getLogger(LOGGER)
-            logger.setLevel(logging.INFO)
-            logger.propagate = False  # never to the root logger's console handler
-            logger.addHandler(_handler_class()())
-            _state["logger"] = logger
-        return _state["logger"]
-
-
-def _handler_class() -> type:
-    import logging
-    import time
-
-    class PrivateRotatingFile(logging.Handler):
-        """Opens, appends and closes for each line (on Windows a file held open keeps
-        the data folder from being moved, restored or deleted), creates the file
-        private, rotates it when full, and never raises into the caller."""
-
-        def __init__(self) -> None:
-            super().__init__(logging.INFO)
-            fmt = logging.Formatter(
-                "%(asctime)s %(levelname)s pid=%(process)d %(message)s", "%Y-%m-%dT%H:%M:%SZ"
-            )
-            fmt.converter = time.gmtime
-            self.setFormatter(fmt)
-
-        def emit(self, record: logging.LogRecord) -> None:
-            path = current_path()
-            # A read-only data folder stays exactly as it is (RxLog promises so).
-            if path is None or not os.access(path.parent, os.W_OK):
-                return
-            try:
-                line = self.format(record) + "\n"
-                _append(path, line.encode("utf-8", "backslashreplace"))
-            except Exception:  # a support log never breaks what it records
-                return
-
-        def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
-            return
-
-    return PrivateRotatingFile
+def _write(level: str, message: str) -> None:
+    """One line, as ``logging`` would format it (``%(asctime)s %(levelname)s
+    pid=%(process)d %(message)s``, UTC), appended under the lock. Written here rather
+    than through ``logging``, whose import (with ``traceback`` and ``string``) was ~3 ms
+    of every command that logs a line, ``rxlog log`` included. It opens, appends and
+    closes for each line (on Windows a file held open keeps the data folder from being
+    moved, restored or deleted), creates the file private, rotates it when full, and
+    never raises into the caller."""
+    path = current_path()
+    # A read-only data folder stays exactly as it is (RxLog promises so).
+    if path is None or not os.access(path.parent, os.W_OK):
+        return
+    try:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        line = f"{stamp} {level} pid={os.getpid()} {message}\n"
+        with _lock:
+            _append(path, line.encode("utf-8", "backslashreplace"))
+    except Exception:  # a support log never breaks what it records
+        return
 
 
 def _append(path: Path, data: bytes) -> None:
@@ -162,7 +133,7 @@ def info(event: str, **fields: object) -> None:
     if _state["folder"] is None:
         return
     parts = [event] + [f"{k}={_field(v)}" for k, v in fields.items()]
-    _logger().info(" ".join(parts))
+    _write("INFO", " ".join(parts))
 
 
 LOG_EACH_UP_TO = 10  # a bulk change (an import, a demo month) is one line of counts
@@ -268,7 +239,7 @@ def bug(exc: BaseException, where: str) -> None:
     """A bug caught by an unexpected-error handler (``where``: ``cli``, ``app``...)."""
     if _state["folder"] is None:
         return
-    _logger().error(f"bug in {safe_word(where)}\n{format_bug(exc)}")
+    _write("ERROR", f"bug in {safe_word(where)}\n{format_bug(exc)}")
 
 
 def tail(max_bytes: int = 64 * 1024) -> str:
