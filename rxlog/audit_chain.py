@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import secrets
+import os
 from typing import Any
 
 GENESIS = "0" * 64
@@ -74,7 +74,7 @@ def seal(side: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, 
     text = side.get("note")
     if not isinstance(text, str) or text == REDACTED:
         return side, None
-    salt = secrets.token_hex(16)
+    salt = os.urandom(16).hex()  # secrets.token_hex(16) is this (without importing random)
     return {**side, "note": note_digest(salt, text)}, {"salt": salt, "text": text}
 
 

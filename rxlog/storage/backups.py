@@ -35,10 +35,15 @@ from typing import Any
 from rxlog.errors import StorageError
 from rxlog.storage import durable, privacy, revisions, sqlitefile
 from rxlog.storage.folderlock import FolderLock
-from rxlog.storage.paths import DB_FILENAME
+from rxlog.storage.paths import (  # noqa: F401 (backups_dir, daily_backup_due: used from here too)
+    BACKUP_DIRNAME,
+    DB_FILENAME,
+    backups_dir,
+    daily_backup_due,
+    daily_backup_path,
+)
 from rxlog.storage.sqlitefile import copy_database
 
-BACKUP_DIRNAME = "backups"
 KEEP_DAILY_KEY, KEEP_MONTHLY_KEY = "backup.keep_daily", "backup.keep_monthly"
 DEFAULT_KEEP_DAILY, DEFAULT_KEEP_MONTHLY = 7, 12
 KEEP_PRE_EXPORT = 10
@@ -67,10 +72,6 @@ class BackupInfo:
             "made_at": self.made_at.isoformat(timespec="seconds"),
             "size": self.size,
         }
-
-
-def backups_dir(data_dir: Path) -> Path:
-    return Path(data_dir) / BACKUP_DIRNAME
 
 
 def _stamp() -> str:
@@ -208,16 +209,11 @@ def keep_counts(db_path: Path) -> tuple[int, int]:
     )
 
 
-def daily_backup_due(data_dir: Path, today: date) -> bool:
-    """Cheap (one ``stat``): is there no daily backup for ``today`` yet?"""
-    return not (backups_dir(data_dir) / f"daily-{today.isoformat()}.sqlite3").exists()
-
-
 def daily_backup(db_path: Path, today: date) -> BackupInfo | None:
     """Make today's daily backup (and this month's monthly one) if not made yet; rotate."""
     data_dir = db_path.parent
     folder = backups_dir(data_dir)
-    daily = folder / f"daily-{today.isoformat()}.sqlite3"
+    daily = daily_backup_path(data_dir, today)
     if daily.exists():
         return None
     privacy.make_private_dir(folder)

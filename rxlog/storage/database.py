@@ -110,20 +110,25 @@ def _today() -> date:
     return local_today()
 
 
+def _offer_backup(folder: Path) -> str:
+    from rxlog.storage import backups
+
+    return backups.offer_text(folder)
+
+
 def _revision_for_open(path: Path) -> str | None:
     """The revision of the database at ``path``, None for a new one, or a clear refusal.
 
-    Refusals never touch the file and name the newest good backup.
+    Refusals never touch the file and name the newest good backup (``backups`` is
+    imported only for a refusal: every CLI command opens through here).
     """
-    from rxlog.storage import backups
-
     wal = path.with_name(path.name + "-wal")
     if not path.exists():
         if wal.exists() and wal.stat().st_size > 0:
             raise StorageError(
                 f"{wal} is there but its database {path.name} is missing, so entries may "
                 "be in that file alone; RxLog will not start a new database over it. "
-                + backups.offer_text(path.parent)
+                + _offer_backup(path.parent)
             )
         return None
     peeked = sqlitefile.peek(path)
@@ -132,21 +137,23 @@ def _revision_for_open(path: Path) -> str | None:
     if peeked.kind in ("empty", "not-sqlite"):
         raise StorageError(
             f"{path} is not an SQLite database (it may be damaged); RxLog has left it as it "
-            "is for inspection. " + backups.offer_text(path.parent)
+            "is for inspection. " + _offer_backup(path.parent)
         )
     if peeked.kind == "unreadable":
         assert peeked.error is not None
         raise StorageError(
             f"the database {path} cannot be read ({_plain_reason(peeked.error)}); RxLog has "
-            "left it as it is for inspection. " + backups.offer_text(path.parent)
+            "left it as it is for inspection. " + _offer_backup(path.parent)
         )
     revision = peeked.revision
     if revision is None and peeked.tables:
         raise StorageError(
             f"{path} is an SQLite file but not an RxLog database; RxLog has left it as it is. "
-            + backups.offer_text(path.parent)
+            + _offer_backup(path.parent)
         )
     if revision is not None and revision not in KNOWN_REVISIONS:
+        from rxlog.storage import backups
+
         good = backups.newest_good_backup(path.parent)
         older = (
             f" Or restore the newest backup this version can read, {good.path} (made "
@@ -233,11 +240,9 @@ def storage_error(path: Path, exc: BaseException) -> StorageError:
     """What a technician is told when SQLite fails inside a transaction."""
     reason = _plain_reason(exc)
     if reason == "the database file is damaged":
-        from rxlog.storage import backups
-
         return StorageError(
             f"the database {path} is damaged, so the change was NOT saved. Close "
-            "RxLog; the damaged file is kept for inspection. " + backups.offer_text(path.parent)
+            "RxLog; the damaged file is kept for inspection. " + _offer_backup(path.parent)
         )
     return StorageError(f"the change was NOT saved: {reason}")
 

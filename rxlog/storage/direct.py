@@ -38,7 +38,6 @@ from rxlog.audit_chain import AUDIT_COLUMNS, ENTRY_COLUMNS
 from rxlog.clock import Today, local_today, utc_now_iso
 from rxlog.domain import EntryInput, EntryView, LogResult, PhaseView, PlacementView, entry_view
 from rxlog.errors import ValidationError
-from rxlog.storage import backups
 from rxlog.storage.database import (
     _PRAGMAS,
     SCHEMA_HEAD,
@@ -48,7 +47,7 @@ from rxlog.storage.database import (
     storage_error,
 )
 from rxlog.storage.folderlock import FolderLock
-from rxlog.storage.paths import DB_FILENAME, check_folder
+from rxlog.storage.paths import DB_FILENAME, check_folder, daily_backup_due
 from rxlog.taxonomy import Taxonomy, current_taxonomy
 
 if TYPE_CHECKING:
@@ -132,7 +131,7 @@ def open_direct(data_dir: Path, today: Today = local_today) -> DirectLog | None:
         if (
             _revision_for_open(path) != SCHEMA_HEAD
             or (data_dir / PENDING_FILE).exists()
-            or backups.daily_backup_due(data_dir, today())
+            or daily_backup_due(data_dir, today())
         ):
             lock.release()
             return None

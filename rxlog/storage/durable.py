@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,7 +76,7 @@ def fsync_file(path: Path) -> None:
 
 def temp_path(final: Path, tag: str = "tmp") -> Path:
     """A fresh temporary name beside ``final`` (``.<name>.<8 hex>.<tag>``)."""
-    return final.with_name(f".{final.name}.{secrets.token_hex(4)}.{tag}")
+    return final.with_name(f".{final.name}.{os.urandom(4).hex()}.{tag}")  # secrets.token_hex
 
 
 def create_temp(final: Path, mode: int = privacy.FILE_MODE, tmp: Path | None = None) -> Path:

@@ -5,8 +5,28 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import date
 
 DB_FILENAME = "rxlog.sqlite3"
+BACKUP_DIRNAME = "backups"
+
+
+def backups_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / BACKUP_DIRNAME
+
+
+def daily_backup_path(data_dir: Path, today: date) -> Path:
+    """Where ``today``'s daily backup is (``rxlog.storage.backups`` makes it)."""
+    return backups_dir(data_dir) / f"daily-{today.isoformat()}.sqlite3"
+
+
+def daily_backup_due(data_dir: Path, today: date) -> bool:
+    """Cheap (one ``stat``): is there no daily backup for ``today`` yet? Here, not in
+    ``backups``, so the CLI's direct path asks without importing the backup code."""
+    return not daily_backup_path(data_dir, today).exists()
 
 
 def default_data_dir() -> Path:
