@@ -1,6 +1,6 @@
 """Start-up of two or more copies of RxLog in turn, beside the bare PySide6 window.
 
-    .venv/bin/python bench/ab_startup.py OLD_CHECKOUT NEW_CHECKOUT [...] [--rounds 21]
+    .venv/bin/python bench/ab_startup.py OLD_CHECKOUT NEW_CHECKOUT [...] [--rounds 21] [--xvfb]
 
 Each checkout's ``main.py`` starts from its own folder (its ``rxlog`` is the one it
 loads), the bare window and every copy alternate round by round (the order reversed
@@ -32,10 +32,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("checkouts", nargs="+", type=Path)
     ap.add_argument("--rounds", type=int, default=21)
+    ap.add_argument("--xvfb", action="store_true", help="on a private Xvfb display, not offscreen")
     args = ap.parse_args(argv)
     env = {**os.environ, "RXLOG_STARTUP_PROBE": "1", "QT_QPA_PLATFORM": "offscreen"}
     env.pop("RXLOG_DATA_DIR", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    xvfb = B.Xvfb() if args.xvfb else None
+    if xvfb is not None:
+        env.update(DISPLAY=xvfb.display, QT_QPA_PLATFORM="xcb")
+    try:
+        return _run(args, env, "Xvfb" if xvfb else "offscreen")
+    finally:
+        if xvfb is not None:
+            xvfb.close()
+
+
+def _run(args: argparse.Namespace, env: dict[str, str], where: str) -> int:
     with tempfile.TemporaryDirectory(prefix="rxlog-ab-startup-") as tmp:
         data = Path(tmp) / "data"
         made = subprocess.run(  # with the last checkout's rxlog (the new one)
@@ -62,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             for k in order:
                 times[k].append(B.until_ready(cmds[k], env)[0])
     bare = statistics.median(times["bare"])
-    print(f"start-up in turn, {args.rounds} rounds, load {os.getloadavg()[0]:.1f}:")
+    print(f"start-up in turn ({where}), {args.rounds} rounds, load {os.getloadavg()[0]:.1f}:")
     for k, v in times.items():
         m = statistics.median(v)
         print(f"  {k}: {m * 1000:.1f} ms, {m / bare:.3f}x the bare window")
