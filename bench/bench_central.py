@@ -162,8 +162,9 @@ class ChildPeaks:
                         # Forked, not yet exec'd (RxLog's workers and the resource
                         # tracker are spawned: each execs a new interpreter): caught
                         # between the two, a child shows this process's pages as its
-                        # own, and a max of samples kept them (once in a recorded run:
-                        # two "workers" of 43 and 37 MB, no 13 MB tracker).
+                        # own, and a max of samples kept them (most likely what a
+                        # recorded run once showed: two "workers" of 43 and 37 MB and no
+                        # 13 MB tracker; not caught again in 61 spawns watched closely).
                         continue
                 except OSError:
                     continue
