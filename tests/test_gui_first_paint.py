@@ -96,8 +96,8 @@ def test_the_first_paint_is_focused_and_loads_none_of_what_comes_after(tmp_path)
     # Bigger text by style sheet, not setFont: QFont's type and its eight enums (~1.5 ms)
     # are built after the paint (a check that lazily made types are seen: QFontInfo is).
     assert "QFont" not in shown["qt_types"] and "QFontInfo" in shown["qt_types"]
-    # The focus frame's style sheet comes with what it frames, after the paint.
-    assert shown["style"] == ""
+    # The focus frame is on the window from the start (it cascades to every dialog).
+    assert "QAbstractItemView:focus" in shown["style"]
     # Heavy modules are never part of it either (the import-time test covers the rest).
     heavy = ("pandas", "reportlab", "pyhanko", "alembic", "openpyxl")
     assert not [m for m in shown["modules"] if m.split(".")[0] in heavy]
@@ -207,25 +207,3 @@ def test_the_heading_and_the_quick_line_are_drawn_bigger_by_their_style(qtbot, t
     assert not line.bold() and line.pointSizeF() == pytest.approx(base * 1.3, abs=0.01)
     win.quick.line.setText("rec 2")
     assert win.quick.line.font().pointSizeF() == pytest.approx(base * 1.3, abs=0.01)
-
-
-def test_the_focus_frame_is_on_the_window_once_it_is_built(qtbot, tmp_path):
-    """Set in the first turn after the paint (_ensure_built), before the lists and
-    buttons it frames are made; a window made over an open installation has it at once."""
-    from rxlog.service import RxLog
-    from rxlog.ui.main_window import MainWindow
-    from rxlog.ui.screen_fit import FOCUS_STYLE
-
-    win = MainWindow(data_dir=tmp_path)
-    qtbot.addWidget(win)
-    assert win.styleSheet() == ""
-    win._ensure_built()
-    assert win.styleSheet() == FOCUS_STYLE
-    rx = RxLog.open(tmp_path / "open")
-    try:
-        rx.setup("Alex Morgan", "5012345")
-        built = MainWindow(rx)
-        qtbot.addWidget(built)
-        assert built.styleSheet() == FOCUS_STYLE
-    finally:
-        rx.close()
