@@ -158,18 +158,21 @@ class ChildPeaks:
                     continue
                 try:
                     status = Path(f"/proc/{pid}/status").read_text()
-                    if Path(f"/proc/{pid}/cmdline").read_bytes() == own:
-                        # Forked, not yet exec'd (RxLog's workers and the resource
-                        # tracker are spawned: each execs a new interpreter): caught
-                        # between the two, a child shows this process's pages as its
-                        # own, and a max of samples kept them (most likely what a
-                        # recorded run once showed: two "workers" of 43 and 37 MB and no
-                        # 13 MB tracker; not caught again in 61 spawns watched closely).
-                        continue
                 except OSError:
                     continue
                 fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
                 if fields.get("PPid", "").strip() == me and "VmHWM" in fields:
+                    try:
+                        if Path(f"/proc/{pid}/cmdline").read_bytes() == own:
+                            # Forked, not yet exec'd (RxLog's workers and the resource
+                            # tracker are spawned: each execs a new interpreter): caught
+                            # between the two, a child shows this process's pages as its
+                            # own, and a max of samples kept them (most likely what a
+                            # recorded run once showed: two "workers" of 43 and 37 MB and
+                            # no 13 MB tracker; not caught again in 61 spawns watched).
+                            continue
+                    except OSError:
+                        continue
                     kb = int(fields["VmHWM"].split()[0])
                     self.peaks[int(pid)] = max(self.peaks.get(int(pid), 0), kb)
 

@@ -90,10 +90,6 @@ class MainWindow(QMainWindow):
         self.redo_action: Any = None
         self.setWindowTitle("RxLog – activity log")
         self.setAccessibleName("RxLog main window")
-        # Set here, before the paint. Set in the first turn after it instead, it saved
-        # ~1 ms, but the one CI run made with it there crashed in the first-run test (a
-        # known timing-dependent crash, not shown to be caused by it: see
-        # docs/performance.md, fifth session), so it stays where it always was.
         self.setStyleSheet(FOCUS_STYLE)  # cascades to every child and dialog
 
         self.tabs = QTabWidget()
